@@ -1,0 +1,356 @@
+"""The catalog: SQLite in WAL mode, the truth of what the archive holds.
+
+Schema changes are ordered migrations recorded by name; an applied migration is
+never edited. Writers take the database lock with ``BEGIN IMMEDIATE``, so
+numbers handed out by several processes at once stay unique.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = []
+
+
+def migration(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    """Run statements one by one (executescript would commit the open transaction)."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migration
+def m001_core(db: sqlite3.Connection) -> None:
+    _script(
+        db,
+        """
+        CREATE TABLE projects (
+            code TEXT PRIMARY KEY,
+            customer TEXT NOT NULL,
+            site_address TEXT NOT NULL,
+            data TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL
+        );
+        CREATE TABLE counters (
+            kind TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            last INTEGER NOT NULL,
+            PRIMARY KEY (kind, year)
+        );
+        CREATE TABLE documents (
+            number TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            project TEXT NOT NULL REFERENCES projects(code),
+            status TEXT NOT NULL,
+            title TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL
+        );
+        CREATE INDEX documents_kind ON documents(kind);
+        CREATE INDEX documents_project ON documents(project);
+        CREATE TABLE versions (
+            number TEXT NOT NULL REFERENCES documents(number),
+            version INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            author TEXT NOT NULL,
+            created TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            template TEXT NOT NULL,
+            pages INTEGER NOT NULL DEFAULT 0,
+            summary TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (number, version)
+        );
+        CREATE TABLE files (
+            number TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            role TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            PRIMARY KEY (number, version, role),
+            FOREIGN KEY (number, version) REFERENCES versions(number, version)
+        );
+        CREATE INDEX files_sha ON files(sha256);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            number TEXT NOT NULL,
+            version INTEGER,
+            action TEXT NOT NULL,
+            from_status TEXT,
+            to_status TEXT,
+            actor TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL
+        );
+        CREATE INDEX events_number ON events(number);
+        """
+    )
+
+
+def now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class FileRow:
+    role: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    number: str
+    version: int
+    status: str
+    author: str
+    created: str
+    note: str
+    template: str
+    pages: int
+    summary: dict[str, Any]
+    files: tuple[FileRow, ...]
+
+    def file(self, role: str) -> FileRow | None:
+        return next((f for f in self.files if f.role == role), None)
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    number: str
+    kind: str
+    project: str
+    status: str
+    title: str
+    created: str
+    updated: str
+
+
+@dataclass(frozen=True)
+class EventRow:
+    number: str
+    version: int | None
+    action: str
+    from_status: str | None
+    to_status: str | None
+    actor: str
+    note: str
+    created: str
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=120, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA busy_timeout = 120000")
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = FULL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        with self.write():
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
+            )
+            done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+            for name, fn in MIGRATIONS:
+                if name not in done:
+                    fn(self.db)
+                    self.db.execute("INSERT INTO migrations VALUES (?, ?)", (name, now()))
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction holding the database lock until it commits or rolls back."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    # numbers and projects -------------------------------------------------
+
+    def next_seq(self, kind: str, year: int) -> int:
+        """The next sequence number of kind and year; call inside ``write()``."""
+        row = self.db.execute(
+            "SELECT last FROM counters WHERE kind = ? AND year = ?", (kind, year)
+        ).fetchone()
+        seq = (row[0] if row else 0) + 1
+        self.db.execute(
+            "INSERT INTO counters(kind, year, last) VALUES (?, ?, ?) "
+            "ON CONFLICT(kind, year) DO UPDATE SET last = excluded.last",
+            (kind, year, seq),
+        )
+        return seq
+
+    def project(self, code: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT data FROM projects WHERE code = ?", (code,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def find_project(self, customer: str, site_address: str) -> str | None:
+        row = self.db.execute(
+            "SELECT code FROM projects WHERE customer = ? AND site_address = ? ORDER BY created",
+            (customer, site_address),
+        ).fetchone()
+        return row[0] if row else None
+
+    def save_project(self, code: str, data: dict[str, Any]) -> None:
+        stamp = now()
+        self.db.execute(
+            "INSERT INTO projects(code, customer, site_address, data, created, updated) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET customer = excluded.customer, "
+            "site_address = excluded.site_address, data = excluded.data, updated = excluded.updated",
+            (
+                code,
+                data["customer"]["name"],
+                data["site"]["address"],
+                json.dumps(data, ensure_ascii=False, sort_keys=True),
+                stamp,
+                stamp,
+            ),
+        )
+
+    # documents and versions ----------------------------------------------
+
+    def add_document(self, number: str, kind: str, project: str, status: str, title: str) -> None:
+        stamp = now()
+        self.db.execute(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (number, kind, project, status, title, stamp, stamp),
+        )
+
+    def add_version(
+        self,
+        number: str,
+        version: int,
+        *,
+        status: str,
+        author: str,
+        note: str,
+        template: str,
+        pages: int,
+        summary: dict[str, Any],
+        files: dict[str, tuple[str, int]],
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                number,
+                version,
+                status,
+                author,
+                now(),
+                note,
+                template,
+                pages,
+                json.dumps(summary, ensure_ascii=False, sort_keys=True),
+            ),
+        )
+        self.db.executemany(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+            [(number, version, role, sha, size) for role, (sha, size) in files.items()],
+        )
+
+    def set_status(
+        self,
+        number: str,
+        status: str,
+        *,
+        version: int | None,
+        version_status: str | None,
+        action: str,
+        actor: str,
+        note: str,
+    ) -> None:
+        doc = self.document(number)
+        assert doc is not None
+        self.db.execute(
+            "UPDATE documents SET status = ?, updated = ? WHERE number = ?", (status, now(), number)
+        )
+        if version is not None and version_status is not None:
+            self.db.execute(
+                "UPDATE versions SET status = ? WHERE number = ? AND version = ?",
+                (version_status, number, version),
+            )
+        self.log(number, version, action, doc.status, status, actor, note)
+
+    def log(
+        self,
+        number: str,
+        version: int | None,
+        action: str,
+        from_status: str | None,
+        to_status: str | None,
+        actor: str,
+        note: str,
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO events(number, version, action, from_status, to_status, actor, note, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (number, version, action, from_status, to_status, actor, note, now()),
+        )
+
+    def document(self, number: str) -> DocumentRow | None:
+        row = self.db.execute("SELECT * FROM documents WHERE number = ?", (number,)).fetchone()
+        return DocumentRow(**dict(row)) if row else None
+
+    def documents(self, kind: str | None = None) -> list[DocumentRow]:
+        sql, args = "SELECT * FROM documents", ()
+        if kind:
+            sql, args = sql + " WHERE kind = ?", (kind,)
+        rows = self.db.execute(sql + " ORDER BY created, number", args).fetchall()
+        return [DocumentRow(**dict(r)) for r in rows]
+
+    def versions(self, number: str) -> list[VersionRow]:
+        rows = self.db.execute(
+            "SELECT * FROM versions WHERE number = ? ORDER BY version", (number,)
+        ).fetchall()
+        files: dict[int, list[FileRow]] = {}
+        for f in self.db.execute(
+            "SELECT version, role, sha256, size FROM files WHERE number = ? ORDER BY role", (number,)
+        ):
+            files.setdefault(f["version"], []).append(FileRow(f["role"], f["sha256"], f["size"]))
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["summary"] = json.loads(d["summary"])
+            out.append(VersionRow(**d, files=tuple(files.get(r["version"], []))))
+        return out
+
+    def events(self, number: str) -> list[EventRow]:
+        rows = self.db.execute(
+            "SELECT number, version, action, from_status, to_status, actor, note, created "
+            "FROM events WHERE number = ? ORDER BY id",
+            (number,),
+        ).fetchall()
+        return [EventRow(**dict(r)) for r in rows]
+
+    def all_files(self) -> list[tuple[str, int, str, str, int]]:
+        return [
+            tuple(r)
+            for r in self.db.execute(
+                "SELECT number, version, role, sha256, size FROM files ORDER BY number, version, role"
+            )
+        ]
+
+    def integrity(self) -> str:
+        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])

@@ -1,0 +1,204 @@
+"""The archive on disk: settings, secret key, blob store and catalog under one root.
+
+Writing a version is one catalog transaction. Blobs are written (durably) before
+the rows that name them are committed; an *intent* file listing those blobs is
+written first, so the blobs of a command killed before its commit are known to be
+leftovers of that command, not lost documents. ``recover()`` removes them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from docgen.archive.catalog import Catalog
+from docgen.archive.store import BlobStore, sha256_file
+from docgen.config import Settings, ensure_settings_file, load_settings
+
+README = """\
+This folder is a docgen archive.
+
+  docgen.toml      settings: company profile, rates, number formats (edit freely)
+  secret.key       key of the code printed on every page (keep private; owner-only)
+  catalog.sqlite   the catalog: projects, documents, versions, files, events
+  objects/ab/…     immutable files named by their SHA-256 (never edit)
+  documents/NUM/   readable copies of each version's .docx and .pdf
+  tmp/             work in progress; safe to empty when no docgen command runs
+
+Check it with `docgen verify`.
+"""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Archive:
+    """One archive root. Open it with ``Archive.open(root)``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.store = BlobStore(root)
+        self.tmp = root / "tmp"
+        self.catalog = Catalog(root / "catalog.sqlite")
+        self._settings: Settings | None = None
+        self._key: bytes | None = None
+
+    @classmethod
+    def open(cls, root: Path) -> Archive:
+        root.mkdir(parents=True, exist_ok=True)
+        ensure_settings_file(root)
+        readme = root / "README.txt"
+        if not readme.exists():
+            readme.write_text(README, encoding="utf-8")
+        (root / "tmp").mkdir(exist_ok=True)
+        return cls(root)
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.root)
+        return self._settings
+
+    @property
+    def key(self) -> bytes:
+        """The page-code key in ``<root>/secret.key``, created owner-only on first use."""
+        if self._key is None:
+            path = self.root / "secret.key"
+            if not path.exists():
+                tmp = self.tmp / f"secret.{uuid.uuid4().hex}"
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(secrets.token_bytes(32))
+                    f.flush()
+                    os.fsync(f.fileno())
+                try:
+                    os.link(tmp, path)  # never replaces a key another process made first
+                except FileExistsError:
+                    pass
+                tmp.unlink()
+            self._key = path.read_bytes()
+        return self._key
+
+    def view_path(self, number: str, version: int, ext: str) -> Path:
+        return self.root / "documents" / number / f"{number}-v{version}.{ext}"
+
+    def ensure_view(self, number: str, version: int, role: str, sha: str) -> Path:
+        """A readable copy of a version's file; re-made from the blob when missing or changed."""
+        path = self.view_path(number, version, role)
+        if path.is_file() and sha256_file(path) == sha:
+            return path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(self.store.get(sha))
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, path)
+        return path
+
+    # intents --------------------------------------------------------------
+
+    @contextmanager
+    def intent(self, shas: list[str]) -> Iterator[None]:
+        """Record which blobs are about to be written, for recovery after a kill."""
+        path = self.tmp / f"intent-{os.getpid()}-{uuid.uuid4().hex}.json"
+        tmp = path.with_suffix(".part")
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"pid": os.getpid(), "blobs": shas}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+
+    def pending_blobs(self) -> tuple[set[str], set[str]]:
+        """Blobs named by intents: (of running commands, of commands that died)."""
+        live: set[str] = set()
+        dead: set[str] = set()
+        for p in self.tmp.glob("intent-*.json"):
+            try:
+                data = json.loads(p.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            (live if _pid_alive(int(data.get("pid", 0))) else dead).update(data.get("blobs", []))
+        return live, dead
+
+    def recover(self) -> int:
+        """Remove blobs and intents left by commands that died before committing."""
+        referenced = {r[3] for r in self.catalog.all_files()}
+        removed = 0
+        for p in self.tmp.glob("intent-*.json"):
+            try:
+                data = json.loads(p.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                p.unlink(missing_ok=True)
+                continue
+            if _pid_alive(int(data.get("pid", 0))):
+                continue
+            for sha in data.get("blobs", []):
+                if sha not in referenced and self.store.has(sha):
+                    self.store.path(sha).unlink()
+                    removed += 1
+            p.unlink(missing_ok=True)
+        for p in self.tmp.glob("intent-*.part"):
+            p.unlink(missing_ok=True)
+        return removed
+
+
+@dataclass
+class VerifyReport:
+    """Findings of ``verify``: empty problem lists mean the archive is clean."""
+
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)
+    corrupt: list[str] = field(default_factory=list)
+    orphaned: list[str] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
+    leftovers: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.corrupt or self.orphaned or self.other)
+
+
+def verify(archive: Archive) -> VerifyReport:
+    """Recompute every checksum; report missing, corrupt and orphaned files."""
+    report = VerifyReport()
+    integrity = archive.catalog.integrity()
+    if integrity != "ok":
+        report.other.append(f"catalog.sqlite: integrity check says {integrity}")
+    referenced: dict[str, str] = {}
+    for number, version, role, sha, size in archive.catalog.all_files():
+        referenced.setdefault(sha, f"{number} v{version} {role}")
+    live, dead = archive.pending_blobs()
+    for sha, owner in sorted(referenced.items(), key=lambda kv: kv[1]):
+        report.checked += 1
+        path = archive.store.path(sha)
+        if not path.is_file():
+            report.missing.append(f"{owner}: objects/{sha[:2]}/{sha} is missing")
+        elif sha256_file(path) != sha:
+            report.corrupt.append(f"{owner}: objects/{sha[:2]}/{sha} does not match its checksum")
+    for name, path in archive.store:
+        if name in referenced:
+            continue
+        if name in live or name in dead or name.endswith(".tmp"):
+            report.leftovers += 1
+            continue
+        report.orphaned.append(f"objects/{path.parent.name}/{name} belongs to no version")
+    return report

@@ -1,0 +1,75 @@
+"""Immutable blobs named by their SHA-256 under ``<root>/objects/ab/abcdef…``.
+
+A blob is written to a temporary file in its final folder, fsynced, then renamed
+into place, and the folder is fsynced: after ``put`` returns, the bytes survive
+a crash. Existing blobs are never rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class BlobStore:
+    """Content-addressed files; the catalog says which version owns which blob."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root / "objects"
+
+    def path(self, sha: str) -> Path:
+        return self.root / sha[:2] / sha
+
+    def has(self, sha: str) -> bool:
+        return self.path(sha).is_file()
+
+    def put(self, data: bytes) -> str:
+        """Store bytes durably; return their SHA-256."""
+        sha = sha256_bytes(data)
+        dest = self.path(sha)
+        if dest.is_file() and dest.stat().st_size == len(data):
+            return sha
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.parent / f".{sha}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, dest)
+        _fsync_dir(dest.parent)
+        return sha
+
+    def get(self, sha: str) -> bytes:
+        return self.path(sha).read_bytes()
+
+    def __iter__(self) -> Iterator[tuple[str, Path]]:
+        """Every file under objects/ as (name, path), temporaries included."""
+        if not self.root.is_dir():
+            return
+        for sub in sorted(self.root.iterdir()):
+            if sub.is_dir():
+                for p in sorted(sub.iterdir()):
+                    yield p.name, p

@@ -1,0 +1,407 @@
+"""The docgen command line. Each command parses, calls one library function, prints.
+
+Heavy libraries (docxtpl, pydantic, LibreOffice) load only inside the commands
+that need them, so ``docgen --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from docgen.errors import DocgenError
+
+if TYPE_CHECKING:
+    from docgen.archive.core import Archive
+
+KINDS = ("quote", "contract")
+KIND_CN = {"quote": "报价单", "contract": "施工合同"}
+
+
+def _debug() -> bool:
+    return os.environ.get("DOCGEN_DEBUG") == "1" or "pytest" in sys.modules
+
+
+class DocgenGroup(click.Group):
+    """Turns DocgenError into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DocgenError as exc:
+            raise click.ClickException(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if _debug():
+                raise
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {exc} (run with DOCGEN_DEBUG=1 for details)"
+            ) from None
+
+
+class Ctx:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._archive: Archive | None = None
+
+    def archive(self) -> Archive:
+        if self._archive is None:
+            from docgen.archive.core import Archive
+
+            self._archive = Archive.open(self.root)
+            self._archive.recover()
+        return self._archive
+
+
+@click.group(cls=DocgenGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--archive",
+    "archive_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Archive root (default: $DOCGEN_ARCHIVE, else ./archive).",
+)
+@click.version_option(package_name="docgen")
+@click.pass_context
+def main(ctx: click.Context, archive_dir: Path | None) -> None:
+    """docgen: a renovation company's quotes and contracts, numbered and archived.
+
+    \b
+    Example:
+      docgen new quote samples/zhangjiang/quote.yaml
+      docgen new contract samples/zhangjiang/contract.yaml
+      docgen show HT-2026-0001
+    """
+    from docgen.config import archive_root
+
+    ctx.obj = Ctx(archive_root(archive_dir))
+
+
+def _converter():  # type: ignore[no-untyped-def]
+    from docgen.render.pdf import shared_converter
+
+    return shared_converter()
+
+
+def _made_dict(made: Any) -> dict[str, Any]:
+    return {
+        "number": made.number,
+        "version": made.version,
+        "kind": made.kind,
+        "pages": made.pages,
+        "files": {"docx": str(made.docx), "pdf": str(made.pdf)},
+        "total": made.summary.get("total"),
+    }
+
+
+def _print_made(made: Any) -> None:
+    from decimal import Decimal
+
+    from docgen.money import fmt_yuan
+
+    total = made.summary.get("total")
+    extra = f", total {fmt_yuan(Decimal(total))}" if total else ""
+    click.echo(
+        f"{made.number} v{made.version}  {KIND_CN.get(made.kind, made.kind)}  "
+        f"{made.pages} page{'s' if made.pages != 1 else ''}{extra}"
+    )
+    click.echo(f"  docx: {made.docx}")
+    click.echo(f"  pdf:  {made.pdf}")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--note", default="", help="Why this document is made (kept with version 1).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def new(obj: Ctx, kind: str, files: tuple[Path, ...], note: str, as_json: bool) -> None:
+    """Validate, number, render and archive a new document from a YAML file.
+
+    Several files of one kind are made in one run, sharing one warm LibreOffice.
+
+    \b
+    Example:
+      docgen new quote samples/zhangjiang/quote.yaml
+      docgen new contract samples/zhangjiang/contract.yaml --json
+    """
+    from docgen.generate import new_document
+
+    archive = obj.archive()
+    results = []
+    for path in files:
+        made = new_document(archive, kind, path, _converter(), note=note)
+        results.append(made)
+        if not as_json:
+            _print_made(made)
+    if as_json:
+        out: Any = [_made_dict(m) for m in results]
+        click.echo(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.argument("number")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--note", required=True, help="What changed and why (kept with the version).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def revise(obj: Ctx, number: str, file: Path, note: str, as_json: bool) -> None:
+    """Make a new version of NUMBER from changed data in FILE.
+
+    \b
+    Example:
+      docgen revise HT-2026-0001 contract.yaml --note "法务意见：违约金改为每日0.3%"
+    """
+    from docgen.generate import revise as do_revise
+
+    made = do_revise(obj.archive(), number, file, _converter(), note=note)
+    if as_json:
+        click.echo(json.dumps(_made_dict(made), ensure_ascii=False, indent=2))
+    else:
+        _print_made(made)
+
+
+@main.command()
+@click.argument("number")
+@click.argument("action", type=click.Choice(["submit", "approve", "reject"]))
+@click.option("--note", default="", help="Review notes (required to reject).")
+@click.pass_obj
+def review(obj: Ctx, number: str, action: str, note: str) -> None:
+    """Legal review of a contract: submit it, approve it, or reject it with notes.
+
+    \b
+    draft --submit--> in_review --approve--> approved
+                      in_review --reject---> draft (revise, then submit again)
+    Example:
+      docgen review HT-2026-0001 submit --note "请法务审核"
+      docgen review HT-2026-0001 reject --note "第七条违约金比例过高"
+    """
+    from docgen.generate import STATUS_CN
+    from docgen.generate import review as do_review
+
+    status = do_review(obj.archive(), number, action, note=note)
+    click.echo(f"{number.upper()}: {status} ({STATUS_CN.get(status, status)})")
+
+
+@main.command()
+@click.argument("number")
+@click.option("--note", required=True, help="Why the document is void.")
+@click.pass_obj
+def void(obj: Ctx, number: str, note: str) -> None:
+    """Void a document. Its number is never reused; its versions stay archived.
+
+    \b
+    Example:
+      docgen void BJ-2026-0002 --note "客户取消"
+    """
+    from docgen.generate import void as do_void
+
+    do_void(obj.archive(), number, note=note)
+    click.echo(f"{number.upper()}: void (作废)")
+
+
+def _show_data(archive: Archive, number: str) -> dict[str, Any]:
+    from docgen.generate import document, effective
+
+    doc = document(archive, number)
+    versions = archive.catalog.versions(doc.number)
+    project = archive.catalog.project(doc.project) or {}
+    eff = effective(versions)
+    latest = versions[-1].summary if versions else {}
+    return {
+        "number": doc.number,
+        "kind": doc.kind,
+        "title": doc.title,
+        "status": doc.status,
+        "project": doc.project,
+        "customer": project.get("customer", {}).get("name"),
+        "site": project.get("site", {}).get("address"),
+        "total": latest.get("total"),
+        "effective_version": eff.version if eff else None,
+        "summary": latest,
+        "versions": [
+            {
+                "version": v.version,
+                "status": v.status,
+                "author": v.author,
+                "created": v.created,
+                "note": v.note,
+                "pages": v.pages,
+                "template": v.template,
+                "files": {f.role: {"sha256": f.sha256, "size": f.size} for f in v.files},
+            }
+            for v in versions
+        ],
+        "events": [
+            {
+                "version": e.version,
+                "action": e.action,
+                "from": e.from_status,
+                "to": e.to_status,
+                "actor": e.actor,
+                "note": e.note,
+                "created": e.created,
+            }
+            for e in archive.catalog.events(doc.number)
+        ],
+    }
+
+
+@main.command()
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
+@click.pass_obj
+def show(obj: Ctx, number: str, as_json: bool) -> None:
+    """Kind, status, project, figures and every version of a document.
+
+    \b
+    Example:
+      docgen show HT-2026-0001
+      docgen show BJ-2026-0001 --json
+    """
+    from decimal import Decimal
+
+    from docgen.generate import STATUS_CN
+    from docgen.money import fmt_yuan, uppercase
+
+    data = _show_data(obj.archive(), number)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    s = data["summary"]
+    click.echo(f"{data['number']}  {data['title']}  [{data['status']} {STATUS_CN.get(data['status'], '')}]")
+    click.echo(f"project:  {data['project']}  {data['customer']}  {data['site']}")
+    if data["total"]:
+        total = Decimal(data["total"])
+        click.echo(f"total:    {fmt_yuan(total)}  {uppercase(total)}")
+    if data["kind"] == "quote":
+        click.echo(f"date:     {s.get('date')}  valid until {s.get('valid_until')}  designer {s.get('designer')}")
+    if data["kind"] == "contract":
+        click.echo(
+            f"schedule: signed {s.get('sign_date')}, {s.get('start_date')} -> {s.get('completion_date')}"
+            + (f"  (quote {s['quote']})" if s.get("quote") else "")
+        )
+        for p in s.get("payments", []):
+            click.echo(f"          {p['percent']:>5}%  {fmt_yuan(Decimal(p['amount'])):>14}  {p['stage']}")
+    eff = data["effective_version"]
+    click.echo(f"effective version: {'v' + str(eff) if eff else 'none yet (no approved or signed version)'}")
+    click.echo("versions:")
+    for v in data["versions"]:
+        pdf = v["files"].get("pdf", {}).get("sha256", "")[:12]
+        click.echo(
+            f"  v{v['version']:<3} {v['status']:<10} {v['created']}  {v['author']:<10} "
+            f"{v['pages']}p  pdf {pdf}  {v['note']}"
+        )
+    click.echo("history:")
+    for e in data["events"]:
+        note = f"  — {e['note']}" if e["note"] else ""
+        click.echo(f"  {e['created']}  {e['actor']:<10} {e['action']:<15} -> {e['to'] or ''}{note}")
+
+
+@main.command(name="list")
+@click.option("--kind", type=click.Choice(KINDS), help="Only documents of this kind.")
+@click.option("--status", help="Only documents with this status (draft, in_review, approved, void…).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_obj
+def list_(obj: Ctx, kind: str | None, status: str | None, as_json: bool) -> None:
+    """List the documents of the archive.
+
+    \b
+    Example:
+      docgen list --kind contract
+      docgen list --json
+    """
+    from decimal import Decimal
+
+    from docgen.money import fmt_yuan
+
+    archive = obj.archive()
+    rows = []
+    for d in archive.catalog.documents(kind):
+        if status and d.status != status:
+            continue
+        versions = archive.catalog.versions(d.number)
+        project = archive.catalog.project(d.project) or {}
+        latest = versions[-1].summary if versions else {}
+        rows.append(
+            {
+                "number": d.number,
+                "kind": d.kind,
+                "status": d.status,
+                "project": d.project,
+                "customer": project.get("customer", {}).get("name"),
+                "versions": len(versions),
+                "total": latest.get("total"),
+                "updated": d.updated,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no documents")
+        return
+    for r in rows:
+        total = fmt_yuan(Decimal(r["total"])) if r["total"] else ""
+        click.echo(
+            f"{r['number']:<14} {KIND_CN.get(r['kind'], r['kind']):<6} {r['status']:<10} "
+            f"v{r['versions']:<3} {r['project']:<12} {r['customer'] or '':<8} {total:>14}  {r['updated']}"
+        )
+
+
+@main.command()
+@click.argument("number")
+@click.argument("a", type=int)
+@click.argument("b", type=int)
+@click.pass_obj
+def diff(obj: Ctx, number: str, a: int, b: int) -> None:
+    """What changed in the text between versions A and B of NUMBER.
+
+    \b
+    Example:
+      docgen diff HT-2026-0001 1 2
+    """
+    from docgen.versions import text_diff
+
+    lines = text_diff(obj.archive(), number, a, b)
+    if not lines:
+        click.echo(f"{number.upper()}: no differences in the text between v{a} and v{b}")
+    for line in lines:
+        color = "green" if line.startswith("+") else "red" if line.startswith("-") else None
+        click.secho(line, fg=color)
+
+
+@main.command()
+@click.pass_obj
+def verify(obj: Ctx) -> None:
+    """Recompute every checksum; report missing, corrupt and orphaned files.
+
+    Exit code 0 when the archive is clean, 1 otherwise.
+
+    \b
+    Example:
+      docgen verify
+    """
+    from docgen.archive.core import verify as do_verify
+
+    report = do_verify(obj.archive())
+    for line in report.missing + report.corrupt + report.orphaned + report.other:
+        click.echo(line, err=True)
+    state = "clean" if report.clean else "PROBLEMS FOUND"
+    problems = len(report.missing) + len(report.corrupt) + len(report.orphaned) + len(report.other)
+    click.echo(
+        f"verify: {state}: {report.checked} files checked, {len(report.missing)} missing, "
+        f"{len(report.corrupt)} corrupt, {len(report.orphaned)} orphaned"
+        + (f", {len(report.other)} other" if report.other else "")
+    )
+    if problems:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

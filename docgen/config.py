@@ -1,0 +1,179 @@
+"""Settings: the archive root and ``<archive>/docgen.toml``.
+
+The file is written with commented defaults on first use, so the company can edit
+its profile and rates in one place. Rates are read as Decimal.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from docgen.errors import ConfigError
+
+DEFAULT_TOML = """\
+# docgen settings for this archive. Edit freely; docgen reads this file on every command.
+# Amounts and rates are strings so that they are read exactly (as decimals, never floats).
+
+[company]
+# Printed in the header of every document and in the contractor block of contracts.
+name = "上海安居装饰工程有限公司"
+licence = "91310115MA1K4XXXXX"          # 统一社会信用代码 / 营业执照号
+address = "上海市浦东新区世纪大道100号8楼"
+phone = "021-5888 8888"
+legal_representative = "陈建国"
+bank = "中国工商银行上海张江支行 1001 2345 6789 0123 456"
+
+[quote]
+management_fee_rate = "0.08"   # 管理费, share of the works subtotal (typical 0.05-0.10)
+tax_rate = "0.03"              # 税金, share of works + management fee
+valid_days = 30                # 报价有效期 when the quote does not say
+
+[contract]
+penalty_rate_per_day = "0.002" # 违约金 per day of delay, share of the contract price
+originals = 4                  # 本合同一式 N 份
+# Who keeps each original, in order (甲方 = the customer).
+keepers = ["甲方（发包人）", "乙方财务部", "乙方工程部", "乙方法务部"]
+dispute_body = "上海仲裁委员会"  # named when dispute = 仲裁
+court = "工程所在地人民法院"      # named when dispute = 诉讼
+
+[warranty]
+# 保修期 in years, counted from the day completion acceptance is passed. Legal floors:
+# 《建设工程质量管理条例》第四十条 and 《住宅室内装饰装修管理办法》第三十二条:
+# 基础装修 >= 2, 水电 >= 2, 防水 (有防水要求的厨房、卫生间和外墙面防渗漏) >= 5.
+basic = 2
+plumbing_electrical = 2
+waterproof = 5
+
+[numbers]
+# Document numbers: prefix per kind, then the year and a sequence of `digits` digits.
+# Numbers are never reused, also not after a document is voided.
+format = "{prefix}-{year}-{seq:0{digits}d}"
+digits = 4
+quote = "BJ"
+contract = "HT"
+"""
+
+
+def archive_root(option: str | os.PathLike[str] | None = None) -> Path:
+    """``--archive``, else ``DOCGEN_ARCHIVE``, else ``./archive``."""
+    if option:
+        return Path(option)
+    env = os.environ.get("DOCGEN_ARCHIVE")
+    if env:
+        return Path(env)
+    return Path("archive")
+
+
+@dataclass(frozen=True)
+class Company:
+    name: str
+    licence: str
+    address: str
+    phone: str
+    legal_representative: str
+    bank: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    company: Company
+    management_fee_rate: Decimal
+    tax_rate: Decimal
+    valid_days: int
+    penalty_rate_per_day: Decimal
+    originals: int
+    keepers: tuple[str, ...]
+    dispute_body: str
+    court: str
+    warranty: dict[str, int]
+    number_format: str
+    number_digits: int
+    prefixes: dict[str, str]
+
+    def number(self, kind: str, year: int, seq: int) -> str:
+        return self.number_format.format(
+            prefix=self.prefixes[kind], year=year, seq=seq, digits=self.number_digits
+        )
+
+
+def ensure_settings_file(root: Path) -> Path:
+    """Write docgen.toml with commented defaults if it is not there yet."""
+    path = root / "docgen.toml"
+    if not path.exists():
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".toml.tmp")
+        tmp.write_text(DEFAULT_TOML, encoding="utf-8")
+        os.replace(tmp, path)
+    return path
+
+
+def _rate(table: dict, key: str, where: str, low: str, high: str) -> Decimal:
+    raw = table.get(key)
+    try:
+        value = Decimal(str(raw))
+    except Exception:
+        raise ConfigError(f"docgen.toml: [{where}] {key} = {raw!r} is not a number") from None
+    if not (Decimal(low) <= value <= Decimal(high)):
+        raise ConfigError(f"docgen.toml: [{where}] {key} = {raw} must be between {low} and {high}")
+    return value
+
+
+WARRANTY_FLOORS = {
+    "basic": (2, "《住宅室内装饰装修管理办法》第三十二条"),
+    "plumbing_electrical": (2, "《建设工程质量管理条例》第四十条"),
+    "waterproof": (5, "《建设工程质量管理条例》第四十条"),
+}
+
+
+def _warranty(table: dict) -> dict[str, int]:
+    out = {}
+    for key, (floor, rule) in WARRANTY_FLOORS.items():
+        try:
+            years = int(table[key])
+        except (TypeError, ValueError):
+            raise ConfigError(f"docgen.toml: [warranty] {key} must be a whole number of years") from None
+        if years < floor:
+            raise ConfigError(
+                f"docgen.toml: [warranty] {key} = {years} is below the legal minimum of "
+                f"{floor} years ({rule}); set it to {floor} or more"
+            )
+        out[key] = years
+    return out
+
+
+def load_settings(root: Path) -> Settings:
+    """Read ``<root>/docgen.toml`` (written with defaults first if missing)."""
+    path = ensure_settings_file(root)
+    defaults = tomllib.loads(DEFAULT_TOML)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    merged = {k: {**v, **data.get(k, {})} for k, v in defaults.items()}
+    c, q, k, n = merged["company"], merged["quote"], merged["contract"], merged["numbers"]
+    keepers = tuple(str(x) for x in k["keepers"])
+    originals = int(k["originals"])
+    if len(keepers) != originals:
+        raise ConfigError(
+            f"docgen.toml: [contract] keepers names {len(keepers)} holders "
+            f"but originals = {originals}; list one keeper per original"
+        )
+    return Settings(
+        company=Company(**{f: str(c[f]) for f in Company.__dataclass_fields__}),
+        management_fee_rate=_rate(q, "management_fee_rate", "quote", "0", "0.5"),
+        tax_rate=_rate(q, "tax_rate", "quote", "0", "0.5"),
+        valid_days=int(q["valid_days"]),
+        penalty_rate_per_day=_rate(k, "penalty_rate_per_day", "contract", "0", "0.05"),
+        originals=originals,
+        keepers=keepers,
+        dispute_body=str(k["dispute_body"]),
+        court=str(k["court"]),
+        warranty=_warranty(merged["warranty"]),
+        number_format=str(n["format"]),
+        number_digits=int(n["digits"]),
+        prefixes={"quote": str(n["quote"]), "contract": str(n["contract"])},
+    )

@@ -1,0 +1,186 @@
+"""Contract (家庭居室装饰装修工程施工合同), after the model contract's structure.
+
+Price in figures and uppercase, installments whose percentages add to 100 and
+whose amounts add to the price to the fen (the rounding remainder goes to the last
+installment), a completion date computed from the start and the duration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field
+
+from docgen.config import Settings
+from docgen.errors import InputError
+from docgen.kinds.common import MODE_TERMS, Amount, Strict, Text, _positive, chinese_date, validate
+from docgen.kinds.quote import percent_text, quantity_text
+from docgen.money import fen, fmt, fmt_yuan, uppercase
+
+KIND = "contract"
+TITLE = "家庭居室装饰装修工程施工合同"
+TEMPLATE = "contract.docx"
+
+Positive = Annotated[Amount, AfterValidator(_positive)]
+
+
+class Payment(Strict):
+    stage: Text
+    percent: Positive
+
+
+class Material(Strict):
+    name: Text
+    spec: str = ""
+    supplied_by: Literal["甲方", "乙方"]
+
+
+class ContractInput(Strict):
+    project: Text
+    quote: Annotated[str, Field(pattern=r"^[A-Z]{2,4}-\d{4}-\d{3,}$")] | None = None
+    price: Positive | None = None
+    sign_date: dt.date
+    start_date: dt.date
+    duration_days: Annotated[int, Field(gt=0, le=1000)]
+    payments: Annotated[list[Payment], Field(min_length=1)]
+    penalty_rate_per_day: Annotated[Amount, Field(ge=0, le=Decimal("0.05"))] | None = None
+    dispute: Literal["仲裁", "诉讼"] = "仲裁"
+    scope: str = ""
+    materials: list[Material] = []
+    special_terms: list[str] = []
+
+
+def parse(data: dict[str, Any], source: Path) -> ContractInput:
+    c = validate(ContractInput, data, source)
+    if c.quote is None and c.price is None:
+        raise InputError(f"{source}: price: is missing (give price, or quote: with a quote number)")
+    if c.quote is not None and c.price is not None:
+        raise InputError(
+            f"{source}: price: leave it out when quote: is given (the price comes from {c.quote})"
+        )
+    total = sum((p.percent for p in c.payments), Decimal("0"))
+    if total != 100:
+        raise InputError(
+            f"{source}: payments: percentages add up to {total.normalize():f}%, not 100%; "
+            "fix payments[].percent"
+        )
+    if c.start_date < c.sign_date:
+        raise InputError(
+            f"{source}: start_date: {c.start_date} is before sign_date {c.sign_date}; "
+            "work starts on or after signing"
+        )
+    return c
+
+
+def installments(price: Decimal, payments: list[Payment]) -> list[Decimal]:
+    """Amounts per installment: each rounded to the fen, the remainder on the last."""
+    amounts = [fen(price * p.percent / 100) for p in payments[:-1]]
+    amounts.append(price - sum(amounts, Decimal("0")))
+    return amounts
+
+
+def derive(
+    c: ContractInput,
+    project: dict[str, Any],
+    settings: Settings,
+    quote: dict[str, Any] | None,
+) -> dict[str, Any]:
+    price = Decimal(quote["total"]) if quote is not None else c.price
+    assert price is not None
+    amounts = installments(price, list(c.payments))
+    completion = c.start_date + dt.timedelta(days=c.duration_days - 1)
+    penalty = c.penalty_rate_per_day if c.penalty_rate_per_day is not None else settings.penalty_rate_per_day
+    return {
+        "sign_date": c.sign_date,
+        "start_date": c.start_date,
+        "completion_date": completion,
+        "duration_days": c.duration_days,
+        "price": price,
+        "payments": [
+            {"no": i + 1, "stage": p.stage, "percent": p.percent, "amount": a}
+            for i, (p, a) in enumerate(zip(c.payments, amounts, strict=True))
+        ],
+        "penalty_rate": penalty,
+        "dispute": c.dispute,
+        "scope": c.scope,
+        "materials": [m.model_dump() for m in c.materials],
+        "special_terms": list(c.special_terms),
+        "quote": c.quote,
+        "quote_sections": quote["sections"] if quote is not None else [],
+        "quote_date": quote["date"] if quote is not None else None,
+        "mode": project["mode"],
+    }
+
+
+CN_COUNT = "零一二三四五六七八九十"
+
+
+def context(d: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    originals = settings.originals
+    return {
+        "sign_date": chinese_date(d["sign_date"]),
+        "start_date": chinese_date(d["start_date"]),
+        "completion_date": chinese_date(d["completion_date"]),
+        "duration_days": d["duration_days"],
+        "price": fmt_yuan(d["price"]),
+        "price_upper": uppercase(d["price"]),
+        "mode_term": MODE_TERMS[d["mode"]],
+        "payments": [
+            {
+                "no": p["no"],
+                "stage": p["stage"],
+                "percent": f"{p['percent'].normalize():f}%",
+                "amount": fmt_yuan(p["amount"]),
+                "amount_upper": uppercase(p["amount"]),
+            }
+            for p in d["payments"]
+        ],
+        "penalty_rate": percent_text(d["penalty_rate"]),
+        "dispute": d["dispute"],
+        "dispute_body": settings.dispute_body,
+        "court": settings.court,
+        "scope": d["scope"] or "按双方确认的报价单及设计图纸施工",
+        "materials": d["materials"],
+        "special_terms": d["special_terms"],
+        "quote": d["quote"] or "",
+        "quote_date": chinese_date(dt.date.fromisoformat(d["quote_date"])) if d["quote_date"] else "",
+        "annex": [
+            {
+                "name": s["name"],
+                "subtotal": fmt(Decimal(s["subtotal"])),
+                "rows": [
+                    {
+                        "name": it["name"],
+                        "unit": it["unit"],
+                        "quantity": quantity_text(Decimal(it["quantity"])),
+                        "unit_price": fmt(Decimal(it["unit_price"])),
+                        "amount": fmt(Decimal(it["amount"])),
+                    }
+                    for it in s["items"]
+                ],
+            }
+            for s in d["quote_sections"]
+        ],
+        "warranty": settings.warranty,
+        "originals": CN_COUNT[originals] if originals <= 10 else str(originals),
+        "keepers": "、".join(
+            f"{k}执{'一' if i < len(settings.keepers) else ''}份" for i, k in enumerate(settings.keepers)
+        ),
+    }
+
+
+def summary(d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "total": str(d["price"]),
+        "sign_date": d["sign_date"].isoformat(),
+        "start_date": d["start_date"].isoformat(),
+        "completion_date": d["completion_date"].isoformat(),
+        "quote": d["quote"],
+        "payments": [
+            {"stage": p["stage"], "percent": str(p["percent"]), "amount": str(p["amount"])}
+            for p in d["payments"]
+        ],
+    }

@@ -1,0 +1,185 @@
+"""Quote (报价单): sections of line items, management fee, tax, total in uppercase.
+
+Every line is quantity x unit price rounded half-up to the fen; the fee is a rate
+of the works subtotal and the tax a rate of works plus fee, each rounded to the fen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
+
+from docgen.config import Settings
+from docgen.kinds.common import Amount, Strict, Text, _non_negative, _positive, chinese_date, validate
+from docgen.money import fen, fmt, fmt_yuan, uppercase
+
+KIND = "quote"
+TITLE = "装修工程报价单"
+TEMPLATE = "quote.docx"
+CN_NUMERALS = "一二三四五六七八九十"
+
+Quantity = Annotated[Amount, AfterValidator(_positive)]
+Price = Annotated[Amount, AfterValidator(_non_negative)]
+Rate = Annotated[Amount, AfterValidator(_non_negative), Field(le=Decimal("0.5"))]
+
+
+class Item(Strict):
+    name: Text
+    unit: Text
+    quantity: Quantity
+    unit_price: Price
+    note: str = ""
+
+
+class Section(Strict):
+    name: Text
+    items: Annotated[list[Item], Field(min_length=1)]
+
+
+class QuoteInput(Strict):
+    project: Text
+    date: dt.date
+    valid_days: Annotated[int, Field(gt=0, le=365)] | None = None
+    management_fee_rate: Rate | None = None
+    tax_rate: Rate | None = None
+    designer: str | None = None
+    sections: Annotated[list[Section], Field(min_length=1)]
+    remarks: list[str] = []
+
+
+def parse(data: dict[str, Any], source: Path) -> QuoteInput:
+    return validate(QuoteInput, data, source)
+
+
+def section_label(i: int) -> str:
+    return CN_NUMERALS[i] if i < len(CN_NUMERALS) else str(i + 1)
+
+
+def quantity_text(q: Decimal) -> str:
+    text = f"{q.normalize():f}"
+    return text
+
+
+def percent_text(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def derive(q: QuoteInput, project: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The quote's figures and table rows, all amounts as Decimal."""
+    fee_rate = q.management_fee_rate if q.management_fee_rate is not None else settings.management_fee_rate
+    tax_rate = q.tax_rate if q.tax_rate is not None else settings.tax_rate
+    valid_days = q.valid_days or settings.valid_days
+    sections = []
+    works = Decimal("0")
+    n = 0
+    for i, s in enumerate(q.sections):
+        items = []
+        subtotal = Decimal("0")
+        for it in s.items:
+            n += 1
+            amount = fen(it.quantity * it.unit_price)
+            subtotal += amount
+            items.append(
+                {
+                    "no": n,
+                    "name": it.name,
+                    "unit": it.unit,
+                    "quantity": it.quantity,
+                    "unit_price": it.unit_price,
+                    "amount": amount,
+                    "note": it.note,
+                }
+            )
+        works += subtotal
+        sections.append({"no": section_label(i), "name": s.name, "items": items, "subtotal": subtotal})
+    fee = fen(works * fee_rate)
+    tax = fen((works + fee) * tax_rate)
+    total = works + fee + tax
+    valid_until = q.date + dt.timedelta(days=valid_days)
+    return {
+        "date": q.date,
+        "valid_days": valid_days,
+        "valid_until": valid_until,
+        "designer": q.designer or project["designer"],
+        "sections": sections,
+        "works": works,
+        "fee_rate": fee_rate,
+        "tax_rate": tax_rate,
+        "fee": fee,
+        "tax": tax,
+        "total": total,
+        "remarks": list(q.remarks),
+    }
+
+
+def context(d: dict[str, Any]) -> dict[str, Any]:
+    """Template fields: amounts formatted for the page."""
+    return {
+        "date": chinese_date(d["date"]),
+        "valid_days": d["valid_days"],
+        "valid_until": chinese_date(d["valid_until"]),
+        "designer": d["designer"],
+        "sections": [
+            {
+                "no": s["no"],
+                "name": s["name"],
+                "subtotal": fmt(s["subtotal"]),
+                "rows": [
+                    {
+                        "no": it["no"],
+                        "name": it["name"],
+                        "unit": it["unit"],
+                        "quantity": quantity_text(it["quantity"]),
+                        "unit_price": fmt(it["unit_price"]),
+                        "amount": fmt(it["amount"]),
+                        "note": it["note"],
+                    }
+                    for it in s["items"]
+                ],
+            }
+            for s in d["sections"]
+        ],
+        "works": fmt(d["works"]),
+        "fee_rate": percent_text(d["fee_rate"]),
+        "tax_rate": percent_text(d["tax_rate"]),
+        "fee": fmt(d["fee"]),
+        "tax": fmt(d["tax"]),
+        "total": fmt_yuan(d["total"]),
+        "total_upper": uppercase(d["total"]),
+        "remarks": d["remarks"],
+    }
+
+
+def summary(d: dict[str, Any]) -> dict[str, Any]:
+    """What the catalog keeps for show/list and for contracts made from this quote."""
+    return {
+        "date": d["date"].isoformat(),
+        "valid_until": d["valid_until"].isoformat(),
+        "designer": d["designer"],
+        "works": str(d["works"]),
+        "fee": str(d["fee"]),
+        "tax": str(d["tax"]),
+        "total": str(d["total"]),
+        "sections": [
+            {
+                "name": s["name"],
+                "subtotal": str(s["subtotal"]),
+                "items": [
+                    {
+                        "name": it["name"],
+                        "unit": it["unit"],
+                        "quantity": str(it["quantity"]),
+                        "unit_price": str(it["unit_price"]),
+                        "amount": str(it["amount"]),
+                        "note": it["note"],
+                    }
+                    for it in s["items"]
+                ],
+            }
+            for s in d["sections"]
+        ],
+    }

@@ -1,0 +1,108 @@
+"""Money: Decimal amounts, rounding to the fen, and uppercase RMB (大写金额).
+
+Amounts are never floats. Uppercase follows 《支付结算办法》附一 (正确填写票据和结算凭证的基本规定).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+FEN = Decimal("0.01")
+DIGITS = "零壹贰叁肆伍陆柒捌玖"
+SMALL_UNITS = ("", "拾", "佰", "仟")
+SECTION_UNITS = ("", "万", "亿", "万亿")
+
+
+def to_decimal(value: object) -> Decimal:
+    """Read a money or quantity value written as a string, int or Decimal (never float)."""
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip().replace(",", ""))
+        except InvalidOperation:
+            raise ValueError(f"not a number: {value!r}") from None
+    else:
+        raise ValueError(f"not a number: {value!r}")
+    if not result.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return result
+
+
+def fen(amount: Decimal) -> Decimal:
+    """Round half-up to the fen (0.01 yuan)."""
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def fmt(amount: Decimal) -> str:
+    """1949.9 -> '1,949.90' (thousands separators, two decimals)."""
+    return f"{fen(amount):,.2f}"
+
+
+def fmt_yuan(amount: Decimal) -> str:
+    """1949.9 -> '¥1,949.90'."""
+    return "¥" + fmt(amount)
+
+
+def _integer_words(n: int) -> str:
+    """Uppercase words of a whole number of yuan, without the 元."""
+    digits = [int(c) for c in str(n)]
+    out: list[str] = []
+    zero_pending = False
+    section_has_digit = False
+    top = len(digits) - 1
+    for i, d in enumerate(digits):
+        pos = top - i
+        small = pos % 4
+        if d == 0:
+            zero_pending = True
+        else:
+            # 支付结算办法 附一: several zeros in a row are written as one 零.
+            if zero_pending and out:
+                out.append("零")
+            zero_pending = False
+            out.append(DIGITS[d] + SMALL_UNITS[small])
+            section_has_digit = True
+        if small == 0 and pos > 0:
+            if section_has_digit:
+                out.append(SECTION_UNITS[pos // 4])
+                # 万位 is 0 but 仟位 is not: 零 may be left out (壹拾万柒仟元…, official example).
+                zero_pending = False
+            section_has_digit = False
+    return "".join(out)
+
+
+def uppercase(amount: Decimal) -> str:
+    """Uppercase RMB: Decimal('1680.32') -> '人民币壹仟陆佰捌拾元零叁角贰分'.
+
+    Rules (支付结算办法 附一): 人民币 with no gap; 整 after an amount ending at 元 (not after
+    角, as in the official examples, and never after 分); one 零 for a run of zeros; 零 after 元 when 元位 is 0 and 角 is not,
+    or when 角 is 0 and 分 is not; 10-19 of a unit start with 壹拾.
+    """
+    amount = fen(amount)
+    if amount < 0:
+        raise ValueError("uppercase amounts are for non-negative sums")
+    cents = int(amount * 100)
+    yuan, rest = divmod(cents, 100)
+    jiao, fen_ = divmod(rest, 10)
+    words = "人民币"
+    if yuan == 0 and rest == 0:
+        return words + "零元整"
+    if yuan:
+        words += _integer_words(yuan) + "元"
+    if jiao:
+        if yuan and yuan % 10 == 0:
+            words += "零"
+        words += DIGITS[jiao] + "角"
+    elif fen_ and yuan:
+        words += "零"
+    if fen_:
+        words += DIGITS[fen_] + "分"
+    elif not jiao:
+        # 整 after 元; after 角 it is optional and the official examples leave it out.
+        words += "整"
+    return words

@@ -1,0 +1,1 @@
+"""Rendering: .docx from templates (docxtpl) and PDF through LibreOffice."""

@@ -1,0 +1,567 @@
+"""Build templates/quote.docx and templates/contract.docx with python-docx.
+
+The templates are ordinary Word documents with jinja tags (docxtpl): the company
+edits them in Word or WPS afterwards. This script makes the first versions in a
+reproducible way; run it again only to start over (it overwrites both files).
+
+    python tools/build_templates.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+OUT = Path(__file__).resolve().parent.parent / "templates"
+SERIF_CJK = "Noto Serif CJK SC"
+SANS_CJK = "Noto Sans CJK SC"
+LATIN = "Liberation Serif"
+LATIN_SANS = "Liberation Sans"
+BODY_PT = 12  # 小四
+TABLE_PT = 10.5  # 五号
+SMALL_PT = 9  # 小五
+TITLE_PT = 18  # 小二
+HEADING_PT = 14  # 四号
+
+
+def set_fonts(rpr, latin: str, east_asia: str) -> None:
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]  # theme fonts would override the named ones
+    fonts.set(qn("w:ascii"), latin)
+    fonts.set(qn("w:hAnsi"), latin)
+    fonts.set(qn("w:eastAsia"), east_asia)
+    fonts.set(qn("w:cs"), latin)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    lang.set(qn("w:bidi"), "ar-SA")
+
+
+def new_document(landscape: bool = False):
+    doc = Document()
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    if landscape:
+        sec.orientation = WD_ORIENT.LANDSCAPE
+        sec.page_width, sec.page_height = Mm(297), Mm(210)
+    sec.top_margin = Mm(25)
+    sec.bottom_margin = Mm(22)
+    sec.left_margin = Mm(20)
+    sec.right_margin = Mm(20)
+    sec.header_distance = Mm(10)
+    sec.footer_distance = Mm(8)
+    # Document defaults and every style: CJK serif for East Asian text, zh-CN language.
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    set_fonts(defaults, LATIN, SERIF_CJK)
+    for rfonts in styles.iter(qn("w:rFonts")):
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            rfonts.attrib.pop(qn(attr), None)
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(BODY_PT)
+    set_fonts(normal.element.get_or_add_rPr(), LATIN, SERIF_CJK)
+    pf = normal.paragraph_format
+    pf.space_before = Pt(0)
+    pf.space_after = Pt(0)
+    pf.line_spacing = 1.5
+    for name in ("Header", "Footer"):
+        st = doc.styles[name]
+        st.font.size = Pt(SMALL_PT)
+        set_fonts(st.element.get_or_add_rPr(), LATIN, SERIF_CJK)
+        st.paragraph_format.line_spacing = 1.0
+    # 中文版式: let CJK punctuation compress, no autospace surprises in WPS.
+    settings = doc.settings.element
+    lang = OxmlElement("w:themeFontLang")
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    settings.append(lang)
+    doc.core_properties.language = "zh-CN"
+    doc.core_properties.author = "docgen"
+    return doc
+
+
+def style_run(run, size: float | None = None, bold: bool = False, sans: bool = False) -> None:
+    if size:
+        run.font.size = Pt(size)
+    run.font.bold = bold
+    if sans:
+        set_fonts(run._r.get_or_add_rPr(), LATIN_SANS, SANS_CJK)
+
+
+def para(container, text: str = "", *, size: float | None = None, bold: bool = False,
+         sans: bool = False, align=None, indent: bool = False, spacing: float | None = None,
+         before: float = 0, after: float = 0, keep_next: bool = False):
+    p = container.add_paragraph()
+    if text:
+        style_run(p.add_run(text), size, bold, sans)
+    if align is not None:
+        p.alignment = align
+    pf = p.paragraph_format
+    if indent:
+        pf.first_line_indent = Pt((size or BODY_PT) * 2)  # two characters
+    if spacing is not None:
+        pf.line_spacing = spacing
+    pf.space_before = Pt(before)
+    pf.space_after = Pt(after)
+    if keep_next:
+        pf.keep_with_next = True
+    return p
+
+
+def field(paragraph, instr: str, size: float = SMALL_PT) -> None:
+    """A complex field (PAGE, NUMPAGES) that Word, WPS and LibreOffice update."""
+    def run_with(child):
+        r = paragraph.add_run()
+        r.font.size = Pt(size)
+        r._r.append(child)
+        return r
+
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    run_with(begin)
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instr} "
+    run_with(text)
+    sep = OxmlElement("w:fldChar")
+    sep.set(qn("w:fldCharType"), "separate")
+    run_with(sep)
+    r = paragraph.add_run("1")
+    r.font.size = Pt(size)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run_with(end)
+
+
+def borders(table, size: int = 4, none: bool = False) -> None:
+    tbl_pr = table._tbl.tblPr
+    b = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        e = OxmlElement(f"w:{edge}")
+        e.set(qn("w:val"), "nil" if none else "single")
+        if not none:
+            e.set(qn("w:sz"), str(size))
+            e.set(qn("w:space"), "0")
+            e.set(qn("w:color"), "000000")
+        b.append(e)
+    tbl_pr.append(b)
+
+
+def cell_margins(table, left_mm: float = 1.5, right_mm: float = 1.5) -> None:
+    mar = OxmlElement("w:tblCellMar")
+    for edge, mm in (("top", 0.6), ("left", left_mm), ("bottom", 0.6), ("right", right_mm)):
+        e = OxmlElement(f"w:{edge}")
+        e.set(qn("w:w"), str(int(mm * 56.7)))
+        e.set(qn("w:type"), "dxa")
+        mar.append(e)
+    table._tbl.tblPr.append(mar)
+
+
+def fixed_table(container, rows: int, widths_mm: list[float], *, grid: bool = True):
+    if hasattr(container, "sections"):
+        table = container.add_table(rows=rows, cols=len(widths_mm))
+    else:  # header or footer
+        table = container.add_table(rows, len(widths_mm), Mm(sum(widths_mm)))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    table._tbl.tblPr.append(layout)
+    borders(table, none=not grid)
+    cell_margins(table)
+    for row in table.rows:
+        for i, w in enumerate(widths_mm):
+            row.cells[i].width = Mm(w)
+    for i, col in enumerate(table.columns):
+        col.width = Mm(widths_mm[i])
+    return table
+
+
+def no_split(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+
+
+def header_row(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:tblHeader"))
+    no_split(row)
+    for c in row.cells:
+        shade(c, "D9D9D9")
+
+
+def shade(cell, fill: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    s = OxmlElement("w:shd")
+    s.set(qn("w:val"), "clear")
+    s.set(qn("w:color"), "auto")
+    s.set(qn("w:fill"), fill)
+    tc_pr.append(s)
+
+
+def put(cell, text: str, *, align=WD_ALIGN_PARAGRAPH.LEFT, bold: bool = False,
+        size: float = TABLE_PT, sans: bool = False) -> None:
+    p = cell.paragraphs[0]
+    p.paragraph_format.line_spacing = 1.15
+    p.alignment = align
+    if text:
+        style_run(p.add_run(text), size, bold, sans)
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+
+
+C, L, R = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def tag_row(table, tag: str) -> None:
+    """A row holding only a docxtpl row tag ({%tr …%}); it disappears when rendered."""
+    row = table.add_row()
+    merged = row.cells[0].merge(row.cells[-1])
+    put(merged, tag)
+
+
+def header_footer(doc, width_mm: float) -> None:
+    sec = doc.sections[0]
+    hp = sec.header.paragraphs[0]
+    hp.alignment = L
+    style_run(hp.add_run("{{ company.name }}"), 10.5, True, sans=True)
+    style_run(hp.add_run("\t服务热线 {{ company.phone }}"), SMALL_PT)
+    tabs = hp.paragraph_format.tab_stops
+    tabs.add_tab_stop(Mm(width_mm), alignment=2)  # right
+    p_pr = hp._p.get_or_add_pPr()
+    bdr = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(k), v)
+    bdr.append(bottom)
+    p_pr.append(bdr)
+    # Footer: QR of the page code at the left, its text beside it, page numbers at the right.
+    ft = fixed_table(sec.footer, 1, [20, width_mm - 70, 50], grid=False)
+    sec.footer.paragraphs[0]._p.getparent().remove(sec.footer.paragraphs[0]._p)
+    cells = ft.rows[0].cells
+    put(cells[0], "{{ qr }}", size=SMALL_PT)
+    put(cells[1], "文件编码 {{ page_code }}", size=8)
+    p2 = cells[1].add_paragraph()
+    p2.paragraph_format.line_spacing = 1.0
+    style_run(p2.add_run("{{ title }} · 编号 {{ number }} · 第{{ version }}版 · 涂改无效"), 8)
+    pn = cells[2].paragraphs[0]
+    pn.alignment = R
+    cells[2].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    style_run(pn.add_run("第 "), SMALL_PT)
+    field(pn, "PAGE")
+    style_run(pn.add_run(" 页 共 "), SMALL_PT)
+    field(pn, "NUMPAGES")
+    style_run(pn.add_run(" 页"), SMALL_PT)
+    sec.footer.add_paragraph().paragraph_format.line_spacing = 0.5
+
+
+def title_block(doc, title: str, date_tag: str) -> None:
+    para(doc, title, size=TITLE_PT, bold=True, sans=True, align=C, after=6)
+    para(doc, f"编号：{{{{ number }}}}（第{{{{ version }}}}版）    {date_tag}", size=10.5, align=R, after=6)
+
+
+def signature_block(doc, left: list[str], right: list[str], width_mm: float) -> None:
+    t = fixed_table(doc, 1, [width_mm / 2, width_mm / 2], grid=False)
+    for cell, lines in zip(t.rows[0].cells, (left, right)):
+        first = True
+        for line in lines:
+            p = cell.paragraphs[0] if first else cell.add_paragraph()
+            first = False
+            p.paragraph_format.line_spacing = 2.0
+            style_run(p.add_run(line), BODY_PT)
+    no_split(t.rows[0])
+
+
+# quote ------------------------------------------------------------------
+
+
+def build_quote() -> None:
+    doc = new_document()
+    width = 170
+    header_footer(doc, width)
+    title_block(doc, "装修工程报价单", "报价日期：{{ date }}")
+
+    info = fixed_table(doc, 4, [24, 61, 24, 61])
+    rows = [
+        ("客户姓名", "{{ customer.name }}", "联系电话", "{{ customer.phone }}"),
+        ("工程地址", "{{ site.address }}", None, None),
+        ("建筑面积", "{{ site.area }} ㎡", "户型", "{{ site.layout }}"),
+        ("承包方式", "{{ mode }}", "设计师", "{{ designer }}"),
+    ]
+    for r, values in zip(info.rows, rows):
+        cells = r.cells
+        if values[2] is None:
+            merged = cells[1].merge(cells[3])
+            put(cells[0], values[0], align=C, bold=True)
+            put(merged, values[1])
+        else:
+            for i, v in enumerate(values):
+                put(cells[i], v, align=C if i % 2 == 0 else L, bold=i % 2 == 0)
+        for i in (0, 2):
+            shade(r.cells[i], "F2F2F2")
+        no_split(r)
+    para(doc, "", spacing=0.8)
+
+    widths = [11, 40, 12, 16, 21, 24, 46]
+    items = fixed_table(doc, 1, widths)
+    heads = ["序号", "项目名称", "单位", "数量", "单价（元）", "合价（元）", "工艺及材料说明"]
+    for c, h in zip(items.rows[0].cells, heads):
+        put(c, h, align=C, bold=True, sans=True)
+    header_row(items.rows[0])
+    tag_row(items, "{%tr for s in sections %}")
+    sec_row = items.add_row()
+    merged = sec_row.cells[0].merge(sec_row.cells[-1])
+    put(merged, "{{ s.no }}、{{ s.name }}", bold=True, sans=True)
+    shade(merged, "F2F2F2")
+    no_split(sec_row)
+    tag_row(items, "{%tr for it in s.rows %}")
+    row = items.add_row()
+    vals = ["{{ it.no }}", "{{ it.name }}", "{{ it.unit }}", "{{ it.quantity }}",
+            "{{ it.unit_price }}", "{{ it.amount }}", "{{ it.note }}"]
+    aligns = [C, L, C, R, R, R, L]
+    for c, v, a in zip(row.cells, vals, aligns):
+        put(c, v, align=a)
+    no_split(row)
+    tag_row(items, "{%tr endfor %}")
+    sub = items.add_row()
+    label = sub.cells[0].merge(sub.cells[4])
+    put(label, "{{ s.name }}小计", align=R, bold=True)
+    put(sub.cells[5], "{{ s.subtotal }}", align=R, bold=True)
+    no_split(sub)
+    tag_row(items, "{%tr endfor %}")
+    para(doc, "", spacing=0.8)
+
+    totals = fixed_table(doc, 5, [60, 110])
+    lines = [
+        ("工程直接费合计", "¥{{ works }}"),
+        ("管理费（直接费 × {{ fee_rate }}）", "¥{{ fee }}"),
+        ("税金（（直接费 + 管理费）× {{ tax_rate }}）", "¥{{ tax }}"),
+        ("工程总造价（小写）", "{{ total }}"),
+        ("工程总造价（大写）", "{{ total_upper }}"),
+    ]
+    for r, (k, v) in zip(totals.rows, lines):
+        put(r.cells[0], k, align=L, bold=True)
+        shade(r.cells[0], "F2F2F2")
+        bold = k.startswith("工程总造价")
+        put(r.cells[1], v, align=L if "大写" in k else R, bold=bold)
+        no_split(r)
+
+    para(doc, "说明", size=HEADING_PT, bold=True, sans=True, before=8, keep_next=True)
+    notes = [
+        "1. 本报价有效期 {{ valid_days }} 天，至 {{ valid_until }} 止；逾期请重新报价。",
+        "2. 施工中如有增减项目，按实际发生的工程量结算，增减项目须经双方签字确认。",
+        "3. 主材品牌、型号以双方签字确认的选材单为准；未列项目不在本报价范围内。",
+        "4. 本报价单经双方确认后作为施工合同的附件，与合同具有同等效力。",
+    ]
+    for n in notes:
+        para(doc, n, size=10.5)
+    para(doc, "{%p for r in remarks %}")
+    para(doc, "{{ loop.index + 4 }}. {{ r }}", size=10.5)
+    para(doc, "{%p endfor %}")
+    para(doc, "", spacing=1.0)
+    signature_block(
+        doc,
+        ["客户确认（签字）：__________________", "日期：______年____月____日"],
+        ["报价人（设计师）：{{ designer }}", "{{ company.name }}（盖章）", "日期：{{ date }}"],
+        width,
+    )
+    doc.save(OUT / "quote.docx")
+
+
+# contract ---------------------------------------------------------------
+
+CLAUSES_INTRO = (
+    "依照《中华人民共和国民法典》及有关法律、法规的规定，结合家庭居室装饰装修工程施工的特点，"
+    "甲、乙双方在平等、自愿、协商一致的基础上，就乙方承包甲方家庭居室装饰装修工程（以下简称“工程”）"
+    "的有关事宜，达成如下协议。"
+)
+
+
+def clause(doc, text: str) -> None:
+    para(doc, text, size=HEADING_PT, bold=True, sans=True, before=6, after=3, keep_next=True)
+
+
+def body(doc, text: str) -> None:
+    para(doc, text, indent=True)
+
+
+def build_contract() -> None:
+    doc = new_document()
+    width = 170
+    header_footer(doc, width)
+    para(doc, "{{ title }}", size=TITLE_PT, bold=True, sans=True, align=C, after=6)
+    para(doc, "合同编号：{{ number }}（第{{ version }}版）", size=10.5, align=R, after=6)
+
+    parties = fixed_table(doc, 8, [36, 134])
+    rows = [
+        ("发包人（甲方）", "{{ customer.name }}"),
+        ("身份证号码", "{{ customer.id_number or '' }}"),
+        ("联系电话", "{{ customer.phone }}"),
+        ("住址", "{{ customer.address }}"),
+        ("承包人（乙方）", "{{ company.name }}"),
+        ("统一社会信用代码", "{{ company.licence }}"),
+        ("法定代表人 / 项目经理", "{{ company.legal_representative }} / {{ project_manager }}"),
+        ("地址 / 电话", "{{ company.address }} / {{ company.phone }}"),
+    ]
+    for r, (k, v) in zip(parties.rows, rows):
+        put(r.cells[0], k, bold=True)
+        shade(r.cells[0], "F2F2F2")
+        put(r.cells[1], v)
+        no_split(r)
+    para(doc, "", spacing=0.8)
+    body(doc, CLAUSES_INTRO)
+
+    clause(doc, "第一条  工程概况")
+    body(doc, "1.1 工程地点：{{ site.address }}。")
+    body(doc, "1.2 房屋建筑面积：{{ site.area }} 平方米；户型：{{ site.layout }}。")
+    body(doc, "1.3 工程内容及做法：{{ scope }}。"
+              "{% if quote %}详见附件《装修工程报价单》（编号 {{ quote }}）。{% endif %}")
+    body(doc, "1.4 承包方式：{{ mode_term }}（{{ mode }}）。")
+    body(doc, "1.5 工期：{{ duration_days }} 日历天（含开工当日），开工日期 {{ start_date }}，"
+              "竣工日期 {{ completion_date }}。")
+    body(doc, "1.6 合同价款：{{ price }}（大写：{{ price_upper }}）。"
+              "工程施工中如有增减项目，按双方签字确认的变更单结算。")
+
+    clause(doc, "第二条  工程款支付")
+    body(doc, "2.1 甲方按下列节点向乙方支付工程款，各期金额之和等于合同价款：")
+    pay = fixed_table(doc, 1, [12, 58, 18, 30, 52])
+    for c, h in zip(pay.rows[0].cells, ["期数", "付款节点", "比例", "金额", "大写金额"]):
+        put(c, h, align=C, bold=True, sans=True)
+    header_row(pay.rows[0])
+    tag_row(pay, "{%tr for p in payments %}")
+    r = pay.add_row()
+    for c, v, a in zip(r.cells, ["{{ p.no }}", "{{ p.stage }}", "{{ p.percent }}", "{{ p.amount }}",
+                                 "{{ p.amount_upper }}"], [C, L, C, R, L]):
+        put(c, v, align=a)
+    no_split(r)
+    tag_row(pay, "{%tr endfor %}")
+    tot = pay.add_row()
+    label = tot.cells[0].merge(tot.cells[2])
+    put(label, "合计", align=C, bold=True)
+    put(tot.cells[3], "{{ price }}", align=R, bold=True)
+    put(tot.cells[4], "{{ price_upper }}", bold=True)
+    no_split(tot)
+    body(doc, "2.2 乙方收款后应向甲方出具收款凭证。甲方未按期付款的，乙方有权顺延工期。")
+
+    clause(doc, "第三条  材料供应")
+    body(doc, "3.1 本工程承包方式为{{ mode_term }}。由甲方提供的材料、设备，甲方应按时供应到现场，"
+              "并对其质量负责；由乙方提供的材料，应符合国家标准及双方约定的品牌、规格。")
+    body(doc, "{%p if materials %}")
+    body(doc, "3.2 双方约定的材料供应如下：")
+    mat = fixed_table(doc, 1, [60, 70, 40])
+    for c, h in zip(mat.rows[0].cells, ["材料名称", "品牌、规格", "供应方"]):
+        put(c, h, align=C, bold=True, sans=True)
+    header_row(mat.rows[0])
+    tag_row(mat, "{%tr for m in materials %}")
+    r = mat.add_row()
+    for c, v, a in zip(r.cells, ["{{ m.name }}", "{{ m.spec }}", "{{ m.supplied_by }}"], [L, L, C]):
+        put(c, v, align=a)
+    tag_row(mat, "{%tr endfor %}")
+    body(doc, "{%p endif %}")
+
+    clause(doc, "第四条  工程质量及验收")
+    body(doc, "4.1 本工程执行 GB 50210-2018《建筑装饰装修工程质量验收标准》、GB 50327-2001"
+              "《住宅装饰装修工程施工规范》及国家、地方现行有关标准。")
+    body(doc, "4.2 隐蔽工程（给排水、电路、防水等）完工后，乙方应提前两日通知甲方验收，"
+              "验收合格并经双方签字后方可进入下道工序。")
+    body(doc, "4.3 工程竣工后，乙方通知甲方验收，甲方应在接到通知后三日内组织验收，"
+              "验收合格双方签署竣工验收报告；验收不合格的，乙方按整改通知书限期整改后重新验收。")
+
+    clause(doc, "第五条  双方责任")
+    body(doc, "5.1 甲方：按约定提供施工场地、水电条件并办理物业手续；按期支付工程款；"
+              "参加隐蔽工程及竣工验收。")
+    body(doc, "5.2 乙方：按图纸、报价单及施工规范施工；遵守物业管理规定，文明施工、"
+              "安全施工；保护甲方财产及相邻房屋；完工后清理现场。")
+
+    clause(doc, "第六条  保修")
+    body(doc, "6.1 本工程自竣工验收合格之日起计算保修期：基础装修工程 {{ warranty.basic }} 年，"
+              "电气管线、给排水管道 {{ warranty.plumbing_electrical }} 年，有防水要求的厨房、卫生间"
+              "和外墙面防渗漏 {{ warranty.waterproof }} 年。保修期内因施工质量造成的问题，乙方免费维修。")
+    body(doc, "6.2 竣工验收合格后，乙方向甲方出具保修卡。因甲方使用不当、甲方自购材料或不可抗力"
+              "造成的损坏，乙方可提供有偿维修。")
+
+    clause(doc, "第七条  违约责任")
+    body(doc, "7.1 乙方未按期竣工的，每逾期一日，按合同价款的 {{ penalty_rate }} 向甲方支付违约金。")
+    body(doc, "7.2 甲方未按期支付工程款的，每逾期一日，按逾期未付金额的 {{ penalty_rate }} "
+              "向乙方支付违约金。")
+    body(doc, "7.3 因一方原因致使合同无法继续履行的，该方应赔偿对方因此造成的实际损失。")
+
+    clause(doc, "第八条  争议解决")
+    body(doc, "本合同履行中发生争议，双方协商解决；协商不成的，可请求有关部门调解；调解不成的，"
+              "{% if dispute == '仲裁' %}提交{{ dispute_body }}仲裁。"
+              "{% else %}依法向{{ court }}提起诉讼。{% endif %}")
+
+    clause(doc, "第九条  其他约定")
+    para(doc, "{%p for t in special_terms %}")
+    body(doc, "9.{{ loop.index }} {{ t }}")
+    para(doc, "{%p endfor %}")
+    body(doc, "9.{{ special_terms | length + 1 }} 本合同自双方签字（盖章）之日起生效。"
+              "{% if quote %}附件《装修工程报价单》是本合同的组成部分。{% endif %}")
+    body(doc, "9.{{ special_terms | length + 2 }} 本合同一式{{ originals }}份，{{ keepers }}，"
+              "具有同等法律效力。")
+    para(doc, "", spacing=1.0)
+    signature_block(
+        doc,
+        ["甲方（发包人）签字：______________", "代表人：______________",
+         "日期：{{ sign_date }}"],
+        ["乙方（承包人）盖章：______________", "代表人：{{ company.legal_representative }}",
+         "日期：{{ sign_date }}"],
+        width,
+    )
+
+    para(doc, "{%p if annex %}")
+    p = para(doc, "")
+    p.add_run().add_break(WD_BREAK.PAGE)
+    para(doc, "附件：装修工程报价单（编号 {{ quote }}，报价日期 {{ quote_date }}）",
+         size=HEADING_PT, bold=True, sans=True, align=C, after=6)
+    widths = [60, 14, 20, 32, 44]
+    ann = fixed_table(doc, 1, widths)
+    for c, h in zip(ann.rows[0].cells, ["项目名称", "单位", "数量", "单价（元）", "合价（元）"]):
+        put(c, h, align=C, bold=True, sans=True)
+    header_row(ann.rows[0])
+    tag_row(ann, "{%tr for s in annex %}")
+    sr = ann.add_row()
+    m = sr.cells[0].merge(sr.cells[-1])
+    put(m, "{{ s.name }}", bold=True, sans=True)
+    shade(m, "F2F2F2")
+    no_split(sr)
+    tag_row(ann, "{%tr for it in s.rows %}")
+    r = ann.add_row()
+    for c, v, a in zip(r.cells, ["{{ it.name }}", "{{ it.unit }}", "{{ it.quantity }}",
+                                 "{{ it.unit_price }}", "{{ it.amount }}"], [L, C, R, R, R]):
+        put(c, v, align=a)
+    no_split(r)
+    tag_row(ann, "{%tr endfor %}")
+    sub = ann.add_row()
+    lab = sub.cells[0].merge(sub.cells[3])
+    put(lab, "{{ s.name }}小计", align=R, bold=True)
+    put(sub.cells[4], "{{ s.subtotal }}", align=R, bold=True)
+    no_split(sub)
+    tag_row(ann, "{%tr endfor %}")
+    tot = ann.add_row()
+    lab = tot.cells[0].merge(tot.cells[3])
+    put(lab, "报价总额（含管理费、税金）", align=R, bold=True)
+    put(tot.cells[4], "{{ price }}", align=R, bold=True)
+    no_split(tot)
+    para(doc, "{%p endif %}")
+    doc.save(OUT / "contract.docx")
+
+
+if __name__ == "__main__":
+    OUT.mkdir(exist_ok=True)
+    build_quote()
+    build_contract()
+    print(f"wrote {OUT / 'quote.docx'} and {OUT / 'contract.docx'}")
