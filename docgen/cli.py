@@ -118,9 +118,12 @@ def _print_made(made: Any) -> None:
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--note", default="", help="Why this document is made (kept with version 1).")
+@click.option(
+    "--once", is_flag=True, help="If a document was already made from exactly this data, show it instead."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
-def new(obj: Ctx, kind: str, files: tuple[Path, ...], note: str, as_json: bool) -> None:
+def new(obj: Ctx, kind: str, files: tuple[Path, ...], note: str, once: bool, as_json: bool) -> None:
     """Validate, number, render and archive a new document from a YAML file.
 
     Several files of one kind are made in one run, sharing one warm LibreOffice.
@@ -135,7 +138,7 @@ def new(obj: Ctx, kind: str, files: tuple[Path, ...], note: str, as_json: bool) 
     archive = obj.archive()
     results = []
     for path in files:
-        made = new_document(archive, kind, path, _converter(), note=note)
+        made = new_document(archive, kind, path, _converter(), note=note, once=once)
         results.append(made)
         if not as_json:
             _print_made(made)

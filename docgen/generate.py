@@ -93,6 +93,18 @@ class Prepared:
     project_code: str | None
     derived: dict[str, Any]
 
+    @property
+    def input_sha(self) -> str:
+        """Identifies the input: the same file and project data give the same value."""
+        import hashlib
+
+        blob = json.dumps(
+            {"kind": self.kind, "input": _jsonable(self.raw), "project": self.project},
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()
+
 
 def _resolve_project(archive: Archive, ref: str, source: Path) -> tuple[dict[str, Any], str | None]:
     model, code, _path = common.load_project(ref, source)
@@ -204,7 +216,12 @@ def _write_version(
             docx_file.write_bytes(rendered.data)
             pages = converter.convert(docx_file, pdf_file)
             pdf_bytes = pdf_file.read_bytes()
-        summary = {**mod.summary(p.derived), "project": code, "page_code": str(page_code)}
+        summary = {
+            **mod.summary(p.derived),
+            "project": code,
+            "page_code": str(page_code),
+            "input_sha": p.input_sha,
+        }
         snapshot = json.dumps(
             {
                 "kind": p.kind,
@@ -259,11 +276,41 @@ def _write_version(
     )
 
 
+def existing(archive: Archive, number: str, version: int) -> Made:
+    """A version already in the archive, as ``new`` would have reported it."""
+    v = next(v for v in archive.catalog.versions(number) if v.version == version)
+    doc = archive.catalog.document(number)
+    assert doc is not None
+    return Made(
+        number=number,
+        kind=doc.kind,
+        version=version,
+        pages=v.pages,
+        docx=archive.ensure_view(number, version, "docx", v.file("docx").sha256),  # type: ignore[union-attr]
+        pdf=archive.ensure_view(number, version, "pdf", v.file("pdf").sha256),  # type: ignore[union-attr]
+        summary=v.summary,
+    )
+
+
 def new_document(
-    archive: Archive, kind: str, source: Path, converter: Converter, *, author: str | None = None, note: str = ""
+    archive: Archive,
+    kind: str,
+    source: Path,
+    converter: Converter,
+    *,
+    author: str | None = None,
+    note: str = "",
+    once: bool = False,
 ) -> Made:
-    """Validate, number, render and archive a new document as version 1."""
+    """Validate, number, render and archive a new document as version 1.
+
+    With ``once``, a document already made from exactly this input is returned instead.
+    """
     prepared = prepare(archive, kind, source)
+    if once:
+        found = archive.catalog.find_by_input(kind, prepared.input_sha)
+        if found:
+            return existing(archive, *found)
     return _write_version(
         archive, prepared, converter, number=None, author=author or current_user(), note=note or "新建"
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -214,8 +214,9 @@ def shade(cell, fill: str) -> None:
 
 
 def put(cell, text: str, *, align=WD_ALIGN_PARAGRAPH.LEFT, bold: bool = False,
-        size: float = TABLE_PT, sans: bool = False) -> None:
+        size: float = TABLE_PT, sans: bool = False, keep_next: bool = False) -> None:
     p = cell.paragraphs[0]
+    p.paragraph_format.keep_with_next = keep_next
     p.paragraph_format.line_spacing = 1.15
     p.alignment = align
     if text:
@@ -239,8 +240,10 @@ def header_footer(doc, width_mm: float) -> None:
     hp.alignment = L
     style_run(hp.add_run("{{ company.name }}"), 10.5, True, sans=True)
     style_run(hp.add_run("\t服务热线 {{ company.phone }}"), SMALL_PT)
-    tabs = hp.paragraph_format.tab_stops
-    tabs.add_tab_stop(Mm(width_mm), alignment=2)  # right
+    style_tabs = doc.styles["Header"].element.get_or_add_pPr().find(qn("w:tabs"))
+    if style_tabs is not None:  # the default centre/right stops assume Letter paper
+        style_tabs.getparent().remove(style_tabs)
+    hp.paragraph_format.tab_stops.add_tab_stop(Mm(width_mm), alignment=WD_TAB_ALIGNMENT.RIGHT)
     p_pr = hp._p.get_or_add_pPr()
     bdr = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
@@ -274,13 +277,17 @@ def title_block(doc, title: str, date_tag: str) -> None:
 
 
 def signature_block(doc, left: list[str], right: list[str], width_mm: float) -> None:
-    t = fixed_table(doc, 1, [width_mm / 2, width_mm / 2], grid=False)
+    t = fixed_table(doc, 1, [width_mm * 0.45, width_mm * 0.55], grid=False)
     for cell, lines in zip(t.rows[0].cells, (left, right)):
         first = True
+        first_line = True
         for line in lines:
             p = cell.paragraphs[0] if first else cell.add_paragraph()
             first = False
-            p.paragraph_format.line_spacing = 2.0
+            p.paragraph_format.line_spacing = 1.6
+            if first_line:
+                p.paragraph_format.space_before = Pt(10)
+            first_line = False
             style_run(p.add_run(line), BODY_PT)
     no_split(t.rows[0])
 
@@ -324,7 +331,7 @@ def build_quote() -> None:
     tag_row(items, "{%tr for s in sections %}")
     sec_row = items.add_row()
     merged = sec_row.cells[0].merge(sec_row.cells[-1])
-    put(merged, "{{ s.no }}、{{ s.name }}", bold=True, sans=True)
+    put(merged, "{{ s.no }}、{{ s.name }}", bold=True, sans=True, keep_next=True)
     shade(merged, "F2F2F2")
     no_split(sec_row)
     tag_row(items, "{%tr for it in s.rows %}")
@@ -367,15 +374,14 @@ def build_quote() -> None:
         "4. 本报价单经双方确认后作为施工合同的附件，与合同具有同等效力。",
     ]
     for n in notes:
-        para(doc, n, size=10.5)
+        para(doc, n, size=10.5, spacing=1.3, keep_next=True)
     para(doc, "{%p for r in remarks %}")
-    para(doc, "{{ loop.index + 4 }}. {{ r }}", size=10.5)
+    para(doc, "{{ loop.index + 4 }}. {{ r }}", size=10.5, spacing=1.3, keep_next=True)
     para(doc, "{%p endfor %}")
-    para(doc, "", spacing=1.0)
     signature_block(
         doc,
-        ["客户确认（签字）：__________________", "日期：______年____月____日"],
-        ["报价人（设计师）：{{ designer }}", "{{ company.name }}（盖章）", "日期：{{ date }}"],
+        ["客户确认（签字）：______________", "日期：______年____月____日"],
+        ["{{ company.name }}（盖章）", "报价人：{{ designer }}    日期：{{ date }}"],
         width,
     )
     doc.save(OUT / "quote.docx")
@@ -405,7 +411,7 @@ def build_contract() -> None:
     para(doc, "{{ title }}", size=TITLE_PT, bold=True, sans=True, align=C, after=6)
     para(doc, "合同编号：{{ number }}（第{{ version }}版）", size=10.5, align=R, after=6)
 
-    parties = fixed_table(doc, 8, [36, 134])
+    parties = fixed_table(doc, 8, [44, 126])
     rows = [
         ("发包人（甲方）", "{{ customer.name }}"),
         ("身份证号码", "{{ customer.id_number or '' }}"),
@@ -437,7 +443,7 @@ def build_contract() -> None:
 
     clause(doc, "第二条  工程款支付")
     body(doc, "2.1 甲方按下列节点向乙方支付工程款，各期金额之和等于合同价款：")
-    pay = fixed_table(doc, 1, [12, 58, 18, 30, 52])
+    pay = fixed_table(doc, 1, [11, 45, 15, 29, 70])
     for c, h in zip(pay.rows[0].cells, ["期数", "付款节点", "比例", "金额", "大写金额"]):
         put(c, h, align=C, bold=True, sans=True)
     header_row(pay.rows[0])
@@ -454,6 +460,7 @@ def build_contract() -> None:
     put(tot.cells[3], "{{ price }}", align=R, bold=True)
     put(tot.cells[4], "{{ price_upper }}", bold=True)
     no_split(tot)
+    para(doc, "", spacing=0.6)
     body(doc, "2.2 乙方收款后应向甲方出具收款凭证。甲方未按期付款的，乙方有权顺延工期。")
 
     clause(doc, "第三条  材料供应")
@@ -535,7 +542,7 @@ def build_contract() -> None:
     tag_row(ann, "{%tr for s in annex %}")
     sr = ann.add_row()
     m = sr.cells[0].merge(sr.cells[-1])
-    put(m, "{{ s.name }}", bold=True, sans=True)
+    put(m, "{{ s.name }}", bold=True, sans=True, keep_next=True)
     shade(m, "F2F2F2")
     no_split(sr)
     tag_row(ann, "{%tr for it in s.rows %}")
@@ -551,9 +558,16 @@ def build_contract() -> None:
     put(sub.cells[4], "{{ s.subtotal }}", align=R, bold=True)
     no_split(sub)
     tag_row(ann, "{%tr endfor %}")
+    for label_text, value in (("工程直接费合计", "{{ annex_works }}"),
+                              ("管理费", "{{ annex_fee }}"), ("税金", "{{ annex_tax }}")):
+        extra = ann.add_row()
+        lab = extra.cells[0].merge(extra.cells[3])
+        put(lab, label_text, align=R)
+        put(extra.cells[4], value, align=R)
+        no_split(extra)
     tot = ann.add_row()
     lab = tot.cells[0].merge(tot.cells[3])
-    put(lab, "报价总额（含管理费、税金）", align=R, bold=True)
+    put(lab, "报价总额（即合同价款）", align=R, bold=True)
     put(tot.cells[4], "{{ price }}", align=R, bold=True)
     no_split(tot)
     para(doc, "{%p endif %}")

@@ -320,6 +320,16 @@ class Catalog:
         rows = self.db.execute(sql + " ORDER BY created, number", args).fetchall()
         return [DocumentRow(**dict(r)) for r in rows]
 
+    def find_by_input(self, kind: str, input_sha: str) -> tuple[str, int] | None:
+        """A live document version made from exactly this input, if any."""
+        row = self.db.execute(
+            "SELECT v.number, v.version FROM versions v JOIN documents d ON d.number = v.number "
+            "WHERE d.kind = ? AND d.status != 'void' AND json_extract(v.summary, '$.input_sha') = ? "
+            "ORDER BY v.number, v.version DESC LIMIT 1",
+            (kind, input_sha),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
     def versions(self, number: str) -> list[VersionRow]:
         rows = self.db.execute(
             "SELECT * FROM versions WHERE number = ? ORDER BY version", (number,)

@@ -111,6 +111,7 @@ def derive(
         "quote": c.quote,
         "quote_sections": quote["sections"] if quote is not None else [],
         "quote_date": quote["date"] if quote is not None else None,
+        "quote_figures": {k: quote[k] for k in ("works", "fee", "tax")} if quote is not None else {},
         "mode": project["mode"],
     }
 
@@ -165,6 +166,10 @@ def context(d: dict[str, Any], settings: Settings) -> dict[str, Any]:
             for s in d["quote_sections"]
         ],
         "warranty": settings.warranty,
+        **{
+            f"annex_{k}": fmt(Decimal(d["quote_figures"][k])) if d["quote_figures"] else ""
+            for k in ("works", "fee", "tax")
+        },
         "originals": CN_COUNT[originals] if originals <= 10 else str(originals),
         "keepers": "、".join(
             f"{k}执{'一' if i < len(settings.keepers) else ''}份" for i, k in enumerate(settings.keepers)

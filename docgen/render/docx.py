@@ -23,7 +23,7 @@ from docxtpl import DocxTemplate, InlineImage
 from docgen.errors import TemplateError
 from docgen.pagecode import PageCode
 
-QR_SIZE = Mm(16)
+QR_SIZE = Mm(15)
 
 
 @dataclass(frozen=True)
