@@ -115,7 +115,7 @@ def _print_made(made: Any) -> None:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("kind", metavar="quote|contract")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--note", default="", help="Why this document is made (kept with version 1).")
 @click.option(

@@ -1,0 +1,255 @@
+"""The archive: versions, review life cycle, verify, concurrency and crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import edit, new, run, run_process
+
+
+def show(number: str) -> dict:  # type: ignore[type-arg]
+    r = run("show", number, "--json")
+    assert r.exit_code == 0, r
+    return json.loads(r.stdout)
+
+
+def test_show_json_has_versions_and_checksums(work: Path, archive_dir: Path) -> None:
+    new("quote", work / "quote.yaml")
+    data = show("BJ-2026-0001")
+    assert {k: data[k] for k in ("number", "kind", "status", "project", "total")} == {
+        "number": "BJ-2026-0001", "kind": "quote", "status": "draft", "project": "P-2026-0001",
+        "total": "51299.99",
+    }
+    v = data["versions"][0]
+    assert v["version"] == 1 and v["status"] == "draft" and v["author"] == "tester"
+    assert v["created"] and v["note"] == "新建"
+    for role in ("docx", "pdf", "data", "text", "template"):
+        sha = v["files"][role]["sha256"]
+        assert (archive_dir / "objects" / sha[:2] / sha).is_file()
+    snapshot = json.loads((archive_dir / "objects" / v["files"]["data"]["sha256"][:2]
+                           / v["files"]["data"]["sha256"]).read_text(encoding="utf-8"))
+    assert snapshot["input"]["sections"][0]["items"][0]["unit_price"] == "45.00"
+    assert snapshot["project"]["customer"]["name"] == "张三"
+    human = run("show", "BJ-2026-0001")
+    assert "¥51,299.99" in human.stdout and "人民币伍万壹仟贰佰玖拾玖元玖角玖分" in human.stdout
+
+
+def test_revise_makes_new_version_and_keeps_old(work: Path, archive_dir: Path) -> None:
+    new("quote", work / "quote.yaml")
+    made = new("contract", work / "contract.yaml")
+    v1_pdf = Path(made["files"]["pdf"]).read_bytes()
+    edit(work / "contract.yaml", lambda d: d.update(penalty_rate_per_day="0.003"))
+    r = run("revise", "HT-2026-0001", work / "contract.yaml", "--note", "法务意见：违约金改为0.3%")
+    assert r.exit_code == 0, r
+    assert "HT-2026-0001 v2" in r.stdout
+    data = show("HT-2026-0001")
+    assert [v["version"] for v in data["versions"]] == [1, 2]
+    assert data["versions"][1]["note"] == "法务意见：违约金改为0.3%"
+    assert Path(made["files"]["pdf"]).read_bytes() == v1_pdf  # v1 untouched
+    d = run("diff", "HT-2026-0001", "1", "2")
+    assert d.exit_code == 0
+    assert "-7.1 乙方未按期竣工的，每逾期一日，按合同价款的 0.2% 向甲方支付违约金。" in d.stdout
+    assert "+7.1 乙方未按期竣工的，每逾期一日，按合同价款的 0.3% 向甲方支付违约金。" in d.stdout
+    assert "HT-2026-0001.V2." in data["summary"]["page_code"]
+    same = run("diff", "HT-2026-0001", "1", "1")
+    assert "no differences" in same.stdout
+    assert run("diff", "HT-2026-0001", "1", "9").exit_code == 1
+
+
+def test_revise_must_keep_the_project(work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    edit(work / "project.yaml", lambda d: d.update(code="P-2026-0777"))
+    r = run("revise", "BJ-2026-0001", work / "quote.yaml", "--note", "x")
+    assert r.exit_code == 1 and "belongs to P-2026-0001" in r.stderr
+
+
+def test_contract_review_life_cycle(work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    new("contract", work / "contract.yaml")
+    assert run("review", "HT-2026-0001", "approve").exit_code == 1  # not submitted yet
+    assert run("review", "HT-2026-0001", "submit", "--note", "请审核").exit_code == 0
+    assert show("HT-2026-0001")["status"] == "in_review"
+    r = run("revise", "HT-2026-0001", work / "contract.yaml", "--note", "x")
+    assert r.exit_code == 1 and "in legal review" in r.stderr
+    r = run("review", "HT-2026-0001", "reject")
+    assert r.exit_code == 1 and "reject needs review notes" in r.stderr
+    assert run("review", "HT-2026-0001", "reject", "--note", "第七条违约金过高").exit_code == 0
+    data = show("HT-2026-0001")
+    assert data["status"] == "draft" and data["versions"][0]["status"] == "rejected"
+    assert data["effective_version"] is None
+    edit(work / "contract.yaml", lambda d: d.update(penalty_rate_per_day="0.001"))
+    assert run("revise", "HT-2026-0001", work / "contract.yaml", "--note", "按法务意见修改").exit_code == 0
+    assert run("review", "HT-2026-0001", "submit").exit_code == 0
+    assert run("review", "HT-2026-0001", "approve", "--note", "同意").exit_code == 0
+    data = show("HT-2026-0001")
+    assert data["status"] == "approved"
+    assert [v["status"] for v in data["versions"]] == ["rejected", "approved"]
+    assert data["effective_version"] == 2
+    actions = [e["action"] for e in data["events"]]
+    assert actions == ["create", "review:submit", "review:reject", "revise", "review:submit", "review:approve"]
+    assert data["events"][2]["note"] == "第七条违约金过高"
+    # quotes are not legally reviewed
+    r = run("review", "BJ-2026-0001", "submit")
+    assert r.exit_code == 1 and "legal review is for contracts" in r.stderr
+
+
+def test_void_keeps_number_and_blocks_use(work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    assert run("void", "BJ-2026-0001", "--note", "客户取消").exit_code == 0
+    assert show("BJ-2026-0001")["status"] == "void"
+    r = run("new", "contract", work / "contract.yaml")
+    assert r.exit_code == 1 and "BJ-2026-0001 is void" in r.stderr
+    assert run("revise", "BJ-2026-0001", work / "quote.yaml", "--note", "x").exit_code == 1
+    assert run("void", "BJ-2026-0001", "--note", "again").exit_code == 1
+    assert new("quote", work / "quote.yaml")["number"] == "BJ-2026-0002"  # never reused
+
+
+def test_list_json_and_filters(work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    new("contract", work / "contract.yaml")
+    rows = json.loads(run("list", "--json").stdout)
+    assert [(r["number"], r["kind"], r["status"]) for r in rows] == [
+        ("BJ-2026-0001", "quote", "draft"), ("HT-2026-0001", "contract", "draft")]
+    only = json.loads(run("list", "--kind", "contract", "--json").stdout)
+    assert [r["number"] for r in only] == ["HT-2026-0001"]
+    assert "HT-2026-0001" in run("list").stdout
+
+
+def test_numbers_per_kind_and_year(work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    edit(work / "quote.yaml", lambda d: d.update(date="2027-01-05"))
+    assert new("quote", work / "quote.yaml")["number"] == "BJ-2027-0001"
+    edit(work / "quote.yaml", lambda d: d.update(date="2026-12-30"))
+    assert new("quote", work / "quote.yaml")["number"] == "BJ-2026-0002"
+
+
+def test_once_does_not_duplicate(work: Path) -> None:
+    a = run("new", "quote", work / "quote.yaml", "--once", "--json")
+    b = run("new", "quote", work / "quote.yaml", "--once", "--json")
+    assert json.loads(a.stdout)["number"] == json.loads(b.stdout)["number"] == "BJ-2026-0001"
+    assert len(json.loads(run("list", "--json").stdout)) == 1
+
+
+def test_verify_clean_then_finds_corrupt_missing_and_orphaned(work: Path, archive_dir: Path) -> None:
+    new("quote", work / "quote.yaml")
+    ok = run("verify")
+    assert ok.exit_code == 0 and "clean" in ok.stdout
+    v = show("BJ-2026-0001")["versions"][0]["files"]
+    pdf = archive_dir / "objects" / v["pdf"]["sha256"][:2] / v["pdf"]["sha256"]
+    pdf.chmod(0o644)
+    pdf.write_bytes(pdf.read_bytes()[:-10] + b"0123456789")
+    text = archive_dir / "objects" / v["text"]["sha256"][:2] / v["text"]["sha256"]
+    text.unlink()
+    stray = archive_dir / "objects" / "ab" / ("ab" + "0" * 62)
+    stray.parent.mkdir(exist_ok=True)
+    stray.write_bytes(b"stray")
+    r = run("verify")
+    assert r.exit_code == 1
+    assert "1 missing, 1 corrupt, 1 orphaned" in r.stdout
+    assert "BJ-2026-0001 v1 pdf" in r.stderr and "does not match its checksum" in r.stderr
+    assert "BJ-2026-0001 v1 text" in r.stderr and "is missing" in r.stderr
+    assert "belongs to no version" in r.stderr
+
+
+def test_blobs_are_read_only_and_views_restored(work: Path, archive_dir: Path) -> None:
+    made = new("quote", work / "quote.yaml")
+    pdf = Path(made["files"]["pdf"])
+    assert not os.access(pdf, os.W_OK) or os.geteuid() == 0
+    assert oct(pdf.stat().st_mode & 0o777) == "0o444"
+    pdf.unlink()
+    r = run("new", "quote", work / "quote.yaml", "--once")
+    assert r.exit_code == 0 and pdf.is_file()
+
+
+def test_migrations_are_recorded(work: Path, archive_dir: Path) -> None:
+    run("list")
+    con = sqlite3.connect(archive_dir / "catalog.sqlite")
+    assert [r[0] for r in con.execute("SELECT name FROM migrations")] == ["m001_core"]
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_concurrent_processes_get_distinct_numbers(work: Path, archive_dir: Path) -> None:
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "docgen.cli", "new", "quote", str(work / "quote.yaml"),
+             str(work / "quote.yaml"), "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for _ in range(3)
+    ]
+    numbers = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        numbers += [m["number"] for m in json.loads(out)]
+    assert sorted(numbers) == [f"BJ-2026-{i:04d}" for i in range(1, 7)]
+    assert run("verify").exit_code == 0
+
+
+def test_kill_during_new_leaves_archive_consistent(work: Path, archive_dir: Path) -> None:
+    rng = random.Random(7)
+    made = 0
+    for _ in range(6):
+        p = subprocess.Popen(
+            [sys.executable, "-m", "docgen.cli", "new", "quote", str(work / "quote.yaml")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        )
+        time.sleep(rng.uniform(0.3, 2.5))
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        r = run_process("verify")
+        assert r.returncode == 0, r.stdout + r.stderr
+        rows = json.loads(run("list", "--json").stdout)
+        for row in rows:
+            data = show(row["number"])
+            assert len(data["versions"]) == 1
+            assert all(data["versions"][0]["files"][k] for k in ("docx", "pdf", "data", "text"))
+        made = len(rows)
+    # after all kills, the archive still works and numbers continue without gaps in use
+    nxt = new("quote", work / "quote.yaml")
+    assert nxt["number"] == f"BJ-2026-{made + 1:04d}"
+    assert not list((archive_dir / "tmp").glob("intent-*"))
+
+
+def test_help_has_examples_for_every_command() -> None:
+    from docgen.cli import main
+
+    for name, cmd in main.commands.items():
+        r = run(name, "--help")
+        assert r.exit_code == 0
+        assert cmd.help and "Example" in cmd.help, f"docgen {name} --help lacks an example"
+
+
+def test_help_does_not_load_heavy_libraries() -> None:
+    code = (
+        "import sys\n"
+        "from docgen.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('docxtpl', 'docx', 'pydantic', 'jinja2', 'lxml', 'pypdf', 'segno', 'yaml')"
+        " if m in sys.modules]\n"
+        "print('HEAVY:' + ','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+@pytest.mark.parametrize("archive_flag", [True, False])
+def test_archive_root_option_and_env(work: Path, tmp_path: Path, archive_flag: bool,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    other = tmp_path / "other"
+    if archive_flag:
+        r = run("--archive", other, "list")
+    else:
+        monkeypatch.setenv("DOCGEN_ARCHIVE", str(other))
+        r = run("list")
+    assert r.exit_code == 0 and (other / "docgen.toml").is_file()
