@@ -141,9 +141,12 @@ class Archive:
 
     def recover(self) -> int:
         """Remove blobs and intents left by commands that died before committing."""
+        intents = list(self.tmp.glob("intent-*.json"))
+        if not intents:
+            return 0
         referenced = {r[3] for r in self.catalog.all_files()}
         removed = 0
-        for p in self.tmp.glob("intent-*.json"):
+        for p in intents:
             try:
                 data = json.loads(p.read_text(encoding="utf-8"))
             except (OSError, ValueError):
