@@ -7,7 +7,6 @@ from pathlib import Path
 
 import docx
 import pytest
-
 from conftest import ROOT, edit, new, run
 
 

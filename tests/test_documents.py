@@ -9,7 +9,6 @@ from pathlib import Path
 
 import docx
 import pytest
-
 from conftest import DATA, ROOT, edit, new, run
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -49,15 +48,12 @@ def test_sample_quote_figures_and_golden_text(work: Path, archive_dir: Path) -> 
     assert ["管理费（直接费 × 8%）", "¥3,689.32"] in rows
     assert ["税金（（直接费 + 管理费）× 3%）", "¥1,494.17"] in rows
     assert ["工程总造价（大写）", "人民币伍万壹仟贰佰玖拾玖元玖角玖分"] in rows
-    text = (archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.docx").exists()
-    assert text
+    assert (archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.docx").exists()
     shown = json.loads(run("show", "BJ-2026-0001", "--json").stdout)
-    stored_text = (archive_dir / "objects").rglob("*")
     assert shown["total"] == "51299.99"
     text_sha = shown["versions"][0]["files"]["text"]["sha256"]
     body = (archive_dir / "objects" / text_sha[:2] / text_sha).read_text(encoding="utf-8")
     check_golden("quote.txt", body)
-    assert stored_text
 
 
 def test_contract_from_quote_takes_price_and_annex(work: Path, archive_dir: Path) -> None:
@@ -150,7 +146,6 @@ def test_project_by_code(work: Path) -> None:
 def test_settings_file_written_with_comments(work: Path, archive_dir: Path) -> None:
     new("quote", work / "quote.yaml")
     toml = (archive_dir / "docgen.toml").read_text(encoding="utf-8")
-    assert "# 管理费" not in toml or True
     for key in ("[company]", "licence", "legal_representative", "management_fee_rate", "tax_rate",
                 "penalty_rate_per_day", "[numbers]", "#"):
         assert key in toml

@@ -49,7 +49,7 @@ def test_uppercase_rounds_half_up_to_the_fen() -> None:
 
 def test_negative_amount_is_refused() -> None:
     with pytest.raises(ValueError):
-        uppercase(Decimal("-1"))
+        uppercase(Decimal(-1))
 
 
 def test_rounding_half_up() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import docx
 import numpy as np
 import zxingcpp
+from conftest import ROOT, TEST_KEY, new
 from docx.oxml.ns import qn
 
-from conftest import ROOT, TEST_KEY, new
 from docgen import pagecode
 
 

@@ -17,7 +17,7 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt
 
 OUT = Path(__file__).resolve().parent.parent / "templates"
 SERIF_CJK = "Noto Serif CJK SC"
@@ -400,8 +400,8 @@ def clause(doc, text: str) -> None:
     para(doc, text, size=HEADING_PT, bold=True, sans=True, before=6, after=3, keep_next=True)
 
 
-def body(doc, text: str) -> None:
-    para(doc, text, indent=True)
+def body(doc, text: str, keep_next: bool = False) -> None:
+    para(doc, text, indent=True, keep_next=keep_next)
 
 
 def build_contract() -> None:
@@ -516,10 +516,11 @@ def build_contract() -> None:
     body(doc, "9.{{ loop.index }} {{ t }}")
     para(doc, "{%p endfor %}")
     body(doc, "9.{{ special_terms | length + 1 }} 本合同自双方签字（盖章）之日起生效。"
-              "{% if quote %}附件《装修工程报价单》是本合同的组成部分。{% endif %}")
+              "{% if quote %}附件《装修工程报价单》是本合同的组成部分。{% endif %}", keep_next=True)
+    # The last clause stays on the signature page: a page of signatures alone could be swapped.
     body(doc, "9.{{ special_terms | length + 2 }} 本合同一式{{ originals }}份，{{ keepers }}，"
-              "具有同等法律效力。")
-    para(doc, "", spacing=1.0)
+              "具有同等法律效力。", keep_next=True)
+    para(doc, "（以下无正文）", size=10.5, align=C, keep_next=True, before=3)
     signature_block(
         doc,
         ["甲方（发包人）签字：______________", "代表人：______________",

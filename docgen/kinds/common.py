@@ -60,7 +60,7 @@ def load_file(path: Path) -> dict[str, Any]:
             raise InputError(f"{path}: line {exc.lineno}: {exc.msg}") from None
     else:
         try:
-            data = yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 (a SafeLoader)
+            data = yaml.load(text, Loader=_DecimalLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -129,7 +129,6 @@ def _positive(value: Decimal) -> Decimal:
 
 
 Amount = Annotated[Decimal, BeforeValidator(_money)]
-NonNegative = Annotated[Amount, BeforeValidator(lambda v: v), Field()]
 
 
 class Strict(BaseModel):
@@ -178,8 +177,3 @@ def load_project(ref: str, base: Path) -> tuple[Project | None, str | None, Path
 def chinese_date(day: dt.date) -> str:
     """2026-11-20 -> '2026年11月20日'."""
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def money_check_range(value: Decimal, field: str, maximum: Decimal) -> None:
-    if value > maximum:
-        raise ValueError(f"{field} {value} is larger than {maximum}")

@@ -61,7 +61,7 @@ def parse(data: dict[str, Any], source: Path) -> ContractInput:
         raise InputError(
             f"{source}: price: leave it out when quote: is given (the price comes from {c.quote})"
         )
-    total = sum((p.percent for p in c.payments), Decimal("0"))
+    total = sum((p.percent for p in c.payments), Decimal(0))
     if total != 100:
         raise InputError(
             f"{source}: payments: percentages add up to {total.normalize():f}%, not 100%; "
@@ -78,7 +78,7 @@ def parse(data: dict[str, Any], source: Path) -> ContractInput:
 def installments(price: Decimal, payments: list[Payment]) -> list[Decimal]:
     """Amounts per installment: each rounded to the fen, the remainder on the last."""
     amounts = [fen(price * p.percent / 100) for p in payments[:-1]]
-    amounts.append(price - sum(amounts, Decimal("0")))
+    amounts.append(price - sum(amounts, Decimal(0)))
     return amounts
 
 

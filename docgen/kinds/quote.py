@@ -14,7 +14,15 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 
 from docgen.config import Settings
-from docgen.kinds.common import Amount, Strict, Text, _non_negative, _positive, chinese_date, validate
+from docgen.kinds.common import (
+    Amount,
+    Strict,
+    Text,
+    _non_negative,
+    _positive,
+    chinese_date,
+    validate,
+)
 from docgen.money import fen, fmt, fmt_yuan, uppercase
 
 KIND = "quote"
@@ -74,11 +82,11 @@ def derive(q: QuoteInput, project: dict[str, Any], settings: Settings) -> dict[s
     tax_rate = q.tax_rate if q.tax_rate is not None else settings.tax_rate
     valid_days = q.valid_days or settings.valid_days
     sections = []
-    works = Decimal("0")
+    works = Decimal(0)
     n = 0
     for i, s in enumerate(q.sections):
         items = []
-        subtotal = Decimal("0")
+        subtotal = Decimal(0)
         for it in s.items:
             n += 1
             amount = fen(it.quantity * it.unit_price)
