@@ -37,6 +37,11 @@ class DocgenGroup(click.Group):
             raise click.ClickException(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # output piped into `head` and the like: stop quietly, as other tools do
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except Exception as exc:
             if _debug():
                 raise
@@ -50,10 +55,18 @@ class Ctx:
         self.root = root
         self._archive: Archive | None = None
 
-    def archive(self) -> Archive:
+    def archive(self, create: bool = True) -> Archive:
+        """The archive; commands that only read it refuse to create one at a mistyped path."""
         if self._archive is None:
             from docgen.archive.core import Archive
 
+            if self.root.exists() and not self.root.is_dir():
+                raise DocgenError(f"archive {self.root} is a file, not a folder; check --archive or DOCGEN_ARCHIVE")
+            if not create and not self.root.is_dir():
+                raise DocgenError(
+                    f"no archive at {self.root}; check --archive or DOCGEN_ARCHIVE "
+                    "(docgen new creates an archive)"
+                )
             self._archive = Archive.open(self.root)
             self._archive.recover()
         return self._archive
@@ -96,6 +109,7 @@ def _made_dict(made: Any) -> dict[str, Any]:
         "pages": made.pages,
         "files": {"docx": str(made.docx), "pdf": str(made.pdf)},
         "total": made.summary.get("total"),
+        "existing": made.existing,
     }
 
 
@@ -109,6 +123,7 @@ def _print_made(made: Any) -> None:
     click.echo(
         f"{made.number} v{made.version}  {KIND_CN.get(made.kind, made.kind)}  "
         f"{made.pages} page{'s' if made.pages != 1 else ''}{extra}"
+        + ("  (already in the archive: made from the same data)" if made.existing else "")
     )
     click.echo(f"  docx: {made.docx}")
     click.echo(f"  pdf:  {made.pdf}")
@@ -272,7 +287,7 @@ def show(obj: Ctx, number: str, as_json: bool) -> None:
     from docgen.generate import STATUS_CN
     from docgen.money import fmt_yuan, uppercase
 
-    data = _show_data(obj.archive(), number)
+    data = _show_data(obj.archive(create=False), number)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -308,7 +323,11 @@ def show(obj: Ctx, number: str, as_json: bool) -> None:
 
 @main.command(name="list")
 @click.option("--kind", type=click.Choice(KINDS), help="Only documents of this kind.")
-@click.option("--status", help="Only documents with this status (draft, in_review, approved, void…).")
+@click.option(
+    "--status",
+    type=click.Choice(["draft", "in_review", "approved", "signed", "void", "issued", "closed", "passed", "failed"]),
+    help="Only documents with this status.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @click.pass_obj
 def list_(obj: Ctx, kind: str | None, status: str | None, as_json: bool) -> None:
@@ -323,7 +342,7 @@ def list_(obj: Ctx, kind: str | None, status: str | None, as_json: bool) -> None
 
     from docgen.money import fmt_yuan
 
-    archive = obj.archive()
+    archive = obj.archive(create=False)
     rows = []
     for d in archive.catalog.documents(kind):
         if status and d.status != status:
@@ -371,7 +390,7 @@ def diff(obj: Ctx, number: str, a: int, b: int) -> None:
     """
     from docgen.versions import text_diff
 
-    lines = text_diff(obj.archive(), number, a, b)
+    lines = text_diff(obj.archive(create=False), number, a, b)
     if not lines:
         click.echo(f"{number.upper()}: no differences in the text between v{a} and v{b}")
     for line in lines:
@@ -380,27 +399,38 @@ def diff(obj: Ctx, number: str, a: int, b: int) -> None:
 
 
 @main.command()
+@click.option("--repair", is_flag=True, help="Re-make missing or changed readable copies in documents/.")
 @click.pass_obj
-def verify(obj: Ctx) -> None:
+def verify(obj: Ctx, repair: bool) -> None:
     """Recompute every checksum; report missing, corrupt and orphaned files.
 
-    Exit code 0 when the archive is clean, 1 otherwise.
+    Also checks the readable copies in documents/ against the archive; --repair
+    re-makes the missing or changed ones from objects/. Exit code 0 when the
+    archive is clean, 1 otherwise.
 
     \b
     Example:
       docgen verify
+      docgen verify --repair
     """
     from docgen.archive.core import verify as do_verify
 
-    report = do_verify(obj.archive())
+    report = do_verify(obj.archive(create=False), repair=repair)
     for line in report.missing + report.corrupt + report.orphaned + report.other:
         click.echo(line, err=True)
+    for line in report.copies:
+        click.echo(line + ("" if repair else " (docgen verify --repair re-makes it)"), err=True)
+    if repair and report.repaired:
+        click.echo(f"verify: re-made {report.repaired} readable copies from the archive")
     state = "clean" if report.clean else "PROBLEMS FOUND"
     problems = len(report.missing) + len(report.corrupt) + len(report.orphaned) + len(report.other)
+    problems += 0 if repair else len(report.copies)
     click.echo(
         f"verify: {state}: {report.checked} files checked, {len(report.missing)} missing, "
         f"{len(report.corrupt)} corrupt, {len(report.orphaned)} orphaned"
         + (f", {len(report.other)} other" if report.other else "")
+        + (f", {len(report.copies)} readable copies {'re-made' if repair else 'missing or changed'}"
+           if report.copies else "")
     )
     if problems:
         sys.exit(1)

@@ -6,6 +6,7 @@ its profile and rates in one place. Rates are read as Decimal.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass
@@ -48,6 +49,13 @@ basic = 2
 plumbing_electrical = 2
 waterproof = 5
 
+[rectification]
+default_days = 7               # 整改期限 when a notice made from a failed acceptance gives none
+
+[acceptance]
+# 验收依据 printed on acceptance reports when the report does not list its own.
+basis = ["《建筑装饰装修工程质量验收标准》GB 50210-2018", "《住宅装饰装修工程施工规范》GB 50327-2001", "《住宅室内装饰装修工程质量验收规范》JGJ/T 304-2013", "本工程施工合同及双方确认的设计图纸、报价单"]
+
 [numbers]
 # Document numbers: prefix per kind, then the year and a sequence of `digits` digits.
 # Numbers are never reused, also not after a document is voided.
@@ -55,7 +63,21 @@ format = "{prefix}-{year}-{seq:0{digits}d}"
 digits = 4
 quote = "BJ"
 contract = "HT"
+rectification = "ZG"
+acceptance = "YS"
+warranty = "BX"
 """
+
+
+def today() -> dt.date:
+    """Today, or ``DOCGEN_TODAY`` (YYYY-MM-DD) for a fixed clock in tests and reports."""
+    fixed = os.environ.get("DOCGEN_TODAY")
+    if fixed:
+        try:
+            return dt.date.fromisoformat(fixed)
+        except ValueError:
+            raise ConfigError(f"DOCGEN_TODAY={fixed!r} is not a date; write YYYY-MM-DD") from None
+    return dt.date.today()
 
 
 def archive_root(option: str | os.PathLike[str] | None = None) -> Path:
@@ -90,6 +112,8 @@ class Settings:
     dispute_body: str
     court: str
     warranty: dict[str, int]
+    rectification_days: int
+    acceptance_basis: tuple[str, ...]
     number_format: str
     number_digits: int
     prefixes: dict[str, str]
@@ -173,7 +197,9 @@ def load_settings(root: Path) -> Settings:
         dispute_body=str(k["dispute_body"]),
         court=str(k["court"]),
         warranty=_warranty(merged["warranty"]),
+        rectification_days=int(merged["rectification"]["default_days"]),
+        acceptance_basis=tuple(str(x) for x in merged["acceptance"]["basis"]),
         number_format=str(n["format"]),
         number_digits=int(n["digits"]),
-        prefixes={"quote": str(n["quote"]), "contract": str(n["contract"])},
+        prefixes={k: str(n[k]) for k in ("quote", "contract", "rectification", "acceptance", "warranty")},
     )

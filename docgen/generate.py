@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -22,10 +22,17 @@ from docgen import pagecode
 from docgen.archive.catalog import VersionRow
 from docgen.archive.core import Archive
 from docgen.errors import InputError, NotFound, StateError, TemplateError
-from docgen.kinds import common, contract, quote
+from docgen.config import today
+from docgen.kinds import acceptance, common, contract, quote, rectification, warranty
 from docgen.render.pdf import Converter
 
-KIND_MODULES: dict[str, ModuleType] = {"quote": quote, "contract": contract}
+KIND_MODULES: dict[str, ModuleType] = {
+    "quote": quote,
+    "contract": contract,
+    "rectification": rectification,
+    "acceptance": acceptance,
+    "warranty": warranty,
+}
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 # Life cycle of a contract under legal review: action -> (from, document status, version status).
@@ -41,6 +48,10 @@ STATUS_CN = {
     "rejected": "退回修改",
     "void": "作废",
     "signed": "已签署",
+    "issued": "已签发",
+    "closed": "已关闭",
+    "passed": "合格",
+    "failed": "不合格",
 }
 
 
@@ -53,6 +64,7 @@ class Made:
     docx: Path
     pdf: Path
     summary: dict[str, Any]
+    existing: bool = False
 
 
 def current_user() -> str:
@@ -92,6 +104,7 @@ class Prepared:
     project: dict[str, Any]
     project_code: str | None
     derived: dict[str, Any]
+    photos: list[bytes | None]
 
     @property
     def input_sha(self) -> str:
@@ -122,36 +135,148 @@ def _resolve_project(archive: Archive, ref: str, source: Path) -> tuple[dict[str
     return stored, code
 
 
-def _quote_summary(archive: Archive, number: str, source: Path, project_code: str | None) -> dict[str, Any]:
+def _referenced(
+    archive: Archive, number: str, kind: str, field: str, source: Path, project_code: str | None
+) -> dict[str, Any]:
+    """The newest summary of a referenced document, checked: right kind, not void, same project."""
     doc = archive.catalog.document(number)
-    if doc is None or doc.kind != "quote":
-        raise NotFound(f"{source}: quote: {number} is not a quote in this archive; check the number")
+    name = {"quote": "a quote", "contract": "a contract", "acceptance": "an acceptance report"}[kind]
+    if doc is None or doc.kind != kind:
+        raise NotFound(f"{source}: {field}: {number} is not {name} in this archive; check the number")
     if doc.status == "void":
-        raise StateError(f"{source}: quote: {number} is void; refer to a valid quote")
+        raise StateError(f"{source}: {field}: {number} is void; refer to a valid document")
     if project_code is not None and doc.project != project_code:
-        raise InputError(
-            f"{source}: quote: {number} belongs to project {doc.project}, not {project_code}"
-        )
-    return archive.catalog.versions(number)[-1].summary
+        raise InputError(f"{source}: {field}: {number} belongs to project {doc.project}, not {project_code}")
+    return {**archive.catalog.versions(number)[-1].summary, "status": doc.status, "project": doc.project}
+
+
+def _photo(ref: str, source: Path, field: str) -> tuple[bytes, str]:
+    """Read a photo named in the data; it must exist and be an image Word can hold."""
+    from docx.image.exceptions import UnrecognizedImageError
+    from docx.image.image import Image
+
+    path = Path(ref) if Path(ref).is_absolute() else source.parent / ref
+    if not path.is_file():
+        raise InputError(f"{source}: {field}: photo {ref} does not exist (looked at {path})")
+    data = path.read_bytes()
+    try:
+        Image.from_blob(data)
+    except (UnrecognizedImageError, Exception):
+        raise InputError(f"{source}: {field}: {ref} is not an image (use JPEG or PNG)") from None
+    return data, path.name
+
+
+def _latest_failed_acceptance(archive: Archive, project_code: str | None) -> str | None:
+    if project_code is None:
+        return None
+    found = None
+    for d in archive.catalog.documents("acceptance"):
+        if d.project == project_code and d.status == "failed":
+            found = d.number
+    return found
 
 
 def prepare(archive: Archive, kind: str, source: Path) -> Prepared:
     """Read and validate a document file and everything it refers to; writes nothing."""
     if kind not in KIND_MODULES:
         raise InputError(f"unknown kind {kind!r}; use one of: {', '.join(KIND_MODULES)}")
+    return prepare_data(archive, kind, common.load_file(source), source)
+
+
+def prepare_data(
+    archive: Archive,
+    kind: str,
+    raw: dict[str, Any],
+    source: Path,
+    stored_photos: dict[int, bytes] | None = None,
+) -> Prepared:
+    """Validate data of a kind and resolve its project and references; writes nothing."""
     mod = KIND_MODULES[kind]
-    raw = common.load_file(source)
     model = mod.parse(raw, source)
     project, code = _resolve_project(archive, model.project, source)
     if code is None:
         code = archive.catalog.find_project(project["customer"]["name"], project["site"]["address"])
     settings = archive.settings
-    if kind == "contract":
-        q = _quote_summary(archive, model.quote, source, code) if model.quote else None
-        derived = contract.derive(model, project, settings, q)
-    else:
+    photos: list[bytes | None] = []
+    if kind == "quote":
         derived = quote.derive(model, project, settings)
-    return Prepared(kind, source, raw, project, code, derived)
+    elif kind == "contract":
+        q = _referenced(archive, model.quote, "quote", "quote", source, code) if model.quote else None
+        derived = contract.derive(model, project, settings, q)
+    elif kind == "rectification":
+        _referenced(archive, model.contract, "contract", "contract", source, code)
+        if model.acceptance:
+            _referenced(archive, model.acceptance, "acceptance", "acceptance", source, code)
+        for n, issue in enumerate(model.issues):
+            if stored_photos and n in stored_photos:
+                photos.append(stored_photos[n])
+            elif issue.photo:
+                photos.append(_photo(issue.photo, source, f"issues[{n}].photo")[0])
+            else:
+                photos.append(None)
+        derived = rectification.derive(model, project, photos)
+    elif kind == "acceptance":
+        c = _referenced(archive, model.contract, "contract", "contract", source, code)
+        previous = model.previous
+        if previous:
+            _referenced(archive, previous, "acceptance", "previous", source, code)
+        else:
+            previous = _latest_failed_acceptance(archive, code)
+        derived = acceptance.derive(model, project, settings, c, previous)
+    else:
+        a = _referenced(archive, model.acceptance, "acceptance", "acceptance", source, code)
+        if a["stage"] != "正式验收":
+            raise StateError(
+                f"{source}: acceptance: {model.acceptance} is an {a['stage']} report; "
+                "a warranty card needs a passed 正式验收"
+            )
+        if a["conclusion"] != "合格":
+            raise StateError(
+                f"{source}: acceptance: {model.acceptance} did not pass (不合格); "
+                "rectify, pass a new 正式验收, then issue the warranty from that report"
+            )
+        c = _referenced(archive, a["contract"], "contract", "acceptance", source, None)
+        derived = warranty.derive(model, source, settings, a, c)
+    return Prepared(kind, source, raw, project, code, derived, photos)
+
+
+def from_acceptance(archive: Archive, kind: str, number: str, *, deadline: date | None = None) -> Prepared:
+    """A rectification notice from the failed items of a report, or a warranty card from a passed one."""
+    doc = document(archive, number)
+    if doc.kind != "acceptance":
+        raise InputError(f"--from-acceptance: {doc.number} is a {doc.kind}, not an acceptance report")
+    a = archive.catalog.versions(doc.number)[-1].summary
+    source = Path(f"{doc.number}")
+    if kind == "rectification":
+        if a["conclusion"] == "合格":
+            raise StateError(f"{doc.number} passed (合格); there is nothing to rectify")
+        day = date.fromisoformat(a["date"])
+        due = deadline or day + timedelta(days=archive.settings.rectification_days)
+        raw: dict[str, Any] = {
+            "project": doc.project,
+            "contract": a["contract"],
+            "acceptance": doc.number,
+            "inspection_date": day,
+            "inspector": a["inspectors"][-1],
+            "deadline": due,
+            "issues": [
+                {
+                    "location": i["category"],
+                    "problem": f"{i['item']}不合格" + (f"：{i['note']}" if i["note"] else ""),
+                    "basis": f"{doc.number} 验收标准：{i['standard']}",
+                    "requirement": f"返工整改至符合验收标准（{i['standard']}），完成后申请复查",
+                }
+                for i in a["items"]
+                if i["result"] == "不合格"
+            ],
+        }
+    elif kind == "warranty":
+        if deadline is not None:
+            raise InputError("--deadline is for rectification notices, not warranty cards")
+        raw = {"project": doc.project, "acceptance": doc.number, "issue_date": max(today(), date.fromisoformat(a["date"]))}
+    else:
+        raise InputError(f"--from-acceptance makes a rectification or a warranty, not a {kind}")
+    return prepare_data(archive, kind, raw, source)
 
 
 def _context(archive: Archive, p: Prepared, number: str, version: int) -> dict[str, Any]:
@@ -169,10 +294,10 @@ def _context(archive: Archive, p: Prepared, number: str, version: int) -> dict[s
         "designer": proj["designer"],
         "project_manager": proj["project_manager"],
     }
-    if p.kind == "contract":
+    if p.kind in ("contract",):
         ctx.update(contract.context(p.derived, s))
     else:
-        ctx.update(quote.context(p.derived))
+        ctx.update(mod.context(p.derived))
     return ctx
 
 
@@ -184,6 +309,7 @@ def _write_version(
     number: str | None,
     author: str,
     note: str,
+    action: str | None = None,
 ) -> Made:
     """Inside one write transaction: number (if new), render, convert, store, commit."""
     from docgen.render import docx as docx_render
@@ -201,11 +327,12 @@ def _write_version(
                 if cat.project(code) is None:
                     break
         cat.save_project(code, p.project)
+        status = mod.status(p.derived)
         if number is None:
-            year = (p.derived.get("date") or p.derived.get("sign_date")).year
+            year = mod.number_date(p.derived).year
             number = archive.settings.number(p.kind, year, cat.next_seq(p.kind, year))
             version = 1
-            cat.add_document(number, p.kind, code, "draft", mod.TITLE)
+            cat.add_document(number, p.kind, code, status, mod.TITLE)
         else:
             version = len(cat.versions(number)) + 1
         page_code = pagecode.make(number, version, archive.key)
@@ -241,6 +368,9 @@ def _write_version(
             "text": rendered.text.encode(),
             "template": template_bytes,
         }
+        for n, photo in enumerate(p.photos):
+            if photo is not None:
+                blobs[f"photo{n + 1}"] = photo
         from docgen.archive.store import sha256_bytes
 
         with archive.intent([sha256_bytes(b) for b in blobs.values()]):
@@ -248,7 +378,7 @@ def _write_version(
             cat.add_version(
                 number,
                 version,
-                status="draft",
+                status=status,
                 author=author,
                 note=note,
                 template=template.name,
@@ -260,11 +390,11 @@ def _write_version(
             assert doc is not None
             if version > 1:
                 cat.set_status(
-                    number, "draft", version=None, version_status=None,
-                    action="revise", actor=author, note=note,
+                    number, status, version=None, version_status=None,
+                    action=action or "revise", actor=author, note=note,
                 )
             else:
-                cat.log(number, version, "create", None, "draft", author, note)
+                cat.log(number, version, "create", None, status, author, note)
     return Made(
         number=number,
         kind=p.kind,
@@ -289,6 +419,7 @@ def existing(archive: Archive, number: str, version: int) -> Made:
         docx=archive.ensure_view(number, version, "docx", v.file("docx").sha256),  # type: ignore[union-attr]
         pdf=archive.ensure_view(number, version, "pdf", v.file("pdf").sha256),  # type: ignore[union-attr]
         summary=v.summary,
+        existing=True,
     )
 
 
@@ -332,6 +463,12 @@ def revise(
             f"but {number} belongs to {doc.project}"
         )
     prepared.project_code = doc.project
+    latest = archive.catalog.versions(doc.number)[-1]
+    if latest.summary.get("input_sha") == prepared.input_sha:
+        raise InputError(
+            f"{source}: the data is the same as {doc.number} v{latest.version}; "
+            "change the file, then revise"
+        )
     return _write_version(archive, prepared, converter, number=number, author=author or current_user(), note=note)
 
 

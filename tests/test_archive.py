@@ -246,9 +246,51 @@ def test_help_does_not_load_heavy_libraries() -> None:
 def test_archive_root_option_and_env(work: Path, tmp_path: Path, archive_flag: bool,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     other = tmp_path / "other"
-    if archive_flag:
-        r = run("--archive", other, "list")
-    else:
+    args: tuple[str | Path, ...] = ("--archive", other) if archive_flag else ()
+    if not archive_flag:
         monkeypatch.setenv("DOCGEN_ARCHIVE", str(other))
-        r = run("list")
-    assert r.exit_code == 0 and (other / "docgen.toml").is_file()
+    r = run(*args, "list")
+    assert r.exit_code == 1 and f"no archive at {other}" in r.stderr  # a typo makes no archive
+    assert not other.exists()
+    assert run(*args, "new", "quote", work / "quote.yaml").exit_code == 0
+    assert (other / "docgen.toml").is_file() and (other / "README.md").is_file()
+    assert "BJ-2026-0001" in run(*args, "list").stdout
+
+
+def test_archive_path_that_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "file"
+    f.write_text("x")
+    monkeypatch.setenv("DOCGEN_ARCHIVE", str(f))
+    r = run("list")
+    assert r.exit_code == 1 and "is a file, not a folder" in r.stderr
+
+
+def test_once_reports_existing_document(work: Path) -> None:
+    first = json.loads(run("new", "quote", work / "quote.yaml", "--once", "--json").stdout)
+    again = run("new", "quote", work / "quote.yaml", "--once")
+    assert first["existing"] is False
+    assert "already in the archive" in again.stdout
+
+
+def test_revise_with_unchanged_data_is_refused(work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    r = run("revise", "BJ-2026-0001", work / "quote.yaml", "--note", "nothing changed")
+    assert r.exit_code == 1 and "the data is the same as BJ-2026-0001 v1" in r.stderr
+    assert len(show("BJ-2026-0001")["versions"]) == 1
+
+
+def test_verify_checks_and_repairs_readable_copies(work: Path, archive_dir: Path) -> None:
+    made = new("quote", work / "quote.yaml")
+    pdf, docx_copy = Path(made["files"]["pdf"]), Path(made["files"]["docx"])
+    original = pdf.read_bytes()
+    pdf.unlink()
+    docx_copy.chmod(0o644)
+    docx_copy.write_bytes(b"edited by hand")
+    r = run("verify")
+    assert r.exit_code == 1
+    assert "BJ-2026-0001 v1 pdf: readable copy documents/BJ-2026-0001/BJ-2026-0001-v1.pdf is missing" in r.stderr
+    assert "BJ-2026-0001 v1 docx: readable copy" in r.stderr and "is changed" in r.stderr
+    fixed = run("verify", "--repair")
+    assert fixed.exit_code == 0 and "re-made 2 readable copies" in fixed.stdout
+    assert pdf.read_bytes() == original
+    assert run("verify").exit_code == 0

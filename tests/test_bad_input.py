@@ -163,3 +163,36 @@ def test_debug_shows_traceback_for_internal_errors(work: Path, archive_dir: Path
     assert "Traceback" not in quiet.stderr and "DOCGEN_DEBUG=1" in quiet.stderr
     loud = run_process("list", env={"DOCGEN_DEBUG": "1"})
     assert loud.returncode == 1 and "Traceback" in loud.stderr
+
+
+def test_misspelt_key_is_named_before_the_missing_one(work: Path) -> None:
+    def change(d: dict) -> None:
+        d["sections"][0]["items"][0]["unti"] = d["sections"][0]["items"][0].pop("unit")
+    r = run("new", "quote", edit(work / "quote.yaml", change))
+    assert r.exit_code == 1
+    assert "sections[0].items[0].unti: is not a known field" in r.stderr
+
+
+def test_wrong_kind_of_file_is_named(work: Path) -> None:
+    r = run("new", "contract", work / "quote.yaml")
+    assert r.exit_code == 1 and "is this file really a contract?" in r.stderr
+
+
+def test_choice_message_lists_the_choices(work: Path) -> None:
+    r = run("new", "contract", edit(work / "contract.yaml", lambda d: d.update(dispute="打官司")))
+    assert "dispute: must be 仲裁 or 诉讼 (got '打官司')" in r.stderr
+
+
+def test_folder_instead_of_file(work: Path) -> None:
+    r = run("new", "quote", work)
+    assert r.exit_code == 1 and "is a folder" in r.stderr
+
+
+def test_impossible_date_names_line(work: Path, archive_dir: Path) -> None:
+    path = work / "quote.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("date: 2026-11-02", "date: 2026-02-30"),
+                    encoding="utf-8")
+    r = run("new", "quote", path)
+    assert r.exit_code == 1
+    assert "line 3, column 7: '2026-02-30' is not a valid date" in r.stderr and "fix the date" in r.stderr
+    assert archived_counts(archive_dir) == (0, 0, 0, 0)

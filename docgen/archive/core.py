@@ -60,7 +60,7 @@ class Archive:
     def open(cls, root: Path) -> Archive:
         root.mkdir(parents=True, exist_ok=True)
         ensure_settings_file(root)
-        readme = root / "README.txt"
+        readme = root / "README.md"
         if not readme.exists():
             readme.write_text(README, encoding="utf-8")
         (root / "tmp").mkdir(exist_ok=True)
@@ -174,14 +174,20 @@ class VerifyReport:
     orphaned: list[str] = field(default_factory=list)
     other: list[str] = field(default_factory=list)
     leftovers: int = 0
+    copies: list[str] = field(default_factory=list)
+    repaired: int = 0
 
     @property
     def clean(self) -> bool:
         return not (self.missing or self.corrupt or self.orphaned or self.other)
 
 
-def verify(archive: Archive) -> VerifyReport:
-    """Recompute every checksum; report missing, corrupt and orphaned files."""
+def verify(archive: Archive, repair: bool = False) -> VerifyReport:
+    """Recompute every checksum; report missing, corrupt and orphaned files.
+
+    Readable copies under documents/ that are missing or differ from their blob are
+    listed in ``copies`` (and re-made from the blob with ``repair``).
+    """
     report = VerifyReport()
     integrity = archive.catalog.integrity()
     if integrity != "ok":
@@ -204,4 +210,17 @@ def verify(archive: Archive) -> VerifyReport:
             report.leftovers += 1
             continue
         report.orphaned.append(f"objects/{path.parent.name}/{name} belongs to no version")
+    for number, version, role, sha, _size in archive.catalog.all_files():
+        if role not in ("docx", "pdf"):
+            continue
+        view = archive.view_path(number, version, role)
+        state = "missing" if not view.is_file() else "changed" if sha256_file(view) != sha else ""
+        if not state:
+            continue
+        rel = view.relative_to(archive.root)
+        report.copies.append(f"{number} v{version} {role}: readable copy {rel} is {state}")
+        if repair and archive.store.has(sha) and sha256_file(archive.store.path(sha)) == sha:
+            view.unlink(missing_ok=True) if state == "changed" else None
+            archive.ensure_view(number, version, role, sha)
+            report.repaired += 1
     return report

@@ -2,5 +2,4 @@
 
 from __future__ import annotations
 
-KINDS = ("quote", "contract")
-TITLES = {"quote": "装修工程报价单", "contract": "家庭居室装饰装修工程施工合同"}
+KINDS = ("quote", "contract", "rectification", "acceptance", "warranty")

@@ -37,7 +37,7 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError as exc:
         raise yaml.constructor.ConstructorError(
-            None, None, f"{node.value!r} is not a valid date ({exc})", node.start_mark
+            None, None, f"{node.value!r} is not a valid date ({exc}); fix the date", node.start_mark
         ) from None
 
 
@@ -47,6 +47,8 @@ _DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 def load_file(path: Path) -> dict[str, Any]:
     """Read a YAML or JSON document file into a dict; one-line errors with the line."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give the document's .yaml file")
     if not path.is_file():
         raise InputError(f"{path}: file does not exist")
     try:
@@ -64,7 +66,9 @@ def load_file(path: Path) -> dict[str, Any]:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            raise InputError(f"{path}: {where}{exc.problem or exc.context}; fix the YAML") from None
+            problem = str(exc.problem or exc.context)
+            hint = "" if "fix the date" in problem else "; check the indentation and brackets there"
+            raise InputError(f"{path}: {where}{problem}{hint}") from None
         except yaml.YAMLError as exc:
             raise InputError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):
@@ -89,6 +93,11 @@ def _message(err: dict[str, Any]) -> str:
         return "is missing"
     if kind == "extra_forbidden":
         return "is not a known field (check the spelling)"
+    if kind == "literal_error":
+        expected = str(err.get("ctx", {}).get("expected", "")).replace("'", "")
+        return f"must be {expected} (got {err['input']!r})"
+    if kind == "string_pattern_mismatch" and "A-Z" in str(err.get("ctx", {}).get("pattern", "")):
+        return f"{err['input']!r} is not a document number like HT-2026-0001"
     msg = str(err["msg"])
     msg = re.sub(r"^(Value error|Assertion failed), ", "", msg)
     if kind.startswith("date"):
@@ -103,9 +112,17 @@ def validate(model: type[M], data: dict[str, Any], source: Path) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
+        # A misspelt key usually causes a "missing" error too: name the misspelling first.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        missing_top = [e for e in errors if e["type"] == "missing" and len(e["loc"]) == 1]
+        required = [n for n, f in model.model_fields.items() if f.is_required()]
+        if len(missing_top) >= max(2, len(required) // 2):
+            names = ", ".join(str(e["loc"][0]) for e in missing_top)
+            raise InputError(
+                f"{source}: {names} are missing; is this file really a {model.__name__.removesuffix('Input').lower()}?"
+            ) from None
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         where = _path(tuple(first["loc"]))
         raise InputError(f"{source}: {where + ': ' if where else ''}{_message(first)}{more}") from None
 
@@ -177,3 +194,6 @@ def load_project(ref: str, base: Path) -> tuple[Project | None, str | None, Path
 def chinese_date(day: dt.date) -> str:
     """2026-11-20 -> '2026年11月20日'."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+Number = Annotated[str, Field(pattern=r"^[A-Z]{2,4}-\d{4}-\d{3,}$")]

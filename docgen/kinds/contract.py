@@ -189,3 +189,11 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
             for p in d["payments"]
         ],
     }
+
+
+def status(d: dict[str, Any]) -> str:
+    return "draft"
+
+
+def number_date(d: dict[str, Any]) -> dt.date:
+    return d["sign_date"]

@@ -191,3 +191,11 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
             for s in d["sections"]
         ],
     }
+
+
+def status(d: dict[str, Any]) -> str:
+    return "draft"
+
+
+def number_date(d: dict[str, Any]) -> dt.date:
+    return d["date"]

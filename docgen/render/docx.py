@@ -20,6 +20,7 @@ from docxtpl import DocxTemplate, InlineImage
 
 from docgen.errors import TemplateError
 from docgen.pagecode import PageCode
+from docgen.picture import Picture
 
 QR_SIZE = Mm(15)
 
@@ -79,6 +80,22 @@ def document_text(doc: DocxDocument) -> str:
     return "\n".join(line.rstrip() for line in lines).strip() + "\n"
 
 
+def _pictures(tpl: DocxTemplate, value: Any) -> Any:
+    """Replace every Picture in the context with an InlineImage fitted into its box."""
+    if isinstance(value, Picture):
+        from docx.image.image import Image
+
+        img = Image.from_blob(value.data)
+        aspect = img.px_height / img.px_width
+        width = min(value.max_width_mm, value.max_height_mm / aspect)
+        return InlineImage(tpl, io.BytesIO(value.data), width=Mm(width), height=Mm(width * aspect))
+    if isinstance(value, dict):
+        return {k: _pictures(tpl, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_pictures(tpl, v) for v in value]
+    return value
+
+
 def render(template: Path, context: dict[str, Any], code: PageCode) -> RenderedDocx:
     """Render ``template`` with ``context`` plus ``page_code`` and its ``qr`` image."""
     if not template.is_file():
@@ -87,7 +104,7 @@ def render(template: Path, context: dict[str, Any], code: PageCode) -> RenderedD
         tpl = DocxTemplate(template)
     except Exception as exc:
         raise TemplateError(f"{template}: not a readable .docx template ({exc})") from None
-    full = dict(context)
+    full = _pictures(tpl, dict(context))
     full["page_code"] = str(code)
     full["qr"] = InlineImage(tpl, io.BytesIO(qr_png(code)), width=QR_SIZE, height=QR_SIZE)
     try:
