@@ -19,8 +19,14 @@ from docgen.errors import DocgenError
 if TYPE_CHECKING:
     from docgen.archive.core import Archive
 
-KINDS = ("quote", "contract")
-KIND_CN = {"quote": "报价单", "contract": "施工合同"}
+KINDS = ("quote", "contract", "rectification", "acceptance", "warranty")
+KIND_CN = {
+    "quote": "报价单",
+    "contract": "施工合同",
+    "rectification": "整改通知书",
+    "acceptance": "竣工验收报告",
+    "warranty": "保修卡",
+}
 
 
 def _debug() -> bool:
@@ -130,28 +136,65 @@ def _print_made(made: Any) -> None:
 
 
 @main.command()
-@click.argument("kind", metavar="quote|contract")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("kind", metavar="KIND")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--from-acceptance",
+    "from_acceptance",
+    metavar="YS-NUMBER",
+    help="Make a rectification notice from the failed items of this report, or a warranty card from it.",
+)
+@click.option(
+    "--deadline",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Rectification deadline with --from-acceptance (default: [rectification] default_days).",
+)
 @click.option("--note", default="", help="Why this document is made (kept with version 1).")
 @click.option(
     "--once", is_flag=True, help="If a document was already made from exactly this data, show it instead."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
-def new(obj: Ctx, kind: str, files: tuple[Path, ...], note: str, once: bool, as_json: bool) -> None:
+def new(
+    obj: Ctx,
+    kind: str,
+    files: tuple[Path, ...],
+    from_acceptance: str | None,
+    deadline: Any,
+    note: str,
+    once: bool,
+    as_json: bool,
+) -> None:
     """Validate, number, render and archive a new document from a YAML file.
 
-    Several files of one kind are made in one run, sharing one warm LibreOffice.
+    KIND is quote, contract, rectification, acceptance or warranty. Several files
+    of one kind are made in one run, sharing one warm LibreOffice.
 
     \b
     Example:
       docgen new quote samples/zhangjiang/quote.yaml
       docgen new contract samples/zhangjiang/contract.yaml --json
+      docgen new rectification --from-acceptance YS-2027-0001 --deadline 2027-02-27
+      docgen new warranty samples/zhangjiang/warranty.yaml
     """
-    from docgen.generate import new_document
+    from docgen.generate import from_acceptance as prepare_from, made_from, new_document
 
     archive = obj.archive()
     results = []
+    if from_acceptance:
+        if files:
+            raise DocgenError("give either FILE or --from-acceptance, not both")
+        prepared = prepare_from(
+            archive, kind, from_acceptance.strip().upper(), deadline=deadline.date() if deadline else None
+        )
+        made = made_from(archive, prepared, _converter(), note=note or f"据 {from_acceptance.upper()} 生成")
+        results.append(made)
+        if not as_json:
+            _print_made(made)
+    elif not files:
+        raise DocgenError(f"give the {kind} file to make (or --from-acceptance YS-… for notices and warranty cards)")
+    elif deadline:
+        raise DocgenError("--deadline goes with --from-acceptance; a notice file sets its own deadline")
     for path in files:
         made = new_document(archive, kind, path, _converter(), note=note, once=once)
         results.append(made)
@@ -204,6 +247,49 @@ def review(obj: Ctx, number: str, action: str, note: str) -> None:
 
     status = do_review(obj.archive(), number, action, note=note)
     click.echo(f"{number.upper()}: {status} ({STATUS_CN.get(status, status)})")
+
+
+@main.command()
+@click.argument("number")
+@click.option("--passed/--failed", default=None, help="The result of the re-inspection.")
+@click.option("--note", required=True, help="What the re-inspection found (复查意见).")
+@click.option("--deadline", type=click.DateTime(formats=["%Y-%m-%d"]), help="New deadline when it failed.")
+@click.option("--inspector", help="Who re-inspected (default: the notice's inspector).")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="Re-inspection date (default today).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def recheck(
+    obj: Ctx, number: str, passed: bool | None, note: str, deadline: Any, inspector: str | None, day: Any,
+    as_json: bool,
+) -> None:
+    """Record the re-inspection of a rectification notice as a new version.
+
+    Passed closes the notice; failed re-issues it with a new deadline.
+
+    \b
+    Example:
+      docgen recheck ZG-2026-0001 --passed --note "空鼓墙砖已返工，复查合格"
+      docgen recheck ZG-2026-0001 --failed --note "仍有两处空鼓" --deadline 2026-12-29
+    """
+    from docgen.generate import recheck as do_recheck
+
+    if passed is None:
+        raise DocgenError("say the result: --passed or --failed")
+    made = do_recheck(
+        obj.archive(),
+        number.strip().upper(),
+        _converter(),
+        passed=passed,
+        note=note,
+        deadline=deadline.date() if deadline else None,
+        inspector=inspector,
+        day=day.date() if day else None,
+    )
+    if as_json:
+        click.echo(json.dumps(_made_dict(made), ensure_ascii=False, indent=2))
+    else:
+        _print_made(made)
+        click.echo("  closed (已关闭)" if passed else f"  re-issued (已重新签发), deadline {deadline.date()}")
 
 
 @main.command()
@@ -328,14 +414,16 @@ def show(obj: Ctx, number: str, as_json: bool) -> None:
     type=click.Choice(["draft", "in_review", "approved", "signed", "void", "issued", "closed", "passed", "failed"]),
     help="Only documents with this status.",
 )
+@click.option("--overdue", is_flag=True, help="Only rectification notices past their deadline and not closed.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @click.pass_obj
-def list_(obj: Ctx, kind: str | None, status: str | None, as_json: bool) -> None:
+def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json: bool) -> None:
     """List the documents of the archive.
 
     \b
     Example:
       docgen list --kind contract
+      docgen list --overdue
       docgen list --json
     """
     from decimal import Decimal
@@ -343,6 +431,21 @@ def list_(obj: Ctx, kind: str | None, status: str | None, as_json: bool) -> None
     from docgen.money import fmt_yuan
 
     archive = obj.archive(create=False)
+    if overdue:
+        from docgen.generate import overdue as find_overdue
+
+        late = find_overdue(archive)
+        if as_json:
+            click.echo(json.dumps(
+                [{"number": o.number, "project": o.project, "customer": o.customer,
+                  "deadline": o.deadline.isoformat(), "days_overdue": o.days} for o in late],
+                ensure_ascii=False, indent=2))
+        elif not late:
+            click.echo("no overdue rectification notices")
+        for o in late if not as_json else []:
+            click.echo(f"{o.number:<14} {o.project:<12} {o.customer:<8} deadline {o.deadline}  "
+                       f"{o.days} day{'s' if o.days != 1 else ''} overdue")
+        return
     rows = []
     for d in archive.catalog.documents(kind):
         if status and d.status != status:

@@ -293,6 +293,7 @@ def _context(archive: Archive, p: Prepared, number: str, version: int) -> dict[s
         "mode": proj["mode"],
         "designer": proj["designer"],
         "project_manager": proj["project_manager"],
+        "project_code": p.project_code or "",
     }
     if p.kind in ("contract",):
         ctx.update(contract.context(p.derived, s))
@@ -327,6 +328,7 @@ def _write_version(
                 if cat.project(code) is None:
                     break
         cat.save_project(code, p.project)
+        p.project_code = code
         status = mod.status(p.derived)
         if number is None:
             year = mod.number_date(p.derived).year
@@ -423,6 +425,11 @@ def existing(archive: Archive, number: str, version: int) -> Made:
     )
 
 
+def made_from(archive: Archive, prepared: Prepared, converter: Converter, *, note: str) -> Made:
+    """Archive a document prepared from other documents (``--from-acceptance``)."""
+    return _write_version(archive, prepared, converter, number=None, author=current_user(), note=note)
+
+
 def new_document(
     archive: Archive,
     kind: str,
@@ -456,6 +463,8 @@ def revise(
         raise StateError(f"{number} is void; a void document cannot be revised")
     if doc.status == "in_review":
         raise StateError(f"{number} is in legal review; approve or reject it before revising")
+    if doc.status == "closed":
+        raise StateError(f"{number} is closed; issue a new notice instead of revising it")
     prepared = prepare(archive, doc.kind, source)
     if prepared.project_code is not None and prepared.project_code != doc.project:
         raise InputError(
@@ -525,3 +534,97 @@ def effective(versions: list[VersionRow]) -> VersionRow | None:
             if v.status == wanted:
                 return v
     return None
+
+
+def _snapshot(archive: Archive, version: VersionRow) -> dict[str, Any]:
+    f = version.file("data")
+    assert f is not None
+    data: dict[str, Any] = json.loads(archive.store.get(f.sha256))
+    return data
+
+
+def recheck(
+    archive: Archive,
+    number: str,
+    converter: Converter,
+    *,
+    passed: bool,
+    note: str,
+    deadline: date | None = None,
+    inspector: str | None = None,
+    day: date | None = None,
+    author: str | None = None,
+) -> Made:
+    """Record a re-inspection of a notice as a new version: passed closes it, failed re-issues it."""
+    doc = document(archive, number)
+    if doc.kind != "rectification":
+        raise StateError(f"{doc.number} is a {doc.kind}; recheck is for rectification notices")
+    if doc.status == "closed":
+        raise StateError(f"{doc.number} is closed (its last re-inspection passed); nothing to recheck")
+    if doc.status == "void":
+        raise StateError(f"{doc.number} is void")
+    if not note.strip():
+        raise InputError("say what the re-inspection found: --note '…'")
+    day = day or today()
+    if passed and deadline is not None:
+        raise InputError("--deadline is for a failed re-inspection (the new deadline)")
+    if not passed:
+        if deadline is None:
+            raise InputError("a failed re-inspection needs the new deadline: --deadline YYYY-MM-DD")
+        if deadline < day:
+            raise InputError(f"--deadline {deadline} is before the re-inspection date {day}")
+    latest = archive.catalog.versions(doc.number)[-1]
+    snap = _snapshot(archive, latest)
+    raw = dict(snap["input"])
+    if day < date.fromisoformat(str(raw["inspection_date"])):
+        raise InputError(f"the re-inspection date {day} is before the inspection date {raw['inspection_date']}")
+    raw["project"] = doc.project
+    check: dict[str, Any] = {
+        "date": day.isoformat(),
+        "passed": passed,
+        "note": note,
+        "inspector": inspector or raw["inspector"],
+    }
+    if deadline is not None:
+        check["deadline"] = deadline.isoformat()
+        raw["deadline"] = deadline.isoformat()
+    raw["rechecks"] = [*raw.get("rechecks", []), check]
+    stored = {
+        int(f.role[5:]) - 1: archive.store.get(f.sha256) for f in latest.files if f.role.startswith("photo")
+    }
+    prepared = prepare_data(archive, "rectification", raw, Path(snap.get("source", doc.number)), stored)
+    prepared.project_code = doc.project
+    return _write_version(
+        archive,
+        prepared,
+        converter,
+        number=doc.number,
+        author=author or current_user(),
+        note=note,
+        action="recheck:passed" if passed else "recheck:failed",
+    )
+
+
+@dataclass(frozen=True)
+class Overdue:
+    number: str
+    project: str
+    customer: str
+    deadline: date
+    days: int
+
+
+def overdue(archive: Archive, on: date | None = None) -> list[Overdue]:
+    """Notices past their deadline and not closed, most overdue first."""
+    on = on or today()
+    out = []
+    for d in archive.catalog.documents("rectification"):
+        if d.status in ("closed", "void"):
+            continue
+        deadline = date.fromisoformat(archive.catalog.versions(d.number)[-1].summary["deadline"])
+        if deadline < on:
+            project = archive.catalog.project(d.project) or {}
+            out.append(
+                Overdue(d.number, d.project, project.get("customer", {}).get("name", ""), deadline, (on - deadline).days)
+            )
+    return sorted(out, key=lambda o: (-o.days, o.number))

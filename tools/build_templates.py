@@ -85,10 +85,16 @@ def new_document(landscape: bool = False):
         st.paragraph_format.line_spacing = 1.0
     # 中文版式: let CJK punctuation compress, no autospace surprises in WPS.
     settings = doc.settings.element
+    for old in settings.findall(qn("w:themeFontLang")):  # python-docx's default says ja-JP
+        settings.remove(old)
     lang = OxmlElement("w:themeFontLang")
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
-    settings.append(lang)
+    settings.insert_element_before(
+        lang, "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats", "w:doNotAutoCompressPictures",
+        "w:forceUpgrade", "w:captions", "w:readModeInkLockDown", "w:smartTagType",
+        "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol", "w:listSeparator",
+    )
     doc.core_properties.language = "zh-CN"
     doc.core_properties.author = "docgen"
     return doc
@@ -147,6 +153,26 @@ def field(paragraph, instr: str, size: float = SMALL_PT) -> None:
     run_with(end)
 
 
+TBLPR_ORDER = ["tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
+               "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd",
+               "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription"]
+
+
+def set_tblpr(tbl_pr, element) -> None:
+    """Put a child of w:tblPr where the schema wants it (Word rejects a wrong order)."""
+    name = element.tag.split("}")[1]
+    old = tbl_pr.find(qn(f"w:{name}"))
+    if old is not None:
+        tbl_pr.remove(old)
+    rank = TBLPR_ORDER.index(name)
+    for i, child in enumerate(tbl_pr):
+        other = child.tag.split("}")[1]
+        if other in TBLPR_ORDER and TBLPR_ORDER.index(other) > rank:
+            tbl_pr.insert(i, element)
+            return
+    tbl_pr.append(element)
+
+
 def borders(table, size: int = 4, none: bool = False) -> None:
     tbl_pr = table._tbl.tblPr
     b = OxmlElement("w:tblBorders")
@@ -158,7 +184,7 @@ def borders(table, size: int = 4, none: bool = False) -> None:
             e.set(qn("w:space"), "0")
             e.set(qn("w:color"), "000000")
         b.append(e)
-    tbl_pr.append(b)
+    set_tblpr(tbl_pr, b)
 
 
 def cell_margins(table, left_mm: float = 1.5, right_mm: float = 1.5) -> None:
@@ -168,7 +194,7 @@ def cell_margins(table, left_mm: float = 1.5, right_mm: float = 1.5) -> None:
         e.set(qn("w:w"), str(int(mm * 56.7)))
         e.set(qn("w:type"), "dxa")
         mar.append(e)
-    table._tbl.tblPr.append(mar)
+    set_tblpr(table._tbl.tblPr, mar)
 
 
 def fixed_table(container, rows: int, widths_mm: list[float], *, grid: bool = True):
@@ -180,7 +206,7 @@ def fixed_table(container, rows: int, widths_mm: list[float], *, grid: bool = Tr
     table.autofit = False
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
-    table._tbl.tblPr.append(layout)
+    set_tblpr(table._tbl.tblPr, layout)
     borders(table, none=not grid)
     cell_margins(table)
     for row in table.rows:
@@ -210,7 +236,9 @@ def shade(cell, fill: str) -> None:
     s.set(qn("w:val"), "clear")
     s.set(qn("w:color"), "auto")
     s.set(qn("w:fill"), fill)
-    tc_pr.append(s)
+    tc_pr.insert_element_before(
+        s, "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark"
+    )
 
 
 def put(cell, text: str, *, align=WD_ALIGN_PARAGRAPH.LEFT, bold: bool = False,
@@ -250,7 +278,14 @@ def header_footer(doc, width_mm: float) -> None:
     for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
         bottom.set(qn(k), v)
     bdr.append(bottom)
-    p_pr.append(bdr)
+    p_pr.insert_element_before(
+        bdr, "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
+        "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+        "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+        "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+        "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
+        "w:pPrChange",
+    )
     # Footer: QR of the page code at the left, its text beside it, page numbers at the right.
     ft = fixed_table(sec.footer, 1, [20, width_mm - 70, 50], grid=False)
     sec.footer.paragraphs[0]._p.getparent().remove(sec.footer.paragraphs[0]._p)
@@ -276,7 +311,12 @@ def title_block(doc, title: str, date_tag: str) -> None:
     para(doc, f"编号：{{{{ number }}}}（第{{{{ version }}}}版）    {date_tag}", size=10.5, align=R, after=6)
 
 
-def signature_block(doc, left: list[str], right: list[str], width_mm: float) -> None:
+def signature_block(doc, left: list[str], right: list[str], width_mm: float,
+                    after_table: bool = False) -> None:
+    if after_table:
+        # A paragraph between two tables: without it Word and LibreOffice join them into one
+        # table, and the borderless signature table's settings swallow the other's borders.
+        para(doc, "", spacing=0.5, keep_next=True)
     t = fixed_table(doc, 1, [width_mm * 0.45, width_mm * 0.55], grid=False)
     for cell, lines in zip(t.rows[0].cells, (left, right)):
         first = True
@@ -575,8 +615,216 @@ def build_contract() -> None:
     doc.save(OUT / "contract.docx")
 
 
+def info_table(doc, rows: list[tuple[str, str, str | None, str | None]], widths=(26, 59, 26, 59)) -> None:
+    """Label/value pairs, two per row; a row whose third entry is None spans the row."""
+    t = fixed_table(doc, len(rows), list(widths))
+    for r, values in zip(t.rows, rows):
+        cells = r.cells
+        if values[2] is None:
+            merged = cells[1].merge(cells[3])
+            put(cells[0], values[0], align=C, bold=True)
+            put(merged, values[1])
+        else:
+            for i, v in enumerate(values):
+                put(cells[i], v or "", align=C if i % 2 == 0 else L, bold=i % 2 == 0)
+        for i in (0, 2):
+            shade(r.cells[i], "F2F2F2")
+        no_split(r)
+
+
+def grid(doc, widths: list[float], heads: list[str]):
+    t = fixed_table(doc, 1, widths)
+    for c, h in zip(t.rows[0].cells, heads):
+        put(c, h, align=C, bold=True, sans=True)
+    header_row(t.rows[0])
+    return t
+
+
+def data_row(t, values: list[str], aligns: list, height_mm: float | None = None) -> None:
+    r = t.add_row()
+    if height_mm:
+        from docx.enum.table import WD_ROW_HEIGHT_RULE
+
+        r.height = Mm(height_mm)
+        r.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    for c, v, a in zip(r.cells, values, aligns):
+        put(c, v, align=a)
+    no_split(r)
+
+
+def build_rectification() -> None:
+    doc = new_document()
+    width = 170
+    header_footer(doc, width)
+    title_block(doc, "整改通知书", "检查日期：{{ inspection_date }}")
+    info_table(doc, [
+        ("客户姓名", "{{ customer.name }}", "项目编号", "{{ project_code }}"),
+        ("工程地址", "{{ site.address }}", None, None),
+        ("合同编号", "{{ contract }}", "项目经理", "{{ project_manager }}"),
+        ("检查人", "{{ inspector }}", "整改期限", "{{ deadline }}"),
+    ])
+    para(doc, "", spacing=0.6)
+    body(doc, "{{ receiver }}（施工负责人）：")
+    body(doc, "经{{ inspection_date }}检查"
+              "{% if acceptance %}（竣工验收报告 {{ acceptance }}）{% endif %}，"
+              "{{ site.address }}装饰装修工程存在下列问题。请于{{ deadline }}前按要求整改完毕，"
+              "整改完成后书面回复并申请复查。逾期未整改或整改不合格的，按施工合同约定处理。")
+    t = grid(doc, [11, 24, 50, 38, 47], ["序号", "部位", "问题描述", "依据条款", "整改要求"])
+    tag_row(t, "{%tr for it in issues %}")
+    data_row(t, ["{{ it.no }}", "{{ it.location }}", "{{ it.problem }}", "{{ it.basis }}",
+                 "{{ it.requirement }}"], [C, L, L, L, L])
+    tag_row(t, "{%tr if it.photo %}")
+    r = t.add_row()
+    put(r.cells[0], "照片", align=C)
+    m = r.cells[1].merge(r.cells[4])
+    put(m, "{{ it.photo }}", align=C)
+    no_split(r)
+    tag_row(t, "{%tr endif %}")
+    tag_row(t, "{%tr endfor %}")
+    signature_block(
+        doc,
+        ["签发人：{{ issuer }}", "日期：{{ inspection_date }}"],
+        ["接收人（签字）：______________", "日期：______年____月____日"],
+        width,
+        after_table=True,
+    )
+    para(doc, "整改回复（施工方填写）", size=HEADING_PT, bold=True, sans=True, before=8, keep_next=True)
+    para(doc, "整改完成情况：__________________________________________________________",
+         keep_next=True)
+    para(doc, "______________________________________________________________________",
+         keep_next=True)
+    para(doc, "回复人（签字）：______________        日期：______年____月____日")
+    para(doc, "复查记录", size=HEADING_PT, bold=True, sans=True, before=8, keep_next=True)
+    rc = grid(doc, [34, 22, 80, 34], ["复查日期", "复查结果", "复查意见", "复查人"])
+    tag_row(rc, "{%tr for c in rechecks %}")
+    data_row(rc, ["{{ c.date }}", "{{ c.result }}", "{{ c.note }}", "{{ c.inspector }}"], [C, C, L, C])
+    tag_row(rc, "{%tr endfor %}")
+    tag_row(rc, "{%tr if not rechecks %}")
+    data_row(rc, ["", "□通过 □不通过", "", ""], [C, C, L, C])
+    tag_row(rc, "{%tr endif %}")
+    para(doc, "通知状态：{{ state }}", size=10.5, before=4, align=R)
+    doc.save(OUT / "rectification.docx")
+
+
+def build_acceptance() -> None:
+    doc = new_document()
+    width = 170
+    header_footer(doc, width)
+    title_block(doc, "竣工验收报告", "验收日期：{{ date }}")
+    clause(doc, "一、工程概况")
+    info_table(doc, [
+        ("客户姓名", "{{ customer.name }}", "项目编号", "{{ project_code }}"),
+        ("工程地址", "{{ site.address }}", None, None),
+        ("合同编号", "{{ contract }}", "合同价款", "{{ contract_price }}"),
+        ("承包方式", "{{ mode }}", "面积 / 户型", "{{ site.area }} ㎡ / {{ site.layout }}"),
+        ("开工日期", "{{ contract_start }}", "合同竣工日期", "{{ contract_completion }}"),
+        ("设计师", "{{ designer }}", "项目经理", "{{ project_manager }}"),
+        ("验收阶段", "{{ stage }}", "前次验收", "{{ previous or '无' }}"),
+    ])
+    clause(doc, "二、验收依据")
+    para(doc, "{%p for b in basis %}")
+    body(doc, "{{ loop.index }}. {{ b }}")
+    para(doc, "{%p endfor %}")
+    clause(doc, "三、验收范围")
+    body(doc, "{{ scope }}。")
+    clause(doc, "四、验收标准")
+    body(doc, "按上列依据所定标准及下表“验收标准”栏逐项检查，每一项均达到标准为合格；"
+              "任一项不合格，本次验收结论为不合格。")
+    clause(doc, "五、验收情况")
+    t = grid(doc, [11, 20, 38, 45, 18, 38], ["序号", "类别", "验收项目", "验收标准", "结果", "备注"])
+    tag_row(t, "{%tr for it in items %}")
+    data_row(t, ["{{ it.no }}", "{{ it.category }}", "{{ it.item }}", "{{ it.standard }}",
+                 "{{ it.result }}", "{{ it.note }}"], [C, C, L, L, C, L])
+    tag_row(t, "{%tr endfor %}")
+    clause(doc, "六、验收结论")
+    p = para(doc, "", keep_next=True)
+    style_run(p.add_run("验收结论："), BODY_PT, True, sans=True)
+    style_run(p.add_run("{{ conclusion }}"), HEADING_PT, True, sans=True)
+    body(doc, "{{ conclusion_text }}")
+    para(doc, "{%p if failed %}")
+    f = grid(doc, [11, 24, 45, 45, 45], ["序号", "类别", "不合格项目", "验收标准", "实际情况"])
+    tag_row(f, "{%tr for it in failed %}")
+    data_row(f, ["{{ it.no }}", "{{ it.category }}", "{{ it.item }}", "{{ it.standard }}",
+                 "{{ it.note }}"], [C, C, L, L, L])
+    tag_row(f, "{%tr endfor %}")
+    para(doc, "{%p endif %}")
+    para(doc, "客户意见：{{ opinion or '____________________________________________' }}", before=6,
+         keep_next=True)
+    para(doc, "验收人员：{{ inspectors }}", keep_next=True)
+    sig = fixed_table(doc, 2, [85, 85], grid=False)
+    lines = [
+        ("客户（签字）：______________", "项目经理（签字）：______________"),
+        ("设计师（签字）：______________", "质检员（签字）：______________"),
+    ]
+    for r, pair in zip(sig.rows, lines):
+        for c, v in zip(r.cells, pair):
+            cp = c.paragraphs[0]
+            cp.paragraph_format.line_spacing = 1.6
+            cp.paragraph_format.space_before = Pt(6)
+            style_run(cp.add_run(v), BODY_PT)
+            d = c.add_paragraph()
+            d.paragraph_format.line_spacing = 1.4
+            style_run(d.add_run("日期：______年____月____日"), 10.5)
+        no_split(r)
+    para(doc, "本报告一式四份：客户、工程部、财务部、档案室各执一份。", size=10.5, before=6)
+    doc.save(OUT / "acceptance.docx")
+
+
+def build_warranty() -> None:
+    doc = new_document()
+    width = 170
+    header_footer(doc, width)
+    title_block(doc, "装饰装修工程保修卡", "签发日期：{{ issue_date }}")
+    info_table(doc, [
+        ("客户姓名", "{{ customer.name }}", "联系电话", "{{ customer.phone }}"),
+        ("工程地址", "{{ site.address }}", None, None),
+        ("合同编号", "{{ contract }}", "验收报告", "{{ acceptance }}"),
+        ("设计师", "{{ designer }}", "项目经理", "{{ project_manager }}"),
+        ("开工日期", "{{ contract_start }}", "竣工验收合格", "{{ acceptance_date }}"),
+    ])
+    clause(doc, "一、保修期限")
+    t = grid(doc, [28, 56, 18, 34, 34], ["保修项目", "保修范围", "保修期", "起始日期", "截止日期"])
+    tag_row(t, "{%tr for p in periods %}")
+    data_row(t, ["{{ p.name }}", "{{ p.scope }}", "{{ p.years }}", "{{ p.start }}", "{{ p.end }}"],
+             [C, L, C, C, C])
+    tag_row(t, "{%tr endfor %}")
+    clause(doc, "二、保修说明")
+    notes = [
+        "1. 保修期自竣工验收合格之日起计算，不短于《建设工程质量管理条例》第四十条及"
+        "《住宅室内装饰装修管理办法》第三十二条规定的最低保修期限。",
+        "2. 免费保修：保修期内因施工质量造成的问题（如墙地砖空鼓脱落、管线渗漏、防水失效），"
+        "乙方免费维修。",
+        "3. 有偿维修：因客户使用不当或自行改动、客户自购材料及设备的质量问题、不可抗力造成的损坏，"
+        "以及保修期满后的维修，乙方可提供有偿维修。",
+        "4. 报修电话：{{ company.phone }}。乙方接到报修后 48 小时内与客户联系并安排上门。",
+    ]
+    for n in notes:
+        body(doc, n)
+    para(doc, "{%p for n in notes %}")
+    body(doc, "{{ loop.index + 4 }}. {{ n }}")
+    para(doc, "{%p endfor %}")
+    clause(doc, "三、维修记录")
+    v = grid(doc, [11, 30, 57, 20, 26, 26], ["序号", "报修日期", "维修内容", "是否收费", "维修人", "客户签字"])
+    tag_row(v, "{%tr for v in visits %}")
+    data_row(v, ["{{ v.no }}", "", "", "□是 □否", "", ""], [C, C, L, C, C, C], height_mm=9)
+    tag_row(v, "{%tr endfor %}")
+    signature_block(
+        doc,
+        ["客户签收：______________", "日期：______年____月____日"],
+        ["{{ company.name }}（盖章）", "签发日期：{{ issue_date }}"],
+        width,
+        after_table=True,
+    )
+    p = para(doc, "", align=C, before=6)
+    style_run(p.add_run("本卡涂改无效，请妥善保管，报修时请出示。"), 10.5, True, sans=True)
+    doc.save(OUT / "warranty.docx")
+
+
 if __name__ == "__main__":
     OUT.mkdir(exist_ok=True)
     build_quote()
     build_contract()
-    print(f"wrote {OUT / 'quote.docx'} and {OUT / 'contract.docx'}")
+    build_rectification()
+    build_acceptance()
+    build_warranty()
+    print(f"wrote the five templates into {OUT}")
