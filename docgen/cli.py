@@ -315,7 +315,7 @@ def _show_data(archive: Archive, number: str) -> dict[str, Any]:
     doc = document(archive, number)
     versions = archive.catalog.versions(doc.number)
     project = archive.catalog.project(doc.project) or {}
-    eff = effective(versions)
+    eff = effective(versions, doc.kind)
     latest = versions[-1].summary if versions else {}
     return {
         "number": doc.number,
@@ -392,6 +392,31 @@ def show(obj: Ctx, number: str, as_json: bool) -> None:
         )
         for p in s.get("payments", []):
             click.echo(f"          {p['percent']:>5}%  {fmt_yuan(Decimal(p['amount'])):>14}  {p['stage']}")
+    if data["kind"] == "rectification":
+        from datetime import date
+
+        from docgen.config import today
+
+        deadline = date.fromisoformat(s["deadline"])
+        late = (today() - deadline).days if data["status"] not in ("closed", "void") else 0
+        click.echo(
+            f"notice:   contract {s['contract']}, inspected {s['inspection_date']} by {s['inspector']}, "
+            f"{s['issues']} problem(s), {s['rechecks']} re-inspection(s)"
+            + (f", from {s['acceptance']}" if s.get("acceptance") else "")
+        )
+        click.echo(f"deadline: {deadline}" + (f"  OVERDUE by {late} day(s)" if late > 0 else ""))
+    if data["kind"] == "acceptance":
+        click.echo(
+            f"report:   {s['stage']} on {s['date']}, contract {s['contract']}: {s['conclusion']}"
+            + (f"  (after {s['previous']})" if s.get("previous") else "")
+        )
+        for item in s["items"]:
+            if item["result"] != "合格":
+                click.echo(f"          不合格: {item['category']} {item['item']} {item['note']}")
+    if data["kind"] == "warranty":
+        click.echo(f"warranty: from {s['acceptance']} passed {s['acceptance_date']}, contract {s['contract']}")
+        for key, p in s["periods"].items():
+            click.echo(f"          {key:<20} {p['years']:>2} years  {p['start']} -> {p['end']}")
     eff = data["effective_version"]
     click.echo(f"effective version: {'v' + str(eff) if eff else 'none yet (no approved or signed version)'}")
     click.echo("versions:")

@@ -527,12 +527,19 @@ def void(archive: Archive, number: str, *, note: str, actor: str | None = None) 
         )
 
 
-def effective(versions: list[VersionRow]) -> VersionRow | None:
-    """What a department pulls: the newest signed version, else the newest approved one."""
-    for wanted in ("signed", "approved"):
+def effective(versions: list[VersionRow], kind: str = "contract") -> VersionRow | None:
+    """What a department pulls: the newest signed version, else the newest approved one.
+
+    Only contracts go through legal review; for the other kinds the newest version
+    stands where no signed one exists.
+    """
+    wanted = ("signed", "approved") if kind == "contract" else ("signed",)
+    for status in wanted:
         for v in reversed(versions):
-            if v.status == wanted:
+            if v.status == status:
                 return v
+    if kind != "contract" and versions:
+        return versions[-1]
     return None
 
 

@@ -98,3 +98,49 @@ def test_rendered_docx_is_a_valid_word_document(work: Path, tmp_path: Path) -> N
     assert d.paragraphs[0].text == "装修工程报价单"
     footer = d.sections[0].footer
     assert any("文件编码" in c.text for t in footer.tables for r in t.rows for c in r.cells)
+
+
+def test_new_kinds_carry_code_and_page_numbers_on_every_page(work: Path, tmp_path: Path) -> None:
+    new("quote", work / "quote.yaml")
+    new("contract", work / "contract.yaml")
+    made = [
+        new("rectification", work / "rectification.yaml"),
+        new("acceptance", work / "acceptance-1.yaml"),
+        new("acceptance", work / "acceptance-2.yaml"),
+        new("warranty", work / "warranty.yaml"),
+    ]
+    for m in made:
+        pdf = Path(m["files"]["pdf"])
+        texts = pdf_page_texts(pdf)
+        expected = pagecode.make(m["number"], 1, TEST_KEY)
+        assert len(texts) == m["pages"]
+        for i, text in enumerate(texts, 1):
+            assert f"文件编码 {expected}" in text, (m["number"], i)
+            assert f"第{i}页共{m['pages']}页" in text.replace(" ", "")
+            for tag in ("{{", "{%", "}}", "%}"):
+                assert tag not in text
+        out = tmp_path / m["number"]
+        out.mkdir()
+        first = page_images(pdf, out)[0]
+        found = [b.text for b in zxingcpp.read_barcodes(first)]
+        assert found == [str(expected)], m["number"]
+
+
+def test_new_templates_set_zh_cn_and_sc_fonts() -> None:
+    for name in ("rectification.docx", "acceptance.docx", "warranty.docx"):
+        d = docx.Document(str(ROOT / "templates" / name))
+        default = d.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+        assert default.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "Noto Serif CJK SC"
+        assert default.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+        settings = d.settings.element
+        langs = settings.findall(qn("w:themeFontLang"))
+        assert [x.get(qn("w:eastAsia")) for x in langs] == ["zh-CN"]
+
+
+def test_tables_are_separated_so_borders_survive() -> None:
+    """Two tables in a row merge into one in Word and LibreOffice; a paragraph must part them."""
+    for name in ("quote.docx", "contract.docx", "rectification.docx", "acceptance.docx", "warranty.docx"):
+        body = docx.Document(str(ROOT / "templates" / name)).element.body
+        tags = [el.tag.split("}")[1] for el in body]
+        for a, b in zip(tags, tags[1:]):
+            assert not (a == "tbl" and b == "tbl"), name

@@ -1,0 +1,299 @@
+"""Rectification notices, acceptance reports and warranty cards, and the chain between them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from conftest import ROOT, edit, new, run
+from test_bad_input import archived_counts
+from test_documents import check_golden, table_rows
+
+
+def show(number: str) -> dict:  # type: ignore[type-arg]
+    r = run("show", number, "--json")
+    assert r.exit_code == 0, r
+    return json.loads(r.stdout)
+
+
+def stored_text(archive_dir: Path, number: str, version: int = 1) -> str:
+    v = show(number)["versions"][version - 1]
+    sha = v["files"]["text"]["sha256"]
+    return (archive_dir / "objects" / sha[:2] / sha).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def contracted(work: Path) -> Path:
+    """The sample project with its quote and contract archived."""
+    new("quote", work / "quote.yaml")
+    new("contract", work / "contract.yaml")
+    return work
+
+
+def test_rectification_notice_with_photo(contracted: Path, archive_dir: Path) -> None:
+    made = new("rectification", contracted / "rectification.yaml")
+    assert made["number"] == "ZG-2026-0001"
+    data = show("ZG-2026-0001")
+    assert data["status"] == "issued"
+    assert "photo1" in data["versions"][0]["files"]  # the photo is archived with the version
+    d = docx.Document(made["files"]["docx"])
+    issues = d.tables[1]
+    pics = [b for b in issues._tbl.iter(qn("w:drawing"))]
+    assert len(pics) == 1  # one issue has a photo, placed in its row
+    extent = next(pics[0].iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"))
+    width_mm = int(extent.get("cx")) / 36000
+    height_mm = int(extent.get("cy")) / 36000
+    assert width_mm <= 80.5 and height_mm <= 55.5
+    assert abs(width_mm / height_mm - 480 / 320) < 0.02  # aspect kept
+    check_golden("rectification.txt", stored_text(archive_dir, "ZG-2026-0001"))
+
+
+def test_acceptance_conclusion_is_derived(contracted: Path, archive_dir: Path) -> None:
+    failed = new("acceptance", contracted / "acceptance-1.yaml")
+    assert failed["number"] == "YS-2027-0001"
+    assert show("YS-2027-0001")["status"] == "failed"
+    assert show("YS-2027-0001")["summary"]["conclusion"] == "不合格"
+    text = stored_text(archive_dir, "YS-2027-0001")
+    assert "验收结论：不合格" in text
+    assert "8 项验收项目中2项不合格" in text.replace("经正式验收，", "") or "8项验收项目中2项不合格" in text
+    check_golden("acceptance-failed.txt", text)
+    edit(contracted / "acceptance-1.yaml", lambda d: [i.update(result="合格") for i in d["items"]])
+    passed = new("acceptance", contracted / "acceptance-1.yaml")
+    assert show(passed["number"])["status"] == "passed"
+    assert "验收结论：合格" in stored_text(archive_dir, passed["number"])
+    assert show(passed["number"])["summary"]["previous"] == "YS-2027-0001"  # refers to the earlier one
+
+
+def test_whole_chain_through_the_cli(contracted: Path, archive_dir: Path) -> None:
+    # a failed acceptance
+    new("acceptance", contracted / "acceptance-1.yaml")
+    # a notice from its failed items, deadline from the option
+    r = run("new", "rectification", "--from-acceptance", "YS-2027-0001", "--deadline", "2027-02-27", "--json")
+    assert r.exit_code == 0, r
+    notice = json.loads(r.stdout)["number"]
+    assert notice == "ZG-2027-0001"
+    data = show(notice)
+    assert data["summary"]["acceptance"] == "YS-2027-0001" and data["summary"]["issues"] == 2
+    assert data["summary"]["deadline"] == "2027-02-27"
+    rows = table_rows(json.loads(r.stdout)["files"]["docx"])
+    assert any("地砖空鼓率不合格：主卫地面空鼓约8%" in " ".join(row) for row in rows)
+    # a failed re-inspection re-issues it with a new deadline, as a new version
+    bad = run("recheck", notice, "--failed", "--note", "仍有空鼓", "--date", "2027-02-26",
+              "--deadline", "2027-03-05")
+    assert bad.exit_code == 0, bad
+    data = show(notice)
+    assert data["status"] == "issued" and len(data["versions"]) == 2
+    assert data["summary"]["deadline"] == "2027-03-05" and data["summary"]["rechecks"] == 1
+    # a passed re-inspection closes it
+    good = run("recheck", notice, "--passed", "--note", "复查合格", "--date", "2027-03-04")
+    assert good.exit_code == 0, good
+    data = show(notice)
+    assert data["status"] == "closed" and len(data["versions"]) == 3
+    text = stored_text(archive_dir, notice, 3)
+    assert "2027年2月26日 | 不通过 | 仍有空鼓（新整改期限：2027年3月5日） | 质检员 赵六" in text
+    assert "2027年3月4日 | 通过 | 复查合格 | 质检员 赵六" in text
+    assert "photo1" not in data["versions"][2]["files"]
+    # the next acceptance passes, refers to the failed one, and a warranty card follows
+    new("acceptance", contracted / "acceptance-2.yaml")
+    assert show("YS-2027-0002")["summary"]["previous"] == "YS-2027-0001"
+    made = new("warranty", contracted / "warranty.yaml")
+    card = show(made["number"])
+    assert card["summary"]["periods"]["waterproof"] == {"years": 5, "start": "2027-02-28", "end": "2032-02-28"}
+    check_golden("warranty.txt", stored_text(archive_dir, made["number"]))
+    events = [e["action"] for e in data["events"]]
+    assert events == ["create", "recheck:failed", "recheck:passed"]
+
+
+def test_warranty_from_acceptance_option(contracted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    new("acceptance", contracted / "acceptance-2.yaml")
+    monkeypatch.setenv("DOCGEN_TODAY", "2027-03-02")
+    r = run("new", "warranty", "--from-acceptance", "YS-2027-0001", "--json")
+    assert r.exit_code == 0, r
+    card = show(json.loads(r.stdout)["number"])
+    assert card["summary"]["issue_date"] == "2027-03-02"
+    assert card["summary"]["acceptance_date"] == "2027-02-28"
+
+
+def test_photos_survive_a_recheck_after_the_file_is_gone(contracted: Path) -> None:
+    new("rectification", contracted / "rectification.yaml")
+    shutil.rmtree(contracted / "photos")
+    r = run("recheck", "ZG-2026-0001", "--failed", "--note", "未完成", "--date", "2026-12-22",
+            "--deadline", "2026-12-29")
+    assert r.exit_code == 0, r
+    files = show("ZG-2026-0001")["versions"][1]["files"]
+    assert files["photo1"] == show("ZG-2026-0001")["versions"][0]["files"]["photo1"]
+
+
+@pytest.mark.parametrize(
+    "start, years, end",
+    [("2028-02-29", 2, "2030-02-28"), ("2028-02-29", 4, "2032-02-29"), ("2028-02-29", 5, "2033-02-28"),
+     ("2027-02-28", 5, "2032-02-28"), ("2026-12-31", 2, "2028-12-31")],
+)
+def test_end_dates(start: str, years: int, end: str) -> None:
+    from docgen.kinds.warranty import add_years
+
+    assert add_years(dt.date.fromisoformat(start), years) == dt.date.fromisoformat(end)
+
+
+def test_leap_day_acceptance_through_the_cli(contracted: Path) -> None:
+    edit(contracted / "acceptance-2.yaml", lambda d: d.update(date="2028-02-29"))
+    new("acceptance", contracted / "acceptance-2.yaml")
+    edit(contracted / "warranty.yaml", lambda d: d.update(acceptance="YS-2028-0001", issue_date="2028-03-01"))
+    card = show(new("warranty", contracted / "warranty.yaml")["number"])
+    periods = card["summary"]["periods"]
+    assert periods["basic"]["end"] == "2030-02-28"
+    assert periods["waterproof"]["end"] == "2033-02-28"
+
+
+@pytest.mark.parametrize(
+    "key, value, floor, rule",
+    [("basic", 1, 2, "住宅室内装饰装修管理办法》第三十二条"),
+     ("plumbing_electrical", 1, 2, "建设工程质量管理条例》第四十条"),
+     ("waterproof", 4, 5, "建设工程质量管理条例》第四十条")],
+)
+def test_legal_floors(key: str, value: int, floor: int, rule: str, contracted: Path, archive_dir: Path) -> None:
+    new("acceptance", contracted / "acceptance-2.yaml")
+    edit(contracted / "warranty.yaml", lambda d: d.update(acceptance="YS-2027-0001"))
+    toml = archive_dir / "docgen.toml"
+    text = toml.read_text(encoding="utf-8")
+    default = {"basic": 2, "plumbing_electrical": 2, "waterproof": 5}[key]
+    toml.write_text(text.replace(f"\n{key} = {default}", f"\n{key} = {value}"), encoding="utf-8")
+    r = run("new", "warranty", contracted / "warranty.yaml")
+    assert r.exit_code == 1
+    assert f"[warranty] {key} = {value} is below the legal minimum of {floor} years" in r.stderr
+    assert rule in r.stderr
+    assert len(json.loads(run("list", "--json", "--kind", "warranty").stdout)) == 0
+
+
+def test_longer_warranty_than_the_floor(contracted: Path, archive_dir: Path) -> None:
+    new("acceptance", contracted / "acceptance-2.yaml")
+    edit(contracted / "warranty.yaml", lambda d: d.update(acceptance="YS-2027-0001"))
+    toml = archive_dir / "docgen.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("\nwaterproof = 5", "\nwaterproof = 20"),
+                    encoding="utf-8")
+    made = new("warranty", contracted / "warranty.yaml")
+    assert ["防水工程", "有防水要求的厨房、卫生间和外墙面的防渗漏", "20年", "2027年2月28日", "2047年2月28日"] in \
+        table_rows(made["files"]["docx"])
+
+
+def test_overdue_listing_with_fixed_clock(contracted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    new("rectification", contracted / "rectification.yaml")  # deadline 2026-12-22
+    edit(contracted / "rectification.yaml", lambda d: d.update(inspection_date="2026-12-20", deadline="2026-12-27"))
+    new("rectification", contracted / "rectification.yaml")  # ZG-2026-0002, deadline 2026-12-27
+    monkeypatch.setenv("DOCGEN_TODAY", "2026-12-22")
+    assert "no overdue" in run("list", "--overdue").stdout  # due today is not overdue
+    monkeypatch.setenv("DOCGEN_TODAY", "2027-01-05")
+    rows = json.loads(run("list", "--overdue", "--json").stdout)
+    assert [(r["number"], r["days_overdue"]) for r in rows] == [("ZG-2026-0001", 14), ("ZG-2026-0002", 9)]
+    assert "14 days overdue" in run("list", "--overdue").stdout
+    assert "OVERDUE by 14 day(s)" in run("show", "ZG-2026-0001").stdout
+    assert run("recheck", "ZG-2026-0001", "--passed", "--note", "ok", "--date", "2027-01-04").exit_code == 0
+    rows = json.loads(run("list", "--overdue", "--json").stdout)
+    assert [r["number"] for r in rows] == ["ZG-2026-0002"]
+
+
+# bad input -------------------------------------------------------------------------------
+
+
+def _fails_cleanly(args: list, message: str, archive_dir: Path) -> None:  # type: ignore[type-arg]
+    before = archived_counts(archive_dir)
+    r = run(*args)
+    assert r.exit_code == 1, r
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], r.stderr
+    assert archived_counts(archive_dir) == before
+
+
+def test_warranty_from_failed_acceptance(contracted: Path, archive_dir: Path) -> None:
+    new("acceptance", contracted / "acceptance-1.yaml")
+    edit(contracted / "warranty.yaml", lambda d: d.update(acceptance="YS-2027-0001"))
+    _fails_cleanly(["new", "warranty", contracted / "warranty.yaml"],
+                   "acceptance: YS-2027-0001 did not pass (不合格)", archive_dir)
+    _fails_cleanly(["new", "warranty", "--from-acceptance", "YS-2027-0001"], "did not pass", archive_dir)
+
+
+def test_warranty_from_initial_acceptance(contracted: Path, archive_dir: Path) -> None:
+    edit(contracted / "acceptance-2.yaml", lambda d: d.update(stage="初验"))
+    new("acceptance", contracted / "acceptance-2.yaml")
+    edit(contracted / "warranty.yaml", lambda d: d.update(acceptance="YS-2027-0001"))
+    _fails_cleanly(["new", "warranty", contracted / "warranty.yaml"],
+                   "acceptance: YS-2027-0001 is an 初验 report; a warranty card needs a passed 正式验收", archive_dir)
+
+
+def test_warranty_from_unknown_acceptance(contracted: Path, archive_dir: Path) -> None:
+    _fails_cleanly(["new", "warranty", contracted / "warranty.yaml"],
+                   "acceptance: YS-2027-0002 is not an acceptance report in this archive", archive_dir)
+    _fails_cleanly(["new", "warranty", "--from-acceptance", "YS-2027-0404"], "no document YS-2027-0404",
+                   archive_dir)
+
+
+def test_notice_deadline_before_inspection(contracted: Path, archive_dir: Path) -> None:
+    edit(contracted / "rectification.yaml", lambda d: d.update(deadline="2026-12-10"))
+    _fails_cleanly(["new", "rectification", contracted / "rectification.yaml"],
+                   "deadline: 2026-12-10 is before inspection_date 2026-12-15", archive_dir)
+
+
+def test_acceptance_result_must_be_pass_or_fail(contracted: Path, archive_dir: Path) -> None:
+    edit(contracted / "acceptance-1.yaml", lambda d: d["items"][2].update(result="基本合格"))
+    _fails_cleanly(["new", "acceptance", contracted / "acceptance-1.yaml"],
+                   "items[2].result: must be 合格 or 不合格 (got '基本合格')", archive_dir)
+
+
+def test_photo_missing(contracted: Path, archive_dir: Path) -> None:
+    edit(contracted / "rectification.yaml", lambda d: d["issues"][0].update(photo="photos/nope.jpg"))
+    _fails_cleanly(["new", "rectification", contracted / "rectification.yaml"],
+                   "issues[0].photo: photo photos/nope.jpg does not exist", archive_dir)
+
+
+def test_photo_not_an_image(contracted: Path, archive_dir: Path) -> None:
+    (contracted / "photos" / "notes.jpg").write_text("not a picture", encoding="utf-8")
+    edit(contracted / "rectification.yaml", lambda d: d["issues"][0].update(photo="photos/notes.jpg"))
+    _fails_cleanly(["new", "rectification", contracted / "rectification.yaml"],
+                   "issues[0].photo: photos/notes.jpg is not an image", archive_dir)
+
+
+def test_recheck_of_closed_notice(contracted: Path, archive_dir: Path) -> None:
+    new("rectification", contracted / "rectification.yaml")
+    assert run("recheck", "ZG-2026-0001", "--passed", "--note", "ok", "--date", "2026-12-20").exit_code == 0
+    _fails_cleanly(["recheck", "ZG-2026-0001", "--passed", "--note", "again", "--date", "2026-12-21"],
+                   "ZG-2026-0001 is closed", archive_dir)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [(["--failed", "--note", "x", "--date", "2026-12-20"], "needs the new deadline: --deadline"),
+     (["--note", "x"], "say the result: --passed or --failed"),
+     (["--passed", "--note", "x", "--date", "2026-12-01"], "before the inspection date 2026-12-15"),
+     (["--failed", "--note", "x", "--date", "2026-12-20", "--deadline", "2026-12-19"], "is before the re-inspection date")],
+)
+def test_recheck_bad_options(args: list, message: str, contracted: Path, archive_dir: Path) -> None:  # type: ignore[type-arg]
+    new("rectification", contracted / "rectification.yaml")
+    _fails_cleanly(["recheck", "ZG-2026-0001", *args], message, archive_dir)
+
+
+def test_notice_from_passed_acceptance_is_refused(contracted: Path, archive_dir: Path) -> None:
+    new("acceptance", contracted / "acceptance-2.yaml")
+    _fails_cleanly(["new", "rectification", "--from-acceptance", "YS-2027-0001"], "nothing to rectify", archive_dir)
+
+
+def test_notice_needs_an_archived_contract(work: Path, archive_dir: Path) -> None:
+    _fails_cleanly(["new", "rectification", work / "rectification.yaml"],
+                   "contract: HT-2026-0001 is not a contract in this archive", archive_dir)
+
+
+def test_default_deadline_from_settings(contracted: Path) -> None:
+    new("acceptance", contracted / "acceptance-1.yaml")
+    r = run("new", "rectification", "--from-acceptance", "YS-2027-0001", "--json")
+    assert show(json.loads(r.stdout)["number"])["summary"]["deadline"] == "2027-02-27"  # 2027-02-20 + 7
+
+
+def test_sample_demo_script_lists_every_kind() -> None:
+    script = (ROOT / "scripts" / "demo").read_text(encoding="utf-8")
+    for kind in ("quote", "contract", "rectification", "acceptance", "warranty", "recheck"):
+        assert kind in script
