@@ -177,7 +177,8 @@ def new(
       docgen new rectification --from-acceptance YS-2027-0001 --deadline 2027-02-27
       docgen new warranty samples/zhangjiang/warranty.yaml
     """
-    from docgen.generate import from_acceptance as prepare_from, made_from, new_document
+    from docgen.generate import from_acceptance as prepare_from
+    from docgen.generate import made_from, new_document
 
     archive = obj.archive()
     results = []

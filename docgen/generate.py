@@ -21,8 +21,8 @@ from typing import Any
 from docgen import pagecode
 from docgen.archive.catalog import VersionRow
 from docgen.archive.core import Archive
-from docgen.errors import InputError, NotFound, StateError, TemplateError
 from docgen.config import today
+from docgen.errors import InputError, NotFound, StateError, TemplateError
 from docgen.kinds import acceptance, common, contract, quote, rectification, warranty
 from docgen.render.pdf import Converter
 
@@ -166,6 +166,14 @@ def _photo(ref: str, source: Path, field: str) -> tuple[bytes, str]:
     return data, path.name
 
 
+def _made_from(archive: Archive, kind: str, acceptance_number: str, exclude: str | None = None) -> str | None:
+    """A live document of ``kind`` already made from this acceptance report, if any."""
+    for d in archive.catalog.documents(kind):
+        if d.number != exclude and d.status != "void" and archive.catalog.versions(d.number)[-1].summary.get("acceptance") == acceptance_number:
+            return d.number
+    return None
+
+
 def _latest_failed_acceptance(archive: Archive, project_code: str | None) -> str | None:
     if project_code is None:
         return None
@@ -176,11 +184,11 @@ def _latest_failed_acceptance(archive: Archive, project_code: str | None) -> str
     return found
 
 
-def prepare(archive: Archive, kind: str, source: Path) -> Prepared:
+def prepare(archive: Archive, kind: str, source: Path, number: str | None = None) -> Prepared:
     """Read and validate a document file and everything it refers to; writes nothing."""
     if kind not in KIND_MODULES:
         raise InputError(f"unknown kind {kind!r}; use one of: {', '.join(KIND_MODULES)}")
-    return prepare_data(archive, kind, common.load_file(source), source)
+    return prepare_data(archive, kind, common.load_file(source), source, number=number)
 
 
 def prepare_data(
@@ -189,8 +197,12 @@ def prepare_data(
     raw: dict[str, Any],
     source: Path,
     stored_photos: dict[int, bytes] | None = None,
+    number: str | None = None,
 ) -> Prepared:
-    """Validate data of a kind and resolve its project and references; writes nothing."""
+    """Validate data of a kind and resolve its project and references; writes nothing.
+
+    ``number`` is the document being revised or rechecked, if any.
+    """
     mod = KIND_MODULES[kind]
     model = mod.parse(raw, source)
     project, code = _resolve_project(archive, model.project, source)
@@ -206,7 +218,17 @@ def prepare_data(
     elif kind == "rectification":
         _referenced(archive, model.contract, "contract", "contract", source, code)
         if model.acceptance:
-            _referenced(archive, model.acceptance, "acceptance", "acceptance", source, code)
+            a = _referenced(archive, model.acceptance, "acceptance", "acceptance", source, code)
+            if a["conclusion"] == "合格":
+                raise StateError(
+                    f"{source}: acceptance: {model.acceptance} passed (合格); a notice comes from a failed report"
+                )
+            earlier = _made_from(archive, "rectification", model.acceptance, exclude=number)
+            if earlier:
+                raise StateError(
+                    f"{source}: acceptance: notice {earlier} was already made from {model.acceptance}; "
+                    f"recheck {earlier}, or void it first"
+                )
         for n, issue in enumerate(model.issues):
             if stored_photos and n in stored_photos:
                 photos.append(stored_photos[n])
@@ -234,6 +256,12 @@ def prepare_data(
             raise StateError(
                 f"{source}: acceptance: {model.acceptance} did not pass (不合格); "
                 "rectify, pass a new 正式验收, then issue the warranty from that report"
+            )
+        earlier = _made_from(archive, "warranty", model.acceptance, exclude=number)
+        if earlier:
+            raise StateError(
+                f"{source}: acceptance: warranty card {earlier} was already issued from {model.acceptance}; "
+                "void it first to issue a new one"
             )
         c = _referenced(archive, a["contract"], "contract", "acceptance", source, None)
         derived = warranty.derive(model, source, settings, a, c)
@@ -465,7 +493,11 @@ def revise(
         raise StateError(f"{number} is in legal review; approve or reject it before revising")
     if doc.status == "closed":
         raise StateError(f"{number} is closed; issue a new notice instead of revising it")
-    prepared = prepare(archive, doc.kind, source)
+    if doc.kind == "acceptance":
+        card = _made_from(archive, "warranty", doc.number)
+        if card:
+            raise StateError(f"warranty card {card} was issued from {doc.number}; void the card before revising the report")
+    prepared = prepare(archive, doc.kind, source, number=doc.number)
     if prepared.project_code is not None and prepared.project_code != doc.project:
         raise InputError(
             f"{source}: project: this file is for project {prepared.project_code}, "
@@ -599,7 +631,7 @@ def recheck(
     stored = {
         int(f.role[5:]) - 1: archive.store.get(f.sha256) for f in latest.files if f.role.startswith("photo")
     }
-    prepared = prepare_data(archive, "rectification", raw, Path(snap.get("source", doc.number)), stored)
+    prepared = prepare_data(archive, "rectification", raw, Path(snap.get("source", doc.number)), stored, doc.number)
     prepared.project_code = doc.project
     return _write_version(
         archive,

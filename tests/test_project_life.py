@@ -9,9 +9,8 @@ from pathlib import Path
 
 import docx
 import pytest
-from docx.oxml.ns import qn
-
 from conftest import ROOT, edit, new, run
+from docx.oxml.ns import qn
 from test_bad_input import archived_counts
 from test_documents import check_golden, table_rows
 
@@ -297,3 +296,37 @@ def test_sample_demo_script_lists_every_kind() -> None:
     script = (ROOT / "scripts" / "demo").read_text(encoding="utf-8")
     for kind in ("quote", "contract", "rectification", "acceptance", "warranty", "recheck"):
         assert kind in script
+
+
+def test_one_warranty_per_acceptance_and_report_locked_by_it(contracted: Path, archive_dir: Path) -> None:
+    new("acceptance", contracted / "acceptance-2.yaml")
+    edit(contracted / "warranty.yaml", lambda d: d.update(acceptance="YS-2027-0001"))
+    new("warranty", contracted / "warranty.yaml")
+    _fails_cleanly(["new", "warranty", "--from-acceptance", "YS-2027-0001"],
+                   "warranty card BX-2027-0001 was already issued from YS-2027-0001", archive_dir)
+    edit(contracted / "acceptance-2.yaml", lambda d: d["items"][0].update(result="不合格"))
+    _fails_cleanly(["revise", "YS-2027-0001", contracted / "acceptance-2.yaml", "--note", "改为不合格"],
+                   "warranty card BX-2027-0001 was issued from YS-2027-0001", archive_dir)
+    # the card itself can still be corrected, and a void card frees the report
+    edit(contracted / "warranty.yaml", lambda d: d.update(notes=["赠送一次免费深度保洁"]))
+    assert run("revise", "BX-2027-0001", contracted / "warranty.yaml", "--note", "补充说明").exit_code == 0
+    assert run("void", "BX-2027-0001", "--note", "重新签发").exit_code == 0
+    assert run("new", "warranty", "--from-acceptance", "YS-2027-0001").exit_code == 0
+
+
+def test_one_notice_per_failed_acceptance(contracted: Path, archive_dir: Path) -> None:
+    new("acceptance", contracted / "acceptance-1.yaml")
+    assert run("new", "rectification", "--from-acceptance", "YS-2027-0001").exit_code == 0
+    _fails_cleanly(["new", "rectification", "--from-acceptance", "YS-2027-0001"],
+                   "notice ZG-2027-0001 was already made from YS-2027-0001", archive_dir)
+    # rechecking the notice is of course allowed
+    assert run("recheck", "ZG-2027-0001", "--passed", "--note", "ok", "--date", "2027-02-25").exit_code == 0
+
+
+def test_void_references_are_refused(contracted: Path, archive_dir: Path) -> None:
+    new("acceptance", contracted / "acceptance-2.yaml")
+    assert run("void", "YS-2027-0001", "--note", "录入错误").exit_code == 0
+    edit(contracted / "warranty.yaml", lambda d: d.update(acceptance="YS-2027-0001"))
+    _fails_cleanly(["new", "warranty", contracted / "warranty.yaml"], "YS-2027-0001 is void", archive_dir)
+    assert run("void", "HT-2026-0001", "--note", "合同作废").exit_code == 0
+    _fails_cleanly(["new", "rectification", contracted / "rectification.yaml"], "HT-2026-0001 is void", archive_dir)

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from docgen.errors import InputError
-from docgen.picture import Picture
 from docgen.kinds.common import Number, Strict, Text, chinese_date, validate
+from docgen.picture import Picture
 
 KIND = "rectification"
 TITLE = "整改通知书"
