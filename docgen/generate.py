@@ -156,6 +156,8 @@ def _photo(ref: str, source: Path, field: str) -> tuple[bytes, str]:
     from docx.image.image import Image
 
     path = Path(ref) if Path(ref).is_absolute() else source.parent / ref
+    if path.is_dir():
+        raise InputError(f"{source}: {field}: {ref} is a folder; give the photo's file")
     if not path.is_file():
         raise InputError(f"{source}: {field}: photo {ref} does not exist (looked at {path})")
     data = path.read_bytes()
@@ -174,14 +176,30 @@ def _made_from(archive: Archive, kind: str, acceptance_number: str, exclude: str
     return None
 
 
-def _latest_failed_acceptance(archive: Archive, project_code: str | None) -> str | None:
+def _earlier_acceptance(
+    archive: Archive, project_code: str | None, on: date, exclude: str | None
+) -> str | None:
+    """The project's latest live acceptance report dated on or before ``on`` (not ``exclude``)."""
     if project_code is None:
         return None
-    found = None
+    found: tuple[str, str] | None = None
     for d in archive.catalog.documents("acceptance"):
-        if d.project == project_code and d.status == "failed":
-            found = d.number
-    return found
+        if d.project != project_code or d.number == exclude or d.status == "void":
+            continue
+        day = archive.catalog.versions(d.number)[-1].summary["date"]
+        if day <= on.isoformat() and (found is None or (day, d.number) > found):
+            found = (day, d.number)
+    return found[1] if found else None
+
+
+def _open_notices(archive: Archive, project_code: str | None, contract: str | None = None) -> list[str]:
+    return [
+        d.number
+        for d in archive.catalog.documents("rectification")
+        if d.status == "issued"
+        and (project_code is None or d.project == project_code)
+        and (contract is None or archive.catalog.versions(d.number)[-1].summary.get("contract") == contract)
+    ]
 
 
 def prepare(archive: Archive, kind: str, source: Path, number: str | None = None) -> Prepared:
@@ -198,6 +216,7 @@ def prepare_data(
     source: Path,
     stored_photos: dict[int, bytes] | None = None,
     number: str | None = None,
+    rechecking: bool = False,
 ) -> Prepared:
     """Validate data of a kind and resolve its project and references; writes nothing.
 
@@ -216,8 +235,12 @@ def prepare_data(
         q = _referenced(archive, model.quote, "quote", "quote", source, code) if model.quote else None
         derived = contract.derive(model, project, settings, q)
     elif kind == "rectification":
-        _referenced(archive, model.contract, "contract", "contract", source, code)
-        if model.acceptance:
+        if model.rechecks and number is None:
+            raise InputError(f"{source}: rechecks: are recorded by `docgen recheck`, not written in a new notice")
+        # a re-inspection keeps the references checked when the notice was made
+        if not rechecking:
+            _referenced(archive, model.contract, "contract", "contract", source, code)
+        if model.acceptance and not rechecking:
             a = _referenced(archive, model.acceptance, "acceptance", "acceptance", source, code)
             if a["conclusion"] == "合格":
                 raise StateError(
@@ -243,7 +266,7 @@ def prepare_data(
         if previous:
             _referenced(archive, previous, "acceptance", "previous", source, code)
         else:
-            previous = _latest_failed_acceptance(archive, code)
+            previous = _earlier_acceptance(archive, code, model.date, exclude=number)
         derived = acceptance.derive(model, project, settings, c, previous)
     else:
         a = _referenced(archive, model.acceptance, "acceptance", "acceptance", source, code)
@@ -256,6 +279,12 @@ def prepare_data(
             raise StateError(
                 f"{source}: acceptance: {model.acceptance} did not pass (不合格); "
                 "rectify, pass a new 正式验收, then issue the warranty from that report"
+            )
+        still_open = _open_notices(archive, code)
+        if still_open:
+            raise StateError(
+                f"{source}: rectification notice {', '.join(still_open)} is still open; "
+                "recheck it (docgen recheck) before issuing the warranty card"
             )
         earlier = _made_from(archive, "warranty", model.acceptance, exclude=number)
         if earlier:
@@ -279,7 +308,9 @@ def from_acceptance(archive: Archive, kind: str, number: str, *, deadline: date 
         if a["conclusion"] == "合格":
             raise StateError(f"{doc.number} passed (合格); there is nothing to rectify")
         day = date.fromisoformat(a["date"])
-        due = deadline or day + timedelta(days=archive.settings.rectification_days)
+        due = deadline or max(day, today()) + timedelta(days=archive.settings.rectification_days)
+        if due < max(day, today()):
+            raise InputError(f"--deadline {due} is already past; give a date from {max(day, today())} on")
         raw: dict[str, Any] = {
             "project": doc.project,
             "contract": a["contract"],
@@ -339,6 +370,7 @@ def _write_version(
     author: str,
     note: str,
     action: str | None = None,
+    expected_version: int | None = None,
 ) -> Made:
     """Inside one write transaction: number (if new), render, convert, store, commit."""
     from docgen.render import docx as docx_render
@@ -365,6 +397,14 @@ def _write_version(
             cat.add_document(number, p.kind, code, status, mod.TITLE)
         else:
             version = len(cat.versions(number)) + 1
+            if expected_version is not None and version != expected_version:
+                raise StateError(
+                    f"{number} changed while this command ran (now v{version - 1}); "
+                    "look at `docgen show` and run it again"
+                )
+            current = cat.document(number)
+            if current is not None and current.status in ("void", "closed"):
+                raise StateError(f"{number} became {current.status} while this command ran")
         page_code = pagecode.make(number, version, archive.key)
         rendered = docx_render.render(template, _context(archive, p, number, version), page_code)
         with tempfile.TemporaryDirectory(dir=archive.tmp, prefix="render-") as work:
@@ -493,6 +533,11 @@ def revise(
         raise StateError(f"{number} is in legal review; approve or reject it before revising")
     if doc.status == "closed":
         raise StateError(f"{number} is closed; issue a new notice instead of revising it")
+    if doc.kind == "rectification" and archive.catalog.versions(doc.number)[-1].summary.get("rechecks"):
+        raise StateError(
+            f"{doc.number} has re-inspections; record changes with `docgen recheck`, "
+            "or void it and issue a new notice"
+        )
     if doc.kind == "acceptance":
         card = _made_from(archive, "warranty", doc.number)
         if card:
@@ -510,7 +555,10 @@ def revise(
             f"{source}: the data is the same as {doc.number} v{latest.version}; "
             "change the file, then revise"
         )
-    return _write_version(archive, prepared, converter, number=number, author=author or current_user(), note=note)
+    return _write_version(
+        archive, prepared, converter, number=number, author=author or current_user(), note=note,
+        expected_version=latest.version + 1,
+    )
 
 
 def document(archive: Archive, number: str):  # type: ignore[no-untyped-def]
@@ -553,6 +601,17 @@ def void(archive: Archive, number: str, *, note: str, actor: str | None = None) 
         doc = document(archive, number)
         if doc.status == "void":
             raise StateError(f"{doc.number} is already void")
+        if doc.kind == "acceptance":
+            card = _made_from(archive, "warranty", doc.number)
+            if card:
+                raise StateError(f"warranty card {card} was issued from {doc.number}; void the card first")
+        if doc.kind == "contract":
+            still_open = _open_notices(archive, None, contract=doc.number)
+            if still_open:
+                raise StateError(
+                    f"rectification notice {', '.join(still_open)} of {doc.number} is still open; "
+                    "close or void it first"
+                )
         archive.catalog.set_status(
             doc.number, "void", version=None, version_status=None,
             action="void", actor=actor or current_user(), note=note,
@@ -617,6 +676,11 @@ def recheck(
     raw = dict(snap["input"])
     if day < date.fromisoformat(str(raw["inspection_date"])):
         raise InputError(f"the re-inspection date {day} is before the inspection date {raw['inspection_date']}")
+    previous_checks = raw.get("rechecks", [])
+    if previous_checks and day < date.fromisoformat(str(previous_checks[-1]["date"])):
+        raise InputError(
+            f"the re-inspection date {day} is before the last re-inspection ({previous_checks[-1]['date']})"
+        )
     raw["project"] = doc.project
     check: dict[str, Any] = {
         "date": day.isoformat(),
@@ -631,7 +695,9 @@ def recheck(
     stored = {
         int(f.role[5:]) - 1: archive.store.get(f.sha256) for f in latest.files if f.role.startswith("photo")
     }
-    prepared = prepare_data(archive, "rectification", raw, Path(snap.get("source", doc.number)), stored, doc.number)
+    prepared = prepare_data(
+        archive, "rectification", raw, Path(snap.get("source", doc.number)), stored, doc.number, rechecking=True
+    )
     prepared.project_code = doc.project
     return _write_version(
         archive,
@@ -641,6 +707,7 @@ def recheck(
         author=author or current_user(),
         note=note,
         action="recheck:passed" if passed else "recheck:failed",
+        expected_version=latest.version + 1,
     )
 
 

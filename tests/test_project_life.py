@@ -330,3 +330,62 @@ def test_void_references_are_refused(contracted: Path, archive_dir: Path) -> Non
     _fails_cleanly(["new", "warranty", contracted / "warranty.yaml"], "YS-2027-0001 is void", archive_dir)
     assert run("void", "HT-2026-0001", "--note", "合同作废").exit_code == 0
     _fails_cleanly(["new", "rectification", contracted / "rectification.yaml"], "HT-2026-0001 is void", archive_dir)
+
+
+def test_notice_file_cannot_carry_rechecks(contracted: Path, archive_dir: Path) -> None:
+    edit(contracted / "rectification.yaml", lambda d: d.update(
+        rechecks=[{"date": "2026-12-20", "passed": True, "note": "ok", "inspector": "x"}]))
+    _fails_cleanly(["new", "rectification", contracted / "rectification.yaml"],
+                   "rechecks: are recorded by `docgen recheck`", archive_dir)
+
+
+def test_revise_keeps_recheck_history_safe(contracted: Path, archive_dir: Path) -> None:
+    new("rectification", contracted / "rectification.yaml")
+    assert run("recheck", "ZG-2026-0001", "--failed", "--note", "未完成", "--date", "2026-12-20",
+               "--deadline", "2026-12-28").exit_code == 0
+    _fails_cleanly(["revise", "ZG-2026-0001", contracted / "rectification.yaml", "--note", "x"],
+                   "ZG-2026-0001 has re-inspections", archive_dir)
+
+
+def test_recheck_dates_stay_in_order(contracted: Path, archive_dir: Path) -> None:
+    new("rectification", contracted / "rectification.yaml")
+    assert run("recheck", "ZG-2026-0001", "--failed", "--note", "未完成", "--date", "2026-12-20",
+               "--deadline", "2026-12-28").exit_code == 0
+    _fails_cleanly(["recheck", "ZG-2026-0001", "--passed", "--note", "ok", "--date", "2026-12-18"],
+                   "before the last re-inspection (2026-12-20)", archive_dir)
+
+
+def test_warranty_waits_for_open_notices(contracted: Path, archive_dir: Path) -> None:
+    new("acceptance", contracted / "acceptance-1.yaml")
+    assert run("new", "rectification", "--from-acceptance", "YS-2027-0001", "--deadline", "2027-02-27").exit_code == 0
+    new("acceptance", contracted / "acceptance-2.yaml")
+    _fails_cleanly(["new", "warranty", contracted / "warranty.yaml"],
+                   "rectification notice ZG-2027-0001 is still open", archive_dir)
+    # voiding the contract would strand the open notice
+    _fails_cleanly(["void", "HT-2026-0001", "--note", "x"], "ZG-2027-0001 of HT-2026-0001 is still open", archive_dir)
+    assert run("recheck", "ZG-2027-0001", "--passed", "--note", "ok", "--date", "2027-02-26").exit_code == 0
+    assert run("new", "warranty", contracted / "warranty.yaml").exit_code == 0
+    _fails_cleanly(["void", "YS-2027-0002", "--note", "x"], "warranty card BX-2027-0001 was issued from YS-2027-0002",
+                   archive_dir)
+
+
+def test_previous_report_is_the_latest_earlier_one(contracted: Path) -> None:
+    edit(contracted / "acceptance-2.yaml", lambda d: d.update(stage="初验", date="2027-02-10"))
+    new("acceptance", contracted / "acceptance-2.yaml")  # a passed 初验
+    edit(contracted / "acceptance-2.yaml", lambda d: d.update(stage="正式验收", date="2027-02-28"))
+    new("acceptance", contracted / "acceptance-2.yaml")
+    assert show("YS-2027-0002")["summary"]["previous"] == "YS-2027-0001"
+    # revising the first report never makes it refer to itself or to a later one
+    edit(contracted / "acceptance-2.yaml", lambda d: d.update(stage="初验", date="2027-02-10", opinion="补充"))
+    assert run("revise", "YS-2027-0001", contracted / "acceptance-2.yaml", "--note", "补充意见").exit_code == 0
+    assert show("YS-2027-0001")["summary"]["previous"] is None
+
+
+def test_from_acceptance_deadline_not_in_the_past(contracted: Path, archive_dir: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    new("acceptance", contracted / "acceptance-1.yaml")
+    monkeypatch.setenv("DOCGEN_TODAY", "2027-03-10")
+    _fails_cleanly(["new", "rectification", "--from-acceptance", "YS-2027-0001", "--deadline", "2027-02-21"],
+                   "--deadline 2027-02-21 is already past", archive_dir)
+    r = run("new", "rectification", "--from-acceptance", "YS-2027-0001", "--json")
+    assert show(json.loads(r.stdout)["number"])["summary"]["deadline"] == "2027-03-17"
