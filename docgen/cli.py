@@ -101,6 +101,40 @@ def main(ctx: click.Context, archive_dir: Path | None) -> None:
     ctx.obj = Ctx(archive_root(archive_dir))
 
 
+WRITE_COMMANDS = {"new", "revise", "review", "recheck", "void"}
+
+
+@main.result_callback()
+@click.pass_context
+def _after(ctx: click.Context, *_args: Any, **_kwargs: Any) -> None:
+    """After a command that changed the archive, bring the search index up to date.
+
+    Indexing never fails a filing: what cannot be indexed now stays queued in the
+    catalog for the next command or `docgen reindex`.
+    """
+    obj: Ctx = ctx.obj
+    if ctx.invoked_subcommand in WRITE_COMMANDS and obj._archive is not None:
+        _sync_index(obj._archive, quiet=False)
+
+
+def _sync_index(archive: Archive, quiet: bool = True) -> None:
+    try:
+        report = archive.search_index().sync()
+    except DocgenError:
+        raise
+    except Exception as exc:  # noqa: BLE001 (the filing is done; the index catches up later)
+        if _debug():
+            raise
+        click.echo(f"note: search index not updated ({exc}); `docgen reindex` catches up", err=True)
+        return
+    if report.error and not quiet:
+        click.echo(
+            f"note: {report.error}; {len(report.pending)} document(s) will be indexed by the next "
+            "command or `docgen reindex`",
+            err=True,
+        )
+
+
 def _converter():  # type: ignore[no-untyped-def]
     from docgen.render.pdf import shared_converter
 
@@ -527,6 +561,98 @@ def diff(obj: Ctx, number: str, a: int, b: int) -> None:
         click.secho(line, fg=color)
 
 
+def _date_option(value: str | None, name: str) -> Any:
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DocgenError(f"{name} {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+@main.command()
+@click.argument("query")
+@click.option("--kind", help="Only this kind (quote, contract, rectification, acceptance, warranty).")
+@click.option("--project", help="Only this project code, e.g. P-2026-0001.")
+@click.option("--customer", help="Only this customer's documents (the exact name).")
+@click.option("--status", help="Only documents with this status.")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Documents dated on or after this day.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Documents dated on or before this day.")
+@click.option("--all-versions", is_flag=True, help="Search every version, not only the effective ones.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="At most N results.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
+@click.pass_obj
+def search(
+    obj: Ctx, query: str, kind: str | None, project: str | None, customer: str | None, status: str | None,
+    date_from: str | None, date_to: str | None, all_versions: bool, limit: int, as_json: bool,
+) -> None:
+    """Full-text search of the archive, in Simplified or Traditional Chinese.
+
+    Words must all match; any two or more Chinese characters match where they
+    appear together (通知 finds 通知书). "quotes" make a phrase, OR joins
+    alternatives, -word excludes, ( ) group, and field:value searches one field
+    (number, kind, status, project, customer, address, title).
+
+    \b
+    Example:
+      docgen search 卫生间防水 --kind acceptance
+      docgen search "customer:张三" --all-versions
+      docgen search 望京西园 --kind contract --from 2026-01-01
+      docgen search HT-2026-0001 --json
+    """
+    from docgen.archive.search import Filters
+    from docgen.kinds import KINDS as ALL_KINDS
+
+    if kind and kind not in ALL_KINDS and kind not in ("报价单", "合同", "整改通知书", "竣工验收报告", "保修卡"):
+        raise DocgenError(f"unknown kind {kind!r}; use one of: {', '.join(ALL_KINDS)}")
+    filters = Filters(
+        kind=kind, project=project, customer=customer, status=status,
+        date_from=_date_option(date_from, "--from"), date_to=_date_option(date_to, "--to"),
+        all_versions=all_versions,
+    )
+    archive = obj.archive(create=False)
+    _sync_index(archive)
+    results = archive.search_index().search(query, filters, limit)
+    if as_json:
+        click.echo(json.dumps([vars(r) for r in results], ensure_ascii=False, indent=2))
+        return
+    if not results:
+        click.echo("no documents found")
+        return
+    for r in results:
+        click.echo(
+            f"{click.style(r.number, bold=True)} v{r.version}  {KIND_CN.get(r.kind, r.kind)}  {r.status}  "
+            f"{r.project}  {r.customer}  {r.date}"
+        )
+        marked = r.snippet.replace("【", click.style("【", fg="red")).replace("】", click.style("】", fg="red"))
+        click.echo(f"    {marked}")
+
+
+@main.command()
+@click.option("--engine", type=click.Choice(["whoosh", "tantivy"]), help="Build this engine's index.")
+@click.pass_obj
+def reindex(obj: Ctx, engine: str | None) -> None:
+    """Rebuild the search index from the catalog, with a progress bar.
+
+    \b
+    Example:
+      docgen reindex
+      docgen reindex --engine tantivy
+    """
+    archive = obj.archive(create=False)
+    index = archive.search_index(engine)
+    total = len(archive.catalog.version_keys())
+    with click.progressbar(length=total, label=f"indexing {total} versions ({index.engine_name})",
+                           file=sys.stderr) as bar:
+        done = index.rebuild(progress=bar.update)
+    click.echo(f"reindex: {done} versions indexed with {index.engine_name} in {index.path}")
+    if engine and engine != archive.settings.search_engine:
+        click.echo(f'note: docgen.toml uses "{archive.settings.search_engine}"; set [search] engine = "{engine}" '
+                   "to search with this index")
+
+
 @main.command()
 @click.option("--repair", is_flag=True, help="Re-make missing or changed readable copies in documents/.")
 @click.pass_obj
@@ -544,20 +670,28 @@ def verify(obj: Ctx, repair: bool) -> None:
     """
     from docgen.archive.core import verify as do_verify
 
-    report = do_verify(obj.archive(create=False), repair=repair)
+    archive = obj.archive(create=False)
+    report = do_verify(archive, repair=repair)
+    waiting, lost = archive.search_index().missing()
+    for line in lost:
+        click.echo(f"{line}: not in the search index (docgen reindex adds it)", err=True)
+    if waiting:
+        click.echo(f"verify: {len(waiting)} version(s) queued for the search index; the next command indexes them")
     for line in report.missing + report.corrupt + report.orphaned + report.other:
         click.echo(line, err=True)
     for line in report.copies:
         click.echo(line + ("" if repair else " (docgen verify --repair re-makes it)"), err=True)
     if repair and report.repaired:
         click.echo(f"verify: re-made {report.repaired} readable copies from the archive")
-    state = "clean" if report.clean else "PROBLEMS FOUND"
+    state = "clean" if report.clean and not lost else "PROBLEMS FOUND"
     problems = len(report.missing) + len(report.corrupt) + len(report.orphaned) + len(report.other)
     problems += 0 if repair else len(report.copies)
+    problems += len(lost)
     click.echo(
         f"verify: {state}: {report.checked} files checked, {len(report.missing)} missing, "
         f"{len(report.corrupt)} corrupt, {len(report.orphaned)} orphaned"
         + (f", {len(report.other)} other" if report.other else "")
+        + (f", {len(lost)} missing from the search index" if lost else "")
         + (f", {len(report.copies)} readable copies {'re-made' if repair else 'missing or changed'}"
            if report.copies else "")
     )

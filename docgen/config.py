@@ -56,6 +56,11 @@ default_days = 7               # 整改期限 when a notice made from a failed a
 # 验收依据 printed on acceptance reports when the report does not list its own.
 basis = ["《建筑装饰装修工程质量验收标准》GB 50210-2018", "《住宅装饰装修工程施工规范》GB 50327-2001", "《住宅室内装饰装修工程质量验收规范》JGJ/T 304-2013", "本工程施工合同及双方确认的设计图纸、报价单"]
 
+[search]
+# Full-text search engine: "whoosh" (pure Python, fine for tens of thousands of versions) or
+# "tantivy" (faster, for hundreds of thousands). Run `docgen reindex` after changing it.
+engine = "whoosh"
+
 [numbers]
 # Document numbers: prefix per kind, then the year and a sequence of `digits` digits.
 # Numbers are never reused, also not after a document is voided.
@@ -114,6 +119,7 @@ class Settings:
     warranty: dict[str, int]
     rectification_days: int
     acceptance_basis: tuple[str, ...]
+    search_engine: str
     number_format: str
     number_digits: int
     prefixes: dict[str, str]
@@ -144,6 +150,12 @@ def _rate(table: dict, key: str, where: str, low: str, high: str) -> Decimal:
     if not (Decimal(low) <= value <= Decimal(high)):
         raise ConfigError(f"docgen.toml: [{where}] {key} = {raw} must be between {low} and {high}")
     return value
+
+
+def _engine(name: str) -> str:
+    if name not in ("whoosh", "tantivy"):
+        raise ConfigError(f'docgen.toml: [search] engine = "{name}" is not known; use "whoosh" or "tantivy"')
+    return name
 
 
 WARRANTY_FLOORS = {
@@ -199,6 +211,7 @@ def load_settings(root: Path) -> Settings:
         warranty=_warranty(merged["warranty"]),
         rectification_days=int(merged["rectification"]["default_days"]),
         acceptance_basis=tuple(str(x) for x in merged["acceptance"]["basis"]),
+        search_engine=_engine(str(merged["search"]["engine"])),
         number_format=str(n["format"]),
         number_digits=int(n["digits"]),
         prefixes={k: str(n[k]) for k in ("quote", "contract", "rectification", "acceptance", "warranty")},

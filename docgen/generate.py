@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from docgen import pagecode
-from docgen.archive.catalog import VersionRow
+from docgen.archive.catalog import VersionRow, effective_version
 from docgen.archive.core import Archive
 from docgen.config import today
 from docgen.errors import InputError, NotFound, StateError, TemplateError
@@ -415,6 +415,7 @@ def _write_version(
             pdf_bytes = pdf_file.read_bytes()
         summary = {
             **mod.summary(p.derived),
+            "doc_date": mod.number_date(p.derived).isoformat(),
             "project": code,
             "page_code": str(page_code),
             "input_sha": p.input_sha,
@@ -619,19 +620,8 @@ def void(archive: Archive, number: str, *, note: str, actor: str | None = None) 
 
 
 def effective(versions: list[VersionRow], kind: str = "contract") -> VersionRow | None:
-    """What a department pulls: the newest signed version, else the newest approved one.
-
-    Only contracts go through legal review; for the other kinds the newest version
-    stands where no signed one exists.
-    """
-    wanted = ("signed", "approved") if kind == "contract" else ("signed",)
-    for status in wanted:
-        for v in reversed(versions):
-            if v.status == status:
-                return v
-    if kind != "contract" and versions:
-        return versions[-1]
-    return None
+    """What a department pulls (see ``catalog.effective_version``)."""
+    return effective_version(versions, kind)
 
 
 def _snapshot(archive: Archive, version: VersionRow) -> dict[str, Any]:

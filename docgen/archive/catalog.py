@@ -99,6 +99,25 @@ def m001_core(db: sqlite3.Connection) -> None:
     )
 
 
+_QUEUE = (
+    "INSERT INTO index_queue(number, seq) VALUES (NEW.number, 1) "
+    "ON CONFLICT(number) DO UPDATE SET seq = seq + 1;"
+)
+
+
+@migration
+def m002_index_queue(db: sqlite3.Connection) -> None:
+    """Every change to a document queues it for the search index, in the same transaction."""
+    db.execute("CREATE TABLE index_queue (number TEXT PRIMARY KEY, seq INTEGER NOT NULL)")
+    db.execute("INSERT INTO index_queue(number, seq) SELECT number, 1 FROM documents")
+    for table in ("documents", "versions"):
+        for event in ("INSERT", "UPDATE"):
+            db.execute(
+                f"CREATE TRIGGER queue_{table}_{event.lower()} AFTER {event} ON {table} "
+                f"BEGIN {_QUEUE} END"
+            )
+
+
 def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -148,6 +167,22 @@ class EventRow:
     actor: str
     note: str
     created: str
+
+
+def effective_version(versions: list[VersionRow], kind: str = "contract") -> VersionRow | None:
+    """What a department pulls: the newest signed version, else the newest approved one.
+
+    Only contracts go through legal review; for the other kinds the newest version
+    stands where no signed one exists.
+    """
+    wanted = ("signed", "approved") if kind == "contract" else ("signed",)
+    for status in wanted:
+        for v in reversed(versions):
+            if v.status == status:
+                return v
+    if kind != "contract" and versions:
+        return versions[-1]
+    return None
 
 
 class Catalog:
@@ -361,6 +396,18 @@ class Catalog:
                 "SELECT number, version, role, sha256, size FROM files ORDER BY number, version, role"
             )
         ]
+
+    def index_queue(self) -> list[tuple[str, int]]:
+        """Documents changed since they were last indexed, with their change counter."""
+        return [(r[0], r[1]) for r in self.db.execute("SELECT number, seq FROM index_queue ORDER BY number")]
+
+    def dequeue(self, done: list[tuple[str, int]]) -> None:
+        """Forget indexed documents, unless they changed again meanwhile."""
+        with self.write():
+            self.db.executemany("DELETE FROM index_queue WHERE number = ? AND seq = ?", done)
+
+    def version_keys(self) -> list[tuple[str, int]]:
+        return [(r[0], r[1]) for r in self.db.execute("SELECT number, version FROM versions ORDER BY number, version")]
 
     def integrity(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])

@@ -29,6 +29,7 @@ This folder is a docgen archive.
   catalog.sqlite   the catalog: projects, documents, versions, files, events
   objects/ab/…     immutable files named by their SHA-256 (never edit)
   documents/NUM/   readable copies of each version's .docx and .pdf
+  index/ENGINE/    the full-text search index (rebuilt from the catalog by `docgen reindex`)
   tmp/             work in progress; safe to empty when no docgen command runs
 
 Check it with `docgen verify`.
@@ -94,6 +95,12 @@ class Archive:
                 tmp.unlink()
             self._key = path.read_bytes()
         return self._key
+
+    def search_index(self, engine: str | None = None):  # type: ignore[no-untyped-def]
+        """The full-text index (engine from docgen.toml unless named)."""
+        from docgen.archive.search import SearchIndex
+
+        return SearchIndex(self.root, self.catalog, self.store, engine or self.settings.search_engine)
 
     def view_path(self, number: str, version: int, ext: str) -> Path:
         return self.root / "documents" / number / f"{number}-v{version}.{ext}"

@@ -1,0 +1,818 @@
+"""Full-text search of the archive in Chinese, behind one small interface.
+
+Text is analysed by docgen, not by the engine: Traditional characters are turned
+into Simplified (OpenCC t2s), Latin text is lower-cased, document numbers stay one
+token, and every run of Chinese characters becomes its character bigrams (a lone
+character stays a unigram). The engine indexes those tokens separated by spaces.
+Any substring of two or more Chinese characters is therefore a phrase of
+consecutive bigrams, which both engines match exactly; no dictionary is needed, so
+names and trade words that a segmenter does not know are found too.
+
+Two engines sit behind the same ``Engine`` interface: whoosh (whoosh-reloaded,
+pure Python, the default) and tantivy (Rust, for large archives), chosen in
+docgen.toml ``[search] engine``. The catalog is the truth: a trigger queues every
+changed document in ``index_queue`` inside the same transaction, and
+``SearchIndex.sync()`` indexes the queue afterwards; if that fails (lock held,
+crash) the queue keeps the document for the next command or ``docgen reindex``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from docgen.archive.catalog import Catalog, effective_version
+from docgen.archive.store import BlobStore
+from docgen.errors import DocgenError
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+ENGINES = ("whoosh", "tantivy")
+TEXT_FIELDS = ("title", "customer", "address", "body")
+# Ranking: a match in the title or the customer's name counts more than one in the body.
+BOOSTS = {"title": 4.0, "customer": 4.0, "address": 2.0, "body": 1.0}
+KIND_NAMES = {
+    "报价单": "quote",
+    "合同": "contract",
+    "施工合同": "contract",
+    "整改通知书": "rectification",
+    "整改": "rectification",
+    "验收": "acceptance",
+    "竣工验收报告": "acceptance",
+    "保修卡": "warranty",
+    "保修": "warranty",
+}
+QUERY_FIELDS = ("number", "kind", "status", "project", "customer", "address", "title")
+DATE_KEYS = ("doc_date", "date", "sign_date", "inspection_date", "issue_date")
+
+
+class QueryError(DocgenError):
+    """The search query cannot be understood."""
+
+
+class IndexBusy(Exception):
+    """Another process holds the index's write lock."""
+
+
+# analysis ---------------------------------------------------------------------------------
+
+_converter: Any = None
+
+
+def simplified(text: str) -> str:
+    """Traditional Chinese to Simplified (OpenCC t2s); other text unchanged."""
+    global _converter
+    if _converter is None:
+        import opencc
+
+        _converter = opencc.OpenCC("t2s")
+    return str(_converter.convert(text))
+
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+TOKEN_RE = re.compile(
+    rf"(?P<num>[a-z]{{1,4}}-\d{{4}}-\d{{3,}})|(?P<word>[a-z0-9]+(?:\.[0-9]+)*)|(?P<cjk>[{CJK}]+)"
+)
+
+
+def tokens(text: str) -> list[str]:
+    """Index tokens of a text, in order (consecutive tokens make a phrase)."""
+    out: list[str] = []
+    for m in TOKEN_RE.finditer(simplified(text).lower()):
+        run = m.group("cjk")
+        if run is None:
+            out.append(m.group(0))
+        elif len(run) == 1:
+            out.append(run)
+        else:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def token_text(text: str) -> str:
+    return " ".join(tokens(text))
+
+
+# queries ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Not:
+    node: Node
+
+
+@dataclass(frozen=True)
+class And:
+    nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    nodes: tuple[Node, ...]
+
+
+Node = Term | Not | And | Or
+
+LEX_RE = re.compile(r'\s+|\(|\)|"[^"]*"|"|[^\s()"]+')
+
+
+def _lex(query: str) -> list[str]:
+    out = []
+    for m in LEX_RE.finditer(query):
+        tok = m.group(0)
+        if tok.isspace():
+            continue
+        if tok == '"':
+            raise QueryError('the query has an opening " without its closing "; close the phrase or remove it')
+        out.append(tok)
+    return out
+
+
+class _Parser:
+    """query := or; or := and ('OR' and)*; and := unary+; unary := ('-'|'NOT') unary | atom;
+    atom := '(' or ')' | "phrase" | field:value | word."""
+
+    def __init__(self, toks: list[str]) -> None:
+        self.toks = toks
+        self.i = 0
+
+    def peek(self) -> str | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self) -> str:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def parse(self) -> Node:
+        node = self.or_()
+        if self.peek() is not None:
+            tok = self.peek()
+            if tok == ")":
+                raise QueryError("the query has a ) without its (; balance the parentheses")
+            raise QueryError(f"unexpected {tok!r} in the query")
+        return node
+
+    def or_(self) -> Node:
+        nodes = [self.and_()]
+        while self.peek() == "OR":
+            self.take()
+            if self.peek() in (None, ")", "OR", "AND"):
+                raise QueryError("OR needs a term on both sides")
+            nodes.append(self.and_())
+        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
+
+    def and_(self) -> Node:
+        nodes: list[Node] = []
+        while self.peek() not in (None, ")", "OR"):
+            if self.peek() == "AND":
+                self.take()
+                if not nodes or self.peek() in (None, ")", "OR", "AND"):
+                    raise QueryError("AND needs a term on both sides")
+                continue
+            nodes.append(self.unary())
+        if not nodes:
+            tok = self.peek()
+            if tok == "OR":
+                raise QueryError("OR needs a term on both sides")
+            if tok == ")":
+                raise QueryError("the query has ( ) with nothing inside, or a ) without its (")
+            raise QueryError("the query is empty")
+        return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+
+    def unary(self) -> Node:
+        tok = self.take()
+        if tok in ("NOT", "-"):
+            if self.peek() in (None, ")", "OR", "AND"):
+                raise QueryError(f"{tok} needs a term after it")
+            return Not(self.unary())
+        if tok.startswith("-") and len(tok) > 1:
+            return Not(self.atom(tok[1:]))
+        return self.atom(tok)
+
+    def atom(self, tok: str) -> Node:
+        if tok == "(":
+            node = self.or_()
+            if self.peek() != ")":
+                raise QueryError("the query has a ( without its ); balance the parentheses")
+            self.take()
+            return node
+        if tok == ")":
+            raise QueryError("the query has a ) without its (; balance the parentheses")
+        if tok.startswith('"'):
+            return Term(tok.strip('"'))
+        name, sep, value = tok.partition(":")
+        if sep and re.fullmatch(r"[A-Za-z_]+", name):
+            if name.lower() not in QUERY_FIELDS:
+                raise QueryError(f"unknown field {name!r}; use one of: {', '.join(QUERY_FIELDS)}")
+            if not value:
+                raise QueryError(f"{name}: needs a value, e.g. {name}:…")
+            return Term(value.strip('"'), name.lower())
+        return Term(tok)
+
+
+def parse_query(query: str) -> Node:
+    """Parse a user's query; QueryError (one line) for what cannot be understood."""
+    if not query.strip():
+        raise QueryError("the query is empty; give a word to search for")
+    node = _Parser(_lex(query)).parse()
+    if not _has_positive(node):
+        raise QueryError("a query needs at least one term that must match, not only excluded ones")
+    return node
+
+
+def _has_positive(node: Node) -> bool:
+    if isinstance(node, Term):
+        return True
+    if isinstance(node, Not):
+        return False
+    return any(_has_positive(n) for n in node.nodes)
+
+
+def query_words(node: Node) -> list[str]:
+    """The positive search words of a query (for snippets)."""
+    if isinstance(node, Term):
+        return [node.text] if node.field in (None, "customer", "address", "title") else []
+    if isinstance(node, Not):
+        return []
+    return [w for n in node.nodes for w in query_words(n)]
+
+
+# documents and filters -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    number: str
+    version: int
+    kind: str
+    status: str
+    effective: bool
+    project: str
+    customer: str
+    address: str
+    title: str
+    body: str
+    date: int  # yyyymmdd
+
+    @property
+    def key(self) -> str:
+        return f"{self.number}#{self.version}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    kind: str | None = None
+    project: str | None = None
+    customer: str | None = None
+    status: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    all_versions: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    number: str
+    version: int
+    score: float
+
+
+def _yyyymmdd(day: dt.date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+# engines ----------------------------------------------------------------------------------
+
+
+class Engine(Protocol):
+    name: str
+
+    def replace(self, groups: dict[str, list[IndexDoc]]) -> None:
+        """Replace all versions of each document number with the given ones."""
+        ...
+
+    def search(self, node: Node, filters: Filters, limit: int) -> list[Hit]: ...
+
+    def keys(self) -> set[str]: ...
+
+    def size(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def _compiled_words(t: Term) -> list[str] | None:
+    """Tokens of a free-text term; None when it has none (punctuation, emoji)."""
+    toks = tokens(t.text)
+    return toks or None
+
+
+class WhooshEngine:
+    name = "whoosh"
+
+    def __init__(self, path: Path) -> None:
+        from whoosh import fields, index
+        from whoosh.analysis import SpaceSeparatedTokenizer
+
+        self.path = path
+        text = fields.TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=True)
+        self.schema = fields.Schema(
+            key=fields.ID(unique=True, stored=True),
+            number=fields.ID(stored=True),
+            version=fields.NUMERIC(stored=True),
+            kind=fields.ID,
+            status=fields.ID,
+            effective=fields.ID,
+            project=fields.ID,
+            customer_id=fields.ID,
+            date=fields.NUMERIC(int, bits=32),
+            title=text,
+            customer=text,
+            address=text,
+            body=text,
+        )
+        path.mkdir(parents=True, exist_ok=True)
+        self.ix = index.open_dir(str(path)) if index.exists_in(str(path)) else index.create_in(str(path), self.schema)
+
+    def replace(self, groups: dict[str, list[IndexDoc]]) -> None:
+        from whoosh.index import LockError
+
+        try:
+            writer = self.ix.writer()
+        except LockError:
+            raise IndexBusy("the whoosh index is being written by another process") from None
+        try:
+            for number, docs in groups.items():
+                writer.delete_by_term("number", number)
+                for d in docs:
+                    writer.add_document(
+                        key=d.key,
+                        number=d.number,
+                        version=d.version,
+                        kind=d.kind,
+                        status=d.status,
+                        effective="1" if d.effective else "0",
+                        project=d.project,
+                        customer_id=simplified(d.customer),
+                        date=d.date,
+                        title=token_text(d.title),
+                        customer=token_text(d.customer),
+                        address=token_text(d.address),
+                        body=token_text(d.body),
+                    )
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(merge=len(groups) > 1)
+
+    def _q(self, node: Node) -> Any:
+        from whoosh import query as wq
+
+        if isinstance(node, Not):
+            inner = self._q(node.node)
+            return wq.Not(inner) if inner is not None else None
+        if isinstance(node, And | Or):
+            parts = [self._q(n) for n in node.nodes]
+            if isinstance(node, And):
+                if any(p is None for p in parts):
+                    return None
+                return wq.And(parts)
+            kept = [p for p in parts if p is not None]
+            return wq.Or(kept) if kept else None
+        if node.field in ("number", "kind", "status", "project"):
+            return wq.Term(node.field, _exact(node))
+        words = _compiled_words(node)
+        if words is None:
+            return None
+        targets = (node.field,) if node.field else TEXT_FIELDS
+        alts = [
+            (wq.Term(f, words[0], boost=BOOSTS[f]) if len(words) == 1 else wq.Phrase(f, words, boost=BOOSTS[f]))
+            for f in targets
+        ]
+        return alts[0] if len(alts) == 1 else wq.Or(alts)
+
+    def search(self, node: Node, filters: Filters, limit: int) -> list[Hit]:
+        from whoosh import query as wq
+
+        q = self._q(node)
+        if q is None:
+            return []
+        conds: list[Any] = []
+        for name, value in _filter_terms(filters):
+            conds.append(wq.Term(name, value))
+        if filters.date_from or filters.date_to:
+            conds.append(
+                wq.NumericRange(
+                    "date",
+                    _yyyymmdd(filters.date_from) if filters.date_from else None,
+                    _yyyymmdd(filters.date_to) if filters.date_to else None,
+                )
+            )
+        if conds:
+            q = wq.And([q, *conds])
+        with self.ix.searcher() as s:
+            results = s.search(q, limit=limit)
+            return [Hit(r["number"], int(r["version"]), float(r.score)) for r in results]
+
+    def keys(self) -> set[str]:
+        with self.ix.searcher() as s:
+            return {f["key"] for f in s.all_stored_fields()}
+
+    def size(self) -> int:
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    def close(self) -> None:
+        self.ix.close()
+
+
+class TantivyEngine:
+    name = "tantivy"
+
+    def __init__(self, path: Path) -> None:
+        import tantivy
+
+        self.t = tantivy
+        self.path = path
+        sb = tantivy.SchemaBuilder()
+        for name in ("key", "number", "kind", "status", "effective", "project", "customer_id"):
+            sb.add_text_field(name, stored=name in ("key", "number"), tokenizer_name="raw")
+        sb.add_integer_field("version", stored=True, indexed=True)
+        sb.add_integer_field("date", stored=False, indexed=True, fast=True)
+        for name in TEXT_FIELDS:
+            sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="position")
+        self.schema = sb.build()
+        path.mkdir(parents=True, exist_ok=True)
+        self.ix = tantivy.Index(self.schema, path=str(path), reuse=True)
+
+    def replace(self, groups: dict[str, list[IndexDoc]]) -> None:
+        try:
+            writer = self.ix.writer(heap_size=64_000_000, num_threads=1)
+        except ValueError as exc:
+            if "lock" in str(exc).lower():
+                raise IndexBusy("the tantivy index is being written by another process") from None
+            raise
+        try:
+            for number, docs in groups.items():
+                writer.delete_documents_by_term("number", number)
+                for d in docs:
+                    writer.add_document(
+                        self.t.Document(
+                            key=d.key,
+                            number=d.number,
+                            version=d.version,
+                            kind=d.kind,
+                            status=d.status,
+                            effective="1" if d.effective else "0",
+                            project=d.project,
+                            customer_id=simplified(d.customer),
+                            date=d.date,
+                            title=token_text(d.title),
+                            customer=token_text(d.customer),
+                            address=token_text(d.address),
+                            body=token_text(d.body),
+                        )
+                    )
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            try:
+                writer.rollback()
+            except Exception:  # noqa: BLE001 (the first error is the one to report)
+                log.debug("rollback failed", exc_info=True)
+            raise
+        self.ix.reload()
+
+    def _q(self, node: Node) -> Any:
+        Q, Occur = self.t.Query, self.t.Occur
+        if isinstance(node, Not):
+            inner = self._q(node.node)
+            if inner is None:
+                return None
+            return Q.boolean_query([(Occur.Must, Q.all_query()), (Occur.MustNot, inner)])
+        if isinstance(node, And | Or):
+            parts = [self._q(n) for n in node.nodes]
+            if isinstance(node, And):
+                if any(p is None for p in parts):
+                    return None
+                return Q.boolean_query([(Occur.Must, p) for p in parts])
+            kept = [p for p in parts if p is not None]
+            return Q.boolean_query([(Occur.Should, p) for p in kept]) if kept else None
+        if node.field in ("number", "kind", "status", "project"):
+            return Q.term_query(self.schema, node.field, _exact(node))
+        words = _compiled_words(node)
+        if words is None:
+            return None
+        targets = (node.field,) if node.field else TEXT_FIELDS
+        alts = []
+        for f in targets:
+            q = Q.term_query(self.schema, f, words[0]) if len(words) == 1 else Q.phrase_query(self.schema, f, words)
+            alts.append(Q.boost_query(q, BOOSTS[f]))
+        return alts[0] if len(alts) == 1 else Q.boolean_query([(Occur.Should, a) for a in alts])
+
+    def search(self, node: Node, filters: Filters, limit: int) -> list[Hit]:
+        Q, Occur = self.t.Query, self.t.Occur
+        q = self._q(node)
+        if q is None:
+            return []
+        musts = [(Occur.Must, q)]
+        for name, value in _filter_terms(filters):
+            musts.append((Occur.Must, Q.term_query(self.schema, name, value)))
+        if filters.date_from or filters.date_to:
+            musts.append(
+                (
+                    Occur.Must,
+                    Q.range_query(
+                        self.schema,
+                        "date",
+                        self.t.FieldType.Integer,
+                        _yyyymmdd(filters.date_from) if filters.date_from else None,
+                        _yyyymmdd(filters.date_to) if filters.date_to else None,
+                    ),
+                )
+            )
+        if len(musts) > 1:
+            q = Q.boolean_query(musts)
+        searcher = self.ix.searcher()
+        out = []
+        for score, address in searcher.search(q, limit).hits:
+            doc = searcher.doc(address)
+            out.append(Hit(doc["number"][0], int(doc["version"][0]), float(score)))
+        return out
+
+    def keys(self) -> set[str]:
+        searcher = self.ix.searcher()
+        n = searcher.num_docs
+        if n == 0:
+            return set()
+        result = searcher.search(self.t.Query.all_query(), n)
+        return {searcher.doc(a)["key"][0] for _s, a in result.hits}
+
+    def size(self) -> int:
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+
+    def close(self) -> None:
+        pass
+
+
+def _exact(t: Term) -> str:
+    if t.field == "kind":
+        return KIND_NAMES.get(t.text, t.text.lower())
+    if t.field in ("number", "project"):
+        return t.text.upper()
+    return t.text.lower()
+
+
+def _filter_terms(f: Filters) -> Iterator[tuple[str, str]]:
+    if f.kind:
+        yield "kind", KIND_NAMES.get(f.kind, f.kind)
+    if f.project:
+        yield "project", f.project.upper()
+    if f.customer:
+        yield "customer_id", simplified(f.customer.strip())
+    if f.status:
+        yield "status", f.status
+    if not f.all_versions:
+        yield "effective", "1"
+
+
+def open_engine(name: str, path: Path) -> Engine:
+    if name == "whoosh":
+        return WhooshEngine(path)
+    if name == "tantivy":
+        return TantivyEngine(path)
+    raise DocgenError(f"unknown search engine {name!r}; use one of: {', '.join(ENGINES)}")
+
+
+# the archive's index ----------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    number: str
+    kind: str
+    version: int
+    status: str
+    project: str
+    customer: str
+    date: str
+    title: str
+    snippet: str
+    score: float
+
+
+@dataclass
+class SyncReport:
+    indexed: int = 0
+    pending: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def _doc_date(summary: dict[str, Any]) -> str:
+    for key in DATE_KEYS:
+        if summary.get(key):
+            return str(summary[key])
+    return ""
+
+
+def snippet(text: str, words: Iterable[str], width: int = 36) -> str:
+    """A short passage around the first match, the match in 【】 (text shown in Simplified)."""
+    plain = simplified(" ".join(text.split()))
+    lower = plain.lower()
+    best = None
+    for w in sorted({simplified(w).lower() for w in words if w.strip()}, key=len, reverse=True):
+        at = lower.find(w)
+        if at >= 0 and (best is None or at < best[0]):
+            best = (at, len(w))
+    if best is None:
+        return plain[: width * 2] + ("…" if len(plain) > width * 2 else "")
+    at, n = best
+    start = max(0, at - width)
+    end = min(len(plain), at + n + width)
+    return (
+        ("…" if start else "")
+        + plain[start:at]
+        + "【"
+        + plain[at : at + n]
+        + "】"
+        + plain[at + n : end]
+        + ("…" if end < len(plain) else "")
+    )
+
+
+class SearchIndex:
+    """The archive's search index under ``<root>/index/<engine>/``, following the catalog."""
+
+    def __init__(self, root: Path, catalog: Catalog, store: BlobStore, engine: str) -> None:
+        self.root = root
+        self.catalog = catalog
+        self.store = store
+        self.engine_name = engine
+        self.path = root / "index" / engine
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = open_engine(self.engine_name, self.path)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+
+    def _meta_ok(self) -> bool:
+        meta = self.path / "docgen-index.json"
+        try:
+            data = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return bool(data.get("schema") == SCHEMA_VERSION and data.get("engine") == self.engine_name)
+
+    def _write_meta(self) -> None:
+        meta = self.path / "docgen-index.json"
+        meta.write_text(json.dumps({"schema": SCHEMA_VERSION, "engine": self.engine_name}), encoding="utf-8")
+
+    def documents_of(self, number: str) -> list[IndexDoc]:
+        doc = self.catalog.document(number)
+        if doc is None:
+            return []
+        versions = self.catalog.versions(number)
+        eff = effective_version(versions, doc.kind)
+        project = self.catalog.project(doc.project) or {}
+        customer = project.get("customer", {}).get("name", "")
+        address = project.get("site", {}).get("address", "")
+        out = []
+        for v in versions:
+            text_file = v.file("text")
+            body = self.store.get(text_file.sha256).decode() if text_file and self.store.has(text_file.sha256) else ""
+            day = _doc_date(v.summary)
+            out.append(
+                IndexDoc(
+                    number=doc.number,
+                    version=v.version,
+                    kind=doc.kind,
+                    status=v.status if v.version != versions[-1].version else doc.status,
+                    effective=eff is not None and eff.version == v.version and doc.status != "void",
+                    project=doc.project,
+                    customer=customer,
+                    address=address,
+                    title=f"{doc.title} {doc.number}",
+                    body=body,
+                    date=int(day.replace("-", "")) if day else 0,
+                )
+            )
+        return out
+
+    def sync(self) -> SyncReport:
+        """Index the documents the catalog queued; keep them queued when that fails."""
+        report = SyncReport()
+        if not self._meta_ok():
+            if self.catalog.db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0:
+                self._reset()
+            else:
+                try:
+                    report.indexed = self.rebuild()
+                except IndexBusy as exc:
+                    report.error = str(exc)
+                return report
+        queued = self.catalog.index_queue()
+        if not queued:
+            return report
+        try:
+            self.engine.replace({n: self.documents_of(n) for n, _ in queued})
+        except IndexBusy as exc:
+            report.error = str(exc)
+            report.pending = [n for n, _ in queued]
+            return report
+        self.catalog.dequeue(queued)
+        report.indexed = len(queued)
+        return report
+
+    def _reset(self) -> None:
+        self.close()
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        self.path.mkdir(parents=True)
+        self._write_meta()
+
+    def rebuild(self, progress: Callable[[int], None] | None = None, batch: int = 500) -> int:
+        """Build the index anew from the catalog; returns the number of versions indexed."""
+        queued = self.catalog.index_queue()
+        self._reset()
+        numbers = [d.number for d in self.catalog.documents()]
+        done = 0
+        for i in range(0, len(numbers), batch):
+            groups = {n: self.documents_of(n) for n in numbers[i : i + batch]}
+            self.engine.replace(groups)
+            count = sum(len(g) for g in groups.values())
+            done += count
+            if progress:
+                progress(count)
+        self.catalog.dequeue(queued)
+        return done
+
+    def missing(self) -> tuple[list[str], list[str]]:
+        """Versions the catalog has and the index lacks: (queued for indexing, lost)."""
+        have = self.engine.keys() if self._meta_ok() else set()
+        queued = {n for n, _ in self.catalog.index_queue()}
+        waiting, lost = [], []
+        for number, version in self.catalog.version_keys():
+            if f"{number}#{version}" not in have:
+                (waiting if number in queued else lost).append(f"{number} v{version}")
+        return waiting, lost
+
+    def search(self, query: str, filters: Filters | None = None, limit: int = 20) -> list[Result]:
+        node = parse_query(query)
+        filters = filters or Filters()
+        if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+            raise QueryError(f"--from {filters.date_from} is after --to {filters.date_to}")
+        hits = self.engine.search(node, filters, limit)
+        words = query_words(node)
+        out = []
+        for h in hits:
+            doc = self.catalog.document(h.number)
+            if doc is None:
+                continue
+            v = next((x for x in self.catalog.versions(h.number) if x.version == h.version), None)
+            if v is None:
+                continue
+            project = self.catalog.project(doc.project) or {}
+            text_file = v.file("text")
+            text = self.store.get(text_file.sha256).decode() if text_file else ""
+            out.append(
+                Result(
+                    number=doc.number,
+                    kind=doc.kind,
+                    version=v.version,
+                    status=v.status if v.version != self.catalog.versions(h.number)[-1].version else doc.status,
+                    project=doc.project,
+                    customer=project.get("customer", {}).get("name", ""),
+                    date=_doc_date(v.summary),
+                    title=doc.title,
+                    snippet=snippet(text, words),
+                    score=h.score,
+                )
+            )
+        return out
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    t = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - t
