@@ -693,7 +693,9 @@ class SearchIndex:
         if doc is None:
             return []
         versions = self.catalog.versions(number)
-        eff = effective_version(versions, doc.kind)
+        # One version per document counts by default: the effective one, else the newest,
+        # so that a draft is found too; a void document only with --all-versions.
+        eff = effective_version(versions, doc.kind) or (versions[-1] if versions else None)
         project = self.catalog.project(doc.project) or {}
         customer = project.get("customer", {}).get("name", "")
         address = project.get("site", {}).get("address", "")

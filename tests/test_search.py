@@ -1,0 +1,359 @@
+"""Full-text search: analysis, queries, both engines, and the index following the catalog."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import edit, new, run
+from docgen.archive.search import (
+    Filters,
+    IndexDoc,
+    QueryError,
+    TantivyEngine,
+    WhooshEngine,
+    parse_query,
+    snippet,
+    tokens,
+)
+
+ENGINES = ["whoosh", "tantivy"]
+
+
+def doc(number: str, body: str, *, version: int = 1, kind: str = "acceptance", status: str = "passed",
+        effective: bool = True, project: str = "P-2026-0001", customer: str = "张三",
+        address: str = "上海市浦东新区张江路88弄", title: str = "竣工验收报告", date: int = 20270220) -> IndexDoc:
+    # as SearchIndex.documents_of does, the title carries the number
+    return IndexDoc(number, version, kind, status, effective, project, customer, address, f"{title} {number}",
+                    body, date)
+
+
+CORPUS = [
+    doc("YS-2027-0001", "验收情况：卫生间防水 闭水试验 蓄水48小时，发现渗漏，主卫地面空鼓约8%。", status="failed"),
+    doc("YS-2027-0002", "验收情况：卫生间闭水试验合格，防水高度1.8 m。", project="P-2026-0002", customer="李四",
+        address="上海市徐汇区漕溪北路300弄"),
+    doc("ZG-2026-0001", "整改通知书 主卫墙面 墙砖空鼓 GB 50210-2018 第10.2.4条", kind="rectification",
+        status="closed", title="整改通知书", date=20261215),
+    doc("HT-2026-0007", "合同 工程地点：北京市朝阳区望京西园三区 PPR给水管 Liberation", kind="contract",
+        status="approved", customer="王五", address="北京市朝阳区望京西园三区", title="家庭居室装饰装修工程施工合同",
+        project="P-2026-0007", date=20261110),
+    doc("YS-2026-0009", "驗收情況：衛生間防水層滲漏，須返工。", customer="陳大文", project="P-2026-0009",
+        address="臺北市信義區", date=20261201, status="failed"),
+    doc("BJ-2026-0003", "报价单 拆除工程 提到一次张三的名字", kind="quote", status="draft", customer="赵六",
+        project="P-2026-0003", title="装修工程报价单", date=20261102),
+    doc("HT-2026-0007", "旧版合同 望京西园", version=0, kind="contract", status="rejected", effective=False,
+        customer="王五", project="P-2026-0007", date=20261101),
+]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    cls = WhooshEngine if request.param == "whoosh" else TantivyEngine
+    eng = cls(tmp_path / request.param)
+    groups: dict[str, list[IndexDoc]] = {}
+    for d in CORPUS:
+        groups.setdefault(d.number, []).append(d)
+    eng.replace(groups)
+    yield eng
+    eng.close()
+
+
+def numbers(engine, query: str, **filters) -> list[str]:  # type: ignore[no-untyped-def]
+    return [h.number for h in engine.search(parse_query(query), Filters(**filters), 50)]
+
+
+# analysis -----------------------------------------------------------------------------------
+
+
+def test_tokens_bigrams_traditional_numbers() -> None:
+    assert tokens("卫生间防水") == ["卫生", "生间", "间防", "防水"]
+    assert tokens("衛生間") == ["卫生", "生间"]  # Traditional is indexed as Simplified
+    assert tokens("HT-2026-0001 合同") == ["ht-2026-0001", "合同"]
+    assert tokens("PPR 20/25管 1.8 m") == ["ppr", "20", "25", "管", "1.8", "m"]
+    assert tokens("！？…😀") == []
+
+
+# the traps named in the issue, on both engines ---------------------------------------------
+
+
+def test_phrase_query_finds_the_phrase(engine) -> None:  # type: ignore[no-untyped-def]
+    assert numbers(engine, "卫生间防水") == ["YS-2027-0001", "YS-2026-0009"] or \
+        sorted(numbers(engine, "卫生间防水")) == ["YS-2026-0009", "YS-2027-0001"]
+    assert numbers(engine, '"卫生间防水"') == numbers(engine, "卫生间防水")
+    # the words appear in YS-2027-0002 too, but not together
+    assert "YS-2027-0002" not in numbers(engine, "卫生间防水")
+
+
+def test_two_character_words(engine) -> None:  # type: ignore[no-untyped-def]
+    assert set(numbers(engine, "空鼓")) == {"YS-2027-0001", "ZG-2026-0001"}
+    assert set(numbers(engine, "渗漏")) == {"YS-2027-0001", "YS-2026-0009"}
+
+
+def test_any_substring_of_two_or_more_characters(engine) -> None:  # type: ignore[no-untyped-def]
+    assert numbers(engine, "通知") == ["ZG-2026-0001"]  # inside 通知书
+    assert numbers(engine, "知书") == ["ZG-2026-0001"]
+    assert numbers(engine, "西园三") == ["HT-2026-0007"]
+
+
+def test_simplified_and_traditional_find_each_other(engine) -> None:  # type: ignore[no-untyped-def]
+    assert "YS-2026-0009" in numbers(engine, "渗漏")  # Simplified query, Traditional text
+    assert "YS-2027-0001" in numbers(engine, "滲漏")  # Traditional query, Simplified text
+    assert numbers(engine, "陈大文") == ["YS-2026-0009"]
+    assert numbers(engine, "台北") == ["YS-2026-0009"]
+
+
+def test_names_and_trade_words_without_a_dictionary(engine) -> None:  # type: ignore[no-untyped-def]
+    assert numbers(engine, "望京西园") == ["HT-2026-0007"]
+    assert numbers(engine, "闭水试验")
+
+
+def test_latin_numbers_and_document_numbers_exact(engine) -> None:  # type: ignore[no-untyped-def]
+    assert numbers(engine, "HT-2026-0007") == ["HT-2026-0007"]
+    assert numbers(engine, "ht-2026-0007") == ["HT-2026-0007"]
+    assert numbers(engine, "HT-2026-0001") == []  # exactly, not a neighbour
+    assert numbers(engine, "number:ZG-2026-0001") == ["ZG-2026-0001"]
+    assert numbers(engine, "PPR") == ["HT-2026-0007"]
+    assert numbers(engine, "liberation") == ["HT-2026-0007"]
+    assert numbers(engine, "50210-2018") == [] or numbers(engine, "50210") == ["ZG-2026-0001"]
+    assert numbers(engine, "10.2.4") == ["ZG-2026-0001"]
+    assert numbers(engine, "1.8") == ["YS-2027-0002"]
+
+
+def test_ranking_title_and_customer_above_a_mention(engine) -> None:  # type: ignore[no-untyped-def]
+    # BJ-2026-0003 mentions 张三 once in its text; the acceptance report is 张三's
+    found = numbers(engine, "张三")
+    assert found[0] == "YS-2027-0001" and "BJ-2026-0003" in found
+    assert found.index("YS-2027-0001") < found.index("BJ-2026-0003")
+    by_title = numbers(engine, "报价单")
+    assert by_title[0] == "BJ-2026-0003"
+
+
+def test_operators_and_fields(engine) -> None:  # type: ignore[no-untyped-def]
+    assert set(numbers(engine, "空鼓 OR 望京")) == {"YS-2027-0001", "ZG-2026-0001", "HT-2026-0007"}
+    assert numbers(engine, "空鼓 -整改") == ["YS-2027-0001"]
+    assert numbers(engine, "空鼓 NOT 整改") == ["YS-2027-0001"]
+    assert numbers(engine, "(空鼓 OR 望京) kind:contract") == ["HT-2026-0007"]
+    assert numbers(engine, "customer:李四") == ["YS-2027-0002"]
+    assert numbers(engine, "address:徐汇") == ["YS-2027-0002"]
+    assert numbers(engine, "kind:整改通知书 空鼓") == ["ZG-2026-0001"]
+
+
+def test_filters(engine) -> None:  # type: ignore[no-untyped-def]
+    assert numbers(engine, "空鼓", kind="acceptance") == ["YS-2027-0001"]
+    assert numbers(engine, "闭水试验", project="P-2026-0002") == ["YS-2027-0002"]
+    assert numbers(engine, "闭水试验", customer="张三") == ["YS-2027-0001"]
+    assert numbers(engine, "闭水试验", status="failed") == ["YS-2027-0001"]
+    import datetime as dt
+
+    assert numbers(engine, "渗漏", date_from=dt.date(2027, 1, 1)) == ["YS-2027-0001"]
+    assert numbers(engine, "渗漏", date_to=dt.date(2026, 12, 31)) == ["YS-2026-0009"]
+
+
+def test_effective_versions_by_default(engine) -> None:  # type: ignore[no-untyped-def]
+    assert numbers(engine, "旧版") == []
+    assert numbers(engine, "旧版", all_versions=True) == ["HT-2026-0007"]
+
+
+def test_punctuation_and_emoji_find_nothing_quickly(engine) -> None:  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    for q in ("！！", "😀😀", "…", "@#$", "“”"):
+        assert numbers(engine, q) == []
+    assert time.perf_counter() - t < 1.0
+
+
+def test_replace_updates_a_document(engine) -> None:  # type: ignore[no-untyped-def]
+    engine.replace({"ZG-2026-0001": [doc("ZG-2026-0001", "改写后的内容 地漏堵塞", kind="rectification")]})
+    assert numbers(engine, "墙砖空鼓") == []
+    assert numbers(engine, "地漏") == ["ZG-2026-0001"]
+    assert "ZG-2026-0001#1" in engine.keys()
+
+
+# queries a user gets wrong --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("", "the query is empty"),
+        ("   ", "the query is empty"),
+        ('"卫生间', 'an opening " without its closing "'),
+        ("(空鼓", "a ( without its )"),
+        ("空鼓)", "a ) without its ("),
+        ("()", "nothing inside"),
+        ("OR", "OR needs a term on both sides"),
+        ("空鼓 OR", "OR needs a term on both sides"),
+        ("AND 空鼓", "AND needs a term on both sides"),
+        ("-", "- needs a term after it"),
+        ("NOT", "NOT needs a term after it"),
+        ("-空鼓", "not only excluded ones"),
+        ("colour:红", "unknown field 'colour'"),
+        ("kind:", "kind: needs a value"),
+    ],
+)
+def test_bad_queries(query: str, message: str) -> None:
+    with pytest.raises(QueryError) as err:
+        parse_query(query)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_snippet_highlights_the_match() -> None:
+    text = "竣工验收报告\n验收情况：衛生間防水層滲漏，須返工。" + "其他内容" * 30
+    s = snippet(text, ["渗漏"])
+    assert "【渗漏】" in s and "卫生间" in s
+
+
+# through the command line, on a real archive ----------------------------------------------------
+
+
+@pytest.fixture(params=ENGINES)
+def with_engine(request: pytest.FixtureRequest, archive_dir: Path) -> str:
+    run("list")
+    toml = archive_dir / "docgen.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('engine = "whoosh"', f'engine = "{request.param}"'),
+                    encoding="utf-8")
+    return str(request.param)
+
+
+def search(*args: str) -> list[dict]:  # type: ignore[type-arg]
+    r = run("search", *args, "--json")
+    assert r.exit_code == 0, r
+    return json.loads(r.stdout)
+
+
+def test_cli_search_finds_filed_documents(with_engine: str, work: Path, archive_dir: Path) -> None:
+    new("quote", work / "quote.yaml")
+    new("contract", work / "contract.yaml")
+    new("acceptance", work / "acceptance-1.yaml")
+    assert (archive_dir / "index" / with_engine).is_dir()
+    hits = search("地砖空鼓率")
+    assert [(h["number"], h["kind"], h["version"]) for h in hits] == [("YS-2027-0001", "acceptance", 1)]
+    h = hits[0]
+    assert h["status"] == "failed" and h["project"] == "P-2026-0001" and h["customer"] == "张三"
+    assert h["date"] == "2027-02-20" and "【地砖空鼓率】" in h["snippet"]
+    assert [h["number"] for h in search("HT-2026-0001", "--kind", "contract")] == ["HT-2026-0001"]
+    assert {h["number"] for h in search("张三")} == {"BJ-2026-0001", "HT-2026-0001", "YS-2027-0001"}
+    text = run("search", "闭水试验").stdout
+    assert "YS-2027-0001 v1" in text and "闭水试验" in text
+
+
+def test_cli_effective_versions_follow_review(with_engine: str, work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    new("contract", work / "contract.yaml")
+    assert run("review", "HT-2026-0001", "submit").exit_code == 0
+    assert run("review", "HT-2026-0001", "reject", "--note", "改违约金").exit_code == 0
+    # without an approved version, the newest one stands for the document
+    assert [(h["version"], h["status"]) for h in search("违约金", "--kind", "contract")] == [(1, "draft")]
+    assert [h["version"] for h in search("违约金", "--kind", "contract", "--all-versions")] == [1]
+    edit(work / "contract.yaml", lambda d: d.update(penalty_rate_per_day="0.003"))
+    assert run("revise", "HT-2026-0001", work / "contract.yaml", "--note", "改").exit_code == 0
+    assert run("review", "HT-2026-0001", "submit").exit_code == 0
+    assert run("review", "HT-2026-0001", "approve").exit_code == 0
+    hits = search("0.3%", "--kind", "contract")
+    assert [(h["version"], h["status"]) for h in hits] == [(2, "approved")]
+    assert search("0.2%", "--kind", "contract") == []
+    assert {h["version"] for h in search("违约金", "--all-versions", "--kind", "contract")} == {1, 2}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [(["空鼓", "--from", "2026-13-01"], "--from '2026-13-01' is not a date"),
+     (["空鼓", "--to", "yesterday"], "--to 'yesterday' is not a date"),
+     (['"空鼓'], 'without its closing "'),
+     (["空鼓", "--kind", "invoice"], "unknown kind 'invoice'"),
+     (["空鼓", "--from", "2027-01-02", "--to", "2027-01-01"], "is after --to")],
+)
+def test_cli_bad_search_input(args: list[str], message: str, work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    r = run("search", *args)
+    assert r.exit_code == 1, r
+    assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_cli_void_documents_only_with_all_versions(work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    assert run("void", "BJ-2026-0001", "--note", "客户取消").exit_code == 0
+    assert search("拆除非承重墙") == []
+    assert [(h["number"], h["status"]) for h in search("拆除非承重墙", "--all-versions")] == [("BJ-2026-0001", "void")]
+
+
+def test_cli_emoji_query_is_empty_result(work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    r = run("search", "😀😀")
+    assert r.exit_code == 0 and "no documents found" in r.stdout
+
+
+def test_index_failure_never_blocks_a_filing(with_engine: str, work: Path, archive_dir: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from docgen.archive import search as search_mod
+
+    def busy(self, groups):  # type: ignore[no-untyped-def]
+        raise search_mod.IndexBusy("the index is being written by another process")
+
+    new("quote", work / "quote.yaml")
+    cls = search_mod.WhooshEngine if with_engine == "whoosh" else search_mod.TantivyEngine
+    monkeypatch.setattr(cls, "replace", busy)
+    r = run("new", "contract", work / "contract.yaml")
+    assert r.exit_code == 0, r  # filed all the same
+    assert "will be indexed by the next command" in r.stderr
+    v = run("verify")
+    assert v.exit_code == 0 and "queued for the search index" in v.stdout
+    monkeypatch.undo()
+    assert [h["number"] for h in search("HT-2026-0001", "--kind", "contract")] == ["HT-2026-0001"]
+    assert "queued" not in run("verify").stdout
+
+
+def test_verify_reports_versions_missing_from_index(with_engine: str, work: Path, archive_dir: Path) -> None:
+    new("quote", work / "quote.yaml")
+    from docgen.archive.core import Archive
+
+    archive = Archive.open(archive_dir)
+    archive.search_index().engine.replace({"BJ-2026-0001": []})  # lose it behind the catalog's back
+    archive.close()
+    r = run("verify")
+    assert r.exit_code == 1 and "BJ-2026-0001 v1: not in the search index" in r.stderr
+    rr = run("reindex")
+    assert rr.exit_code == 0 and "1 versions indexed" in rr.stdout
+    assert run("verify").exit_code == 0
+
+
+def test_schema_change_rebuilds_by_itself(with_engine: str, work: Path, archive_dir: Path) -> None:
+    new("quote", work / "quote.yaml")
+    meta = archive_dir / "index" / with_engine / "docgen-index.json"
+    meta.write_text(json.dumps({"schema": 0, "engine": with_engine}), encoding="utf-8")
+    assert [h["number"] for h in search("拆除非承重墙")] == ["BJ-2026-0001"]
+    assert json.loads(meta.read_text(encoding="utf-8"))["schema"] >= 1
+
+
+def test_reindex_other_engine(work: Path, archive_dir: Path) -> None:
+    new("quote", work / "quote.yaml")
+    r = run("reindex", "--engine", "tantivy")
+    assert r.exit_code == 0 and "1 versions indexed with tantivy" in r.stdout
+    assert 'set [search] engine = "tantivy"' in r.stdout
+    assert (archive_dir / "index" / "tantivy").is_dir()
+
+
+def test_concurrent_filings_while_searching(with_engine: str, work: Path, archive_dir: Path) -> None:
+    new("quote", work / "quote.yaml")
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "docgen.cli", "new", "quote", str(work / "quote.yaml")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    searches = 0
+    while any(p.poll() is None for p in procs):
+        r = run("search", "拆除非承重墙", "--json")
+        assert r.exit_code == 0, r
+        searches += 1
+    for p in procs:
+        out, err = p.communicate()
+        assert p.returncode == 0, err
+    assert searches > 0
+    hits = search("拆除非承重墙")
+    assert sorted(h["number"] for h in hits) == ["BJ-2026-0001", "BJ-2026-0002", "BJ-2026-0003"]
+    assert run("verify").exit_code == 0
