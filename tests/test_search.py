@@ -357,3 +357,15 @@ def test_concurrent_filings_while_searching(with_engine: str, work: Path, archiv
     hits = search("拆除非承重墙")
     assert sorted(h["number"] for h in hits) == ["BJ-2026-0001", "BJ-2026-0002", "BJ-2026-0003"]
     assert run("verify").exit_code == 0
+
+
+def test_whoosh_terms_are_substrings() -> None:
+    from docgen.archive.search import grams, query_grams
+
+    g = grams("卫生间防水")
+    for part in ("卫生", "生间", "卫生间", "间防水", "卫生间防", "生间防水"):
+        assert part in g
+    assert "卫生间防水" not in g  # longer than GRAM: matched as its overlapping 4-grams
+    assert query_grams("卫生间防水") == ["卫生间防", "生间防水"]
+    assert query_grams("通知") == ["通知"]
+    assert query_grams("HT-2026-0001 衛生間") == ["ht-2026-0001", "卫生间"]

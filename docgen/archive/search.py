@@ -35,7 +35,7 @@ from docgen.errors import DocgenError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ENGINES = ("whoosh", "tantivy")
 TEXT_FIELDS = ("title", "customer", "address", "body")
 # Ranking: a match in the title or the customer's name counts more than one in the body.
@@ -100,6 +100,41 @@ def tokens(text: str) -> list[str]:
 
 def token_text(text: str) -> str:
     return " ".join(tokens(text))
+
+
+GRAM = 4  # whoosh: every Chinese substring of 2 to GRAM characters is a term of its own
+
+
+def grams(text: str) -> list[str]:
+    """Position-free terms for whoosh: words, numbers, and every 2..GRAM-character Chinese substring.
+
+    whoosh matches phrases in Python, far too slowly for bigram phrases over long
+    documents; with substrings as terms a query of up to GRAM characters is one term,
+    and a longer one is the conjunction of its overlapping GRAM-grams.
+    """
+    out: set[str] = set()
+    for m in TOKEN_RE.finditer(simplified(text).lower()):
+        run = m.group("cjk")
+        if run is None:
+            out.add(m.group(0))
+        elif len(run) == 1:
+            out.add(run)
+        else:
+            for size in range(2, GRAM + 1):
+                out.update(run[i : i + size] for i in range(len(run) - size + 1))
+    return sorted(out)
+
+
+def query_grams(text: str) -> list[str]:
+    """The whoosh terms that must all be present for ``text`` to match."""
+    out: list[str] = []
+    for m in TOKEN_RE.finditer(simplified(text).lower()):
+        run = m.group("cjk")
+        if run is None or len(run) <= GRAM:
+            out.append(m.group(0))
+        else:
+            out.extend(run[i : i + GRAM] for i in range(len(run) - GRAM + 1))
+    return out
 
 
 # queries ----------------------------------------------------------------------------------
@@ -303,8 +338,11 @@ def _yyyymmdd(day: dt.date) -> int:
 class Engine(Protocol):
     name: str
 
-    def replace(self, groups: dict[str, list[IndexDoc]]) -> None:
-        """Replace all versions of each document number with the given ones."""
+    def replace(self, groups: dict[str, list[IndexDoc]], fresh: bool = False) -> None:
+        """Replace all versions of each document number with the given ones.
+
+        ``fresh``: the index holds none of these numbers yet (a rebuild), skip deleting.
+        """
         ...
 
     def search(self, node: Node, filters: Filters, limit: int) -> list[Hit]: ...
@@ -330,7 +368,7 @@ class WhooshEngine:
         from whoosh.analysis import SpaceSeparatedTokenizer
 
         self.path = path
-        text = fields.TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=True)
+        text = fields.TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False)
         self.schema = fields.Schema(
             key=fields.ID(unique=True, stored=True),
             number=fields.ID(stored=True),
@@ -349,16 +387,17 @@ class WhooshEngine:
         path.mkdir(parents=True, exist_ok=True)
         self.ix = index.open_dir(str(path)) if index.exists_in(str(path)) else index.create_in(str(path), self.schema)
 
-    def replace(self, groups: dict[str, list[IndexDoc]]) -> None:
+    def replace(self, groups: dict[str, list[IndexDoc]], fresh: bool = False) -> None:
         from whoosh.index import LockError
 
         try:
-            writer = self.ix.writer()
+            writer = self.ix.writer(limitmb=256)
         except LockError:
             raise IndexBusy("the whoosh index is being written by another process") from None
         try:
             for number, docs in groups.items():
-                writer.delete_by_term("number", number)
+                if not fresh:
+                    writer.delete_by_term("number", number)
                 for d in docs:
                     writer.add_document(
                         key=d.key,
@@ -370,10 +409,10 @@ class WhooshEngine:
                         project=d.project,
                         customer_id=simplified(d.customer),
                         date=d.date,
-                        title=token_text(d.title),
-                        customer=token_text(d.customer),
-                        address=token_text(d.address),
-                        body=token_text(d.body),
+                        title=" ".join(grams(d.title)),
+                        customer=" ".join(grams(d.customer)),
+                        address=" ".join(grams(d.address)),
+                        body=" ".join(grams(d.body)),
                     )
         except BaseException:
             writer.cancel()
@@ -396,12 +435,13 @@ class WhooshEngine:
             return wq.Or(kept) if kept else None
         if node.field in ("number", "kind", "status", "project"):
             return wq.Term(node.field, _exact(node))
-        words = _compiled_words(node)
-        if words is None:
+        words = query_grams(node.text)
+        if not words:
             return None
         targets = (node.field,) if node.field else TEXT_FIELDS
         alts = [
-            (wq.Term(f, words[0], boost=BOOSTS[f]) if len(words) == 1 else wq.Phrase(f, words, boost=BOOSTS[f]))
+            (wq.Term(f, words[0], boost=BOOSTS[f]) if len(words) == 1
+             else wq.And([wq.Term(f, w) for w in words], boost=BOOSTS[f]))
             for f in targets
         ]
         return alts[0] if len(alts) == 1 else wq.Or(alts)
@@ -459,16 +499,17 @@ class TantivyEngine:
         path.mkdir(parents=True, exist_ok=True)
         self.ix = tantivy.Index(self.schema, path=str(path), reuse=True)
 
-    def replace(self, groups: dict[str, list[IndexDoc]]) -> None:
+    def replace(self, groups: dict[str, list[IndexDoc]], fresh: bool = False) -> None:
         try:
-            writer = self.ix.writer(heap_size=64_000_000, num_threads=1)
+            writer = self.ix.writer(heap_size=128_000_000, num_threads=1)
         except ValueError as exc:
             if "lock" in str(exc).lower():
                 raise IndexBusy("the tantivy index is being written by another process") from None
             raise
         try:
             for number, docs in groups.items():
-                writer.delete_documents_by_term("number", number)
+                if not fresh:
+                    writer.delete_documents_by_term("number", number)
                 for d in docs:
                     writer.add_document(
                         self.t.Document(
@@ -753,7 +794,7 @@ class SearchIndex:
         self.path.mkdir(parents=True)
         self._write_meta()
 
-    def rebuild(self, progress: Callable[[int], None] | None = None, batch: int = 500) -> int:
+    def rebuild(self, progress: Callable[[int], None] | None = None, batch: int = 2000) -> int:
         """Build the index anew from the catalog; returns the number of versions indexed."""
         queued = self.catalog.index_queue()
         self._reset()
@@ -761,7 +802,7 @@ class SearchIndex:
         done = 0
         for i in range(0, len(numbers), batch):
             groups = {n: self.documents_of(n) for n in numbers[i : i + batch]}
-            self.engine.replace(groups)
+            self.engine.replace(groups, fresh=True)
             count = sum(len(g) for g in groups.values())
             done += count
             if progress:
