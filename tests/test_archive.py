@@ -234,7 +234,8 @@ def test_help_does_not_load_heavy_libraries() -> None:
         "import sys\n"
         "from docgen.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('docxtpl', 'docx', 'pydantic', 'jinja2', 'lxml', 'pypdf', 'segno', 'yaml')"
+        "heavy = [m for m in ('docxtpl', 'docx', 'pydantic', 'jinja2', 'lxml', 'pypdf', 'segno', 'yaml',"
+        " 'whoosh', 'tantivy', 'opencc')"
         " if m in sys.modules]\n"
         "print('HEAVY:' + ','.join(heavy))\n"
     )
