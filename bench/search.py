@@ -123,7 +123,9 @@ def main() -> None:
             rows.append(row)
             engine.close()
             shutil.rmtree(work, ignore_errors=True)
-            print(f"done: {name} {size}", file=sys.stderr, flush=True)
+            cells = "  ".join(f"{row[k][0]:.1f}/{row[k][1]:.1f}" for k in QUERIES)
+            print(f"done: {name} {size}: {row['rate']:,.0f}/s {row['mb']:.1f} MB  p50/p95 ms {cells}",
+                  file=sys.stderr, flush=True)
     print(f"{'engine':<8} {'versions':>9} {'build/s':>9} {'size MB':>8}  " +
           "  ".join(f"{k + ' p50/p95 ms':>26}" for k in QUERIES))
     for r in rows:
