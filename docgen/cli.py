@@ -605,8 +605,12 @@ def search(
     from docgen.archive.search import Filters
     from docgen.kinds import KINDS as ALL_KINDS
 
-    if kind and kind not in ALL_KINDS and kind not in ("报价单", "合同", "整改通知书", "竣工验收报告", "保修卡"):
+    from docgen.archive.search import KIND_NAMES, STATUSES
+
+    if kind and kind not in ALL_KINDS and kind not in KIND_NAMES:
         raise DocgenError(f"unknown kind {kind!r}; use one of: {', '.join(ALL_KINDS)}")
+    if status and status not in STATUSES:
+        raise DocgenError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
     filters = Filters(
         kind=kind, project=project, customer=customer, status=status,
         date_from=_date_option(date_from, "--from"), date_to=_date_option(date_to, "--to"),

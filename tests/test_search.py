@@ -297,13 +297,16 @@ def test_index_failure_never_blocks_a_filing(with_engine: str, work: Path, archi
 
     new("quote", work / "quote.yaml")
     cls = search_mod.WhooshEngine if with_engine == "whoosh" else search_mod.TantivyEngine
-    monkeypatch.setattr(cls, "replace", busy)
-    r = run("new", "contract", work / "contract.yaml")
-    assert r.exit_code == 0, r  # filed all the same
-    assert "will be indexed by the next command" in r.stderr
-    v = run("verify")
-    assert v.exit_code == 0 and "queued for the search index" in v.stdout
-    monkeypatch.undo()
+    original = cls.replace
+    cls.replace = busy  # type: ignore[method-assign]
+    try:
+        r = run("new", "contract", work / "contract.yaml")
+        assert r.exit_code == 0, r  # filed all the same
+        assert "will be indexed by the next command" in r.stderr
+        v = run("verify")
+        assert v.exit_code == 0 and "queued for the search index" in v.stdout
+    finally:
+        cls.replace = original  # type: ignore[method-assign]
     assert [h["number"] for h in search("HT-2026-0001", "--kind", "contract")] == ["HT-2026-0001"]
     assert "queued" not in run("verify").stdout
 
@@ -369,3 +372,106 @@ def test_whoosh_terms_are_substrings() -> None:
     assert query_grams("卫生间防水") == ["卫生间防", "生间防水"]
     assert query_grams("通知") == ["通知"]
     assert query_grams("HT-2026-0001 衛生間") == ["ht-2026-0001", "卫生间"]
+
+
+# found in review: exactness, races, staleness --------------------------------------------------
+
+
+def test_long_strings_and_phrases_are_exact_on_both_engines(with_engine: str, work: Path, archive_dir: Path) -> None:
+    # the text has every 4-gram of 非承重墙拆除 but not the string itself
+    edit(work / "quote.yaml", lambda d: d["sections"][0]["items"][0].update(
+        name="新砌非承重墙", note="严禁承重墙拆除，tile grout sealed"))
+    new("quote", work / "quote.yaml")
+    assert search("非承重墙拆除") == []
+    assert [h["number"] for h in search("承重墙拆除")] == ["BJ-2026-0001"]
+    assert search('"grout tile"') == []
+    assert [h["number"] for h in search('"tile grout"')] == ["BJ-2026-0001"]
+    assert [h["number"] for h in search("拆除工程 -非承重墙拆除")] == ["BJ-2026-0001"]
+
+
+def test_punctuation_terms_do_not_block_the_others(with_engine: str, work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    assert [h["number"] for h in search("拆除工程 +")] == ["BJ-2026-0001"]
+    assert [h["number"] for h in search("拆除工程 /")] == ["BJ-2026-0001"]
+
+
+def test_quoted_fields_full_width_and_curly_quotes(with_engine: str, work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    assert [h["number"] for h in search('customer:"张三"')] == ["BJ-2026-0001"]
+    assert [h["number"] for h in search("ＢＪ－２０２６－０００１")] == ["BJ-2026-0001"]
+    assert [h["number"] for h in search("“拆除工程”")] == ["BJ-2026-0001"]
+    assert [h["number"] for h in search("拆除工程", "--kind", "报价单")] == ["BJ-2026-0001"]
+
+
+@pytest.mark.parametrize("query, message", [("kind:xyz", "unknown kind 'xyz'"), ("status:已签 防水", "unknown status"),
+                                            ("防水 " * 200, "at most 400"), ("(" * 60 + "防水" + ")" * 60, "too many")])
+def test_more_bad_queries(query: str, message: str) -> None:
+    with pytest.raises(QueryError) as err:
+        from docgen.archive.search import _exact
+
+        node = parse_query(query)
+        # field values are checked when the query is compiled
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if hasattr(n, "nodes"):
+                stack.extend(n.nodes)
+            elif hasattr(n, "node"):
+                stack.append(n.node)
+            elif n.field in ("kind", "status"):
+                _exact(n)
+    assert message in str(err.value)
+
+
+def test_changed_customer_reindexes_the_project(with_engine: str, work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    new("contract", work / "contract.yaml")
+    edit(work / "project.yaml", lambda d: d["customer"].update(name="张三丰"))
+    edit(work / "quote.yaml", lambda d: d.update(valid_days=20))
+    assert run("revise", "BJ-2026-0001", work / "quote.yaml", "--note", "改名").exit_code == 0
+    assert {h["number"] for h in search("张三丰")} == {"BJ-2026-0001", "HT-2026-0001"}
+    assert {h["number"] for h in search("拆除", "--customer", "张三丰")} == {"BJ-2026-0001", "HT-2026-0001"}
+
+
+def test_interrupted_rebuild_keeps_the_old_index(with_engine: str, work: Path, archive_dir: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from docgen.archive import search as search_mod
+    from docgen.archive.core import Archive
+
+    new("quote", work / "quote.yaml")
+    assert search("拆除工程")
+    archive = Archive.open(archive_dir)
+    index = archive.search_index()
+
+    def boom(self, number):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    original = search_mod.SearchIndex.documents_of
+    search_mod.SearchIndex.documents_of = boom  # type: ignore[method-assign]
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            index.rebuild()
+    finally:
+        search_mod.SearchIndex.documents_of = original  # type: ignore[method-assign]
+    archive.close()
+    assert [h["number"] for h in search("拆除工程")] == ["BJ-2026-0001"]  # the old index still answers
+    assert run("verify").exit_code == 0
+
+
+def test_sync_reads_the_catalog_under_the_lock(with_engine: str, work: Path, archive_dir: Path) -> None:
+    """A second writer waits for the lock (or leaves its work queued): no older state wins."""
+    from docgen.archive.core import Archive
+    from docgen.archive.search import IndexBusy
+
+    new("quote", work / "quote.yaml")
+    archive = Archive.open(archive_dir)
+    index = archive.search_index()
+    with index._writing(wait=False):
+        other = Archive.open(archive_dir).search_index()
+        with pytest.raises(IndexBusy):
+            with other._writing(wait=False):
+                pass
+        assert run("void", "BJ-2026-0001", "--note", "取消").exit_code == 0  # filed; index busy
+    archive.close()
+    hits = search("拆除工程", "--all-versions")
+    assert [(h["number"], h["status"]) for h in hits] == [("BJ-2026-0001", "void")]

@@ -118,6 +118,16 @@ def m002_index_queue(db: sqlite3.Connection) -> None:
             )
 
 
+@migration
+def m003_queue_project_changes(db: sqlite3.Connection) -> None:
+    """A changed customer name or address re-indexes every document of the project."""
+    db.execute(
+        "CREATE TRIGGER queue_projects_update AFTER UPDATE ON projects BEGIN "
+        "INSERT INTO index_queue(number, seq) SELECT number, 1 FROM documents WHERE project = NEW.code "
+        "ON CONFLICT(number) DO UPDATE SET seq = seq + 1; END"
+    )
+
+
 def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -253,7 +263,8 @@ class Catalog:
         self.db.execute(
             "INSERT INTO projects(code, customer, site_address, data, created, updated) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET customer = excluded.customer, "
-            "site_address = excluded.site_address, data = excluded.data, updated = excluded.updated",
+            "site_address = excluded.site_address, data = excluded.data, updated = excluded.updated "
+            "WHERE projects.data != excluded.data",
             (
                 code,
                 data["customer"]["name"],

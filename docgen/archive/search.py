@@ -19,12 +19,15 @@ crash) the queue keeps the document for the next command or ``docgen reindex``.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import logging
 import re
 import shutil
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -87,7 +90,7 @@ TOKEN_RE = re.compile(
 def tokens(text: str) -> list[str]:
     """Index tokens of a text, in order (consecutive tokens make a phrase)."""
     out: list[str] = []
-    for m in TOKEN_RE.finditer(simplified(text).lower()):
+    for m in TOKEN_RE.finditer(normal(text)):
         run = m.group("cjk")
         if run is None:
             out.append(m.group(0))
@@ -96,6 +99,11 @@ def tokens(text: str) -> list[str]:
         else:
             out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
+
+
+def normal(text: str) -> str:
+    """Simplified, NFKC (full-width ＨＴ－２０２６ is HT-2026) and lower case."""
+    return simplified(unicodedata.normalize("NFKC", text)).lower()
 
 
 def token_text(text: str) -> str:
@@ -113,7 +121,7 @@ def grams(text: str) -> list[str]:
     and a longer one is the conjunction of its overlapping GRAM-grams.
     """
     out: set[str] = set()
-    for m in TOKEN_RE.finditer(simplified(text).lower()):
+    for m in TOKEN_RE.finditer(normal(text)):
         run = m.group("cjk")
         if run is None:
             out.add(m.group(0))
@@ -128,7 +136,7 @@ def grams(text: str) -> list[str]:
 def query_grams(text: str) -> list[str]:
     """The whoosh terms that must all be present for ``text`` to match."""
     out: list[str] = []
-    for m in TOKEN_RE.finditer(simplified(text).lower()):
+    for m in TOKEN_RE.finditer(normal(text)):
         run = m.group("cjk")
         if run is None or len(run) <= GRAM:
             out.append(m.group(0))
@@ -163,7 +171,8 @@ class Or:
 
 Node = Term | Not | And | Or
 
-LEX_RE = re.compile(r'\s+|\(|\)|"[^"]*"|"|[^\s()"]+')
+LEX_RE = re.compile(r'\s+|\(|\)|[A-Za-z_]+:"[^"]*"|"[^"]*"|"|[^\s()"]+')
+MAX_QUERY = 400  # characters; a longer text is not a search query
 
 
 def _lex(query: str) -> list[str]:
@@ -265,6 +274,13 @@ def parse_query(query: str) -> Node:
     """Parse a user's query; QueryError (one line) for what cannot be understood."""
     if not query.strip():
         raise QueryError("the query is empty; give a word to search for")
+    if len(query) > MAX_QUERY:
+        raise QueryError(f"the query is {len(query)} characters long; search with at most {MAX_QUERY}")
+    query = unicodedata.normalize("NFKC", query)
+    for curly in "“”「」『』":
+        query = query.replace(curly, '"')
+    if query.count("(") > 50:
+        raise QueryError("the query nests too many parentheses")
     node = _Parser(_lex(query)).parse()
     if not _has_positive(node):
         raise QueryError("a query needs at least one term that must match, not only excluded ones")
@@ -428,9 +444,9 @@ class WhooshEngine:
         if isinstance(node, And | Or):
             parts = [self._q(n) for n in node.nodes]
             if isinstance(node, And):
-                if any(p is None for p in parts):
-                    return None
-                return wq.And(parts)
+                # a term without tokens (punctuation) neither matches nor blocks the others
+                kept = [p for p in parts if p is not None]
+                return wq.And(kept) if kept else None
             kept = [p for p in parts if p is not None]
             return wq.Or(kept) if kept else None
         if node.field in ("number", "kind", "status", "project"):
@@ -552,9 +568,8 @@ class TantivyEngine:
         if isinstance(node, And | Or):
             parts = [self._q(n) for n in node.nodes]
             if isinstance(node, And):
-                if any(p is None for p in parts):
-                    return None
-                return Q.boolean_query([(Occur.Must, p) for p in parts])
+                kept = [p for p in parts if p is not None]
+                return Q.boolean_query([(Occur.Must, p) for p in kept]) if kept else None
             kept = [p for p in parts if p is not None]
             return Q.boolean_query([(Occur.Should, p) for p in kept]) if kept else None
         if node.field in ("number", "kind", "status", "project"):
@@ -614,9 +629,18 @@ class TantivyEngine:
         pass
 
 
+KINDS = ("quote", "contract", "rectification", "acceptance", "warranty")
+STATUSES = ("draft", "in_review", "approved", "rejected", "signed", "void", "issued", "closed", "passed", "failed")
+
+
 def _exact(t: Term) -> str:
     if t.field == "kind":
-        return KIND_NAMES.get(t.text, t.text.lower())
+        kind = KIND_NAMES.get(t.text, t.text.lower())
+        if kind not in KINDS:
+            raise QueryError(f"unknown kind {t.text!r}; use one of: {', '.join(KINDS)}")
+        return kind
+    if t.field == "status" and t.text.lower() not in STATUSES:
+        raise QueryError(f"unknown status {t.text!r}; use one of: {', '.join(STATUSES)}")
     if t.field in ("number", "project"):
         return t.text.upper()
     return t.text.lower()
@@ -729,10 +753,6 @@ class SearchIndex:
             return False
         return bool(data.get("schema") == SCHEMA_VERSION and data.get("engine") == self.engine_name)
 
-    def _write_meta(self) -> None:
-        meta = self.path / "docgen-index.json"
-        meta.write_text(json.dumps({"schema": SCHEMA_VERSION, "engine": self.engine_name}), encoding="utf-8")
-
     def documents_of(self, number: str) -> list[IndexDoc]:
         doc = self.catalog.document(number)
         if doc is None:
@@ -766,51 +786,82 @@ class SearchIndex:
             )
         return out
 
+    @contextmanager
+    def _writing(self, wait: bool) -> Iterator[None]:
+        """docgen's own lock over the index: one writer at a time, across processes.
+
+        Everything a writer indexes is read from the catalog after the lock is taken, so
+        an older state can never be written over a newer one.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.parent / f"{self.engine_name}.lock", "wb") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                raise IndexBusy("the search index is being written by another docgen command") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def sync(self) -> SyncReport:
         """Index the documents the catalog queued; keep them queued when that fails."""
         report = SyncReport()
-        if not self._meta_ok():
-            if self.catalog.db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0:
-                self._reset()
-            else:
-                try:
-                    report.indexed = self.rebuild()
-                except IndexBusy as exc:
-                    report.error = str(exc)
-                return report
-        queued = self.catalog.index_queue()
-        if not queued:
-            return report
+        if self._meta_ok() and not self.catalog.index_queue():
+            return report  # the common case, without taking the lock
         try:
-            self.engine.replace({n: self.documents_of(n) for n, _ in queued})
+            with self._writing(wait=False):
+                if not self._meta_ok():
+                    report.indexed = self._rebuild_locked(None, 2000)
+                    return report
+                queued = self.catalog.index_queue()
+                if queued:
+                    self.engine.replace({n: self.documents_of(n) for n, _ in queued})
+                    self.catalog.dequeue(queued)
+                    report.indexed = len(queued)
         except IndexBusy as exc:
             report.error = str(exc)
-            report.pending = [n for n, _ in queued]
-            return report
-        self.catalog.dequeue(queued)
-        report.indexed = len(queued)
+            report.pending = [n for n, _ in self.catalog.index_queue()]
         return report
 
-    def _reset(self) -> None:
-        self.close()
-        if self.path.exists():
-            shutil.rmtree(self.path)
-        self.path.mkdir(parents=True)
-        self._write_meta()
-
     def rebuild(self, progress: Callable[[int], None] | None = None, batch: int = 2000) -> int:
-        """Build the index anew from the catalog; returns the number of versions indexed."""
+        """Build the index anew from the catalog; returns the number of versions indexed.
+
+        The new index is built beside the old one and swapped in when complete, so an
+        interrupted rebuild leaves the old index (or none) rather than a partial one.
+        """
+        with self._writing(wait=True):
+            return self._rebuild_locked(progress, batch)
+
+    def _rebuild_locked(self, progress: Callable[[int], None] | None, batch: int) -> int:
         queued = self.catalog.index_queue()
-        self._reset()
+        self.close()
+        building = self.path.with_name(self.path.name + ".new")
+        if building.exists():
+            shutil.rmtree(building)
+        engine = open_engine(self.engine_name, building)
         numbers = [d.number for d in self.catalog.documents()]
         done = 0
-        for i in range(0, len(numbers), batch):
-            groups = {n: self.documents_of(n) for n in numbers[i : i + batch]}
-            self.engine.replace(groups, fresh=True)
-            count = sum(len(g) for g in groups.values())
-            done += count
-            if progress:
-                progress(count)
+        try:
+            for i in range(0, len(numbers), batch):
+                groups = {n: self.documents_of(n) for n in numbers[i : i + batch]}
+                engine.replace(groups, fresh=True)
+                count = sum(len(g) for g in groups.values())
+                done += count
+                if progress:
+                    progress(count)
+        finally:
+            engine.close()
+        (building / "docgen-index.json").write_text(
+            json.dumps({"schema": SCHEMA_VERSION, "engine": self.engine_name}), encoding="utf-8"
+        )
+        old = self.path.with_name(self.path.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)
+        if self.path.exists():
+            self.path.rename(old)
+        building.rename(self.path)
+        shutil.rmtree(old, ignore_errors=True)
         self.catalog.dequeue(queued)
         return done
 
@@ -829,10 +880,16 @@ class SearchIndex:
         filters = filters or Filters()
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             raise QueryError(f"--from {filters.date_from} is after --to {filters.date_to}")
-        hits = self.engine.search(node, filters, limit)
+        exact = self.engine_name == "tantivy"
+        # whoosh matches long Chinese strings as sets of 4-grams and phrases without positions:
+        # ask it for more, without exclusions, and keep what the exact check confirms.
+        hits = self.engine.search(node if exact else _without_exclusions(node), filters,
+                                  limit if exact else max(100, limit * 5))
         words = query_words(node)
-        out = []
+        out: list[Result] = []
         for h in hits:
+            if len(out) >= limit:
+                break
             doc = self.catalog.document(h.number)
             if doc is None:
                 continue
@@ -842,6 +899,16 @@ class SearchIndex:
             project = self.catalog.project(doc.project) or {}
             text_file = v.file("text")
             text = self.store.get(text_file.sha256).decode() if text_file else ""
+            if not exact:
+                fields = {
+                    "title": f"{doc.title} {doc.number}",
+                    "customer": project.get("customer", {}).get("name", ""),
+                    "address": project.get("site", {}).get("address", ""),
+                    "body": text,
+                }
+                meta = {"number": doc.number, "kind": doc.kind, "status": doc.status, "project": doc.project}
+                if not _matches(node, _Seqs(fields), meta):
+                    continue
             out.append(
                 Result(
                     number=doc.number,
@@ -857,6 +924,55 @@ class SearchIndex:
                 )
             )
         return out
+
+
+def _without_exclusions(node: Node) -> Node:
+    """The query with its NOT parts inside AND dropped (checked exactly afterwards)."""
+    if isinstance(node, And):
+        kept = tuple(_without_exclusions(n) for n in node.nodes if not isinstance(n, Not))
+        return kept[0] if len(kept) == 1 else And(kept)
+    if isinstance(node, Or):
+        return Or(tuple(_without_exclusions(n) for n in node.nodes))
+    return node
+
+
+SEP = "\x1f"
+
+
+class _Seqs:
+    """Token sequences of a document's fields, for exact phrase checks."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = fields
+        self._seq: dict[str, str] = {}
+
+    def seq(self, name: str) -> str:
+        if name not in self._seq:
+            self._seq[name] = SEP + SEP.join(tokens(self.fields[name])) + SEP
+        return self._seq[name]
+
+
+def _matches(node: Node, seqs: _Seqs, meta: dict[str, str]) -> bool:
+    """Whether a document matches a query exactly: each term's tokens appear consecutively."""
+    if isinstance(node, Not):
+        return not _matches(node.node, seqs, meta)
+    if isinstance(node, And):
+        checked = [n for n in node.nodes if not (isinstance(n, Term) and not _has_tokens(n))]
+        return all(_matches(n, seqs, meta) for n in checked) if checked else False
+    if isinstance(node, Or):
+        return any(_matches(n, seqs, meta) for n in node.nodes)
+    if node.field in ("number", "kind", "status", "project"):
+        return meta[node.field] == _exact(node)
+    toks = tokens(node.text)
+    if not toks:
+        return False
+    needle = SEP + SEP.join(toks) + SEP
+    names = (node.field,) if node.field else TEXT_FIELDS
+    return any(needle in seqs.seq(name) for name in names)
+
+
+def _has_tokens(t: Term) -> bool:
+    return t.field in ("number", "kind", "status", "project") or bool(tokens(t.text))
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
