@@ -365,11 +365,11 @@ def test_concurrent_filings_while_searching(with_engine: str, work: Path, archiv
 def test_whoosh_terms_are_substrings() -> None:
     from docgen.archive.search import grams, query_grams
 
-    g = grams("卫生间防水")
-    for part in ("卫生", "生间", "卫生间", "间防水", "卫生间防", "生间防水"):
+    g = grams("卫生间防水层")
+    for part in ("卫生", "生间", "卫生间", "间防水", "卫生间防", "生间防水", "卫生间防水"):
         assert part in g
-    assert "卫生间防水" not in g  # longer than GRAM: matched as its overlapping 4-grams
-    assert query_grams("卫生间防水") == ["卫生间防", "生间防水"]
+    assert "卫生间防水层" not in g  # longer than GRAM: matched as its overlapping 5-grams
+    assert query_grams("卫生间防水层") == ["卫生间防水", "生间防水层"]
     assert query_grams("通知") == ["通知"]
     assert query_grams("HT-2026-0001 衛生間") == ["ht-2026-0001", "卫生间"]
 
@@ -378,15 +378,15 @@ def test_whoosh_terms_are_substrings() -> None:
 
 
 def test_long_strings_and_phrases_are_exact_on_both_engines(with_engine: str, work: Path, archive_dir: Path) -> None:
-    # the text has every 4-gram of 非承重墙拆除 but not the string itself
+    # the text has every 5-gram of 新砌非承重墙拆除 but not the string itself
     edit(work / "quote.yaml", lambda d: d["sections"][0]["items"][0].update(
-        name="新砌非承重墙", note="严禁承重墙拆除，tile grout sealed"))
+        name="新砌非承重墙", note="严禁非承重墙拆除，砌非承重墙，tile grout sealed"))
     new("quote", work / "quote.yaml")
-    assert search("非承重墙拆除") == []
-    assert [h["number"] for h in search("承重墙拆除")] == ["BJ-2026-0001"]
+    assert search("新砌非承重墙拆除") == []
+    assert [h["number"] for h in search("非承重墙拆除")] == ["BJ-2026-0001"]
     assert search('"grout tile"') == []
     assert [h["number"] for h in search('"tile grout"')] == ["BJ-2026-0001"]
-    assert [h["number"] for h in search("拆除工程 -非承重墙拆除")] == ["BJ-2026-0001"]
+    assert [h["number"] for h in search("拆除工程 -新砌非承重墙拆除")] == ["BJ-2026-0001"]
 
 
 def test_punctuation_terms_do_not_block_the_others(with_engine: str, work: Path) -> None:
