@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from docgen.archive.search import (  # noqa: E402
+from docgen.archive.search import (
     Filters,
     IndexDoc,
     TantivyEngine,

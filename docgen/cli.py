@@ -122,7 +122,7 @@ def _sync_index(archive: Archive, quiet: bool = True) -> None:
         report = archive.search_index().sync()
     except DocgenError:
         raise
-    except Exception as exc:  # noqa: BLE001 (the filing is done; the index catches up later)
+    except Exception as exc:
         if _debug():
             raise
         click.echo(f"note: search index not updated ({exc}); `docgen reindex` catches up", err=True)
@@ -602,10 +602,8 @@ def search(
       docgen search 望京西园 --kind contract --from 2026-01-01
       docgen search HT-2026-0001 --json
     """
-    from docgen.archive.search import Filters
+    from docgen.archive.search import KIND_NAMES, STATUSES, Filters
     from docgen.kinds import KINDS as ALL_KINDS
-
-    from docgen.archive.search import KIND_NAMES, STATUSES
 
     if kind and kind not in ALL_KINDS and kind not in KIND_NAMES:
         raise DocgenError(f"unknown kind {kind!r}; use one of: {', '.join(ALL_KINDS)}")

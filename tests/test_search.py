@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import edit, new, run
+
 from docgen.archive.search import (
     Filters,
     IndexDoc,
@@ -468,9 +468,8 @@ def test_sync_reads_the_catalog_under_the_lock(with_engine: str, work: Path, arc
     index = archive.search_index()
     with index._writing(wait=False):
         other = Archive.open(archive_dir).search_index()
-        with pytest.raises(IndexBusy):
-            with other._writing(wait=False):
-                pass
+        with pytest.raises(IndexBusy), other._writing(wait=False):
+            pass
         assert run("void", "BJ-2026-0001", "--note", "取消").exit_code == 0  # filed; index busy
     archive.close()
     hits = search("拆除工程", "--all-versions")

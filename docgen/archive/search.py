@@ -523,7 +523,7 @@ def _date_collector_class() -> Any:
     return DateCollector
 
 
-def _DateCollector(child: Any, lo: int, hi: int) -> Any:  # noqa: N802 (a class made on first use)
+def _DateCollector(child: Any, lo: int, hi: int) -> Any:
     return _date_collector_class()(child, lo, hi)
 
 
@@ -580,7 +580,7 @@ class TantivyEngine:
         except BaseException:
             try:
                 writer.rollback()
-            except Exception:  # noqa: BLE001 (the first error is the one to report)
+            except Exception:
                 log.debug("rollback failed", exc_info=True)
             raise
         self.ix.reload()
