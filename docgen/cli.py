@@ -419,7 +419,14 @@ def show(obj: Ctx, number: str, as_json: bool) -> None:
         total = Decimal(data["total"])
         click.echo(f"total:    {fmt_yuan(total)}  {uppercase(total)}")
     if data["kind"] == "quote":
-        click.echo(f"date:     {s.get('date')}  valid until {s.get('valid_until')}  designer {s.get('designer')}")
+        from docgen.config import today
+
+        expired = s.get("valid_until") and today().isoformat() > s["valid_until"]
+        click.echo(
+            f"date:     {s.get('date')}  valid until {s.get('valid_until')}"
+            + ("  (EXPIRED: quote again before signing)" if expired else "")
+            + f"  designer {s.get('designer')}"
+        )
     if data["kind"] == "contract":
         click.echo(
             f"schedule: signed {s.get('sign_date')}, {s.get('start_date')} -> {s.get('completion_date')}"

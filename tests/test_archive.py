@@ -295,3 +295,11 @@ def test_verify_checks_and_repairs_readable_copies(work: Path, archive_dir: Path
     assert fixed.exit_code == 0 and "re-made 2 readable copies" in fixed.stdout
     assert pdf.read_bytes() == original
     assert run("verify").exit_code == 0
+
+
+def test_show_flags_an_expired_quote(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    new("quote", work / "quote.yaml")  # 2026-11-02, valid 30 days
+    monkeypatch.setenv("DOCGEN_TODAY", "2026-12-02")
+    assert "EXPIRED" not in run("show", "BJ-2026-0001").stdout
+    monkeypatch.setenv("DOCGEN_TODAY", "2026-12-03")
+    assert "valid until 2026-12-02  (EXPIRED" in run("show", "BJ-2026-0001").stdout
