@@ -14,7 +14,6 @@ from docgen.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "zhangjiang"
-DATA = Path(__file__).resolve().parent / "data"
 TEST_KEY = bytes(range(32))
 
 

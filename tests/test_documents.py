@@ -9,7 +9,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import DATA, ROOT, edit, new, run
+from conftest import ROOT, edit, new, run
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -181,7 +181,3 @@ def test_company_template_in_archive_overrides_bundled(work: Path, archive_dir: 
 @pytest.mark.parametrize("name", ["quote.yaml", "contract.yaml", "project.yaml"])
 def test_samples_are_documented(name: str) -> None:
     assert (ROOT / "samples" / "zhangjiang" / name).read_text(encoding="utf-8").startswith("#")
-
-
-def test_data_dir_exists() -> None:
-    assert DATA.is_dir()

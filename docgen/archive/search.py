@@ -24,7 +24,6 @@ import json
 import logging
 import re
 import shutil
-import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -1028,8 +1027,3 @@ def _matches(node: Node, seqs: _Seqs, meta: dict[str, str]) -> bool:
 def _has_tokens(t: Term) -> bool:
     return t.field in ("number", "kind", "status", "project") or bool(tokens(t.text))
 
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    t = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - t
