@@ -101,7 +101,7 @@ def main(ctx: click.Context, archive_dir: Path | None) -> None:
     ctx.obj = Ctx(archive_root(archive_dir))
 
 
-WRITE_COMMANDS = {"new", "revise", "review", "recheck", "void"}
+WRITE_COMMANDS = {"new", "revise", "review", "recheck", "void", "ingest", "quarantine"}
 
 
 @main.result_callback()
@@ -372,6 +372,8 @@ def _show_data(archive: Archive, number: str) -> dict[str, Any]:
                 "note": v.note,
                 "pages": v.pages,
                 "template": v.template,
+                "signs": v.summary.get("signs"),
+                "scan": v.summary.get("scan"),
                 "files": {f.role: {"sha256": f.sha256, "size": f.size} for f in v.files},
             }
             for v in versions
@@ -463,10 +465,13 @@ def show(obj: Ctx, number: str, as_json: bool) -> None:
     click.echo(f"effective version: {'v' + str(eff) if eff else 'none yet (no approved or signed version)'}")
     click.echo("versions:")
     for v in data["versions"]:
-        pdf = v["files"].get("pdf", {}).get("sha256", "")[:12]
+        if "scan" in v["files"]:
+            what = f"scan {v['files']['scan']['sha256'][:12]}  signed copy of v{v['signs']}"
+        else:
+            what = f"pdf  {v['files'].get('pdf', {}).get('sha256', '')[:12]}"
         click.echo(
             f"  v{v['version']:<3} {v['status']:<10} {v['created']}  {v['author']:<10} "
-            f"{v['pages']}p  pdf {pdf}  {v['note']}"
+            f"{v['pages']}p  {what}  {v['note']}"
         )
     click.echo("history:")
     for e in data["events"]:
@@ -660,6 +665,211 @@ def reindex(obj: Ctx, engine: str | None) -> None:
     if engine and engine != archive.settings.search_engine:
         click.echo(f'note: docgen.toml uses "{archive.settings.search_engine}"; set [search] engine = "{engine}" '
                    "to search with this index")
+
+
+def _intake(archive: Archive):  # type: ignore[no-untyped-def]
+    from docgen.generate import current_user
+    from docgen.intake import Intake
+
+    return Intake(archive, current_user())
+
+
+@main.command()
+@click.option(
+    "--inbox", type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to watch (default: <archive>/inbox).",
+)
+@click.option(
+    "--poll", type=click.FloatRange(min=0.1), metavar="SECONDS",
+    help="Check the folder every SECONDS instead of inotify (for network shares).",
+)
+@click.option(
+    "--rescan", type=click.FloatRange(min=1), metavar="SECONDS",
+    help="List the folder again this often (default: [intake] rescan_seconds).",
+)
+@click.pass_obj
+def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None) -> None:
+    """File the signed scans dropped into the inbox, until stopped (Ctrl-C).
+
+    Each scan is identified by the code printed on its pages and filed as the
+    signed version of its document; what cannot be filed moves to
+    <archive>/quarantine/ with a reason. One line per file, also written to
+    <archive>/logs/intake.log. Files dropped while no watcher ran are filed
+    at start-up.
+
+    \b
+    Example:
+      docgen watch
+      docgen watch --inbox /mnt/scanner --poll 5
+    """
+    import signal
+    from datetime import datetime
+
+    from docgen.archive.watch import AGAIN, DONE, Watcher
+
+    archive = obj.archive()
+    settings = archive.settings
+    folder = inbox or archive.inbox
+    intake = _intake(archive)
+
+    def say(line: str) -> None:
+        click.echo(f"{datetime.now():%H:%M:%S} {line}")
+
+    def handle(path: Path) -> str:
+        try:
+            outcome = intake.process(path)
+        except DocgenError as exc:
+            say(f"error       {path.name}: {exc}")
+            return DONE
+        if outcome.result == "gone":
+            return DONE
+        say(outcome.line())
+        if outcome.filed:
+            _sync_index(archive)
+        return AGAIN if outcome.result == "waiting" else DONE
+
+    watcher = Watcher(
+        folder, handle, poll=poll, settle=settings.intake_settle,
+        rescan=rescan or settings.intake_rescan, say=say,
+    )
+
+    def stop(*_: Any) -> None:
+        watcher.stop.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    say(f"watching {folder} ({watcher.mode}, listed again every {watcher.rescan:g} s); Ctrl-C stops")
+    watcher.run()
+    say("stopped")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as", "as_number", metavar="NUMBER", help="File it as this document: a person has checked it.")
+@click.option("--version", "as_version", type=click.IntRange(min=1), help="With --as: the version it signs.")
+@click.option("--join", is_flag=True, help="The files are the pages of one scan, in the order given.")
+@click.option("--keep", is_flag=True, help="Leave the files where they are (quarantine gets a copy).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcomes as JSON.")
+@click.pass_obj
+def ingest(
+    obj: Ctx, paths: tuple[Path, ...], as_number: str | None, as_version: int | None, join: bool, keep: bool,
+    as_json: bool,
+) -> None:
+    """File signed scans (files or folders) once, as `docgen watch` would.
+
+    Filed and duplicate files are removed, the others move to quarantine, unless
+    --keep. Exit code 0 when every file was filed (or was a duplicate), 1 otherwise.
+
+    \b
+    Example:
+      docgen ingest ~/scans/HT-2026-0001-signed.pdf
+      docgen ingest archive/inbox/
+      docgen ingest page1.jpg page2.jpg --join
+      docgen ingest archive/quarantine/scan.pdf --as HT-2026-0001
+    """
+    from docgen.intake import candidates, join as join_files
+
+    if as_version is not None and as_number is None:
+        raise DocgenError("--version goes with --as NUMBER")
+    archive = obj.archive()
+    intake = _intake(archive)
+    files = candidates(list(paths))
+    if not files:
+        raise DocgenError(f"no files to take in under {', '.join(map(str, paths))}")
+    if as_number and len(files) > 1 and not join:
+        raise DocgenError("--as names one document: give one file (or several with --join)")
+    outcomes = []
+    if join:
+        if len(files) < 2:
+            raise DocgenError("--join needs two files or more (the pages of one scan, in order)")
+        data = join_files(files)
+        outcome = intake.process(
+            files[0], as_number=as_number, as_version=as_version, keep=True, data=data,
+            sources=[f.read_bytes() for f in files], display=f"{files[0].name} (+{len(files) - 1} joined)",
+        )
+        if outcome.result in ("filed", "duplicate") and not keep:
+            for f in files:
+                f.unlink(missing_ok=True)
+        outcomes.append(outcome)
+        if not as_json:
+            click.echo(outcome.line())
+    else:
+        for n, path in enumerate(files, 1):
+            outcome = intake.process(path, as_number=as_number, as_version=as_version, keep=keep)
+            outcomes.append(outcome)
+            if not as_json:
+                click.echo((f"[{n}/{len(files)}] " if len(files) > 1 else "") + outcome.line())
+    if as_json:
+        click.echo(json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False, indent=2))
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.result] = counts.get(o.result, 0) + 1
+    if len(outcomes) > 1 and not as_json:
+        click.echo("ingest: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    if set(counts) - {"filed", "duplicate", "gone"}:
+        if not as_json and counts.get("quarantined"):
+            click.echo("see `docgen quarantine list` for what to do", err=True)
+        sys.exit(1)
+
+
+@main.group()
+def quarantine() -> None:
+    """Scans that could not be filed, with the reason for each.
+
+    \b
+    Example:
+      docgen quarantine list
+      docgen quarantine retry
+      docgen quarantine retry scan.pdf
+    """
+
+
+@quarantine.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_obj
+def quarantine_list(obj: Ctx, as_json: bool) -> None:
+    """The quarantined files, oldest first, with why each was not filed."""
+    from docgen.intake import quarantined
+
+    items = quarantined(obj.archive(create=False))
+    if as_json:
+        click.echo(json.dumps([{"file": str(q.path), "reason": q.reason, "checked": q.checked} for q in items],
+                              ensure_ascii=False, indent=2))
+        return
+    if not items:
+        click.echo("quarantine is empty")
+        return
+    for q in items:
+        click.echo(f"{q.path.name}  ({q.checked})\n    {q.reason}")
+    click.echo(f"{len(items)} file(s) in {items[0].path.parent}; each has a .reason.txt saying what to do")
+
+
+@quarantine.command(name="retry")
+@click.argument("files", nargs=-1)
+@click.pass_obj
+def quarantine_retry(obj: Ctx, files: tuple[str, ...]) -> None:
+    """Try to file quarantined scans again (all of them, or the FILES named).
+
+    \b
+    Example:
+      docgen review HT-2026-0001 approve && docgen quarantine retry HT-2026-0001.pdf
+    """
+    from docgen.intake import find_quarantined, quarantined
+
+    archive = obj.archive(create=False)
+    paths = [find_quarantined(archive, f) for f in files] or [q.path for q in quarantined(archive)]
+    if not paths:
+        click.echo("quarantine is empty")
+        return
+    intake = _intake(archive)
+    left = 0
+    for path in paths:
+        outcome = intake.process(path)
+        click.echo(outcome.line())
+        left += outcome.result not in ("filed", "duplicate", "gone")
+    if left:
+        click.echo(f"{left} file(s) stay in quarantine", err=True)
+        sys.exit(1)
 
 
 @main.command()

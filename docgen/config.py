@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from docgen.errors import ConfigError
 
@@ -60,6 +61,12 @@ basis = ["《建筑装饰装修工程质量验收标准》GB 50210-2018", "《�
 # Full-text search engine: "whoosh" (pure Python, fine for tens of thousands of versions) or
 # "tantivy" (faster, for hundreds of thousands). Run `docgen reindex` after changing it.
 engine = "whoosh"
+
+[intake]
+# Signed scans: `docgen watch` files what the scanner drops into <archive>/inbox/.
+max_mb = 100                   # larger files are quarantined (a 300 dpi grey A4 page is about 1 MB)
+settle_seconds = 5             # a file that looks unfinished is left this long before it is judged
+rescan_seconds = 60            # the inbox is listed again this often, for drops no event announced
 
 [numbers]
 # Document numbers: prefix per kind, then the year and a sequence of `digits` digits.
@@ -120,6 +127,9 @@ class Settings:
     rectification_days: int
     acceptance_basis: tuple[str, ...]
     search_engine: str
+    intake_max_mb: int
+    intake_settle: float
+    intake_rescan: float
     number_format: str
     number_digits: int
     prefixes: dict[str, str]
@@ -156,6 +166,17 @@ def _engine(name: str) -> str:
     if name not in ("whoosh", "tantivy"):
         raise ConfigError(f'docgen.toml: [search] engine = "{name}" is not known; use "whoosh" or "tantivy"')
     return name
+
+
+def _positive(table: dict, key: str, kind: type) -> Any:
+    raw = table.get(key)
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or isinstance(raw, bool) or value <= 0:
+        raise ConfigError(f"docgen.toml: [intake] {key} = {raw!r} must be a number above 0")
+    return value
 
 
 WARRANTY_FLOORS = {
@@ -212,6 +233,9 @@ def load_settings(root: Path) -> Settings:
         rectification_days=int(merged["rectification"]["default_days"]),
         acceptance_basis=tuple(str(x) for x in merged["acceptance"]["basis"]),
         search_engine=_engine(str(merged["search"]["engine"])),
+        intake_max_mb=_positive(merged["intake"], "max_mb", int),
+        intake_settle=_positive(merged["intake"], "settle_seconds", float),
+        intake_rescan=_positive(merged["intake"], "rescan_seconds", float),
         number_format=str(n["format"]),
         number_digits=int(n["digits"]),
         prefixes={k: str(n[k]) for k in ("quote", "contract", "rectification", "acceptance", "warranty")},

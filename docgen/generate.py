@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from docgen import pagecode
-from docgen.archive.catalog import VersionRow, effective_version
+from docgen.archive.catalog import VersionRow, effective_version, is_scan
 from docgen.archive.core import Archive
 from docgen.config import today
 from docgen.errors import InputError, NotFound, StateError, TemplateError
@@ -534,6 +534,13 @@ def revise(
         raise StateError(f"{number} is in legal review; approve or reject it before revising")
     if doc.status == "closed":
         raise StateError(f"{number} is closed; issue a new notice instead of revising it")
+    signed = [v for v in archive.catalog.versions(doc.number) if is_scan(v)]
+    if signed:
+        raise StateError(
+            f"{doc.number} was signed (v{signed[-1].version}, scan filed {signed[-1].created[:10]}); "
+            "a signed document is not revised: agree changes in a supplementary document, "
+            "or void it and make a new one"
+        )
     if doc.kind == "rectification" and archive.catalog.versions(doc.number)[-1].summary.get("rechecks"):
         raise StateError(
             f"{doc.number} has re-inspections; record changes with `docgen recheck`, "

@@ -179,20 +179,31 @@ class EventRow:
     created: str
 
 
-def effective_version(versions: list[VersionRow], kind: str = "contract") -> VersionRow | None:
-    """What a department pulls: the newest signed version, else the newest approved one.
+def is_scan(version: VersionRow) -> bool:
+    """True for a signed scan filed as a version (it names the generated version it signs)."""
+    return "signs" in version.summary
 
-    Only contracts go through legal review; for the other kinds the newest version
-    stands where no signed one exists.
+
+def effective_version(versions: list[VersionRow], kind: str = "contract") -> VersionRow | None:
+    """What a department pulls.
+
+    A contract: its newest signed scan, else its newest version approved by legal
+    review, else none. The other kinds: their newest generated version, or the
+    signed scan of that version where one was filed (a notice re-issued after a
+    failed re-inspection stands as re-issued even when only the first was signed).
     """
-    wanted = ("signed", "approved") if kind == "contract" else ("signed",)
-    for status in wanted:
-        for v in reversed(versions):
-            if v.status == status:
-                return v
-    if kind != "contract" and versions:
-        return versions[-1]
-    return None
+    scans = [v for v in versions if is_scan(v)]
+    generated = [v for v in versions if not is_scan(v)]
+    if kind == "contract":
+        if scans:
+            return scans[-1]
+        approved = [v for v in generated if v.status == "approved"]
+        return approved[-1] if approved else None
+    if not generated:
+        return None
+    newest = generated[-1]
+    signed = [s for s in scans if s.summary["signs"] == newest.version]
+    return signed[-1] if signed else newest
 
 
 class Catalog:
@@ -375,6 +386,15 @@ class Catalog:
             (kind, input_sha),
         ).fetchone()
         return (row[0], row[1]) if row else None
+
+    def files_with(self, sha256: str) -> list[tuple[str, int, str]]:
+        """Every (number, version, role) whose file has this checksum."""
+        return [
+            (r[0], r[1], r[2])
+            for r in self.db.execute(
+                "SELECT number, version, role FROM files WHERE sha256 = ? ORDER BY number, version", (sha256,)
+            )
+        ]
 
     def versions(self, number: str) -> list[VersionRow]:
         rows = self.db.execute(

@@ -28,8 +28,11 @@ This folder is a docgen archive.
   secret.key       key of the code printed on every page (keep private; owner-only)
   catalog.sqlite   the catalog: projects, documents, versions, files, events
   objects/ab/…     immutable files named by their SHA-256 (never edit)
-  documents/NUM/   readable copies of each version's .docx and .pdf
+  documents/NUM/   readable copies of each version's .docx and .pdf, and of signed scans
   index/ENGINE/    the full-text search index (rebuilt from the catalog by `docgen reindex`)
+  inbox/           the scanner drops signed scans here; `docgen watch` files them
+  quarantine/      scans that could not be filed, each with a .reason.txt beside it
+  logs/intake.log  one line per scan taken in: filed, duplicate or quarantined
   tmp/             work in progress; safe to empty when no docgen command runs
 
 Check it with `docgen verify`.
@@ -102,12 +105,35 @@ class Archive:
 
         return SearchIndex(self.root, self.catalog, self.store, engine or self.settings.search_engine)
 
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
     def view_path(self, number: str, version: int, ext: str) -> Path:
         return self.root / "documents" / number / f"{number}-v{version}.{ext}"
 
+    def view_ext(self, role: str, sha: str) -> str:
+        """The file extension of a readable copy: the role, or for a scan its format."""
+        if role != "scan":
+            return role
+        with open(self.store.path(sha), "rb") as f:
+            head = f.read(16)
+        for magic, ext in ((b"%PDF-", "pdf"), (b"\xff\xd8\xff", "jpg"), (b"\x89PNG", "png")):
+            if head.startswith(magic):
+                return ext
+        return "tif" if head[:4] in (b"II*\x00", b"MM\x00*") else "bin"
+
     def ensure_view(self, number: str, version: int, role: str, sha: str) -> Path:
         """A readable copy of a version's file; re-made from the blob when missing or changed."""
-        path = self.view_path(number, version, role)
+        path = self.view_path(number, version, self.view_ext(role, sha))
         if path.is_file() and sha256_file(path) == sha:
             return path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,18 +147,29 @@ class Archive:
 
     @contextmanager
     def intent(self, shas: list[str]) -> Iterator[None]:
-        """Record which blobs are about to be written, for recovery after a kill."""
+        """Record which blobs are about to be written, for recovery after a kill.
+
+        When the block fails, the intent is left marked as dead, so ``recover()``
+        removes the blobs no version came to name.
+        """
         path = self.tmp / f"intent-{os.getpid()}-{uuid.uuid4().hex}.json"
+        self._write_intent(path, os.getpid(), shas)
+        try:
+            yield
+        except BaseException:
+            self._write_intent(path, 0, shas)
+            raise
+        else:
+            path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _write_intent(path: Path, pid: int, shas: list[str]) -> None:
         tmp = path.with_suffix(".part")
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"pid": os.getpid(), "blobs": shas}, f)
+            json.dump({"pid": pid, "blobs": shas}, f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-        try:
-            yield
-        finally:
-            path.unlink(missing_ok=True)
 
     def pending_blobs(self) -> tuple[set[str], set[str]]:
         """Blobs named by intents: (of running commands, of commands that died)."""
@@ -143,31 +180,38 @@ class Archive:
                 data = json.loads(p.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            (live if _pid_alive(int(data.get("pid", 0))) else dead).update(data.get("blobs", []))
+            pid = int(data.get("pid", 0))
+            (live if pid and _pid_alive(pid) else dead).update(data.get("blobs", []))
         return live, dead
 
     def recover(self) -> int:
-        """Remove blobs and intents left by commands that died before committing."""
+        """Remove blobs and intents left by commands that died (or failed) before committing.
+
+        Runs under the catalog's write lock: writers store blobs under that lock too,
+        so none can be counting on a blob removed here.
+        """
         intents = list(self.tmp.glob("intent-*.json"))
         if not intents:
             return 0
-        referenced = {r[3] for r in self.catalog.all_files()}
         removed = 0
-        for p in intents:
-            try:
-                data = json.loads(p.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+        with self.catalog.write():
+            referenced = {r[3] for r in self.catalog.all_files()}
+            for p in intents:
+                try:
+                    data = json.loads(p.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    p.unlink(missing_ok=True)
+                    continue
+                pid = int(data.get("pid", 0))
+                if pid and _pid_alive(pid):
+                    continue
+                for sha in data.get("blobs", []):
+                    if sha not in referenced and self.store.has(sha):
+                        self.store.path(sha).unlink()
+                        removed += 1
                 p.unlink(missing_ok=True)
-                continue
-            if _pid_alive(int(data.get("pid", 0))):
-                continue
-            for sha in data.get("blobs", []):
-                if sha not in referenced and self.store.has(sha):
-                    self.store.path(sha).unlink()
-                    removed += 1
-            p.unlink(missing_ok=True)
-        for p in self.tmp.glob("intent-*.part"):
-            p.unlink(missing_ok=True)
+            for p in self.tmp.glob("intent-*.part"):
+                p.unlink(missing_ok=True)
         return removed
 
 
@@ -218,9 +262,9 @@ def verify(archive: Archive, repair: bool = False) -> VerifyReport:
             continue
         report.orphaned.append(f"objects/{path.parent.name}/{name} belongs to no version")
     for number, version, role, sha, _size in archive.catalog.all_files():
-        if role not in ("docx", "pdf"):
+        if role not in ("docx", "pdf", "scan") or not archive.store.has(sha):
             continue
-        view = archive.view_path(number, version, role)
+        view = archive.view_path(number, version, archive.view_ext(role, sha))
         state = "missing" if not view.is_file() else "changed" if sha256_file(view) != sha else ""
         if not state:
             continue

@@ -1,0 +1,298 @@
+"""Reading scans: the page codes on each page of a PDF, JPEG, PNG or TIFF.
+
+A scanner's PDF holds one JPEG per page; that JPEG is decoded straight from the
+PDF at about 150-200 dpi (JPEG's own reduced decoding, so a 300 dpi scan costs
+little more than a 150 dpi one) and its QR codes are read with zxing-cpp. A page
+whose images hold no readable code (CCITT or JBIG2 images, a vector page, a code
+too small at reduced size) is rendered with PDFium and read again. Photos are
+read the same way. Nothing here knows documents: it returns what each page shows.
+
+Heavy libraries (pypdf, Pillow, PDFium, zxing-cpp) load on first use.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+# What the inbox accepts, by the file's first bytes.
+MAGIC = {
+    b"%PDF-": "pdf",
+    b"\xff\xd8\xff": "jpeg",
+    b"\x89PNG\r\n\x1a\n": "png",
+    b"II*\x00": "tiff",
+    b"MM\x00*": "tiff",
+}
+EXTENSIONS = {".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff", ".tiff": "tiff"}
+FORMAT_EXT = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif"}
+
+# A page image counts as a scan of the whole page when it has at least this share of
+# the pixels the page would have at 100 dpi (the QR picture of a generated PDF has ~1%).
+SCAN_SHARE = 0.25
+TARGET_DPI = 200
+PHOTO_PIXELS = 2000
+
+
+class Unreadable(Exception):
+    """The file cannot be read as a scan; the message says why, for the reason file."""
+
+
+class Encrypted(Unreadable):
+    """The PDF needs a password."""
+
+
+class Truncated(Unreadable):
+    """The file ends early: still being written, or cut off."""
+
+
+@dataclass
+class Page:
+    """One page of a scan: the QR payloads read on it, and whether it is a scanned image."""
+
+    number: int
+    codes: list[str] = field(default_factory=list)
+    scanned: bool = True
+    route: str = ""
+
+
+@dataclass
+class Scan:
+    format: str
+    pages: list[Page]
+    text: list[str] | None = None  # the PDF's text layer per page, read only when asked
+
+
+def sniff(head: bytes) -> str | None:
+    """The scan format of a file from its first bytes, or None when it is no scan."""
+    for magic, fmt in MAGIC.items():
+        if head.startswith(magic):
+            return fmt
+    return None
+
+
+def _zxing() -> Any:
+    import zxingcpp
+
+    return zxingcpp
+
+
+def decode(image: Any, thorough: bool = False) -> list[str]:
+    """QR payloads in a PIL image (or numpy array)."""
+    zx = _zxing()
+    results = zx.read_barcodes(image, formats=zx.BarcodeFormat.QRCode, try_invert=thorough)
+    return [r.text for r in results if r.text]
+
+
+def _jpeg_codes(data: bytes, scale: int) -> list[str]:
+    """Decode a JPEG at 1/scale of its size first (fast), at full size if that finds nothing."""
+    from PIL import Image
+
+    im = Image.open(io.BytesIO(data))
+    w, h = im.size
+    if scale >= 2:
+        im.draft("L", (w // scale, h // scale))
+        codes = decode(im)
+        if codes:
+            return codes
+        im = Image.open(io.BytesIO(data))
+    im.draft("L", (w, h))
+    return decode(im)
+
+
+def _load_pdf(data: bytes) -> Any:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    tail = data[-2048:]
+    if b"%%EOF" not in tail:
+        raise Truncated("the PDF ends early (no %%EOF): it was cut off or is still being written")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:
+                ok = 0
+            if not ok:
+                raise Encrypted("the PDF is protected by a password; save or scan it again without one")
+        if len(reader.pages) == 0:
+            raise Unreadable("the PDF has no pages")
+        return reader
+    except (Encrypted, Unreadable):
+        raise
+    except FileNotDecryptedError:
+        raise Encrypted("the PDF is protected by a password; save or scan it again without one") from None
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+        raise Unreadable(f"the PDF is damaged and cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+def _page_images(page: Any) -> Iterator[tuple[int, int, str, Any]]:
+    """(width, height, filter, stream) of the images drawn on a page, forms included."""
+    def walk(resources: Any, depth: int) -> Iterator[tuple[int, int, str, Any]]:
+        if resources is None or depth > 3:
+            return
+        xobjects = resources.get_object().get("/XObject")
+        if xobjects is None:
+            return
+        xobjects = xobjects.get_object()
+        for name in xobjects:
+            obj = xobjects[name].get_object()
+            subtype = obj.get("/Subtype")
+            if subtype == "/Image":
+                filt = obj.get("/Filter")
+                if isinstance(filt, list):
+                    filt = filt[0] if len(filt) == 1 else "/Chain"
+                yield int(obj.get("/Width", 0)), int(obj.get("/Height", 0)), str(filt), obj
+            elif subtype == "/Form":
+                yield from walk(obj.get("/Resources"), depth + 1)
+
+    yield from walk(page.get("/Resources"), 0)
+
+
+def _render(pdfium_doc: Any, index: int, dpi: int) -> Any:
+    page = pdfium_doc[index]
+    try:
+        return page.render(scale=dpi / 72, grayscale=True).to_pil()
+    finally:
+        page.close()
+
+
+def read_pdf(data: bytes) -> Scan:
+    reader = _load_pdf(data)
+    pdfium_doc = None
+    pages: list[Page] = []
+    try:
+        for i, page in enumerate(reader.pages):
+            box = page.mediabox
+            w_in, h_in = float(box.width) / 72, float(box.height) / 72
+            out = Page(i + 1, scanned=False)
+            try:
+                images = sorted(_page_images(page), key=lambda im: -im[0] * im[1])
+            except Exception:
+                images = []
+            if images:
+                w, h = images[0][0], images[0][1]
+                out.scanned = w * h >= SCAN_SHARE * (w_in * 100) * (h_in * 100)
+            for w, h, filt, obj in images[:2]:
+                if filt == "/DCTDecode" and w * h > 0:
+                    try:
+                        codes = _jpeg_codes(obj.get_data(), int(w / w_in // TARGET_DPI) if w_in else 1)
+                    except Exception:
+                        codes = []
+                    if codes:
+                        out.codes, out.route = codes, "image"
+                        break
+            if not out.codes:
+                if pdfium_doc is None:
+                    import pypdfium2 as pdfium
+
+                    try:
+                        pdfium_doc = pdfium.PdfDocument(data)
+                    except Exception as exc:
+                        raise Unreadable(f"the PDF cannot be rendered ({exc})") from None
+                for dpi in (150, 300):
+                    codes = decode(_render(pdfium_doc, i, dpi), thorough=dpi == 300)
+                    if codes:
+                        out.codes, out.route = codes, f"render {dpi} dpi"
+                        break
+            pages.append(out)
+    finally:
+        if pdfium_doc is not None:
+            pdfium_doc.close()
+    return Scan("pdf", pages)
+
+
+def pdf_text(data: bytes) -> list[str]:
+    """The text layer of each page (empty strings for image-only pages)."""
+    reader = _load_pdf(data)
+    out = []
+    for page in reader.pages:
+        try:
+            out.append(page.extract_text() or "")
+        except Exception:
+            out.append("")
+    return out
+
+
+def read_image(data: bytes, fmt: str) -> Scan:
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    try:
+        im = Image.open(io.BytesIO(data))
+        frames = [f.copy() for f in ImageSequence.Iterator(im)] if fmt == "tiff" else [im]
+    except Image.DecompressionBombError:
+        raise Unreadable("the image is too large to be a page scan (more than 178 million pixels)") from None
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        if "truncated" in str(exc):
+            raise Truncated("the image ends early: it was cut off or is still being written") from None
+        raise Unreadable(f"the image is damaged and cannot be read ({exc})") from None
+    pages = []
+    for n, frame in enumerate(frames):
+        try:
+            if fmt == "jpeg":
+                # a phone photo of an A4 page: decode at about 2000 px wide first
+                codes = _jpeg_codes(data, max(frame.size) // PHOTO_PIXELS)
+            else:
+                frame.load()
+                codes = decode(frame.convert("L"))
+            if not codes:
+                codes = decode(frame.convert("L"), thorough=True)
+        except OSError as exc:
+            if "truncated" in str(exc):
+                raise Truncated("the image ends early: it was cut off or is still being written") from None
+            raise Unreadable(f"the image is damaged and cannot be read ({exc})") from None
+        pages.append(Page(n + 1, codes=codes, scanned=True, route="image" if codes else ""))
+    return Scan(fmt, pages)
+
+
+def read(data: bytes, fmt: str) -> Scan:
+    """Every page of a scan with the QR payloads found on it."""
+    if fmt == "pdf":
+        return read_pdf(data)
+    return read_image(data, fmt)
+
+
+def extract(data: bytes, fmt: str, pages: list[int]) -> tuple[bytes, str]:
+    """Pages (1-based) of a scan as a file of their own: (bytes, format)."""
+    if fmt == "pdf":
+        from pypdf import PdfWriter
+
+        reader = _load_pdf(data)
+        writer = PdfWriter()
+        for n in pages:
+            writer.add_page(reader.pages[n - 1])
+        buf = io.BytesIO()
+        writer.write(buf)
+        return buf.getvalue(), "pdf"
+    if fmt == "tiff":
+        from PIL import Image, ImageSequence
+
+        frames = [f.copy() for f in ImageSequence.Iterator(Image.open(io.BytesIO(data)))]
+        chosen = [frames[n - 1] for n in pages]
+        buf = io.BytesIO()
+        chosen[0].save(buf, "TIFF", save_all=True, append_images=chosen[1:], compression="tiff_lzw")
+        return buf.getvalue(), "tiff"
+    if pages == [1]:
+        return data, fmt
+    raise ValueError(f"a {fmt} file has one page")
+
+
+def join(files: list[tuple[bytes, str]]) -> bytes:
+    """Scans and photos (bytes, format) as the pages of one PDF, in the order given."""
+    from PIL import Image, ImageOps, ImageSequence
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for data, fmt in files:
+        if fmt != "pdf":
+            frames = [ImageOps.exif_transpose(f.copy()).convert("RGB")
+                      for f in ImageSequence.Iterator(Image.open(io.BytesIO(data)))]
+            buf = io.BytesIO()
+            frames[0].save(buf, "PDF", save_all=True, append_images=frames[1:], resolution=200, quality=90)
+            data = buf.getvalue()
+        writer.append(_load_pdf(data))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

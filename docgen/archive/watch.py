@@ -1,0 +1,191 @@
+"""Watching the inbox: hand each completely written file to a handler, once.
+
+Completeness: on Linux, inotify's close-after-write event (or a rename into the
+inbox) says the writer is done; with ``poll`` (network shares, where inotify
+sees nothing) a file is done when its size and modification time are the same
+on two checks ``settle`` seconds apart. Either way a file whose size and time
+have not changed for ``settle`` seconds counts as done, so a writer whose close
+was never announced is not waited for forever.
+
+The inbox is listed at start-up (what was dropped while no watcher ran) and
+every ``rescan`` seconds (what no event announced). Hidden and temporary files
+(``.part``, ``~$…``, ``.DS_Store``, ``Thumbs.db``) are left alone. The handler
+says whether it is done with a file or wants it again once it changes or has
+settled (a PDF still being written, say).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TEMPORARY_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", ".lock")
+SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini", "icon\r"}
+DONE, AGAIN = "done", "again"
+
+
+def ignored(path: Path) -> bool:
+    """Hidden, temporary and system files, which are never taken in."""
+    name = path.name
+    lower = name.lower()
+    return (
+        name.startswith((".", "~$", "~"))
+        or lower.endswith(TEMPORARY_SUFFIXES)
+        or lower in SYSTEM_FILES
+        or lower.endswith(".reason.txt")
+    )
+
+
+@dataclass
+class _Seen:
+    size: int
+    mtime: float
+    since: float  # when size and mtime were last seen to change
+    closed: bool = False  # a close-after-write or a rename was announced since the last change
+
+
+class Watcher:
+    """Calls ``handle(path)`` for every file that is completely written into ``inbox``.
+
+    ``handle`` returns DONE or AGAIN; it runs in the thread that calls ``run``.
+    ``say`` receives the watcher's own messages (start, rescans, handler errors).
+    """
+
+    def __init__(
+        self,
+        inbox: Path,
+        handle: Callable[[Path], str],
+        *,
+        poll: float | None = None,
+        settle: float = 5.0,
+        rescan: float = 60.0,
+        say: Callable[[str], None] = print,
+    ) -> None:
+        self.inbox = inbox
+        self.handle = handle
+        self.poll = poll
+        self.settle = poll if poll else settle
+        self.rescan = rescan
+        self.say = say
+        self.stop = threading.Event()
+        self._events: queue.Queue[tuple[str, Path]] = queue.Queue()
+        self._seen: dict[Path, _Seen] = {}
+
+    @property
+    def mode(self) -> str:
+        return f"polling every {self.poll:g} s" if self.poll else "inotify"
+
+    def _observer(self) -> Any:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
+
+        events = self._events
+
+        class Handler(FileSystemEventHandler):  # type: ignore[misc]
+            def on_any_event(self, event: Any) -> None:
+                if event.is_directory:
+                    return
+                kind = event.event_type
+                if kind == "closed":
+                    events.put(("closed", Path(event.src_path)))
+                elif kind == "moved":
+                    events.put(("closed", Path(event.dest_path)))
+                elif kind in ("created", "modified"):
+                    events.put(("changed", Path(event.src_path)))
+
+        observer = PollingObserver(timeout=self.poll) if self.poll else Observer()
+        observer.schedule(Handler(), str(self.inbox), recursive=True)
+        return observer
+
+    def _note(self, path: Path, closed: bool) -> None:
+        if ignored(path) or not path.is_relative_to(self.inbox):
+            return
+        try:
+            st = path.stat()
+        except OSError:
+            self._seen.pop(path, None)
+            return
+        if not path.is_file():
+            return
+        now = time.monotonic()
+        old = self._seen.get(path)
+        if old is None or (old.size, old.mtime) != (st.st_size, st.st_mtime):
+            # a file already there at start-up counts from its own modification time
+            age = max(0.0, time.time() - st.st_mtime) if old is None else 0.0
+            self._seen[path] = _Seen(st.st_size, st.st_mtime, now - age, closed)
+        elif closed:
+            old.closed = True
+
+    def scan_inbox(self) -> None:
+        """List the inbox: every file not known yet becomes a candidate."""
+        for path in sorted(self.inbox.rglob("*")):
+            if path not in self._seen and path.is_file() and not ignored(path):
+                self._note(path, closed=False)
+
+    def _ready(self) -> list[Path]:
+        now = time.monotonic()
+        ready = []
+        for path, seen in list(self._seen.items()):
+            try:
+                st = path.stat()
+            except OSError:
+                del self._seen[path]
+                continue
+            if (st.st_size, st.st_mtime) != (seen.size, seen.mtime):
+                self._seen[path] = _Seen(st.st_size, st.st_mtime, now)
+                continue
+            if seen.closed or now - seen.since >= self.settle:
+                ready.append(path)
+        return sorted(ready, key=lambda p: (self._seen[p].mtime, p.name))
+
+    def run_once(self) -> int:
+        """Handle every file that is ready now; the number handled."""
+        handled = 0
+        for path in self._ready():
+            if self.stop.is_set():
+                break
+            try:
+                result = self.handle(path)
+            except Exception as exc:  # one bad file must not stop the watcher
+                self.say(f"error       {path.name}: {type(exc).__name__}: {exc}; tried again at the next rescan")
+                result = DONE
+            seen = self._seen.get(path)
+            if result == AGAIN and seen is not None:
+                seen.closed, seen.since = False, time.monotonic()
+            else:
+                self._seen.pop(path, None)
+            handled += 1
+        return handled
+
+    def run(self) -> None:
+        """Watch until ``stop`` is set."""
+        self.inbox.mkdir(parents=True, exist_ok=True)
+        self.inbox = self.inbox.resolve()
+        observer = self._observer()
+        observer.start()
+        try:
+            self.scan_inbox()
+            last_scan = time.monotonic()
+            tick = min(0.25, self.poll or 0.25)
+            while not self.stop.is_set():
+                try:
+                    kind, path = self._events.get(timeout=tick)
+                    self._note(path, closed=kind == "closed")
+                    while True:
+                        kind, path = self._events.get_nowait()
+                        self._note(path, closed=kind == "closed")
+                except queue.Empty:
+                    pass
+                if time.monotonic() - last_scan >= self.rescan:
+                    self.scan_inbox()
+                    last_scan = time.monotonic()
+                self.run_once()
+        finally:
+            observer.stop()
+            observer.join(timeout=5)

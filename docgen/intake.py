@@ -1,0 +1,741 @@
+"""Signed scans into the archive: identify, check, file; or quarantine with a reason.
+
+One file at a time, under an inbox lock shared by every docgen process:
+
+1. judge the file itself: size limit, empty, a scan format, named for what it is;
+2. the same bytes filed before are a duplicate: reported and removed;
+3. read the code on every page (``archive.scans``), check its MAC with the archive
+   key, and group the pages by code (a batch scan holds several documents);
+   only where no page has a readable code, look for a code in the PDF's text
+   layer, then for a document number in the file name;
+4. check each part: a known, live document; the version it names is the one to
+   sign (approved by legal review for contracts; not replaced by a newer
+   version; not signed yet); every page came back; the pages are scans;
+5. file: the scan's blobs are stored durably, then one catalog transaction adds a
+   signed version per part, tied to the version it signs; only then does the
+   file leave the inbox. What cannot be filed moves to ``quarantine/`` unchanged,
+   its reason file written first.
+
+A kill at any point leaves the file filed, quarantined or still in the inbox; a
+second run finds a filed file's bytes in the catalog and removes it as a duplicate.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from docgen import pagecode
+from docgen.archive import scans
+from docgen.archive.catalog import VersionRow, is_scan
+from docgen.archive.core import Archive
+from docgen.archive.store import sha256_bytes
+from docgen.errors import DocgenError, InputError, NotFound, StateError
+
+# The document status once a signed scan is filed; kinds not named keep theirs
+# (a notice stays issued until re-inspected, a report keeps its conclusion).
+SIGNED_STATUS = {"contract": "signed", "quote": "signed", "warranty": "signed"}
+NUMBER_IN_NAME = re.compile(r"([A-Z]{2,4}-\d{4}-\d{3,})(?:[ ._-]*V(\d{1,4})(?![0-9]))?")
+MATCHED = {"qr": "matched by QR code", "text": "matched by the code in the text layer",
+           "filename": "matched by the number in the file name", "manual": "identified by hand"}
+
+
+class Refused(Exception):
+    """A file or part that cannot be filed: what is wrong and what to do."""
+
+    def __init__(self, reason: str, todo: str) -> None:
+        super().__init__(reason)
+        self.reason, self.todo = reason, todo
+
+
+@dataclass
+class Part:
+    """Consecutive pages of a scan that belong to one document version."""
+
+    pages: list[int]
+    number: str | None
+    version: int | None
+    target: VersionRow | None = None
+    kind: str = ""
+    refused: Refused | None = None
+    manual: bool = False
+
+    @property
+    def span(self) -> str:
+        return _span(self.pages)
+
+
+@dataclass(frozen=True)
+class Filed:
+    number: str
+    version: int
+    signs: int
+    pages: int
+    matched_by: str
+    path: Path
+
+
+@dataclass
+class Outcome:
+    """What became of one file: filed, duplicate, quarantined, waiting or gone."""
+
+    file: Path
+    result: str
+    message: str = ""
+    filed: list[Filed] = field(default_factory=list)
+    quarantined: list[Path] = field(default_factory=list)
+
+    def line(self) -> str:
+        return f"{self.result:<11} {self.file.name}" + (f" {self.message}" if self.message else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": str(self.file),
+            "result": self.result,
+            "message": self.message,
+            "filed": [
+                {"number": f.number, "version": f.version, "signs": f.signs, "pages": f.pages,
+                 "matched_by": f.matched_by, "path": str(f.path)}
+                for f in self.filed
+            ],
+            "quarantined": [str(p) for p in self.quarantined],
+        }
+
+
+def _span(pages: list[int]) -> str:
+    if not pages:
+        return "no pages"
+    if len(pages) == 1:
+        return f"page {pages[0]}"
+    if pages == list(range(pages[0], pages[-1] + 1)):
+        return f"pages {pages[0]}-{pages[-1]}"
+    return "pages " + ", ".join(map(str, pages))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@contextmanager
+def _inbox_lock(archive: Archive) -> Iterator[None]:
+    """One file is taken in at a time across every docgen process of this archive."""
+    archive.tmp.mkdir(exist_ok=True)
+    with open(archive.tmp / "intake.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+class Intake:
+    """Takes scans into one archive. ``actor`` is who is recorded as filing them."""
+
+    def __init__(self, archive: Archive, actor: str) -> None:
+        self.archive = archive
+        self.actor = actor
+
+    # the pipeline ---------------------------------------------------------
+
+    def process(
+        self,
+        path: Path,
+        *,
+        as_number: str | None = None,
+        as_version: int | None = None,
+        keep: bool = False,
+        data: bytes | None = None,
+        sources: list[bytes] | None = None,
+        display: str | None = None,
+    ) -> Outcome:
+        """Take one file in. With ``as_number`` a person has identified it: a file that
+        still cannot be filed raises DocgenError and stays where it is. With ``keep``
+        the file stays where it is (a quarantined one is copied).
+
+        ``data`` gives the bytes when they are not the file's (photos joined into one
+        scan), and ``sources`` the original files, kept with the signed version.
+        """
+        with _inbox_lock(self.archive):
+            try:
+                outcome = self._process(path, as_number, as_version, keep, data, sources or [], display)
+            except Refused as r:
+                self.archive.recover()
+                if as_number is not None or data is not None:
+                    raise StateError(f"{display or path.name}: {r.reason}; {r.todo}") from None
+                outcome = self._quarantine_whole(path, r, keep)
+            if outcome.result != "gone":
+                self._log(outcome)
+            return outcome
+
+    def _process(
+        self, path: Path, as_number: str | None, as_version: int | None, keep: bool, data: bytes | None,
+        sources: list[bytes], display: str | None,
+    ) -> Outcome:
+        settings = self.archive.settings
+        name = display or path.name
+        if data is None:
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                return Outcome(path, "gone", "taken in by another docgen process")
+            if not path.is_file():
+                raise InputError(f"{path} is not a file")
+            young = time.time() - st.st_mtime < settings.intake_settle
+            limit = settings.intake_max_mb * 1024 * 1024
+            if st.st_size > limit:
+                raise Refused(
+                    f"the file is {st.st_size / 1048576:.0f} MB, above the {settings.intake_max_mb} MB limit "
+                    "([intake] max_mb in docgen.toml)",
+                    "scan at 150-300 dpi in grey or black and white (about 1 MB a page), "
+                    "or raise max_mb if such files are expected",
+                )
+            if st.st_size == 0:
+                if young:
+                    return Outcome(path, "waiting", "is empty so far (still being written?)")
+                raise Refused("the file is empty (0 bytes)", "scan the paper again")
+            data = path.read_bytes()
+        else:
+            young = False
+        fmt = scans.sniff(data[:16])
+        named = scans.EXTENSIONS.get(path.suffix.lower()) if not sources else None
+        if fmt is None:
+            if named and young:
+                return Outcome(path, "waiting", "does not look complete yet (still being written?)")
+            if named:
+                raise Refused(
+                    f"the file is named {path.suffix} but is not a {named.upper()} (it starts with {data[:8]!r})",
+                    "scan the paper again; if the scanner saves another format, set it to PDF, JPEG, PNG or TIFF",
+                )
+            raise Refused(
+                f"not a scan: docgen files PDF, JPEG, PNG and TIFF scans, and this "
+                f"{path.suffix or 'file without extension'} is none of them",
+                "drop only scans into the inbox; remove this file",
+            )
+        if named and named != fmt:
+            raise Refused(
+                f"the file is named {path.suffix} but is a {fmt.upper()} file",
+                f"rename it to {path.stem}{scans.FORMAT_EXT[fmt]} (or check the scanner's settings) and drop it again",
+            )
+        sha = sha256_bytes(data)
+        seen = self._seen(sha)
+        if seen is not None:
+            if as_number is not None:
+                raise Refused(f"this file {seen.message}", "nothing to do: it is in the archive")
+            seen.file = path
+            return seen if keep else self._remove(path, seen)
+        if as_number is None:
+            generated = [(n, v) for n, v, role in self.archive.catalog.files_with(sha) if role == "pdf"]
+            if generated:
+                n, v = generated[0]
+                raise Refused(
+                    f"this is the generated PDF of {n} v{v} itself, not a scan of the signed paper",
+                    "print it, have it signed, and scan the signed paper",
+                )
+        try:
+            scan = scans.read(data, fmt)
+        except scans.Truncated as exc:
+            if young:
+                return Outcome(path, "waiting", f"{exc}")
+            raise Refused(str(exc), "scan the paper again, or copy the whole file again") from None
+        except scans.Unreadable as exc:
+            raise Refused(str(exc), "scan the paper again") from None
+        if as_number is not None:
+            parts, matched = [self._manual_part(scan, name, as_number, as_version)], "manual"
+        else:
+            parts, matched = self._identify(scan, fmt, data, name)
+        for part in parts:
+            if part.refused is None:
+                try:
+                    self._check(part, len(scan.pages), scan, manual=as_number is not None)
+                except Refused as r:
+                    part.refused = r
+        good = [p for p in parts if p.refused is None]
+        if not good:
+            if len(parts) == 1:
+                assert parts[0].refused is not None
+                raise parts[0].refused
+            raise Refused(
+                "no part of this batch can be filed: "
+                + "; ".join(f"{p.span}: {p.refused.reason}" for p in parts if p.refused),
+                "; ".join(f"{p.span}: {p.refused.todo}" for p in parts if p.refused),
+            )
+        outcome = Outcome(path, "filed")
+        for part in parts:
+            if part.refused is not None:
+                outcome.quarantined.append(self._quarantine_part(path, data, fmt, part, sha))
+        outcome.filed = self._file(good, data, fmt, sha, name, matched, batch=len(parts) > 1, sources=sources)
+        if not keep:
+            self._leave(path)
+        outcome.message = "-> " + ", ".join(
+            f"{f.number} v{f.version}" + (f" ({_span(p.pages)})" if len(parts) > 1 else "")
+            for f, p in zip(outcome.filed, good, strict=True)
+        )
+        first = outcome.filed[0]
+        if len(parts) == 1:
+            outcome.message += (
+                f" (signed copy of v{first.signs}, {_plural(first.pages, 'page')}, "
+                f"{MATCHED[first.matched_by]})"
+            )
+        else:
+            outcome.message += f" (batch of {len(parts)} documents, {MATCHED[first.matched_by]})"
+        for q in outcome.quarantined:
+            outcome.message += f"; {q.name} quarantined"
+        return outcome
+
+    # identification -------------------------------------------------------
+
+    def _identify(self, scan: scans.Scan, fmt: str, data: bytes, name: str) -> tuple[list[Part], str]:
+        key = self.archive.key
+        codes: list[pagecode.PageCode | None] = []
+        for page in scan.pages:
+            valid: set[pagecode.PageCode] = set()
+            for payload in page.codes:
+                code = pagecode.parse(payload)
+                if code is None:
+                    continue  # some other QR code on the paper
+                if not pagecode.verify(code, key):
+                    raise Refused(
+                        f"page {page.number} carries the code {payload}, whose check characters do not match "
+                        "this archive: the code was altered or forged, or the paper comes from another archive",
+                        "check the paper with the project manager; if it is genuine, "
+                        f"file it by hand: docgen ingest FILE --as {code.number}",
+                    )
+                valid.add(code)
+            if len(valid) > 1:
+                shown = ", ".join(sorted(f"{c.number}.V{c.version}" for c in valid))
+                raise Refused(
+                    f"page {page.number} shows {len(valid)} different codes ({shown})",
+                    "scan each page of paper on its own",
+                )
+            codes.append(next(iter(valid)) if valid else None)
+        matched = "qr"
+        if not any(codes) and fmt == "pdf":
+            text_codes = [self._text_code(t) for t in scans.pdf_text(data)]
+            if any(text_codes):
+                codes, matched = text_codes, "text"
+        if not any(codes):
+            m = NUMBER_IN_NAME.search(name.upper())
+            if m:
+                version = int(m.group(2)) if m.group(2) else None
+                return [Part(list(range(1, len(scan.pages) + 1)), m.group(1), version)], "filename"
+            n = len(scan.pages)
+            raise Refused(
+                f"no document code found: no readable QR code on {_plural(n, 'page')}, "
+                + ("no code in the text layer, " if fmt == "pdf" else "")
+                + "no document number in the file name",
+                "check the scan is sharp and shows the code at the foot of each page (150-300 dpi), "
+                "then drop it again; or file it by hand: docgen ingest FILE --as NUMBER",
+            )
+        parts = _group(codes)
+        if len(parts) == 1:
+            m = NUMBER_IN_NAME.search(name.upper())
+            if m and m.group(1) != parts[0].number:
+                raise Refused(
+                    f"the file is named for {m.group(1)} but its pages carry {parts[0].number}",
+                    "check which document this is; rename the file and drop it again, "
+                    "or file it by hand: docgen ingest FILE --as NUMBER",
+                )
+        return parts, matched
+
+    def _text_code(self, text: str) -> pagecode.PageCode | None:
+        code = pagecode.parse(text)
+        if code is None:
+            return None
+        if not pagecode.verify(code, self.archive.key):
+            raise Refused(
+                f"the text layer carries the code {code}, whose check characters do not match this archive",
+                f"check the paper; if it is genuine, file it by hand: docgen ingest FILE --as {code.number}",
+            )
+        return code
+
+    def _manual_part(self, scan: scans.Scan, name: str, number: str, version: int | None) -> Part:
+        number = number.strip().upper()
+        key = self.archive.key
+        for page in scan.pages:
+            for payload in page.codes:
+                code = pagecode.parse(payload)
+                if code is not None and pagecode.verify(code, key) and code.number != number:
+                    raise Refused(
+                        f"page {page.number} carries the code of {code.number}, not {number}",
+                        "check the number",
+                    )
+                if code is not None and version is None and code.number == number:
+                    version = code.version
+        return Part(list(range(1, len(scan.pages) + 1)), number, version, manual=True)
+
+    # checks ---------------------------------------------------------------
+
+    def _check(self, part: Part, total_pages: int, scan: scans.Scan, *, manual: bool) -> None:
+        cat = self.archive.catalog
+        number = part.number
+        if number is None:
+            raise Refused(
+                f"no readable code on {part.span}, which lie between documents",
+                "scan those pages again, or split the file and file them by hand",
+            )
+        doc = cat.document(number)
+        if doc is None:
+            raise Refused(
+                f"{number} is not in this archive",
+                "check the number; a document made in another archive is filed there",
+            )
+        part.kind = doc.kind
+        if doc.status == "void":
+            why = next((e.note for e in reversed(cat.events(number)) if e.action == "void"), "")
+            raise Refused(
+                f"{number} is void" + (f" ({why})" if why else "") + "; a void document is not filed as signed",
+                "check with the project manager which document the customer should sign",
+            )
+        versions = cat.versions(number)
+        generated = [v for v in versions if not is_scan(v)]
+        if part.version is None:
+            candidates = [v for v in generated if v.status == "approved"] if doc.kind == "contract" else generated
+            if not candidates:
+                raise Refused(
+                    f"{number} has no version approved by legal review",
+                    f"approve it first (docgen review {number} approve), then: docgen quarantine retry",
+                )
+            part.version = candidates[-1].version
+        target = next((v for v in generated if v.version == part.version), None)
+        if target is None:
+            raise Refused(
+                f"{number} has no generated version v{part.version}",
+                "check the code on the paper",
+            )
+        part.target = target
+        if doc.kind == "contract" and target.status != "approved":
+            raise Refused(
+                f"{number} v{target.version} is {target.status}: a contract is signed only after legal review "
+                "approves it",
+                f"approve it (docgen review {number} approve), then: docgen quarantine retry",
+            )
+        if not manual:
+            newer = [v for v in generated if v.version > target.version and v.status != "rejected"]
+            if newer:
+                raise Refused(
+                    f"the customer signed {number} v{target.version}, but v{newer[-1].version} replaced it "
+                    f"on {newer[-1].created[:10]}",
+                    f"have v{newer[-1].version} signed; to keep this scan as the signed copy of "
+                    f"v{target.version}: docgen ingest FILE --as {number} --version {target.version}",
+                )
+            done = [v for v in versions if is_scan(v) and v.summary["signs"] == target.version]
+            if done:
+                raise Refused(
+                    f"{number} v{target.version} is already signed: v{done[-1].version} was filed on "
+                    f"{done[-1].created[:10]} from {done[-1].summary['scan']['name']}",
+                    f"to keep this scan as well: docgen ingest FILE --as {number} --version {target.version}",
+                )
+        n = len(part.pages)
+        if n != target.pages:
+            what = "pages are missing" if n < target.pages else "there are extra pages, or a page was scanned twice"
+            raise Refused(
+                f"{number} v{target.version} has {target.pages} pages but the scan has {n}: {what}",
+                f"scan all {target.pages} pages of the signed paper into one file and drop it again",
+            )
+        if not manual:
+            flat = [p for p in part.pages if not scan.pages[p - 1].scanned]
+            if flat:
+                raise Refused(
+                    f"{_span(flat)} hold no scanned image: this is a PDF saved from the generated file, "
+                    "not a scan of signed paper",
+                    "scan the signed paper; a document signed electronically is filed by hand: "
+                    f"docgen ingest FILE --as {number}",
+                )
+
+    # filing ---------------------------------------------------------------
+
+    def _file(
+        self, parts: list[Part], data: bytes, fmt: str, sha: str, name: str, matched: str, *, batch: bool,
+        sources: list[bytes],
+    ) -> list[Filed]:
+        archive, cat = self.archive, self.archive.catalog
+        planned = []
+        for part in parts:
+            if batch:
+                scan_bytes, scan_fmt = scans.extract(data, fmt, part.pages)
+            else:
+                scan_bytes, scan_fmt = data, fmt
+            planned.append((part, scan_bytes, scan_fmt))
+        extra = ([data] if batch else []) + sources
+        blobs = [b for _p, b, _f in planned] + extra
+        out: list[Filed] = []
+        # blobs are stored under the catalog's write lock, so no other writer can
+        # count on a blob that a failed filing leaves behind for recover()
+        with cat.write(), archive.intent([sha256_bytes(b) for b in blobs]):
+            shas = [archive.store.put(b) for b in blobs]
+            extra_files = {
+                ("source" if batch and i == 0 else f"source{i + (0 if batch else 1)}"): (s, len(b))
+                for i, (s, b) in enumerate(zip(shas[len(planned):], extra, strict=True))
+            }
+            if self._seen(sha) is not None:
+                raise Refused("the same file was filed by another docgen process meanwhile", "nothing to do")
+            for (part, scan_bytes, scan_fmt), scan_sha in zip(planned, shas, strict=False):
+                assert part.number and part.target is not None
+                doc = cat.document(part.number)
+                assert doc is not None
+                target = part.target
+                versions = cat.versions(part.number)
+                if doc.status == "void":
+                    raise Refused(f"{part.number} was voided meanwhile", "check with the project manager")
+                if not part.manual and any(is_scan(v) and v.summary["signs"] == target.version for v in versions):
+                    raise Refused(f"{part.number} v{target.version} was signed meanwhile", "nothing to do")
+                version = len(versions) + 1
+                files = {f.role: (f.sha256, f.size) for f in target.files if f.role not in ("docx", "pdf")}
+                files["scan"] = (scan_sha, len(scan_bytes))
+                files.update(extra_files)
+                summary = {
+                    **target.summary,
+                    "signs": target.version,
+                    "scan": {
+                        "name": name,
+                        "format": scan_fmt,
+                        "pages": len(part.pages),
+                        "matched_by": matched,
+                        "received": datetime.now().astimezone().isoformat(timespec="seconds"),
+                        **({"source_pages": part.pages} if batch else {}),
+                    },
+                }
+                note = f"签署扫描件 {name}" + (f" {_span(part.pages)}" if batch else "")
+                cat.add_version(
+                    part.number, version, status="signed", author=self.actor, note=note,
+                    template=target.template, pages=len(part.pages), summary=summary, files=files,
+                )
+                cat.set_status(
+                    part.number, SIGNED_STATUS.get(doc.kind, doc.status), version=version,
+                    version_status="signed", action="sign", actor=self.actor,
+                    note=f"{name}: signed copy of v{target.version} ({MATCHED[matched]})",
+                )
+                out.append(Filed(part.number, version, target.version, len(part.pages), matched, Path()))
+        return [
+            Filed(f.number, f.version, f.signs, f.pages, f.matched_by,
+                  archive.ensure_view(f.number, f.version, "scan", s))
+            for f, s in zip(out, shas, strict=False)
+        ]
+
+    def _seen(self, sha: str) -> Outcome | None:
+        """A file with these bytes filed before, as a duplicate outcome."""
+        for number, version, role in self.archive.catalog.files_with(sha):
+            if role == "scan" or role.startswith("source"):
+                v = next(v for v in self.archive.catalog.versions(number) if v.version == version)
+                return Outcome(
+                    Path(), "duplicate",
+                    f"is the same file as {number} v{version}, filed {v.created[:16].replace('T', ' ')}",
+                )
+        return None
+
+    def _remove(self, path: Path, seen: Outcome) -> Outcome:
+        self._leave(path)
+        seen.message += "; removed" + (" from the inbox" if path.parent == self.archive.inbox else "")
+        return seen
+
+    def _leave(self, path: Path) -> None:
+        """The file is in the archive now: remove it (and its reason file in quarantine)."""
+        path.unlink(missing_ok=True)
+        if path.parent.resolve() == self.archive.quarantine.resolve():
+            _reason_path(path).unlink(missing_ok=True)
+
+    # quarantine -----------------------------------------------------------
+
+    def _quarantine_whole(self, path: Path, refused: Refused, keep: bool) -> Outcome:
+        qdir = self.archive.quarantine
+        qdir.mkdir(parents=True, exist_ok=True)
+        if path.parent.resolve() == qdir.resolve():
+            _write_reason(path, refused, path)
+            return Outcome(path, "quarantined", f"stays in quarantine: {refused.reason}", quarantined=[path])
+        dest = _free_name(qdir, path)
+        _write_reason(dest, refused, path)
+        try:
+            if keep:
+                raise OSError("copy, keeping the original")
+            os.rename(path, dest)
+        except FileNotFoundError:
+            return Outcome(path, "gone", "taken in by another docgen process")
+        except OSError:
+            # another file system (a network inbox): copy durably, then remove
+            tmp = dest.with_name(f".{dest.name}.tmp")
+            shutil.copyfile(path, tmp)
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, dest)
+            if not keep:
+                path.unlink(missing_ok=True)
+        _fsync_dir(qdir)
+        rel = dest.relative_to(self.archive.root)
+        return Outcome(path, "quarantined", f"-> {rel}: {refused.reason}", quarantined=[dest])
+
+    def _quarantine_part(self, path: Path, data: bytes, fmt: str, part: Part, sha: str) -> Path:
+        qdir = self.archive.quarantine
+        qdir.mkdir(parents=True, exist_ok=True)
+        part_bytes, part_fmt = scans.extract(data, fmt, part.pages)
+        pages = part.span.replace("pages ", "p").replace("page ", "p").replace(", ", "_")
+        dest = qdir / f"{path.stem}.{sha[:8]}.{pages}{scans.FORMAT_EXT[part_fmt]}"
+        assert part.refused is not None
+        _write_reason(dest, part.refused, path, note=f"{part.span} of the batch scan {path.name}")
+        _write_durably(dest, part_bytes)
+        return dest
+
+    # the log --------------------------------------------------------------
+
+    def _log(self, outcome: Outcome) -> None:
+        logs = self.archive.logs
+        logs.mkdir(exist_ok=True)
+        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+        with open(logs / "intake.log", "a", encoding="utf-8") as f:
+            f.write(f"{stamp} {self.actor} {outcome.line()}\n")
+
+
+def _group(codes: list[pagecode.PageCode | None]) -> list[Part]:
+    """Consecutive pages by code; a page without a readable code joins its neighbours
+    when they agree, or the only document of the file."""
+    distinct = {c for c in codes if c is not None}
+    if len(distinct) == 1:
+        only = next(iter(distinct))
+        return [Part(list(range(1, len(codes) + 1)), only.number, only.version)]
+    filled = list(codes)
+    for i, c in enumerate(filled):
+        if c is None:
+            before = next((x for x in reversed(codes[:i]) if x is not None), None)
+            after = next((x for x in codes[i + 1:] if x is not None), None)
+            if before is not None and before == after:
+                filled[i] = before
+    parts: list[Part] = []
+    for i, c in enumerate(filled):
+        key = (c.number, c.version) if c else (None, None)
+        if parts and (parts[-1].number, parts[-1].version) == key:
+            parts[-1].pages.append(i + 1)
+        else:
+            parts.append(Part([i + 1], *key))
+    return parts
+
+
+def _reason_path(path: Path) -> Path:
+    return path.with_name(path.name + ".reason.txt")
+
+
+def _free_name(qdir: Path, path: Path) -> Path:
+    dest = qdir / path.name
+    n = 2
+    while dest.exists():
+        dest = qdir / f"{path.stem} ({n}){path.suffix}"
+        n += 1
+    return dest
+
+
+def _write_reason(dest: Path, refused: Refused, original: Path, note: str = "") -> None:
+    try:
+        st = original.stat()
+        size = f", {st.st_size:,} bytes"
+    except OSError:
+        size = ""
+    stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    text = (
+        "docgen could not file this scan.\n\n"
+        f"file:    {original.name} ({note or 'as received'}{size})\n"
+        f"checked: {stamp}\n"
+        f"reason:  {refused.reason}\n"
+        f"to do:   {refused.todo}\n"
+        f"then:    docgen quarantine retry {dest.name}\n"
+    )
+    _write_durably(_reason_path(dest), text.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    path: Path
+    reason: str
+    checked: str
+
+
+def quarantined(archive: Archive) -> list[Quarantined]:
+    """The files in quarantine with their reasons, oldest first."""
+    qdir = archive.quarantine
+    if not qdir.is_dir():
+        return []
+    out = []
+    for p in sorted(qdir.iterdir(), key=lambda p: (p.stat().st_mtime, p.name)):
+        if not p.is_file() or p.name.endswith(".reason.txt") or p.name.startswith("."):
+            continue
+        reason, checked = "no reason file", ""
+        try:
+            for line in _reason_path(p).read_text(encoding="utf-8").splitlines():
+                if line.startswith("reason:"):
+                    reason = line.split(":", 1)[1].strip()
+                elif line.startswith("checked:"):
+                    checked = line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        out.append(Quarantined(p, reason, checked))
+    return out
+
+
+def find_quarantined(archive: Archive, name: str) -> Path:
+    path = Path(name)
+    if path.is_file():
+        return path
+    candidate = archive.quarantine / path.name
+    if candidate.is_file():
+        return candidate
+    raise NotFound(f"{name} is not in {archive.quarantine}; see `docgen quarantine list`")
+
+
+def candidates(paths: list[Path]) -> list[Path]:
+    """Files named, and the files in folders named, without hidden or temporary ones."""
+    from docgen.archive.watch import ignored
+
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and not ignored(f)))
+        elif p.is_file():
+            out.append(p)
+        elif not p.exists():
+            raise NotFound(f"{p} does not exist")
+        else:
+            raise InputError(f"{p} is not a file or a folder")
+    return out
+
+
+def join(paths: list[Path]) -> bytes:
+    """Several files (photos of each page, say) as the pages of one scan."""
+    files = []
+    for p in paths:
+        data = p.read_bytes()
+        fmt = scans.sniff(data[:16])
+        if fmt is None:
+            raise InputError(f"{p}: not a PDF, JPEG, PNG or TIFF file")
+        files.append((data, fmt))
+    try:
+        return scans.join(files)
+    except scans.Unreadable as exc:
+        raise InputError(f"cannot join the files: {exc}") from None
+
+
+__all__ = ["DocgenError", "Intake", "Outcome", "candidates", "find_quarantined", "join", "quarantined"]

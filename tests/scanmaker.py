@@ -1,0 +1,105 @@
+"""Realistic scans of generated documents, for the intake tests and the benchmark.
+
+A page is rendered from the generated PDF (as a printer would print it), turned a
+little, given sensor noise and saved as JPEG inside an image-only PDF, the way an
+office scanner delivers it. Phone photos are shot at an angle on a desk.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+import segno
+import zxingcpp
+from PIL import Image, ImageDraw, ImageFilter
+
+
+def render(pdf: Path, dpi: int = 200, pages: list[int] | None = None) -> list[Image.Image]:
+    """Pages (1-based; all by default) of a PDF as grey images."""
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        numbers = pages or list(range(1, len(doc) + 1))
+        return [doc[n - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for n in numbers]
+    finally:
+        doc.close()
+
+
+def degrade(img: Image.Image, seed: int = 0, angle: float | None = None, noise: float = 10) -> Image.Image:
+    """A scanner's copy: turned by up to 1.5 degrees, with grain."""
+    rng = random.Random(seed)
+    angle = rng.uniform(-1.5, 1.5) if angle is None else angle
+    img = img.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=250)
+    grain = np.random.default_rng(seed).normal(0, noise, (img.height, img.width))
+    arr = np.clip(np.asarray(img, dtype=np.float32) + grain, 0, 255).astype(np.uint8)
+    return Image.fromarray(arr)
+
+
+def image_pdf(images: list[Image.Image], out: Path, dpi: int = 200, quality: int = 75) -> Path:
+    """An image-only PDF with one JPEG per page, as scanners make them."""
+    images[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=images[1:], quality=quality)
+    return out
+
+
+def scan(pdf: Path, out: Path, dpi: int = 200, pages: list[int] | None = None, seed: int = 0) -> Path:
+    """A scanned copy of a generated PDF (or of some of its pages, in the order given)."""
+    images = [degrade(im, seed + n) for n, im in enumerate(render(pdf, dpi, pages))]
+    return image_pdf(images, out, dpi)
+
+
+def qr_box(img: Image.Image, margin: int = 6) -> tuple[int, int, int, int]:
+    """Where the page code's QR sits on a page image."""
+    found = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert found, "no QR code on this page"
+    p = found[0].position
+    xs = [p.top_left.x, p.top_right.x, p.bottom_left.x, p.bottom_right.x]
+    ys = [p.top_left.y, p.top_right.y, p.bottom_left.y, p.bottom_right.y]
+    return min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin
+
+
+def cover_qr(img: Image.Image) -> Image.Image:
+    """The page with its QR code blotted out (a coffee stain, a torn corner)."""
+    img = img.copy()
+    ImageDraw.Draw(img).rectangle(qr_box(img), fill=255)
+    return img
+
+
+def replace_qr(img: Image.Image, payload: str) -> Image.Image:
+    """The page with another QR code pasted over its own (a forged code)."""
+    img = img.copy()
+    box = qr_box(img, margin=0)
+    size = box[2] - box[0]
+    buf = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(buf, kind="png", scale=10, border=0)
+    code = Image.open(buf).convert("L").resize((size, size), Image.NEAREST)
+    ImageDraw.Draw(img).rectangle(qr_box(img), fill=255)
+    img.paste(code, box[:2])
+    return img
+
+
+def phone_photo(page: Image.Image, seed: int = 0) -> bytes:
+    """A phone photo of a page lying on a desk: turned, smaller, softer, unevenly lit."""
+    rng = random.Random(seed)
+    w, h = page.size
+    desk = Image.new("L", (int(w * 1.25), int(h * 1.2)), 90)
+    turned = page.rotate(rng.uniform(3, 8), resample=Image.BICUBIC, expand=True, fillcolor=90)
+    desk.paste(turned, ((desk.width - turned.width) // 2, (desk.height - turned.height) // 2))
+    shade = np.linspace(1.0, 0.8, desk.width, dtype=np.float32)[None, :]
+    arr = np.clip(np.asarray(desk, dtype=np.float32) * shade, 0, 255).astype(np.uint8)
+    photo = Image.fromarray(arr).filter(ImageFilter.GaussianBlur(1.0)).convert("RGB")
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def blank_photo(seed: int = 0, size: tuple[int, int] = (1200, 1600)) -> bytes:
+    """A photo of paper with no code on it."""
+    arr = np.random.default_rng(seed).normal(200, 20, (size[1], size[0]))
+    img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+    ImageDraw.Draw(img).text((100, 100), f"memo {seed}", fill=0)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=80)
+    return out.getvalue()

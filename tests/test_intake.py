@@ -1,0 +1,444 @@
+"""Signed scans: identified by the code on their pages, checked, filed or quarantined."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import scanmaker
+from conftest import SAMPLES, TEST_KEY, edit, new, run
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+
+from docgen import pagecode
+
+OLD = time.time() - 3600  # an mtime long past the settle time
+
+
+def show(number: str) -> dict:  # type: ignore[type-arg]
+    r = run("show", number, "--json")
+    assert r.exit_code == 0, r
+    return json.loads(r.stdout)
+
+
+def blob(archive: Path, sha: str) -> bytes:
+    return (archive / "objects" / sha[:2] / sha).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive with documents ready to be signed, and scans of them (made once per module).
+
+    BJ-2026-0001 quote (2 pages), HT-2026-0001 contract approved (6 pages),
+    HT-2026-0002 contract in draft, ZG-2026-0001 rectification notice (2 pages).
+    """
+    root = tmp_path_factory.mktemp("intake-base")
+    archive = root / "archive"
+    archive.mkdir()
+    (archive / "secret.key").write_bytes(TEST_KEY)
+    work = root / "work"
+    shutil.copytree(SAMPLES, work)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DOCGEN_ARCHIVE", str(archive))
+        mp.setenv("DOCGEN_USER", "tester")
+        new("quote", work / "quote.yaml")
+        new("contract", work / "contract.yaml")
+        assert run("review", "HT-2026-0001", "submit").exit_code == 0
+        assert run("review", "HT-2026-0001", "approve", "--note", "同意").exit_code == 0
+        new("contract", work / "contract.yaml")
+        new("rectification", work / "rectification.yaml")
+    docs = archive / "documents"
+    bj, ht = docs / "BJ-2026-0001/BJ-2026-0001-v1.pdf", docs / "HT-2026-0001/HT-2026-0001-v1.pdf"
+    s = root / "scans"
+    s.mkdir()
+    scanmaker.scan(ht, s / "ht.pdf", 200)
+    scanmaker.scan(bj, s / "bj.pdf", 200, seed=1)
+    scanmaker.scan(bj, s / "bj-150.pdf", 150, seed=2)
+    scanmaker.scan(bj, s / "bj-300.pdf", 300, seed=3)
+    scanmaker.scan(docs / "HT-2026-0002/HT-2026-0002-v1.pdf", s / "ht2.pdf", 200, seed=4)
+    scanmaker.scan(docs / "ZG-2026-0001/ZG-2026-0001-v1.pdf", s / "zg.pdf", 200, seed=5)
+    scanmaker.scan(ht, s / "ht-missing.pdf", 200, pages=[1, 2, 4, 5, 6])
+    pages = [scanmaker.degrade(im, n) for n, im in enumerate(scanmaker.render(bj, 200))]
+    pages[0].save(s / "bj.tif", save_all=True, append_images=pages[1:], compression="tiff_lzw", dpi=(200, 200))
+    bilevel = [im.point(lambda v: 255 if v > 150 else 0).convert("1") for im in pages]
+    bilevel[0].save(s / "bj-bilevel.pdf", "PDF", resolution=200, save_all=True, append_images=bilevel[1:])
+    for n, page in enumerate(scanmaker.render(bj, 250)):
+        (s / f"bj-photo{n + 1}.jpg").write_bytes(scanmaker.phone_photo(page, seed=n))
+    covered = [scanmaker.cover_qr(im) for im in scanmaker.render(bj, 200)]
+    scanmaker.image_pdf(covered, s / "bj-noqr.pdf")
+    # an OCR'd scan: the page image over a text layer that holds the code in words
+    overlay = PdfReader(scanmaker.image_pdf(covered, root / "covered.pdf"))
+    writer = PdfWriter(clone_from=bj)
+    for text_page, image_page in zip(writer.pages, overlay.pages, strict=True):
+        text_page.merge_page(image_page)
+    writer.write(s / "bj-textlayer.pdf")
+    forged = [scanmaker.replace_qr(im, "BJ-2026-0001.V1.AAAAAAAA") for im in scanmaker.render(bj, 200)]
+    scanmaker.image_pdf(forged, s / "bj-forged.pdf")
+    unknown = str(pagecode.make("HT-2026-0099", 1, TEST_KEY))
+    scanmaker.image_pdf([scanmaker.replace_qr(im, unknown) for im in scanmaker.render(bj, 200)], s / "unknown.pdf")
+    merged = PdfWriter()
+    for name in ("ht.pdf", "bj.pdf"):
+        merged.append(PdfReader(s / name))
+    merged.write(s / "batch.pdf")
+    merged = PdfWriter()
+    for name in ("ht-missing.pdf", "bj.pdf"):
+        merged.append(PdfReader(s / name))
+    merged.write(s / "batch-bad.pdf")
+    return root
+
+
+@pytest.fixture
+def scans(base: Path, archive_dir: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the base archive, and of the scans in a folder of their own."""
+    shutil.copytree(base / "archive", archive_dir, dirs_exist_ok=True)
+    dest = tmp_path / "scans"
+    shutil.copytree(base / "scans", dest)
+    return dest
+
+
+def versions_count(number: str) -> int:
+    return len(show(number)["versions"])
+
+
+def quarantine_reason(archive_dir: Path, name: str) -> str:
+    reason = archive_dir / "quarantine" / f"{name}.reason.txt"
+    assert (archive_dir / "quarantine" / name).is_file(), f"{name} is not in quarantine"
+    return reason.read_text(encoding="utf-8")
+
+
+def ingest_quarantined(path: Path, archive_dir: Path, *expected: str, versions: dict[str, int] | None = None) -> str:
+    """Ingest a bad file: exit 1, the file moves to quarantine unchanged with a reason, nothing filed."""
+    before = {n: versions_count(n) for n in (versions or {"BJ-2026-0001": 1, "HT-2026-0001": 1})}
+    data = path.read_bytes()
+    r = run("ingest", path)
+    assert r.exit_code == 1, r
+    assert r.stdout.startswith("quarantined"), r
+    assert not path.exists()
+    assert (archive_dir / "quarantine" / path.name).read_bytes() == data
+    reason = quarantine_reason(archive_dir, path.name)
+    for text in expected:
+        assert text in r.stdout and text in reason, (text, r.stdout)
+    assert "to do:" in reason
+    assert {n: versions_count(n) for n in before} == before
+    return reason
+
+
+# filing ---------------------------------------------------------------------
+
+
+def test_scan_is_filed_as_the_signed_version(scans: Path, archive_dir: Path) -> None:
+    scan = scans / "ht.pdf"
+    data = scan.read_bytes()
+    r = run("ingest", scan)
+    assert r.exit_code == 0, r
+    assert r.stdout.strip() == (
+        "filed       ht.pdf -> HT-2026-0001 v2 (signed copy of v1, 6 pages, matched by QR code)"
+    )
+    assert not scan.exists()  # it is in the archive now
+    d = show("HT-2026-0001")
+    assert d["status"] == "signed"
+    assert d["effective_version"] == 2
+    v2 = d["versions"][1]
+    assert (v2["status"], v2["signs"], v2["pages"]) == ("signed", 1, 6)
+    assert v2["scan"]["matched_by"] == "qr" and v2["scan"]["name"] == "ht.pdf"
+    assert blob(archive_dir, v2["files"]["scan"]["sha256"]) == data  # stored unchanged
+    # tied to the version it signs: its data and text are those of v1
+    v1 = d["versions"][0]
+    assert v2["files"]["text"] == v1["files"]["text"] and v2["files"]["data"] == v1["files"]["data"]
+    assert (archive_dir / "documents/HT-2026-0001/HT-2026-0001-v2.pdf").read_bytes() == data
+    sign = [e for e in d["events"] if e["action"] == "sign"]
+    assert sign and sign[0]["from"] == "approved" and sign[0]["to"] == "signed" and sign[0]["version"] == 2
+    log = (archive_dir / "logs/intake.log").read_text(encoding="utf-8")
+    assert "tester filed       ht.pdf -> HT-2026-0001 v2" in log
+    # indexed: the signed version is what search finds, with its text
+    found = json.loads(run("search", "装饰装修工程施工合同", "--status", "signed", "--json").stdout)
+    assert [(f["number"], f["version"]) for f in found] == [("HT-2026-0001", 2)]
+    assert run("verify").exit_code == 0
+    r = run("revise", "HT-2026-0001", SAMPLES / "contract.yaml", "--note", "改")
+    assert r.exit_code == 1 and "signed" in r.stderr and "not revised" in r.stderr
+
+
+def test_same_bytes_twice_are_filed_once(scans: Path, archive_dir: Path) -> None:
+    shutil.copy(scans / "bj.pdf", scans / "bj (copy).pdf")
+    assert run("ingest", scans / "bj.pdf").exit_code == 0
+    r = run("ingest", scans / "bj (copy).pdf")
+    assert r.exit_code == 0, r
+    assert r.stdout.startswith("duplicate   bj (copy).pdf is the same file as BJ-2026-0001 v2")
+    assert not (scans / "bj (copy).pdf").exists()
+    assert versions_count("BJ-2026-0001") == 2
+    assert "duplicate   bj (copy).pdf" in (archive_dir / "logs/intake.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["bj-150.pdf", "bj-300.pdf", "bj.tif", "bj-bilevel.pdf"])
+def test_resolutions_and_formats(scans: Path, archive_dir: Path, name: str) -> None:
+    r = run("ingest", scans / name, "--json")
+    assert r.exit_code == 0, r
+    out = json.loads(r.stdout)[0]
+    assert out["result"] == "filed"
+    assert out["filed"][0] == {**out["filed"][0], "number": "BJ-2026-0001", "version": 2, "signs": 1, "pages": 2}
+    assert show("BJ-2026-0001")["status"] == "signed"  # a signed quote is an accepted one
+
+
+def test_phone_photos_of_each_page_are_joined(scans: Path, archive_dir: Path) -> None:
+    one = scans / "bj-photo1.jpg"
+    r = run("ingest", one, "--keep")
+    assert r.exit_code == 1
+    assert "BJ-2026-0001 v1 has 2 pages but the scan has 1: pages are missing" in r.stdout
+    assert one.exists()  # --keep: quarantine got a copy
+    r = run("ingest", one, scans / "bj-photo2.jpg", "--join")
+    assert r.exit_code == 0, r
+    assert "-> BJ-2026-0001 v2 (signed copy of v1, 2 pages, matched by QR code)" in r.stdout
+    v2 = show("BJ-2026-0001")["versions"][1]
+    assert PdfReader(archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v2.pdf").get_num_pages() == 2
+    # the photos themselves are kept unchanged beside the joined scan
+    assert blob(archive_dir, v2["files"]["source1"]["sha256"]) == (archive_dir / "quarantine/bj-photo1.jpg").read_bytes()
+    assert "source2" in v2["files"]
+    assert not one.exists() and not (scans / "bj-photo2.jpg").exists()
+
+
+def test_code_in_the_text_layer_when_no_qr_is_readable(scans: Path) -> None:
+    r = run("ingest", scans / "bj-textlayer.pdf", "--json")
+    assert r.exit_code == 0, r
+    assert json.loads(r.stdout)[0]["filed"][0]["matched_by"] == "text"
+    assert show("BJ-2026-0001")["versions"][1]["scan"]["matched_by"] == "text"
+
+
+def test_number_in_the_file_name_when_no_code_is_readable(scans: Path, archive_dir: Path) -> None:
+    named = scans / "BJ-2026-0001 客户签字.pdf"
+    shutil.copy(scans / "bj-noqr.pdf", named)
+    ingest_quarantined(scans / "bj-noqr.pdf", archive_dir, "no document code found")
+    r = run("ingest", named)
+    assert r.exit_code == 0, r
+    assert "matched by the number in the file name" in r.stdout
+
+
+def test_batch_scan_is_split_by_its_codes(scans: Path, archive_dir: Path) -> None:
+    data = (scans / "batch.pdf").read_bytes()
+    r = run("ingest", scans / "batch.pdf")
+    assert r.exit_code == 0, r
+    assert "-> HT-2026-0001 v2 (pages 1-6), BJ-2026-0001 v2 (pages 7-8)" in r.stdout
+    for number, pages in (("HT-2026-0001", 6), ("BJ-2026-0001", 2)):
+        v2 = show(number)["versions"][1]
+        part = archive_dir / f"documents/{number}/{number}-v2.pdf"
+        assert PdfReader(part).get_num_pages() == pages == v2["pages"]
+        assert blob(archive_dir, v2["files"]["source"]["sha256"]) == data  # the batch as scanned
+
+
+def test_batch_with_a_bad_part_files_the_good_ones(scans: Path, archive_dir: Path) -> None:
+    r = run("ingest", scans / "batch-bad.pdf")
+    assert r.exit_code == 0, r
+    assert "-> BJ-2026-0001 v2 (pages 6-7)" in r.stdout
+    assert versions_count("HT-2026-0001") == 1
+    (part,) = [p for p in (archive_dir / "quarantine").iterdir() if p.suffix == ".pdf"]
+    assert part.name.startswith("batch-bad.") and part.name.endswith(".p1-5.pdf")
+    assert PdfReader(part).get_num_pages() == 5
+    assert "HT-2026-0001 v1 has 6 pages but the scan has 5" in quarantine_reason(archive_dir, part.name)
+
+
+def test_rectification_receipt_keeps_the_notice_open(scans: Path) -> None:
+    assert run("ingest", scans / "zg.pdf").exit_code == 0
+    d = show("ZG-2026-0001")
+    assert d["status"] == "issued" and d["effective_version"] == 2
+    r = run("recheck", "ZG-2026-0001", "--passed", "--note", "复查合格", "--date", "2026-12-20")
+    assert r.exit_code == 0, r
+    d = show("ZG-2026-0001")
+    assert d["status"] == "closed" and d["effective_version"] == 3  # the re-inspection stands
+
+
+# checks before filing -------------------------------------------------------
+
+
+def test_forged_code_is_quarantined(scans: Path, archive_dir: Path) -> None:
+    ingest_quarantined(scans / "bj-forged.pdf", archive_dir, "check characters do not match")
+
+
+def test_unknown_document_is_quarantined(scans: Path, archive_dir: Path) -> None:
+    ingest_quarantined(scans / "unknown.pdf", archive_dir, "HT-2026-0099 is not in this archive")
+
+
+def test_void_document_is_quarantined(scans: Path, archive_dir: Path) -> None:
+    assert run("void", "BJ-2026-0001", "--note", "客户取消").exit_code == 0
+    ingest_quarantined(scans / "bj.pdf", archive_dir, "BJ-2026-0001 is void (客户取消)")
+
+
+def test_missing_pages_are_quarantined(scans: Path, archive_dir: Path) -> None:
+    ingest_quarantined(
+        scans / "ht-missing.pdf", archive_dir, "HT-2026-0001 v1 has 6 pages but the scan has 5: pages are missing"
+    )
+
+
+def test_contract_needs_legal_approval_then_retry(scans: Path, archive_dir: Path) -> None:
+    ingest_quarantined(
+        scans / "ht2.pdf", archive_dir, "HT-2026-0002 v1 is draft: a contract is signed only after legal review",
+        versions={"HT-2026-0002": 1},
+    )
+    r = run("quarantine", "list")
+    assert "ht2.pdf" in r.stdout and "legal review" in r.stdout
+    r = run("quarantine", "retry", "ht2.pdf")
+    assert r.exit_code == 1 and "stays in quarantine" in r.stdout
+    assert run("review", "HT-2026-0002", "submit").exit_code == 0
+    assert run("review", "HT-2026-0002", "approve").exit_code == 0
+    r = run("quarantine", "retry")
+    assert r.exit_code == 0, r
+    assert "filed       ht2.pdf -> HT-2026-0002 v2" in r.stdout
+    assert not list((archive_dir / "quarantine").iterdir())  # the scan and its reason file are gone
+    assert run("quarantine", "list").stdout.strip() == "quarantine is empty"
+
+
+def test_outdated_version_then_filed_by_hand(scans: Path, archive_dir: Path, work: Path) -> None:
+    edit(work / "quote.yaml", lambda d: d.update(valid_days=45))
+    assert run("revise", "BJ-2026-0001", work / "quote.yaml", "--note", "客户要求").exit_code == 0
+    ingest_quarantined(
+        scans / "bj.pdf", archive_dir, "the customer signed BJ-2026-0001 v1, but v2 replaced it",
+        versions={"BJ-2026-0001": 2},
+    )
+    r = run("ingest", archive_dir / "quarantine/bj.pdf", "--as", "BJ-2026-0001", "--version", "1")
+    assert r.exit_code == 0, r
+    assert "-> BJ-2026-0001 v3 (signed copy of v1, 2 pages, identified by hand)" in r.stdout
+    v3 = show("BJ-2026-0001")["versions"][2]
+    assert (v3["signs"], v3["scan"]["matched_by"], v3["author"]) == (1, "manual", "tester")
+    assert not (archive_dir / "quarantine/bj.pdf.reason.txt").exists()
+
+
+def test_second_scan_of_a_signed_version(scans: Path, archive_dir: Path) -> None:
+    assert run("ingest", scans / "bj.pdf").exit_code == 0
+    ingest_quarantined(
+        scans / "bj-150.pdf", archive_dir, "BJ-2026-0001 v1 is already signed: v2 was filed on",
+        versions={"BJ-2026-0001": 2},
+    )
+    r = run("ingest", archive_dir / "quarantine/bj-150.pdf", "--as", "BJ-2026-0001")
+    assert r.exit_code == 0, r
+    assert show("BJ-2026-0001")["versions"][2]["signs"] == 1
+
+
+def test_by_hand_refuses_what_a_person_cannot_fix(scans: Path, archive_dir: Path) -> None:
+    r = run("ingest", scans / "ht-missing.pdf", "--as", "HT-2026-0001")
+    assert r.exit_code == 1 and "has 6 pages but the scan has 5" in r.stderr
+    assert (scans / "ht-missing.pdf").exists()  # stays where it was
+    r = run("ingest", scans / "bj.pdf", "--as", "HT-2026-0001")
+    assert r.exit_code == 1 and "carries the code of BJ-2026-0001, not HT-2026-0001" in r.stderr
+    r = run("ingest", scans / "bj-noqr.pdf", "--as", "HT-2026-0404")
+    assert r.exit_code == 1 and "HT-2026-0404 is not in this archive" in r.stderr
+    assert not (archive_dir / "quarantine").exists()
+
+
+def test_generated_pdf_is_not_a_signed_scan(scans: Path, archive_dir: Path, tmp_path: Path) -> None:
+    generated = tmp_path / "BJ-2026-0001-v1.pdf"
+    shutil.copy(archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.pdf", generated)
+    ingest_quarantined(generated, archive_dir, "is the generated PDF of BJ-2026-0001 v1 itself")
+    resaved = tmp_path / "resaved.pdf"  # the same pages saved again: no scanned image on them
+    writer = PdfWriter()
+    writer.append(PdfReader(archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.pdf"))
+    writer.add_metadata({"/Producer": "another tool"})
+    writer.write(resaved)
+    ingest_quarantined(resaved, archive_dir, "hold no scanned image")
+
+
+def test_file_name_naming_another_document(scans: Path, archive_dir: Path) -> None:
+    misnamed = scans / "BJ-2026-0001-signed.pdf"
+    shutil.copy(scans / "ht.pdf", misnamed)
+    ingest_quarantined(misnamed, archive_dir, "named for BJ-2026-0001 but its pages carry HT-2026-0001")
+
+
+# bad input ------------------------------------------------------------------
+
+
+def _old(path: Path) -> Path:
+    os.utime(path, (OLD, OLD))
+    return path
+
+
+def test_bad_files_are_quarantined_with_a_reason(scans: Path, archive_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    pdf = (scans / "bj.pdf").read_bytes()
+    (bad / "empty.pdf").write_bytes(b"")
+    (bad / "truncated.pdf").write_bytes(pdf[: len(pdf) // 2])
+    (bad / "corrupt.pdf").write_bytes(b"%PDF-1.4\n" + os.urandom(4000) + b"\n%%EOF\n")
+    writer = PdfWriter()
+    writer.append(PdfReader(scans / "bj.pdf"))
+    writer.encrypt(user_password="1234", owner_password="5678")
+    writer.write(bad / "locked.pdf")
+    (bad / "memo.jpg").write_bytes(scanmaker.blank_photo())
+    (bad / "notes.txt").write_text("客户电话 13900001111", encoding="utf-8")
+    (bad / "setup.exe").write_bytes(b"MZ\x90\x00" + os.urandom(2000))
+    (bad / "photo.pdf").write_bytes((scans / "bj-photo1.jpg").read_bytes())
+    expected = {
+        "empty.pdf": "the file is empty (0 bytes)",
+        "truncated.pdf": "the PDF ends early",
+        "corrupt.pdf": "the PDF is damaged and cannot be read",
+        "locked.pdf": "the PDF is protected by a password",
+        "memo.jpg": "no document code found",
+        "notes.txt": "not a scan",
+        "setup.exe": "not a scan",
+        "photo.pdf": "the file is named .pdf but is a JPEG file",
+    }
+    for name in expected:
+        _old(bad / name)
+    for name, text in expected.items():
+        ingest_quarantined(bad / name, archive_dir, text)
+    assert run("verify").exit_code == 0
+
+
+def test_huge_file_over_the_limit(scans: Path, archive_dir: Path) -> None:
+    toml = archive_dir / "docgen.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("max_mb = 100", "max_mb = 1"), encoding="utf-8")
+    big = scans / "big.pdf"
+    big.write_bytes(b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024) + b"\n%%EOF\n")
+    ingest_quarantined(big, archive_dir, "above the 1 MB limit ([intake] max_mb in docgen.toml)")
+
+
+def test_a_file_still_being_written_waits(scans: Path, archive_dir: Path) -> None:
+    pdf = (scans / "bj.pdf").read_bytes()
+    growing = scans / "growing.pdf"
+    growing.write_bytes(pdf[:5000])
+    r = run("ingest", growing)
+    assert r.exit_code == 1 and r.stdout.startswith("waiting     growing.pdf the PDF ends early")
+    assert growing.exists() and not (archive_dir / "quarantine").exists()
+    (scans / "empty.pdf").write_bytes(b"")
+    assert run("ingest", scans / "empty.pdf").stdout.startswith("waiting")
+    growing.write_bytes(pdf)
+    assert run("ingest", growing).exit_code == 0
+
+
+def test_ingest_a_folder_skips_hidden_and_temporary_files(scans: Path, archive_dir: Path) -> None:
+    inbox = archive_dir / "inbox"
+    inbox.mkdir()
+    shutil.copy(scans / "bj.pdf", inbox / "bj.pdf")
+    shutil.copy(scans / "ht.pdf", inbox / "ht.pdf")
+    for name in (".DS_Store", "Thumbs.db", "~$draft.pdf", "scan.pdf.part", ".hidden.pdf"):
+        (inbox / name).write_bytes(b"x")
+    r = run("ingest", inbox)
+    assert r.exit_code == 0, r
+    assert "[1/2] filed       bj.pdf" in r.stdout and "[2/2] filed       ht.pdf" in r.stdout
+    assert "ingest: 2 filed" in r.stdout
+    assert sorted(p.name for p in inbox.iterdir()) == sorted(
+        [".DS_Store", "Thumbs.db", "~$draft.pdf", "scan.pdf.part", ".hidden.pdf"]
+    )
+
+
+def test_ingest_usage_errors(scans: Path) -> None:
+    r = run("ingest", scans / "nothing.pdf")
+    assert r.exit_code == 1 and "does not exist" in r.stderr
+    r = run("ingest", scans / "bj.pdf", "--version", "1")
+    assert r.exit_code == 1 and "--version goes with --as" in r.stderr
+    r = run("ingest", scans / "bj.pdf", scans / "ht.pdf", "--as", "BJ-2026-0001")
+    assert r.exit_code == 1 and "give one file" in r.stderr
+    r = run("quarantine", "retry", "nothing.pdf")
+    assert r.exit_code == 1 and "is not in" in r.stderr
+
+
+def test_identification_reads_every_page(scans: Path) -> None:
+    from docgen.archive import scans as reader
+
+    data = (scans / "batch.pdf").read_bytes()
+    result = reader.read(data, "pdf")
+    codes = [pagecode.parse(p.codes[0]) for p in result.pages]
+    assert [(c.number, c.version) for c in codes if c] == [("HT-2026-0001", 1)] * 6 + [("BJ-2026-0001", 1)] * 2
+    assert all(p.scanned for p in result.pages)
+    photo = Image.open(scans / "bj-photo1.jpg")
+    assert photo.size[0] > 2000  # a phone's resolution: decoded at reduced size first
