@@ -545,6 +545,10 @@ class Intake:
         for number, version, role in self.archive.catalog.files_with(sha):
             if role == "scan" or role.startswith("source"):
                 v = next(v for v in self.archive.catalog.versions(number) if v.version == version)
+                scan = v.file("scan")
+                if scan is not None and self.archive.store.has(scan.sha256):
+                    # a watcher killed just after filing left the readable copy unmade
+                    self.archive.ensure_view(number, version, "scan", scan.sha256)
                 return Outcome(
                     Path(), "duplicate",
                     f"is the same file as {number} v{version}, filed {v.created[:16].replace('T', ' ')}",

@@ -7,9 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import scanmaker
 import yaml
 from click.testing import CliRunner
+from pypdf import PdfReader, PdfWriter
 
+from docgen import pagecode
 from docgen.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,3 +82,74 @@ def new(kind: str, path: Path) -> dict:  # type: ignore[type-arg]
     r = run("new", kind, path, "--json")
     assert r.exit_code == 0, r
     return json.loads(r.stdout)
+
+
+@pytest.fixture(scope="session")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive with documents ready to be signed, and scans of them (made once per test run).
+
+    BJ-2026-0001 quote (2 pages), HT-2026-0001 contract approved (6 pages),
+    HT-2026-0002 contract in draft, ZG-2026-0001 rectification notice (2 pages).
+    """
+    root = tmp_path_factory.mktemp("intake-base")
+    archive = root / "archive"
+    archive.mkdir()
+    (archive / "secret.key").write_bytes(TEST_KEY)
+    work = root / "work"
+    shutil.copytree(SAMPLES, work)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DOCGEN_ARCHIVE", str(archive))
+        mp.setenv("DOCGEN_USER", "tester")
+        new("quote", work / "quote.yaml")
+        new("contract", work / "contract.yaml")
+        assert run("review", "HT-2026-0001", "submit").exit_code == 0
+        assert run("review", "HT-2026-0001", "approve", "--note", "同意").exit_code == 0
+        new("contract", work / "contract.yaml")
+        new("rectification", work / "rectification.yaml")
+    docs = archive / "documents"
+    bj, ht = docs / "BJ-2026-0001/BJ-2026-0001-v1.pdf", docs / "HT-2026-0001/HT-2026-0001-v1.pdf"
+    s = root / "scans"
+    s.mkdir()
+    scanmaker.scan(ht, s / "ht.pdf", 200)
+    scanmaker.scan(bj, s / "bj.pdf", 200, seed=1)
+    scanmaker.scan(bj, s / "bj-150.pdf", 150, seed=2)
+    scanmaker.scan(bj, s / "bj-300.pdf", 300, seed=3)
+    scanmaker.scan(docs / "HT-2026-0002/HT-2026-0002-v1.pdf", s / "ht2.pdf", 200, seed=4)
+    scanmaker.scan(docs / "ZG-2026-0001/ZG-2026-0001-v1.pdf", s / "zg.pdf", 200, seed=5)
+    scanmaker.scan(ht, s / "ht-missing.pdf", 200, pages=[1, 2, 4, 5, 6])
+    pages = [scanmaker.degrade(im, n) for n, im in enumerate(scanmaker.render(bj, 200))]
+    pages[0].save(s / "bj.tif", save_all=True, append_images=pages[1:], compression="tiff_lzw", dpi=(200, 200))
+    bilevel = [im.point(lambda v: 255 if v > 150 else 0).convert("1") for im in pages]
+    bilevel[0].save(s / "bj-bilevel.pdf", "PDF", resolution=200, save_all=True, append_images=bilevel[1:])
+    for n, page in enumerate(scanmaker.render(bj, 250)):
+        (s / f"bj-photo{n + 1}.jpg").write_bytes(scanmaker.phone_photo(page, seed=n))
+    covered = [scanmaker.cover_qr(im) for im in scanmaker.render(bj, 200)]
+    scanmaker.image_pdf(covered, s / "bj-noqr.pdf")
+    # an OCR'd scan: the page image over a text layer that holds the code in words
+    overlay = PdfReader(scanmaker.image_pdf(covered, root / "covered.pdf"))
+    writer = PdfWriter(clone_from=bj)
+    for text_page, image_page in zip(writer.pages, overlay.pages, strict=True):
+        text_page.merge_page(image_page)
+    writer.write(s / "bj-textlayer.pdf")
+    forged = [scanmaker.replace_qr(im, "BJ-2026-0001.V1.AAAAAAAA") for im in scanmaker.render(bj, 200)]
+    scanmaker.image_pdf(forged, s / "bj-forged.pdf")
+    unknown = str(pagecode.make("HT-2026-0099", 1, TEST_KEY))
+    scanmaker.image_pdf([scanmaker.replace_qr(im, unknown) for im in scanmaker.render(bj, 200)], s / "unknown.pdf")
+    merged = PdfWriter()
+    for name in ("ht.pdf", "bj.pdf"):
+        merged.append(PdfReader(s / name))
+    merged.write(s / "batch.pdf")
+    merged = PdfWriter()
+    for name in ("ht-missing.pdf", "bj.pdf"):
+        merged.append(PdfReader(s / name))
+    merged.write(s / "batch-bad.pdf")
+    return root
+
+
+@pytest.fixture
+def scans(base: Path, archive_dir: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the base archive, and of the scans in a folder of their own."""
+    shutil.copytree(base / "archive", archive_dir, dirs_exist_ok=True)
+    dest = tmp_path / "scans"
+    shutil.copytree(base / "scans", dest)
+    return dest
