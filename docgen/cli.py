@@ -738,7 +738,6 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    say(f"watching {folder} ({watcher.mode}, listed again every {watcher.rescan:g} s); Ctrl-C stops")
     watcher.run()
     say("stopped")
 

@@ -169,6 +169,7 @@ class Watcher:
         self.inbox = self.inbox.resolve()
         observer = self._observer()
         observer.start()
+        self.say(f"watching {self.inbox} ({self.mode}, listed again every {self.rescan:g} s); Ctrl-C stops")
         try:
             self.scan_inbox()
             last_scan = time.monotonic()

@@ -1,0 +1,135 @@
+"""Intake benchmark: identifying scans, and a scan's way from the inbox to the archive.
+
+    .venv/bin/python bench/intake.py [--docs N] [--drops N]
+
+1. Identification, ms per page (median) of image-only scanner PDFs at 150, 200 and
+   300 dpi: docgen's reader (`docgen.archive.scans.read`) next to the plain
+   libraries (pypdf's page image, decoded whole by zxing-cpp with its defaults).
+   Target: <= 150 ms per page.
+2. Drop to filed: a running `docgen watch` (inotify); each scan is written to the
+   inbox under a temporary name and renamed, and the time until the watcher prints
+   its "filed" line is measured. Target: a scan filed within 2 s of its last write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def ms(samples: list[float]) -> str:
+    return f"{statistics.median(samples) * 1000:7.1f}"
+
+
+def docgen(*args: str, env: dict[str, str]) -> str:
+    r = subprocess.run([sys.executable, "-m", "docgen.cli", *args], capture_output=True, text=True, env=env)
+    if r.returncode:
+        raise SystemExit(r.stderr)
+    return r.stdout
+
+
+def plain_read(data: bytes) -> list[list[str]]:
+    """The plain libraries: every page's image through pypdf, decoded whole by zxing-cpp."""
+    import io
+
+    import zxingcpp
+    from pypdf import PdfReader
+
+    out = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        image = page.images[0].image
+        out.append([r.text for r in zxingcpp.read_barcodes(image)])
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--docs", type=int, default=6, help="documents to scan")
+    ap.add_argument("--drops", type=int, default=12, help="scans dropped into a running watcher")
+    args = ap.parse_args()
+
+    import scanmaker
+
+    from docgen.archive import scans
+
+    work = Path(tempfile.mkdtemp(prefix="docgen-bench-intake-"))
+    archive = work / "archive"
+    env = {**os.environ, "DOCGEN_ARCHIVE": str(archive), "PYTHONUNBUFFERED": "1"}
+    quote = ROOT / "samples" / "zhangjiang" / "quote.yaml"
+    count = max(args.docs, args.drops)
+    print(f"making {count} quotes and their scans in {work} ...", flush=True)
+    made = json.loads(docgen("new", "quote", *[str(quote)] * count, "--json", env=env))
+    pdfs = [Path(m["files"]["pdf"]) for m in made]
+
+    print("\n1. identification, ms per page (median)")
+    print(f"{'scan':<22}{'docgen':>9}{'plain':>9}{'ratio':>8}")
+    for dpi in (150, 200, 300):
+        files = [scanmaker.scan(p, work / f"id-{dpi}-{n}.pdf", dpi, seed=n) for n, p in enumerate(pdfs[: args.docs])]
+        ours: list[float] = []
+        plain: list[float] = []
+        for f in files:
+            data = f.read_bytes()
+            for reader, samples in ((lambda d: scans.read(d, "pdf"), ours), (plain_read, plain)):
+                t = time.perf_counter()
+                result = reader(data)
+                pages = len(result.pages) if hasattr(result, "pages") else len(result)
+                samples.append((time.perf_counter() - t) / pages)
+        ratio = statistics.median(ours) / statistics.median(plain)
+        size = statistics.median(f.stat().st_size for f in files) / 1024
+        print(f"{f'{dpi} dpi ({size:.0f} KB)':<22}{ms(ours):>9}{ms(plain):>9}{ratio:>7.2f}x")
+
+    print(f"\n2. drop to filed with a running `docgen watch` (inotify), {args.drops} scans")
+    drops = [scanmaker.scan(p, work / f"drop-{n}.pdf", 200, seed=100 + n) for n, p in enumerate(pdfs[: args.drops])]
+    inbox = archive / "inbox"
+    inbox.mkdir(exist_ok=True)
+    watcher = subprocess.Popen([sys.executable, "-m", "docgen.cli", "watch"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env=env)
+    seen: dict[str, float] = {}
+    ready = threading.Event()
+
+    def read() -> None:
+        assert watcher.stdout is not None
+        for line in watcher.stdout:
+            if "watching" in line:
+                ready.set()
+            m = re.search(r" filed +(\S+)", line)
+            if m:
+                seen[m.group(1)] = time.monotonic()
+
+    threading.Thread(target=read, daemon=True).start()
+    ready.wait(60)
+    latencies = []
+    for n, f in enumerate(drops):
+        name = f"scan-{n}.pdf"
+        tmp = inbox / (name + ".part")
+        shutil.copyfile(f, tmp)
+        os.replace(tmp, inbox / name)
+        written = time.monotonic()
+        while name not in seen and time.monotonic() - written < 30:
+            time.sleep(0.005)
+        latencies.append(seen.get(name, float("inf")) - written)
+        time.sleep(0.3)  # the watcher updates the search index after each filing
+    watcher.terminate()
+    watcher.wait(30)
+    pages = 2
+    print(f"{'':<22}{'median':>9}{'max':>9}")
+    print(f"{f'{pages}-page scan, 200 dpi':<22}{ms(latencies):>9}{max(latencies) * 1000:>9.1f}   ms")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
