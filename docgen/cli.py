@@ -707,8 +707,10 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
 
     from docgen.archive.watch import AGAIN, DONE, Watcher
 
-    archive = obj.archive()
+    archive = obj.archive(create=False)
     settings = archive.settings
+    if inbox is not None and not inbox.is_dir():
+        raise DocgenError(f"inbox {inbox} does not exist; check the path (is the share mounted?)")
     folder = inbox or archive.inbox
     intake = _intake(archive)
 
@@ -770,7 +772,7 @@ def ingest(
 
     if as_version is not None and as_number is None:
         raise DocgenError("--version goes with --as NUMBER")
-    archive = obj.archive()
+    archive = obj.archive(create=False)
     intake = _intake(archive)
     files = candidates(list(paths))
     if not files:

@@ -143,6 +143,9 @@ def test_files_dropped_while_no_watcher_ran_are_filed_at_start(scans: Path, inbo
 
 def test_polling_mode_for_network_shares(scans: Path, tmp_path: Path) -> None:
     share = tmp_path / "share"
+    r = run("watch", "--inbox", share)
+    assert r.exit_code == 1 and "does not exist; check the path (is the share mounted?)" in r.stderr
+    share.mkdir()
     w = Watch("--inbox", str(share), "--poll", "0.5")
     try:
         w.wait_for(r"watching .*share \(polling every 0\.5 s")

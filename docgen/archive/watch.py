@@ -124,7 +124,12 @@ class Watcher:
 
     def scan_inbox(self) -> None:
         """List the inbox: every file not known yet becomes a candidate."""
-        for path in sorted(self.inbox.rglob("*")):
+        try:
+            paths = sorted(self.inbox.rglob("*"))
+        except OSError as exc:  # a network share gone away: say so, and try again later
+            self.say(f"error       cannot list {self.inbox}: {exc}; listed again in {self.rescan:g} s")
+            return
+        for path in paths:
             if path not in self._seen and path.is_file() and not ignored(path):
                 self._note(path, closed=False)
 
