@@ -768,7 +768,8 @@ def ingest(
       docgen ingest page1.jpg page2.jpg --join
       docgen ingest archive/quarantine/scan.pdf --as HT-2026-0001
     """
-    from docgen.intake import candidates, join as join_files
+    from docgen.intake import candidates
+    from docgen.intake import join as join_files
 
     if as_version is not None and as_number is None:
         raise DocgenError("--version goes with --as NUMBER")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import scanmaker
-from conftest import SAMPLES, new, run
+from conftest import run
 
 
 class Watch:
