@@ -775,7 +775,7 @@ def ingest(
         raise DocgenError("--version goes with --as NUMBER")
     archive = obj.archive(create=False)
     intake = _intake(archive)
-    files = candidates(list(paths))
+    files = candidates(archive, list(paths))
     if not files:
         raise DocgenError(f"no files to take in under {', '.join(map(str, paths))}")
     if as_number and len(files) > 1 and not join:

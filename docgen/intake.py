@@ -707,10 +707,24 @@ def find_quarantined(archive: Archive, name: str) -> Path:
     raise NotFound(f"{name} is not in {archive.quarantine}; see `docgen quarantine list`")
 
 
-def candidates(paths: list[Path]) -> list[Path]:
-    """Files named, and the files in folders named, without hidden or temporary ones."""
+def candidates(archive: Archive, paths: list[Path]) -> list[Path]:
+    """Files named, and the files in folders named, without hidden or temporary ones.
+
+    Inside the archive only the inbox and the quarantine hold files to take in: the
+    rest (readable copies under documents/, say) is the archive's own.
+    """
     from docgen.archive.watch import ignored
 
+    root = archive.root.resolve()
+    for p in paths:
+        full = p.resolve()
+        if full.is_relative_to(root) and not any(
+            full.is_relative_to(d.resolve()) for d in (archive.inbox, archive.quarantine)
+        ):
+            raise InputError(
+                f"{p} is part of the archive itself; take in scans from the inbox, "
+                "the quarantine or a folder outside the archive"
+            )
     out: list[Path] = []
     for p in paths:
         if p.is_dir():

@@ -350,13 +350,16 @@ def test_ingest_a_folder_skips_hidden_and_temporary_files(scans: Path, archive_d
     )
 
 
-def test_ingest_usage_errors(scans: Path) -> None:
+def test_ingest_usage_errors(scans: Path, archive_dir: Path) -> None:
     r = run("ingest", scans / "nothing.pdf")
     assert r.exit_code == 1 and "does not exist" in r.stderr
     r = run("ingest", scans / "bj.pdf", "--version", "1")
     assert r.exit_code == 1 and "--version goes with --as" in r.stderr
     r = run("ingest", scans / "bj.pdf", scans / "ht.pdf", "--as", "BJ-2026-0001")
     assert r.exit_code == 1 and "give one file" in r.stderr
+    r = run("ingest", archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.pdf")
+    assert r.exit_code == 1 and "is part of the archive itself" in r.stderr
+    assert (archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.pdf").exists()
     r = run("quarantine", "retry", "nothing.pdf")
     assert r.exit_code == 1 and "is not in" in r.stderr
 
