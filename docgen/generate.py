@@ -379,7 +379,7 @@ def _write_version(
     template = template_path(archive, mod.TEMPLATE)
     template_bytes = template.read_bytes()
     cat = archive.catalog
-    with cat.write():
+    with archive.transaction() as intent:
         code = p.project_code
         if code is None:
             year = date.today().year
@@ -444,28 +444,28 @@ def _write_version(
                 blobs[f"photo{n + 1}"] = photo
         from docgen.archive.store import sha256_bytes
 
-        with archive.intent([sha256_bytes(b) for b in blobs.values()]):
-            files = {role: (archive.store.put(b), len(b)) for role, b in blobs.items()}
-            cat.add_version(
-                number,
-                version,
-                status=status,
-                author=author,
-                note=note,
-                template=template.name,
-                pages=pages,
-                summary=summary,
-                files=files,
+        intent.add([sha256_bytes(b) for b in blobs.values()])
+        files = {role: (archive.store.put(b), len(b)) for role, b in blobs.items()}
+        cat.add_version(
+            number,
+            version,
+            status=status,
+            author=author,
+            note=note,
+            template=template.name,
+            pages=pages,
+            summary=summary,
+            files=files,
+        )
+        doc = cat.document(number)
+        assert doc is not None
+        if version > 1:
+            cat.set_status(
+                number, status, version=None, version_status=None,
+                action=action or "revise", actor=author, note=note,
             )
-            doc = cat.document(number)
-            assert doc is not None
-            if version > 1:
-                cat.set_status(
-                    number, status, version=None, version_status=None,
-                    action=action or "revise", actor=author, note=note,
-                )
-            else:
-                cat.log(number, version, "create", None, status, author, note)
+        else:
+            cat.log(number, version, "create", None, status, author, note)
     return Made(
         number=number,
         kind=p.kind,

@@ -28,7 +28,7 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,8 +39,9 @@ from docgen import pagecode
 from docgen.archive import scans
 from docgen.archive.catalog import VersionRow, is_scan
 from docgen.archive.core import Archive
-from docgen.archive.store import sha256_bytes
+from docgen.archive.store import sha256_bytes, sha256_file
 from docgen.errors import DocgenError, InputError, NotFound, StateError
+from docgen.failpoints import hit
 
 # The document status once a signed scan is filed; kinds not named keep theirs
 # (a notice stays issued until re-inspected, a report keeps its conclusion).
@@ -162,6 +163,7 @@ class Intake:
     def __init__(self, archive: Archive, actor: str) -> None:
         self.archive = archive
         self.actor = actor
+        self._identity: tuple[int, int, int] | None = None  # of the file being taken in
 
     # the pipeline ---------------------------------------------------------
 
@@ -191,6 +193,13 @@ class Intake:
                 if as_number is not None or data is not None:
                     raise StateError(f"{display or path.name}: {r.reason}; {r.todo}") from None
                 outcome = self._quarantine_whole(path, r, keep)
+            except DocgenError:
+                raise
+            except Exception as exc:
+                # not the file's fault (the catalog locked too long, a full disk): it stays
+                # where it is, and the log says why
+                self._log(Outcome(path, "error", f"{type(exc).__name__}: {exc}; the file stays in place"))
+                raise
             if outcome.result != "gone":
                 self._log(outcome)
             return outcome
@@ -201,6 +210,7 @@ class Intake:
     ) -> Outcome:
         settings = self.archive.settings
         name = display or path.name
+        self._identity = None
         if data is None:
             try:
                 st = path.stat()
@@ -208,6 +218,7 @@ class Intake:
                 return Outcome(path, "gone", "taken in by another docgen process")
             if not path.is_file():
                 raise InputError(f"{path} is not a file")
+            self._identity = (st.st_ino, st.st_size, st.st_mtime_ns)
             young = time.time() - st.st_mtime < settings.intake_settle
             limit = settings.intake_max_mb * 1024 * 1024
             if st.st_size > limit:
@@ -222,6 +233,8 @@ class Intake:
                     return Outcome(path, "waiting", "is empty so far (still being written?)")
                 raise Refused("the file is empty (0 bytes)", "scan the paper again")
             data = path.read_bytes()
+            if len(data) != st.st_size:
+                return Outcome(path, "waiting", "changed while it was read (still being written?)")
         else:
             young = False
         fmt = scans.sniff(data[:16])
@@ -245,10 +258,8 @@ class Intake:
                 f"rename it to {path.stem}{scans.FORMAT_EXT[fmt]} (or check the scanner's settings) and drop it again",
             )
         sha = sha256_bytes(data)
-        seen = self._seen(sha)
+        seen = self._seen(sha, data)
         if seen is not None:
-            if as_number is not None:
-                raise Refused(f"this file {seen.message}", "nothing to do: it is in the archive")
             seen.file = path
             return seen if keep else self._remove(path, seen)
         if as_number is None:
@@ -261,20 +272,29 @@ class Intake:
                 )
         try:
             scan = scans.read(data, fmt)
-        except scans.Truncated as exc:
-            if young:
-                return Outcome(path, "waiting", f"{exc}")
-            raise Refused(str(exc), "scan the paper again, or copy the whole file again") from None
         except scans.Unreadable as exc:
+            if young:  # a file still arriving reads as damaged: judge it once it has settled
+                return Outcome(path, "waiting", f"{exc}")
+            if isinstance(exc, scans.Truncated):
+                raise Refused(str(exc), "scan the paper again, or copy the whole file again") from None
             raise Refused(str(exc), "scan the paper again") from None
         if as_number is not None:
             parts, matched = [self._manual_part(scan, name, as_number, as_version)], "manual"
         else:
             parts, matched = self._identify(scan, fmt, data, name)
+        seen_parts: dict[tuple[str | None, int | None], Part] = {}
+        for part in parts:
+            first = seen_parts.setdefault((part.number, part.version), part)
+            if first is not part and part.number is not None:
+                part.refused = Refused(
+                    f"{part.number} v{part.version} appears twice in this batch (also on {first.span})",
+                    "check which copy was signed; file that one by hand: "
+                    f"docgen ingest FILE --as {part.number} --version {part.version}",
+                )
         for part in parts:
             if part.refused is None:
                 try:
-                    self._check(part, len(scan.pages), scan, manual=as_number is not None)
+                    self._check(part, scan, manual=as_number is not None)
                 except Refused as r:
                     part.refused = r
         good = [p for p in parts if p.refused is None]
@@ -291,10 +311,13 @@ class Intake:
         for part in parts:
             if part.refused is not None:
                 outcome.quarantined.append(self._quarantine_part(path, data, fmt, part, sha))
-        outcome.filed = self._file(good, data, fmt, sha, name, matched, batch=len(parts) > 1, sources=sources)
-        if not keep:
-            self._leave(path)
-        outcome.message = "-> " + ", ".join(
+        outcome.filed = self._file(
+            good, scan, data, fmt, sha, name, matched, batch=len(parts) > 1, sources=sources
+        )
+        hit("intake:committed")
+        if not keep and not self._leave(path):
+            outcome.message = "(the file was replaced while it was read: the new one is left to be taken in) "
+        outcome.message += "-> " + ", ".join(
             f"{f.number} v{f.version}" + (f" ({_span(p.pages)})" if len(parts) > 1 else "")
             for f, p in zip(outcome.filed, good, strict=True)
         )
@@ -354,7 +377,7 @@ class Intake:
                 "check the scan is sharp and shows the code at the foot of each page (150-300 dpi), "
                 "then drop it again; or file it by hand: docgen ingest FILE --as NUMBER",
             )
-        parts = _group(codes)
+        parts = _group(codes, self._pages_of)
         if len(parts) == 1:
             m = NUMBER_IN_NAME.search(name.upper())
             if m and m.group(1) != parts[0].number:
@@ -364,6 +387,11 @@ class Intake:
                     "or file it by hand: docgen ingest FILE --as NUMBER",
                 )
         return parts, matched
+
+    def _pages_of(self, number: str, version: int) -> int | None:
+        """The page count of a generated version, if the archive holds it."""
+        v = next((v for v in self.archive.catalog.versions(number) if v.version == version and not is_scan(v)), None)
+        return v.pages if v else None
 
     def _text_code(self, text: str) -> pagecode.PageCode | None:
         """A valid code in a page's text layer. A text layer is often OCR, which misreads a
@@ -384,19 +412,26 @@ class Intake:
                         f"page {page.number} carries the code of {code.number}, not {number}",
                         "check the number",
                     )
-                if code is not None and version is None and code.number == number:
+                if code is not None and pagecode.verify(code, key) and code.number == number:
+                    if version is not None and version != code.version:
+                        raise Refused(
+                            f"page {page.number} carries the code of {number} v{code.version}, "
+                            f"not v{version}",
+                            f"check the version: --version {code.version}",
+                        )
                     version = code.version
         return Part(list(range(1, len(scan.pages) + 1)), number, version, manual=True)
 
     # checks ---------------------------------------------------------------
 
-    def _check(self, part: Part, total_pages: int, scan: scans.Scan, *, manual: bool) -> None:
+    def _check(self, part: Part, scan: scans.Scan, *, manual: bool) -> None:
         cat = self.archive.catalog
         number = part.number
         if number is None:
             raise Refused(
-                f"no readable code on {part.span}, which lie between documents",
-                "scan those pages again, or split the file and file them by hand",
+                f"no readable code on {part.span}, and they belong to no document next to them "
+                "(the page counts do not fit)",
+                "scan those pages again; or split the file and file each part by hand with --as",
             )
         doc = cat.document(number)
         if doc is None:
@@ -470,8 +505,8 @@ class Intake:
     # filing ---------------------------------------------------------------
 
     def _file(
-        self, parts: list[Part], data: bytes, fmt: str, sha: str, name: str, matched: str, *, batch: bool,
-        sources: list[bytes],
+        self, parts: list[Part], scan: scans.Scan, data: bytes, fmt: str, sha: str, name: str, matched: str,
+        *, batch: bool, sources: list[bytes],
     ) -> list[Filed]:
         archive, cat = self.archive, self.archive.catalog
         planned = []
@@ -486,24 +521,23 @@ class Intake:
         out: list[Filed] = []
         # blobs are stored under the catalog's write lock, so no other writer can
         # count on a blob that a failed filing leaves behind for recover()
-        with cat.write(), archive.intent([sha256_bytes(b) for b in blobs]):
+        with archive.transaction() as intent:
+            intent.add([sha256_bytes(b) for b in blobs])
             shas = [archive.store.put(b) for b in blobs]
+            hit("intake:stored")
             extra_files = {
                 ("source" if batch and i == 0 else f"source{i + (0 if batch else 1)}"): (s, len(b))
                 for i, (s, b) in enumerate(zip(shas[len(planned):], extra, strict=True))
             }
-            if self._seen(sha) is not None:
-                raise Refused("the same file was filed by another docgen process meanwhile", "nothing to do")
             for (part, scan_bytes, scan_fmt), scan_sha in zip(planned, shas, strict=False):
                 assert part.number and part.target is not None
                 doc = cat.document(part.number)
                 assert doc is not None
+                # checked again under the write lock: a void or a revision may have come
+                # from another command since the checks above
+                self._check(part, scan, manual=part.manual)
                 target = part.target
                 versions = cat.versions(part.number)
-                if doc.status == "void":
-                    raise Refused(f"{part.number} was voided meanwhile", "check with the project manager")
-                if not part.manual and any(is_scan(v) and v.summary["signs"] == target.version for v in versions):
-                    raise Refused(f"{part.number} v{target.version} was signed meanwhile", "nothing to do")
                 version = len(versions) + 1
                 files = {f.role: (f.sha256, f.size) for f in target.files if f.role not in ("docx", "pdf")}
                 files["scan"] = (scan_sha, len(scan_bytes))
@@ -537,31 +571,57 @@ class Intake:
             for f, s in zip(out, shas, strict=False)
         ]
 
-    def _seen(self, sha: str) -> Outcome | None:
-        """A file with these bytes filed before, as a duplicate outcome."""
+    def _seen(self, sha: str, data: bytes) -> Outcome | None:
+        """A file with these bytes filed before, as a duplicate outcome.
+
+        Where the archive's own copy has gone missing or was damaged, the dropped file
+        restores it rather than being thrown away.
+        """
+        store = self.archive.store
         for number, version, role in self.archive.catalog.files_with(sha):
             if role == "scan" or role.startswith("source"):
                 v = next(v for v in self.archive.catalog.versions(number) if v.version == version)
+                restored = ""
+                if not store.has(sha) or sha256_file(store.path(sha)) != sha:
+                    store.path(sha).unlink(missing_ok=True)
+                    store.put(data)
+                    restored = "; the archive's damaged or missing copy was restored from it"
                 scan = v.file("scan")
-                if scan is not None and self.archive.store.has(scan.sha256):
+                if scan is not None and store.has(scan.sha256):
                     # a watcher killed just after filing left the readable copy unmade
                     self.archive.ensure_view(number, version, "scan", scan.sha256)
                 return Outcome(
                     Path(), "duplicate",
-                    f"is the same file as {number} v{version}, filed {v.created[:16].replace('T', ' ')}",
+                    f"is the same file as {number} v{version}, filed {v.created[:16].replace('T', ' ')}"
+                    + restored,
                 )
         return None
 
     def _remove(self, path: Path, seen: Outcome) -> Outcome:
-        self._leave(path)
-        seen.message += "; removed" + (" from the inbox" if path.parent == self.archive.inbox else "")
+        if self._leave(path):
+            seen.message += "; removed" + (" from the inbox" if path.parent == self.archive.inbox else "")
         return seen
 
-    def _leave(self, path: Path) -> None:
-        """The file is in the archive now: remove it (and its reason file in quarantine)."""
+    def _unchanged(self, path: Path) -> bool:
+        """The file at ``path`` is still the one that was read (not replaced meanwhile)."""
+        if self._identity is None:
+            return True
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return False
+        return (st.st_ino, st.st_size, st.st_mtime_ns) == self._identity
+
+    def _leave(self, path: Path) -> bool:
+        """The file is in the archive now: remove it (and its reason file in quarantine).
+
+        A file replaced by a new one of the same name since it was read is left alone."""
+        if not self._unchanged(path):
+            return False
         path.unlink(missing_ok=True)
         if path.parent.resolve() == self.archive.quarantine.resolve():
             _reason_path(path).unlink(missing_ok=True)
+        return True
 
     # quarantine -----------------------------------------------------------
 
@@ -571,8 +631,11 @@ class Intake:
         if path.parent.resolve() == qdir.resolve():
             _write_reason(path, refused, path)
             return Outcome(path, "quarantined", f"stays in quarantine: {refused.reason}", quarantined=[path])
+        if not self._unchanged(path):
+            return Outcome(path, "waiting", "was replaced while it was read; the new file is taken in next")
         dest = _free_name(qdir, path)
         _write_reason(dest, refused, path)
+        hit("intake:reason-written")
         try:
             if keep:
                 raise OSError("copy, keeping the original")
@@ -580,13 +643,14 @@ class Intake:
         except FileNotFoundError:
             return Outcome(path, "gone", "taken in by another docgen process")
         except OSError:
-            # another file system (a network inbox): copy durably, then remove
+            # another file system (a network inbox): copy durably, then remove the
+            # original only if it did not change while it was copied
             tmp = dest.with_name(f".{dest.name}.tmp")
             shutil.copyfile(path, tmp)
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
             os.replace(tmp, dest)
-            if not keep:
+            if not keep and self._unchanged(path):
                 path.unlink(missing_ok=True)
         _fsync_dir(qdir)
         rel = dest.relative_to(self.archive.root)
@@ -613,9 +677,12 @@ class Intake:
             f.write(f"{stamp} {self.actor} {outcome.line()}\n")
 
 
-def _group(codes: list[pagecode.PageCode | None]) -> list[Part]:
-    """Consecutive pages by code; a page without a readable code joins its neighbours
-    when they agree, or the only document of the file."""
+def _group(
+    codes: list[pagecode.PageCode | None], pages_of: Callable[[str, int], int | None]
+) -> list[Part]:
+    """Consecutive pages by code. Pages without a readable code join their neighbours
+    when those agree, or the only document of the file, or else the neighbouring part
+    that is short of exactly that many pages (a seal stamped over the last page's code)."""
     distinct = {c for c in codes if c is not None}
     if len(distinct) == 1:
         only = next(iter(distinct))
@@ -634,7 +701,26 @@ def _group(codes: list[pagecode.PageCode | None]) -> list[Part]:
             parts[-1].pages.append(i + 1)
         else:
             parts.append(Part([i + 1], *key))
-    return parts
+
+    def short(part: Part | None) -> int:
+        if part is None or part.number is None or part.version is None:
+            return 0
+        expected = pages_of(part.number, part.version)
+        return expected - len(part.pages) if expected else 0
+
+    out: list[Part] = []
+    for n, part in enumerate(parts):
+        if part.number is None:
+            before = out[-1] if out else None
+            after = parts[n + 1] if n + 1 < len(parts) else None
+            if before is not None and short(before) == len(part.pages):
+                before.pages += part.pages
+                continue
+            if after is not None and short(after) == len(part.pages):
+                after.pages[:0] = part.pages
+                continue
+        out.append(part)
+    return out
 
 
 def _reason_path(path: Path) -> Path:
@@ -672,6 +758,7 @@ def _write_reason(dest: Path, refused: Refused, original: Path, note: str = "") 
 class Quarantined:
     path: Path
     reason: str
+    todo: str
     checked: str
 
 
@@ -684,25 +771,22 @@ def quarantined(archive: Archive) -> list[Quarantined]:
     for p in sorted(qdir.iterdir(), key=lambda p: (p.stat().st_mtime, p.name)):
         if not p.is_file() or p.name.endswith(".reason.txt") or p.name.startswith("."):
             continue
-        reason, checked = "no reason file", ""
+        fields = {"reason": "no reason file", "to do": "docgen quarantine retry", "checked": ""}
         try:
             for line in _reason_path(p).read_text(encoding="utf-8").splitlines():
-                if line.startswith("reason:"):
-                    reason = line.split(":", 1)[1].strip()
-                elif line.startswith("checked:"):
-                    checked = line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                if key in fields:
+                    fields[key] = value.strip()
         except OSError:
             pass
-        out.append(Quarantined(p, reason, checked))
+        out.append(Quarantined(p, fields["reason"], fields["to do"], fields["checked"]))
     return out
 
 
 def find_quarantined(archive: Archive, name: str) -> Path:
-    path = Path(name)
-    if path.is_file():
-        return path
-    candidate = archive.quarantine / path.name
-    if candidate.is_file():
+    """A quarantined file by its name (or its path in the quarantine folder)."""
+    candidate = archive.quarantine / Path(name).name
+    if candidate.is_file() and not candidate.name.endswith(".reason.txt"):
         return candidate
     raise NotFound(f"{name} is not in {archive.quarantine}; see `docgen quarantine list`")
 
@@ -728,7 +812,7 @@ def candidates(archive: Archive, paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and not ignored(f)))
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and not ignored(f, p)))
         elif p.is_file():
             out.append(p)
         elif not p.exists():

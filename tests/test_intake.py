@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import scanmaker
 from conftest import SAMPLES, edit, run
-from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from docgen import pagecode
@@ -207,6 +206,7 @@ def test_contract_needs_legal_approval_then_retry(scans: Path, archive_dir: Path
     )
     r = run("quarantine", "list")
     assert "ht2.pdf" in r.stdout and "legal review" in r.stdout
+    assert "to do: approve it (docgen review HT-2026-0002 approve)" in r.stdout
     r = run("quarantine", "retry", "ht2.pdf")
     assert r.exit_code == 1 and "stays in quarantine" in r.stdout
     assert run("review", "HT-2026-0002", "submit").exit_code == 0
@@ -228,8 +228,10 @@ def test_outdated_version_then_filed_by_hand(scans: Path, archive_dir: Path, wor
     r = run("ingest", archive_dir / "quarantine/bj.pdf", "--as", "BJ-2026-0001", "--version", "1")
     assert r.exit_code == 0, r
     assert "-> BJ-2026-0001 v3 (signed copy of v1, 2 pages, identified by hand)" in r.stdout
-    v3 = show("BJ-2026-0001")["versions"][2]
+    d = show("BJ-2026-0001")
+    v3 = d["versions"][2]
     assert (v3["signs"], v3["scan"]["matched_by"], v3["author"]) == (1, "manual", "tester")
+    assert d["status"] == "signed" and d["effective_version"] == 3  # the signed quote stands
     assert not (archive_dir / "quarantine/bj.pdf.reason.txt").exists()
 
 
@@ -372,5 +374,152 @@ def test_identification_reads_every_page(scans: Path) -> None:
     codes = [pagecode.parse(p.codes[0]) for p in result.pages]
     assert [(c.number, c.version) for c in codes if c] == [("HT-2026-0001", 1)] * 6 + [("BJ-2026-0001", 1)] * 2
     assert all(p.scanned for p in result.pages)
-    photo = Image.open(scans / "bj-photo1.jpg")
-    assert photo.size[0] > 2000  # a phone's resolution: decoded at reduced size first
+
+
+def test_damaged_and_odd_files_never_stop_intake(scans: Path, archive_dir: Path, tmp_path: Path) -> None:
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    jpeg = (scans / "bj-photo1.jpg").read_bytes()
+    (odd / "cut.jpg").write_bytes(jpeg[: len(jpeg) // 3])
+    (odd / "nobox.pdf").write_bytes(
+        (scans / "bj.pdf").read_bytes().replace(b"/MediaBox", b"/MediaBax", 1)
+    )
+    writer = PdfWriter()
+    writer.add_blank_page(width=14400, height=14400)  # 5 m square: rendered within a pixel cap
+    writer.write(odd / "poster.pdf")
+    for f in odd.iterdir():
+        _old(f)
+    ingest_quarantined(odd / "cut.jpg", archive_dir, "the image ends early")
+    ingest_quarantined(odd / "poster.pdf", archive_dir, "no document code found")
+    r = run("ingest", odd / "nobox.pdf")
+    assert r.exit_code in (0, 1) and "internal error" not in r.stderr, r
+    # a file flipped here and there: filed, or quarantined with a reason, never an internal error
+    pdf = bytearray((scans / "ht.pdf").read_bytes())
+    rng = __import__("random").Random(5)
+    for n in range(12):
+        broken = bytearray(pdf)
+        for _ in range(20):
+            broken[rng.randrange(200, len(broken) - 200)] = rng.randrange(256)
+        f = odd / f"flipped{n}.pdf"
+        f.write_bytes(bytes(broken))
+        r = run("ingest", _old(f))
+        assert r.stdout.startswith(("filed", "quarantined")) and "internal error" not in r.stderr, r
+    assert run("verify").exit_code == 0
+
+
+def test_a_file_replaced_while_it_is_read_is_not_lost(
+    scans: Path, archive_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docgen.archive import scans as reader
+
+    inbox = archive_dir / "inbox"
+    inbox.mkdir()
+    path = inbox / "scan.pdf"
+    shutil.copy(scans / "bj.pdf", path)
+    real = reader.read
+
+    def read_then_replace(data: bytes, fmt: str):  # type: ignore[no-untyped-def]
+        result = real(data, fmt)
+        tmp = inbox / "next.part"
+        shutil.copy(scans / "ht.pdf", tmp)
+        os.replace(tmp, path)  # the scanner saves its next scan under the same name
+        return result
+
+    monkeypatch.setattr(reader, "read", read_then_replace)
+    r = run("ingest", path)
+    assert r.exit_code == 0 and "-> BJ-2026-0001 v2" in r.stdout and "replaced while it was read" in r.stdout
+    monkeypatch.setattr(reader, "read", real)
+    assert path.read_bytes() == (scans / "ht.pdf").read_bytes()  # still there, to be taken in
+    assert run("ingest", path).exit_code == 0
+    assert versions_count("HT-2026-0001") == 2
+
+
+def test_batch_with_one_document_twice(scans: Path, archive_dir: Path) -> None:
+    merged = PdfWriter()
+    for name in ("bj.pdf", "ht.pdf", "bj-150.pdf"):
+        merged.append(PdfReader(scans / name))
+    merged.write(scans / "twice.pdf")
+    r = run("ingest", scans / "twice.pdf")
+    assert r.exit_code == 0, r
+    assert "-> BJ-2026-0001 v2 (pages 1-2), HT-2026-0001 v2 (pages 3-8)" in r.stdout
+    (part,) = [p for p in (archive_dir / "quarantine").iterdir() if p.suffix == ".pdf"]
+    assert "BJ-2026-0001 v1 appears twice in this batch (also on pages 1-2)" in quarantine_reason(
+        archive_dir, part.name
+    )
+
+
+def test_a_page_whose_code_is_covered_at_a_boundary(scans: Path, archive_dir: Path, base: Path) -> None:
+    docs = archive_dir / "documents"
+    pages = scanmaker.render(docs / "HT-2026-0001/HT-2026-0001-v1.pdf", 200)
+    pages[-1] = scanmaker.cover_qr(pages[-1])  # the company seal stamped over the last code
+    scanmaker.image_pdf([scanmaker.degrade(p, n) for n, p in enumerate(pages)], scans / "ht-sealed.pdf")
+    merged = PdfWriter()
+    for name in ("ht-sealed.pdf", "bj.pdf"):
+        merged.append(PdfReader(scans / name))
+    merged.write(scans / "sealed-batch.pdf")
+    r = run("ingest", scans / "sealed-batch.pdf")
+    assert r.exit_code == 0, r
+    assert "-> HT-2026-0001 v2 (pages 1-6), BJ-2026-0001 v2 (pages 7-8)" in r.stdout
+    assert not (archive_dir / "quarantine").exists()
+
+
+def test_by_hand_with_a_version_the_paper_contradicts(scans: Path, archive_dir: Path) -> None:
+    r = run("ingest", scans / "bj.pdf", "--as", "BJ-2026-0001", "--version", "2")
+    assert r.exit_code == 1 and "carries the code of BJ-2026-0001 v1, not v2" in r.stderr
+    assert run("ingest", scans / "bj.pdf", "--as", "BJ-2026-0001").exit_code == 0
+    shutil.copy(archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v2.pdf", scans / "again.pdf")
+    r = run("ingest", scans / "again.pdf", "--as", "BJ-2026-0001")
+    assert r.exit_code == 0 and r.stdout.startswith("duplicate")
+
+
+def test_hidden_and_system_folders_are_not_taken_in(scans: Path, archive_dir: Path) -> None:
+    inbox = archive_dir / "inbox"
+    for folder in ("@eaDir", ".snapshot", "#recycle"):
+        (inbox / folder).mkdir(parents=True)
+        shutil.copy(scans / "bj.pdf", inbox / folder / "bj.pdf")
+    shutil.copy(scans / "ht.pdf", inbox / "ht.pdf")
+    r = run("ingest", inbox)
+    assert r.exit_code == 0 and "bj.pdf" not in r.stdout and "filed       ht.pdf" in r.stdout
+
+
+def test_a_damaged_archive_copy_is_restored_by_the_same_file(scans: Path, archive_dir: Path) -> None:
+    data = (scans / "bj.pdf").read_bytes()
+    assert run("ingest", scans / "bj.pdf").exit_code == 0
+    sha = show("BJ-2026-0001")["versions"][1]["files"]["scan"]["sha256"]
+    stored = archive_dir / "objects" / sha[:2] / sha
+    stored.chmod(0o644)
+    stored.write_bytes(data[:-10] + b"0123456789")
+    assert run("verify").exit_code == 1
+    (scans / "again.pdf").write_bytes(data)
+    r = run("ingest", scans / "again.pdf")
+    assert r.exit_code == 0 and "damaged or missing copy was restored from it" in r.stdout
+    assert stored.read_bytes() == data
+    assert run("verify").exit_code == 0
+
+
+@pytest.mark.parametrize("point", ["intake:stored", "intake:committed", "intake:reason-written"])
+def test_killed_at_each_step_loses_nothing(scans: Path, archive_dir: Path, point: str) -> None:
+    """kill -9 at the riskiest moments: blobs stored but not committed; committed but the
+    file not yet removed; the reason written but the file not yet moved to quarantine."""
+    from conftest import run_process
+
+    name = "bj-forged.pdf" if point == "intake:reason-written" else "bj.pdf"
+    inbox = archive_dir / "inbox"
+    inbox.mkdir()
+    shutil.copy(scans / name, inbox / name)
+    killed = run_process("ingest", inbox / name, env={"DOCGEN_FAILPOINT": point})
+    assert killed.returncode == -9, killed
+    assert (inbox / name).exists()  # nothing left the inbox
+    again = run_process("ingest", inbox / name)
+    assert not (inbox / name).exists()
+    signed = [v for v in show("BJ-2026-0001")["versions"] if v["signs"]]
+    if point == "intake:reason-written":
+        assert again.returncode == 1 and signed == []
+        assert (archive_dir / "quarantine" / name).is_file() and len(list((archive_dir / "quarantine").iterdir())) == 2
+    else:
+        assert again.returncode == 0, again
+        assert len(signed) == 1  # filed once
+        expected = "duplicate" if point == "intake:committed" else "filed"
+        assert again.stdout.startswith(expected), again
+    r = run("verify")
+    assert r.exit_code == 0, r  # no orphaned blobs, no missing readable copies

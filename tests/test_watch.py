@@ -151,9 +151,18 @@ def test_polling_mode_for_network_shares(scans: Path, tmp_path: Path) -> None:
         w.wait_for(r"watching .*share \(polling every 0\.5 s")
         drop(scans / "bj.pdf", share)
         w.wait_for(r"filed +bj\.pdf -> BJ-2026-0001 v2", timeout=30)
+        # written in place, with no close event a poll could see: taken once size and time hold
+        data = (scans / "ht.pdf").read_bytes()
+        with open(share / "ht.pdf", "wb") as f:
+            f.write(data[: len(data) // 2])
+            f.flush()
+            time.sleep(0.2)
+            f.write(data[len(data) // 2:])
+        w.wait_for(r"filed +ht\.pdf -> HT-2026-0001 v2", timeout=30)
     finally:
         w.stop()
     assert list(share.iterdir()) == []
+    assert not [line for line in w.lines if "quarantined" in line]
 
 
 def _sha(path: Path) -> str:

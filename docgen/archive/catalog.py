@@ -187,16 +187,18 @@ def is_scan(version: VersionRow) -> bool:
 def effective_version(versions: list[VersionRow], kind: str = "contract") -> VersionRow | None:
     """What a department pulls.
 
-    A contract: its newest signed scan, else its newest version approved by legal
-    review, else none. The other kinds: their newest generated version, or the
-    signed scan of that version where one was filed (a notice re-issued after a
-    failed re-inspection stands as re-issued even when only the first was signed).
+    A signed document stands as signed: its newest signed scan. Without one, a
+    contract's newest version approved by legal review (else none), and for the
+    other kinds their newest version. A rectification notice goes on after it is
+    signed for (re-inspections add versions): its newest generated version, or the
+    signed scan of that version where one was filed, so a notice re-issued after a
+    failed re-inspection stands as re-issued.
     """
     scans = [v for v in versions if is_scan(v)]
     generated = [v for v in versions if not is_scan(v)]
+    if scans and kind != "rectification":
+        return scans[-1]
     if kind == "contract":
-        if scans:
-            return scans[-1]
         approved = [v for v in generated if v.status == "approved"]
         return approved[-1] if approved else None
     if not generated:

@@ -49,6 +49,34 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+class Intent:
+    """The blobs a transaction is about to store (see ``Archive.transaction``)."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.path = tmp / f"intent-{os.getpid()}-{uuid.uuid4().hex}.json"
+        self.shas: list[str] = []
+
+    def add(self, shas: list[str]) -> None:
+        """Name blobs before storing them (durably, before this returns)."""
+        self.shas += shas
+        self._write(os.getpid())
+
+    def _write(self, pid: int) -> None:
+        tmp = self.path.with_suffix(".part")
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"pid": pid, "blobs": self.shas}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+    def abandon(self) -> None:
+        if self.shas:
+            self._write(0)
+
+    def done(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
 class Archive:
     """One archive root. Open it with ``Archive.open(root)``."""
 
@@ -146,30 +174,23 @@ class Archive:
     # intents --------------------------------------------------------------
 
     @contextmanager
-    def intent(self, shas: list[str]) -> Iterator[None]:
-        """Record which blobs are about to be written, for recovery after a kill.
+    def transaction(self) -> Iterator[Intent]:
+        """One catalog write transaction that may store blobs.
 
-        When the block fails, the intent is left marked as dead, so ``recover()``
+        Before storing blobs, the caller names them with ``intent.add(shas)``: the
+        intent file lists them until the transaction has committed, so the blobs of
+        a command killed before its commit are known as leftovers, not lost files.
+        A transaction that fails leaves its intent marked dead, and ``recover()``
         removes the blobs no version came to name.
         """
-        path = self.tmp / f"intent-{os.getpid()}-{uuid.uuid4().hex}.json"
-        self._write_intent(path, os.getpid(), shas)
+        intent = Intent(self.tmp)
         try:
-            yield
+            with self.catalog.write():
+                yield intent
         except BaseException:
-            self._write_intent(path, 0, shas)
+            intent.abandon()
             raise
-        else:
-            path.unlink(missing_ok=True)
-
-    @staticmethod
-    def _write_intent(path: Path, pid: int, shas: list[str]) -> None:
-        tmp = path.with_suffix(".part")
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"pid": pid, "blobs": shas}, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        intent.done()
 
     def pending_blobs(self) -> tuple[set[str], set[str]]:
         """Blobs named by intents: (of running commands, of commands that died)."""
@@ -211,7 +232,9 @@ class Archive:
                         removed += 1
                 p.unlink(missing_ok=True)
             for p in self.tmp.glob("intent-*.part"):
-                p.unlink(missing_ok=True)
+                pid = int(p.name.split("-")[1]) if p.name.split("-")[1].isdigit() else 0
+                if not (pid and _pid_alive(pid)):
+                    p.unlink(missing_ok=True)
         return removed
 
 

@@ -33,6 +33,7 @@ FORMAT_EXT = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif"}
 SCAN_SHARE = 0.25
 TARGET_DPI = 200
 PHOTO_PIXELS = 2000
+MAX_PIXELS = 40_000_000  # an A4 page at 600 dpi is 35 million
 
 
 class Unreadable(Exception):
@@ -152,9 +153,15 @@ def _page_images(page: Any) -> Iterator[tuple[int, int, str, Any]]:
 
 
 def _render(pdfium_doc: Any, index: int, dpi: int) -> Any:
+    """A page as a grey image at ``dpi``, or less where the page is so large that the
+    image would pass MAX_PIXELS (a poster-sized page, a malformed box)."""
     page = pdfium_doc[index]
     try:
-        return page.render(scale=dpi / 72, grayscale=True).to_pil()
+        w, h = page.get_size()
+        scale = dpi / 72
+        if w * h * scale * scale > MAX_PIXELS:
+            scale = (MAX_PIXELS / max(w * h, 1.0)) ** 0.5
+        return page.render(scale=scale, grayscale=True).to_pil()
     finally:
         page.close()
 
@@ -165,8 +172,11 @@ def read_pdf(data: bytes) -> Scan:
     pages: list[Page] = []
     try:
         for i, page in enumerate(reader.pages):
-            box = page.mediabox
-            w_in, h_in = float(box.width) / 72, float(box.height) / 72
+            try:
+                box = page.mediabox
+                w_in, h_in = abs(float(box.width)) / 72, abs(float(box.height)) / 72
+            except Exception:
+                w_in, h_in = 8.27, 11.69  # a page without a usable box: take it as A4
             out = Page(i + 1, scanned=False)
             try:
                 images = sorted(_page_images(page), key=lambda im: -im[0] * im[1])
@@ -206,7 +216,10 @@ def read_pdf(data: bytes) -> Scan:
 
 def pdf_text(data: bytes) -> list[str]:
     """The text layer of each page (empty strings for image-only pages)."""
-    reader = _load_pdf(data)
+    try:
+        reader = _load_pdf(data)
+    except Exception:
+        return []
     out = []
     for page in reader.pages:
         try:
@@ -227,7 +240,7 @@ def read_image(data: bytes, fmt: str) -> Scan:
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         if "truncated" in str(exc):
             raise Truncated("the image ends early: it was cut off or is still being written") from None
-        raise Unreadable(f"the image is damaged and cannot be read ({exc})") from None
+        raise Unreadable("the image is damaged or incomplete and cannot be read") from None
     pages = []
     for n, frame in enumerate(frames):
         try:
@@ -242,16 +255,30 @@ def read_image(data: bytes, fmt: str) -> Scan:
         except OSError as exc:
             if "truncated" in str(exc):
                 raise Truncated("the image ends early: it was cut off or is still being written") from None
-            raise Unreadable(f"the image is damaged and cannot be read ({exc})") from None
+            raise Unreadable("the image is damaged or incomplete and cannot be read") from None
         pages.append(Page(n + 1, codes=codes, scanned=True, route="image" if codes else ""))
     return Scan(fmt, pages)
 
 
 def read(data: bytes, fmt: str) -> Scan:
-    """Every page of a scan with the QR payloads found on it."""
-    if fmt == "pdf":
-        return read_pdf(data)
-    return read_image(data, fmt)
+    """Every page of a scan with the QR payloads found on it.
+
+    Whatever goes wrong while reading is the file's fault (a scan docgen cannot read),
+    so it comes out as ``Unreadable`` with a message fit for a reason file.
+    """
+    if fmt == "jpeg" and not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+        raise Truncated("the image ends early: it was cut off or is still being written")
+    if fmt == "png" and b"IEND" not in data[-16:]:
+        raise Truncated("the image ends early: it was cut off or is still being written")
+    try:
+        return read_pdf(data) if fmt == "pdf" else read_image(data, fmt)
+    except Unreadable:
+        raise
+    except MemoryError:
+        raise Unreadable("the file's pages are too large to read as page scans") from None
+    except Exception as exc:
+        what = "PDF" if fmt == "pdf" else "image"
+        raise Unreadable(f"the {what} is damaged and cannot be read ({type(exc).__name__})") from None
 
 
 def extract(data: bytes, fmt: str, pages: list[int]) -> tuple[bytes, str]:

@@ -29,10 +29,14 @@ SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini", "icon\r"}
 DONE, AGAIN = "done", "again"
 
 
-def ignored(path: Path) -> bool:
-    """Hidden, temporary and system files, which are never taken in."""
+def ignored(path: Path, root: Path | None = None) -> bool:
+    """Hidden, temporary and system files, which are never taken in, and the files in
+    hidden or system folders under ``root`` (``.snapshot``, ``@eaDir``, ``#recycle``)."""
     name = path.name
     lower = name.lower()
+    if root is not None and path.is_relative_to(root):
+        if any(part.startswith((".", "@", "#", "$")) for part in path.relative_to(root).parts[:-1]):
+            return True
     return (
         name.startswith((".", "~$", "~"))
         or lower.endswith(TEMPORARY_SUFFIXES)
@@ -104,7 +108,7 @@ class Watcher:
         return observer
 
     def _note(self, path: Path, closed: bool) -> None:
-        if ignored(path) or not path.is_relative_to(self.inbox):
+        if not path.is_relative_to(self.inbox) or ignored(path, self.inbox):
             return
         try:
             st = path.stat()
@@ -130,7 +134,7 @@ class Watcher:
             self.say(f"error       cannot list {self.inbox}: {exc}; listed again in {self.rescan:g} s")
             return
         for path in paths:
-            if path not in self._seen and path.is_file() and not ignored(path):
+            if path not in self._seen and path.is_file() and not ignored(path, self.inbox):
                 self._note(path, closed=False)
 
     def _ready(self) -> list[Path]:
