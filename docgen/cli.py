@@ -73,7 +73,9 @@ class Ctx:
                     f"no archive at {self.root}; check --archive or DOCGEN_ARCHIVE "
                     "(docgen new creates an archive)"
                 )
-            self._archive = Archive.open(self.root)
+            archive = Archive.open(self.root)
+            archive.settings  # noqa: B018 - a docgen.toml that cannot be used stops every command at start
+            self._archive = archive
             self._archive.recover()
         return self._archive
 
@@ -101,7 +103,7 @@ def main(ctx: click.Context, archive_dir: Path | None) -> None:
     ctx.obj = Ctx(archive_root(archive_dir))
 
 
-WRITE_COMMANDS = {"new", "revise", "review", "recheck", "void", "ingest", "quarantine"}
+WRITE_COMMANDS = {"new", "revise", "review", "recheck", "void", "ingest", "quarantine", "distribute"}
 
 
 @main.result_callback()
@@ -115,6 +117,32 @@ def _after(ctx: click.Context, *_args: Any, **_kwargs: Any) -> None:
     obj: Ctx = ctx.obj
     if ctx.invoked_subcommand in WRITE_COMMANDS and obj._archive is not None:
         _sync_index(obj._archive, quiet=False)
+        _sync_distribution(obj._archive)
+
+
+def _sync_distribution(archive: Archive, say: Any = None) -> None:
+    """Deliver the copies the rules call for; what fails stays queued for the next command."""
+    from docgen.distribute import sync
+    from docgen.generate import current_user
+
+    say = say or (lambda line: click.echo(line, err=True))
+    try:
+        report = sync(archive, _converter(), current_user())
+    except DocgenError as exc:
+        say(f"note: copies not delivered ({exc}); the next command tries again")
+        return
+    for d in report.deliveries:
+        say(_delivery_line(d))
+    for line in report.errors:
+        say(f"note: copies not delivered: {line}; the next command tries again (or docgen distribute)")
+
+
+def _delivery_line(d: Any) -> str:
+    to = ", ".join(f"{c.department} ({c.label})" for c in d.copies)
+    line = f"delivered   {d.number} v{d.version} [{d.status}] to {to}"
+    if d.superseded:
+        line += f"; superseded: {', '.join(d.superseded)}"
+    return line
 
 
 def _sync_index(archive: Archive, quiet: bool = True) -> None:
@@ -728,6 +756,7 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
         say(outcome.line())
         if outcome.filed:
             _sync_index(archive)
+            _sync_distribution(archive, say)
         return AGAIN if outcome.result == "waiting" else DONE
 
     watcher = Watcher(
@@ -872,6 +901,162 @@ def quarantine_retry(obj: Ctx, files: tuple[str, ...]) -> None:
     if left:
         click.echo(f"{left} file(s) stay in quarantine", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.argument("number")
+@click.option("--again", is_flag=True, help="Deliver again to departments that already have this version.")
+@click.option("--json", "as_json", is_flag=True, help="Print the deliveries as JSON.")
+@click.pass_obj
+def distribute(obj: Ctx, number: str, again: bool, as_json: bool) -> None:
+    """Deliver the effective version of NUMBER to the departments its rule names.
+
+    Each department gets a PDF labelled with its 联次 in its outbox folder; a
+    department holding an older version gets a notice that it is superseded.
+    Copies go out by themselves when a document is signed, approved or issued;
+    this command delivers by hand (again with --again).
+
+    \b
+    Example:
+      docgen distribute HT-2026-0001
+      docgen distribute YS-2027-0002 --again
+    """
+    from docgen.distribute import distribute as do_distribute
+    from docgen.generate import current_user
+
+    d = do_distribute(obj.archive(create=False), number, _converter(), current_user(), again=again)
+    if as_json:
+        click.echo(json.dumps({
+            "number": d.number, "version": d.version, "status": d.status, "skipped": d.skipped,
+            "superseded": d.superseded,
+            "copies": [{"department": c.department, "label": c.label, "path": str(c.path), "sha256": c.sha256,
+                        "note": c.note} for c in d.copies],
+        }, ensure_ascii=False, indent=2))
+        return
+    if d.copies:
+        click.echo(_delivery_line(d))
+        for c in d.copies:
+            click.echo(f"  {c.path}")
+    if d.skipped:
+        click.echo(f"{d.number} v{d.version}: already delivered to {', '.join(d.skipped)} (--again delivers again)")
+
+
+@main.command()
+@click.argument("number", required=False)
+@click.option("--as", "dept", required=True, metavar="DEPT", help="The department pulling (finance, legal, …).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder to write the copies to.")
+@click.option("--version", type=click.IntRange(min=1), help="This version instead of the effective one.")
+@click.option("--kind", type=click.Choice(KINDS), help="With --since: every document of this kind…")
+@click.option("--since", metavar="YYYY-MM-DD", help="…signed on or after this day.")
+@click.option("--json", "as_json", is_flag=True, help="Print the copies as JSON.")
+@click.pass_obj
+def pull(
+    obj: Ctx, number: str | None, dept: str, output: Path, version: int | None, kind: str | None,
+    since: str | None, as_json: bool,
+) -> None:
+    """A department's copy of a document, or of every document signed since a day.
+
+    The copy is the effective version (the signed scan, else the approved
+    version), labelled for the department and masked where its policy says;
+    drafts only with --version. Every pull, and every refused one, is logged.
+
+    \b
+    Example:
+      docgen pull HT-2026-0001 --as finance -o ~/财务/合同
+      docgen pull --as finance --kind contract --since 2026-11-01 -o ~/财务/11月
+    """
+    from docgen.distribute import pull as do_pull
+    from docgen.distribute import signed_since
+    from docgen.generate import current_user
+
+    archive = obj.archive(create=False)
+    actor = current_user()
+    if number and (kind or since):
+        raise DocgenError("give either NUMBER or --kind with --since, not both")
+    if not number:
+        if not (kind and since):
+            raise DocgenError("give the document NUMBER, or --kind and --since for every document signed since a day")
+        if version is not None:
+            raise DocgenError("--version goes with one NUMBER")
+        day = _date_option(since, "--since")
+        numbers = signed_since(archive, kind, day)
+        if not numbers:
+            click.echo(f"no {kind} signed since {day}")
+            return
+    else:
+        numbers = [number]
+    copies = []
+    if len(numbers) > 1 and not as_json:
+        with click.progressbar(numbers, label=f"pulling {len(numbers)} copies for {dept}", file=sys.stderr) as bar:
+            for n in bar:
+                copies.append(do_pull(archive, n, dept, output, _converter(), actor))
+    else:
+        for n in numbers:
+            copies.append(do_pull(archive, n, dept, output, _converter(), actor, version=version))
+    if as_json:
+        click.echo(json.dumps([{"number": c.number, "version": c.version, "department": c.department,
+                                "label": c.label, "path": str(c.path), "sha256": c.sha256} for c in copies],
+                              ensure_ascii=False, indent=2))
+        return
+    for c in copies:
+        click.echo(f"{c.number} v{c.version}  {c.label}  {c.path}")
+    if len(copies) > 1:
+        click.echo(f"pull: {len(copies)} copies for {copies[0].department} in {output}")
+
+
+@main.command()
+@click.argument("number", required=False)
+@click.option("--as", "dept", metavar="DEPT", help="Only what this department received, pulled or was refused.")
+@click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
+@click.pass_obj
+def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool) -> None:
+    """Every event of the archive or of one document: created, revised, reviewed, signed,
+    voided, delivered, pulled, refused, superseded; with who, when and checksums.
+
+    \b
+    Example:
+      docgen log HT-2026-0001
+      docgen log --as finance --json
+    """
+    archive = obj.archive(create=False)
+    cat = archive.catalog
+    key = None
+    if number:
+        from docgen.generate import document
+
+        number = document(archive, number).number
+    if dept:
+        depts = archive.settings.departments
+        found = depts.get(dept) or next((d for d in depts.values() if d.name == dept), None)
+        key = found.key if found else dept
+    rows: list[dict[str, Any]] = []
+    if not dept:
+        for e in cat.all_events(number):
+            shas = {}
+            if e.version:
+                v = next((v for v in cat.versions(e.number) if v.version == e.version), None)
+                f = v and (v.file("scan") or v.file("pdf"))
+                shas = {"sha256": f.sha256} if f else {}
+            rows.append({"time": e.created, "action": e.action, "number": e.number, "version": e.version,
+                         "department": None, "actor": e.actor, "status": e.to_status, "note": e.note, **shas})
+    for r in cat.ledger(number, key):
+        rows.append({"time": r["created"], "action": r["action"], "number": r["number"], "version": r["version"],
+                     "department": r["department"], "actor": r["actor"], "label": r["label"],
+                     "sha256": r["sha256"], "path": r["path"], "note": r["note"]})
+    rows.sort(key=lambda r: r["time"])
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no events")
+    for r in rows:
+        who = f"{r['actor']}" + (f" -> {r['department']}" if r.get("department") else "")
+        what = f"{r['number'] or ''}" + (f" v{r['version']}" if r.get("version") else "")
+        sha = f"  sha256 {r['sha256'][:12]}" if r.get("sha256") else ""
+        note = f"  — {r['note']}" if r.get("note") else ""
+        label = f" {r['label']}" if r.get("label") else ""
+        click.echo(f"{r['time']}  {r['action']:<11} {what:<18} {who}{label}{sha}{note}")
 
 
 @main.command()

@@ -68,6 +68,72 @@ max_mb = 100                   # larger files are quarantined (a 300 dpi grey A4
 settle_seconds = 5             # a file that looks unfinished is left this long before it is judged
 rescan_seconds = 60            # the inbox is listed again this often, for drops no event announced
 
+# Departments that receive and pull copies. `outbox` is a folder under the archive or an
+# absolute path (a shared folder); `personal_data` is "full" or "masked" (ID and phone numbers
+# shown as 440308********1234 and 138****5678, 《个人信息保护法》第51条); `pull` lists the kinds
+# the department may pull. A department whose data is masked never receives a signed scan: it
+# gets the generated copy, masked, with a line saying the signed original is on file.
+[departments.customer]
+name = "客户"
+outbox = "outbox/customer"
+personal_data = "full"
+pull = ["quote", "contract", "rectification", "acceptance", "warranty"]
+
+[departments.finance]
+name = "财务"
+outbox = "outbox/finance"
+personal_data = "masked"
+pull = ["quote", "contract", "acceptance"]
+
+[departments.engineering]
+name = "工程"
+outbox = "outbox/engineering"
+personal_data = "masked"
+pull = ["contract", "rectification", "acceptance", "warranty"]
+
+[departments.legal]
+name = "法务"
+outbox = "outbox/legal"
+personal_data = "full"
+pull = ["quote", "contract", "rectification", "acceptance", "warranty"]
+
+[departments.archive]
+name = "档案"
+outbox = "outbox/archive"
+personal_data = "full"
+pull = ["quote", "contract", "rectification", "acceptance", "warranty"]
+
+# Who receives which document, and the 联次 label on each copy: [distribution.KIND.STATUS],
+# then department = "label". Copies go out when a document reaches the status (a signed scan
+# is filed, legal review approves, a notice is issued), or with `docgen distribute NUMBER`.
+[distribution.contract.signed]
+customer = "第一联 客户留存"
+finance = "第二联 财务"
+engineering = "第三联 工程"
+legal = "第四联 法务"
+
+[distribution.acceptance.signed]
+customer = "第一联 客户留存"
+engineering = "第二联 工程"
+finance = "第三联 财务"
+archive = "第四联 档案"
+
+[distribution.rectification.issued]
+engineering = "第一联 工程"
+
+[distribution.rectification.signed]
+engineering = "第一联 工程"
+archive = "第二联 档案"
+
+[distribution.warranty.signed]
+customer = "第一联 客户留存"
+engineering = "第二联 工程（售后）"
+archive = "第三联 档案"
+
+[distribution.quote.signed]
+customer = "第一联 客户留存"
+finance = "第二联 财务"
+
 [numbers]
 # Document numbers: prefix per kind, then the year and a sequence of `digits` digits.
 # Numbers are never reused, also not after a document is voided.
@@ -113,6 +179,92 @@ class Company:
 
 
 @dataclass(frozen=True)
+class Department:
+    """A department that receives and pulls copies (``[departments.KEY]``)."""
+
+    key: str
+    name: str
+    outbox: Path
+    masked: bool
+    pull: tuple[str, ...]
+
+
+KINDS = ("quote", "contract", "rectification", "acceptance", "warranty")
+# The statuses a rule may name: what a document can reach (signed: a signed scan was filed).
+RULE_STATUSES = {
+    "quote": ("draft", "signed"),
+    "contract": ("approved", "signed"),
+    "rectification": ("issued", "closed", "signed"),
+    "acceptance": ("passed", "failed", "signed"),
+    "warranty": ("issued", "signed"),
+}
+
+
+def _line_of(text: str, *needles: str) -> str:
+    """'line N' of the first line of docgen.toml that holds all needles, for error messages."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if all(x in line for x in needles):
+            return f"line {n}"
+    return "somewhere"
+
+
+def _departments(data: dict, text: str, root: Path) -> dict[str, Department]:
+    out = {}
+    for key, table in data.items():
+        where = f"docgen.toml {_line_of(text, f'[departments.{key}]')}: [departments.{key}]"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where} must be a table with name, outbox, personal_data and pull")
+        unknown = set(table) - {"name", "outbox", "personal_data", "pull"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r}; use name, outbox, personal_data, pull")
+        data_policy = table.get("personal_data", "masked")
+        if data_policy not in ("full", "masked"):
+            raise ConfigError(f'{where}: personal_data = "{data_policy}" must be "full" or "masked"')
+        pull = table.get("pull", [])
+        if not isinstance(pull, list) or any(k not in KINDS for k in pull):
+            bad = next((k for k in pull if k not in KINDS), pull) if isinstance(pull, list) else pull
+            raise ConfigError(f"{where}: pull names {bad!r}, which is not a kind; use {', '.join(KINDS)}")
+        outbox = Path(str(table.get("outbox", f"outbox/{key}")))
+        out[key] = Department(
+            key=key,
+            name=str(table.get("name", key)),
+            outbox=outbox if outbox.is_absolute() else root / outbox,
+            masked=data_policy == "masked",
+            pull=tuple(pull),
+        )
+    return out
+
+
+def _distribution(
+    data: dict, text: str, departments: dict[str, Department]
+) -> dict[tuple[str, str], dict[str, str]]:
+    rules: dict[tuple[str, str], dict[str, str]] = {}
+    for kind, by_status in data.items():
+        if kind not in KINDS:
+            raise ConfigError(
+                f"docgen.toml {_line_of(text, f'[distribution.{kind}')}: [distribution.{kind}]: "
+                f"{kind!r} is not a kind; use {', '.join(KINDS)}"
+            )
+        for status, copies in by_status.items():
+            where = f"docgen.toml {_line_of(text, f'[distribution.{kind}.{status}]')}"
+            if status not in RULE_STATUSES[kind]:
+                raise ConfigError(
+                    f"{where}: [distribution.{kind}.{status}]: a {kind} has no status {status!r}; "
+                    f"use {', '.join(RULE_STATUSES[kind])}"
+                )
+            for dept, label in copies.items():
+                if dept not in departments:
+                    raise ConfigError(
+                        f"docgen.toml {_line_of(text, dept, '=')}: [distribution.{kind}.{status}] names "
+                        f"department {dept!r}, which is not in [departments]; use {', '.join(departments)}"
+                    )
+                if not str(label).strip():
+                    raise ConfigError(f"{where}: [distribution.{kind}.{status}] {dept}: the label is empty")
+            rules[(kind, status)] = {d: str(label) for d, label in copies.items()}
+    return rules
+
+
+@dataclass(frozen=True)
 class Settings:
     company: Company
     management_fee_rate: Decimal
@@ -133,6 +285,8 @@ class Settings:
     number_format: str
     number_digits: int
     prefixes: dict[str, str]
+    departments: dict[str, Department]
+    distribution: dict[tuple[str, str], dict[str, str]]
 
     def number(self, kind: str, year: int, seq: int) -> str:
         return self.number_format.format(
@@ -210,7 +364,11 @@ def load_settings(root: Path) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    text = path.read_text(encoding="utf-8")
     merged = {k: {**v, **data.get(k, {})} for k, v in defaults.items()}
+    # the company's own departments and rules replace the defaults as a whole
+    departments = _departments(data.get("departments", defaults["departments"]), text, root)
+    distribution = _distribution(data.get("distribution", defaults["distribution"]), text, departments)
     c, q, k, n = merged["company"], merged["quote"], merged["contract"], merged["numbers"]
     keepers = tuple(str(x) for x in k["keepers"])
     originals = int(k["originals"])
@@ -239,4 +397,6 @@ def load_settings(root: Path) -> Settings:
         number_format=str(n["format"]),
         number_digits=int(n["digits"]),
         prefixes={k: str(n[k]) for k in ("quote", "contract", "rectification", "acceptance", "warranty")},
+        departments=departments,
+        distribution=distribution,
     )

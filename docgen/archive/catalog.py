@@ -128,6 +128,57 @@ def m003_queue_project_changes(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m004_ledger(db: sqlite3.Connection) -> None:
+    """Copies handed to departments: deliveries, pulls, refusals, supersede notices; and
+    the masked renderings kept so that a copy is converted once."""
+    _script(
+        db,
+        """
+        CREATE TABLE ledger (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            action TEXT NOT NULL,
+            number TEXT,
+            version INTEGER,
+            department TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            sha256 TEXT NOT NULL DEFAULT '',
+            path TEXT NOT NULL DEFAULT '',
+            actor TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL,
+            superseded_by INTEGER
+        );
+        CREATE INDEX ledger_number ON ledger(number);
+        CREATE INDEX ledger_department ON ledger(department);
+        CREATE TABLE renderings (
+            number TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            variant TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            PRIMARY KEY (number, version, variant)
+        )
+        """,
+    )
+
+
+@migration
+def m005_distribution_queue(db: sqlite3.Connection) -> None:
+    """Every change to a document queues it for distribution, in the same transaction."""
+    db.execute("CREATE TABLE distribution_queue (number TEXT PRIMARY KEY, seq INTEGER NOT NULL)")
+    queue = (
+        "INSERT INTO distribution_queue(number, seq) VALUES (NEW.number, 1) "
+        "ON CONFLICT(number) DO UPDATE SET seq = seq + 1;"
+    )
+    for table in ("documents", "versions"):
+        for event in ("INSERT", "UPDATE"):
+            db.execute(
+                f"CREATE TRIGGER distribute_{table}_{event.lower()} AFTER {event} ON {table} "
+                f"BEGIN {queue} END"
+            )
+
+
 def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -423,12 +474,74 @@ class Catalog:
         return [EventRow(**dict(r)) for r in rows]
 
     def all_files(self) -> list[tuple[str, int, str, str, int]]:
+        """Every blob the catalog names: version files, and renderings kept for copies."""
         return [
             tuple(r)
             for r in self.db.execute(
-                "SELECT number, version, role, sha256, size FROM files ORDER BY number, version, role"
+                "SELECT number, version, role, sha256, size FROM files UNION ALL "
+                "SELECT number, version, 'copy:' || variant, sha256, size FROM renderings "
+                "ORDER BY 1, 2, 3"
             )
         ]
+
+    # copies for departments -----------------------------------------------
+
+    def rendering(self, number: str, version: int, variant: str) -> str | None:
+        row = self.db.execute(
+            "SELECT sha256 FROM renderings WHERE number = ? AND version = ? AND variant = ?",
+            (number, version, variant),
+        ).fetchone()
+        return row[0] if row else None
+
+    def add_rendering(self, number: str, version: int, variant: str, sha: str, size: int) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO renderings VALUES (?, ?, ?, ?, ?)", (number, version, variant, sha, size)
+        )
+
+    def record(
+        self, action: str, department: str, actor: str, *, number: str | None = None, version: int | None = None,
+        label: str = "", sha256: str = "", path: str = "", note: str = "",
+    ) -> int:
+        """One row of the ledger; its id."""
+        cur = self.db.execute(
+            "INSERT INTO ledger(action, number, version, department, label, sha256, path, actor, note, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (action, number, version, department, label, sha256, path, actor, note, now()),
+        )
+        return int(cur.lastrowid or 0)
+
+    def deliveries(self, number: str, department: str) -> list[sqlite3.Row]:
+        """Copies of a document delivered to a department and not superseded yet."""
+        return self.db.execute(
+            "SELECT * FROM ledger WHERE action = 'delivered' AND number = ? AND department = ? "
+            "AND superseded_by IS NULL ORDER BY id",
+            (number, department),
+        ).fetchall()
+
+    def supersede(self, ledger_id: int, by: int) -> None:
+        self.db.execute("UPDATE ledger SET superseded_by = ? WHERE id = ?", (by, ledger_id))
+
+    def ledger(self, number: str | None = None, department: str | None = None) -> list[sqlite3.Row]:
+        sql, args = "SELECT * FROM ledger WHERE 1 = 1", []
+        if number:
+            sql, args = sql + " AND number = ?", [*args, number]
+        if department:
+            sql, args = sql + " AND department = ?", [*args, department]
+        return self.db.execute(sql + " ORDER BY id", args).fetchall()
+
+    def all_events(self, number: str | None = None) -> list[EventRow]:
+        sql = "SELECT number, version, action, from_status, to_status, actor, note, created FROM events"
+        rows = self.db.execute(sql + (" WHERE number = ?" if number else "") + " ORDER BY id",
+                               (number,) if number else ()).fetchall()
+        return [EventRow(**dict(r)) for r in rows]
+
+    def distribution_queue(self) -> list[tuple[str, int]]:
+        """Documents changed since distribution last looked at them."""
+        return [(r[0], r[1]) for r in self.db.execute("SELECT number, seq FROM distribution_queue ORDER BY number")]
+
+    def distributed(self, done: list[tuple[str, int]]) -> None:
+        with self.write():
+            self.db.executemany("DELETE FROM distribution_queue WHERE number = ? AND seq = ?", done)
 
     def index_queue(self) -> list[tuple[str, int]]:
         """Documents changed since they were last indexed, with their change counter."""

@@ -1,0 +1,497 @@
+"""Copies for departments: which department gets which version, labelled and masked.
+
+A copy is a PDF of a document's effective version with its 联次 label stamped on the
+first page and in the file name (``HT-2026-0001_v3_财务联.pdf``):
+
+- a department that may see personal data gets the signed scan itself where there
+  is one, else the generated PDF;
+- a department whose data is masked gets the generated document re-rendered with the
+  customer's ID and phone numbers masked (kept as a rendering, so it is converted
+  once), and, for a signed document, a line saying the signed original is on file.
+
+Deliveries follow the rules of docgen.toml and are written atomically into each
+department's outbox: every copy of a delivery is written to a temporary file first,
+and only when all are written are they renamed into place and recorded, so a
+delivery that fails (no permission, a full disk) leaves nothing behind and records
+nothing. Every delivery, pull and refused pull is a row of the catalog's ledger.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import uuid
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from docgen.archive.catalog import DocumentRow, VersionRow, effective_version, is_scan
+from docgen.archive.core import Archive
+from docgen.archive.store import sha256_bytes
+from docgen.config import Department
+from docgen.errors import DocgenError, NotFound, StateError
+from docgen.render.pdf import Converter
+
+STAMP_VERSION = "2"  # bump when the look of the label changes, so cached stamps are re-made
+
+
+def mask_id(value: str) -> str:
+    """440308199001011234 -> 440308********1234 (region and last four kept)."""
+    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
+
+
+def mask_phone(value: str) -> str:
+    """13812345678 -> 138****5678; other numbers keep their first three and last four digits."""
+    digits = [i for i, c in enumerate(value) if c.isdigit()]
+    if len(digits) <= 7:
+        return re.sub(r"\d", "*", value)
+    hidden = set(digits[3:-4])
+    return "".join("*" if i in hidden else c for i, c in enumerate(value))
+
+
+@dataclass(frozen=True)
+class Copy:
+    department: str
+    label: str
+    number: str
+    version: int
+    path: Path
+    sha256: str
+    note: str = ""
+
+
+def _snapshot(archive: Archive, version: VersionRow) -> dict[str, Any]:
+    f = version.file("data")
+    if f is None:
+        raise DocgenError(f"{version.number} v{version.version} has no data snapshot")
+    data: dict[str, Any] = json.loads(archive.store.get(f.sha256))
+    return data
+
+
+def personal_data(archive: Archive, version: VersionRow) -> list[tuple[str, str]]:
+    """(value, masked value) of the personal data a version holds: ID and phone numbers."""
+    customer = _snapshot(archive, version).get("project", {}).get("customer", {})
+    pairs = []
+    if customer.get("id_number"):
+        pairs.append((str(customer["id_number"]), mask_id(str(customer["id_number"]))))
+    if customer.get("phone"):
+        pairs.append((str(customer["phone"]), mask_phone(str(customer["phone"]))))
+    return pairs
+
+
+def mask_docx(data: bytes, pairs: list[tuple[str, str]]) -> bytes:
+    """The .docx with every occurrence of each value replaced, in the text and the metadata."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename.endswith((".xml", ".rels")):
+                text = body.decode("utf-8")
+                for value, masked in pairs:
+                    text = text.replace(value, masked)
+                body = text.encode("utf-8")
+            dst.writestr(item, body)
+    return out.getvalue()
+
+
+class Copier:
+    """Makes the copies of one archive (one warm LibreOffice for masked renderings and stamps)."""
+
+    def __init__(self, archive: Archive, converter: Converter) -> None:
+        self.archive = archive
+        self.converter = converter
+
+    def _convert(self, docx: bytes) -> bytes:
+        work = self.archive.tmp / f"copy-{uuid.uuid4().hex}"
+        work.mkdir()
+        try:
+            src, dst = work / "copy.docx", work / "copy.pdf"
+            src.write_bytes(docx)
+            self.converter.convert(src, dst)
+            return dst.read_bytes()
+        finally:
+            for p in work.iterdir():
+                p.unlink()
+            work.rmdir()
+
+    def generated(self, number: str, version: VersionRow, masked: bool) -> bytes:
+        """The generated PDF of a version (of the version a scan signs), masked if asked."""
+        cat = self.archive.catalog
+        if is_scan(version):
+            version = next(v for v in cat.versions(number) if v.version == version.summary["signs"])
+        pdf = version.file("pdf")
+        assert pdf is not None
+        pairs = personal_data(self.archive, version) if masked else []
+        if not pairs:
+            return self.archive.store.get(pdf.sha256)
+        kept = cat.rendering(number, version.version, "masked")
+        if kept and self.archive.store.has(kept):
+            return self.archive.store.get(kept)
+        docx = version.file("docx")
+        assert docx is not None
+        masked_docx = mask_docx(self.archive.store.get(docx.sha256), pairs)
+        from docgen.render.docx import document_text
+
+        import docx as python_docx
+
+        text = document_text(python_docx.Document(io.BytesIO(masked_docx)))
+        if any(value in text for value, _ in pairs):
+            raise DocgenError(
+                f"{number} v{version.version}: personal data could not be masked (the template splits it "
+                "across runs); retype the field in the template"
+            )
+        data = self._convert(masked_docx)
+        with self.archive.transaction() as intent:
+            intent.add([sha256_bytes(data)])
+            sha = self.archive.store.put(data)
+            cat.add_rendering(number, version.version, "masked", sha, len(data))
+        return data
+
+    def scan_pdf(self, version: VersionRow) -> bytes:
+        scan = version.file("scan")
+        assert scan is not None
+        data = self.archive.store.get(scan.sha256)
+        if data.startswith(b"%PDF-"):
+            return data
+        from PIL import Image, ImageSequence
+
+        frames = [f.convert("RGB") for f in ImageSequence.Iterator(Image.open(io.BytesIO(data)))]
+        buf = io.BytesIO()
+        frames[0].save(buf, "PDF", save_all=True, append_images=frames[1:], resolution=200)
+        return buf.getvalue()
+
+    def stamp_pdf(self, label: str, note: str) -> bytes:
+        """A transparent A4 page with the label (and note) at its top right, made once per text."""
+        key = sha256_bytes(f"{STAMP_VERSION}\n{label}\n{note}".encode())[:20]
+        cache = self.archive.root / "cache" / "stamps"
+        path = cache / f"{key}.pdf"
+        if path.is_file():
+            return path.read_bytes()
+        data = self._convert(_stamp_docx(label, note))
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        return data
+
+    def copy(self, number: str, version: VersionRow, dept: Department, label: str) -> tuple[bytes, str]:
+        """The PDF for a department and the note stamped with the label (may be empty)."""
+        from pypdf import PdfReader, PdfWriter, Transformation
+
+        doc = self.archive.catalog.document(number)
+        assert doc is not None
+        note = ""
+        if is_scan(version) and not dept.masked:
+            base = self.scan_pdf(version)
+        else:
+            base = self.generated(number, version, dept.masked)
+            if is_scan(version):
+                note = f"签字原件存档备查（{number} 第{version.version}版扫描件）"
+            elif dept.masked and personal_data(self.archive, version):
+                note = "个人信息已按公司规定隐去"
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(base)))
+        stamp = PdfReader(io.BytesIO(self.stamp_pdf(label, note))).pages[0]
+        first = writer.pages[0]
+        box = first.mediabox
+        sx = float(box.width) / float(stamp.mediabox.width)
+        sy = float(box.height) / float(stamp.mediabox.height)
+        first.merge_transformed_page(
+            stamp, Transformation().scale(sx, sy).translate(float(box.left), float(box.bottom))
+        )
+        # metadata says what the copy is, and nothing else (no personal data, no scanner details)
+        if "/Metadata" in writer._root_object:
+            del writer._root_object["/Metadata"]
+        writer._info = None  # type: ignore[assignment]
+        writer.add_metadata({
+            "/Title": f"{doc.title} {number} 第{version.version}版 {label}",
+            "/Producer": "docgen",
+            "/Creator": "docgen",
+        })
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue(), note
+
+
+def _stamp_docx(label: str, note: str) -> bytes:
+    """One A4 page holding only one line in the top margin, above any header: the note,
+    then the label in a red box, at the right."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt, RGBColor
+
+    d = Document()
+    section = d.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(4), Mm(10)
+    section.left_margin, section.right_margin = Mm(20), Mm(10)
+    section.header_distance = section.footer_distance = Mm(0)
+
+    def run(p: Any, text: str, size: float, bold: bool, boxed: bool) -> None:
+        r = p.add_run(text)
+        r.font.size, r.font.bold = Pt(size), bold
+        r.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+        rpr = r._element.get_or_add_rPr()
+        fonts = OxmlElement("w:rFonts")
+        for attr, font in (("w:ascii", "Liberation Sans"), ("w:hAnsi", "Liberation Sans"),
+                           ("w:eastAsia", "Noto Sans CJK SC")):
+            fonts.set(qn(attr), font)
+        rpr.insert(0, fonts)
+        if boxed:
+            bdr = OxmlElement("w:bdr")
+            for k, v in (("w:val", "single"), ("w:sz", "8"), ("w:space", "1"), ("w:color", "C00000")):
+                bdr.set(qn(k), v)
+            rpr.append(bdr)
+        lang = OxmlElement("w:lang")
+        lang.set(qn("w:val"), "en-US")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+        rpr.append(lang)
+
+    p = d.paragraphs[0] if d.paragraphs else d.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    p.paragraph_format.space_after = Pt(0)
+    if note:
+        run(p, note + "    ", 8, False, False)
+    run(p, f" {label} ", 11, True, True)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+# rules --------------------------------------------------------------------
+
+
+def trigger(doc: DocumentRow, version: VersionRow) -> str:
+    """The status a distribution rule is looked up by: signed for a signed scan."""
+    return "signed" if is_scan(version) else doc.status
+
+
+def file_name(number: str, version: int, dept: Department) -> str:
+    return f"{number}_v{version}_{dept.name}联.pdf"
+
+
+def department(archive: Archive, key: str) -> Department:
+    depts = archive.settings.departments
+    found = depts.get(key) or next((d for d in depts.values() if d.name == key), None)
+    if found is None:
+        raise NotFound(f"unknown department {key!r}; use one of: {', '.join(depts)} (see [departments] in docgen.toml)")
+    return found
+
+
+def _write_temp(folder: Path, name: str, data: bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{name}.{uuid.uuid4().hex[:8]}.part"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    return tmp
+
+
+@dataclass
+class Delivery:
+    number: str
+    version: int | None
+    status: str
+    copies: list[Copy]
+    skipped: list[str]
+    superseded: list[str]
+
+
+def distribute(
+    archive: Archive, number: str, converter: Converter, actor: str, *, again: bool = False,
+    only_new: bool = False,
+) -> Delivery:
+    """Deliver the effective version of ``number`` to the departments its rule names.
+
+    Copies already delivered (same version, same department) are skipped unless
+    ``again``. A department holding an older version gets a notice that it is
+    superseded. With ``only_new`` (automatic delivery) a document with no rule for
+    its state is no error.
+    """
+    cat = archive.catalog
+    doc = cat.document(number.strip().upper())
+    if doc is None:
+        raise NotFound(f"no document {number} in {archive.root}; see `docgen list`")
+    if doc.status == "void":
+        raise StateError(f"{doc.number} is void; void documents are not distributed")
+    versions = cat.versions(doc.number)
+    eff = effective_version(versions, doc.kind)
+    if eff is None:
+        if only_new:
+            return Delivery(doc.number, None, doc.status, [], [], [])
+        raise StateError(
+            f"{doc.number} has no effective version yet ({doc.status}): a contract is distributed once "
+            "legal review approves it or a signed scan is filed"
+        )
+    status = trigger(doc, eff)
+    rule = archive.settings.distribution.get((doc.kind, status), {})
+    result = Delivery(doc.number, eff.version, status, [], [], [])
+    if not rule:
+        if only_new:
+            return result
+        raise StateError(
+            f"no rule sends a {doc.kind} that is {status}: add [distribution.{doc.kind}.{status}] to docgen.toml"
+        )
+    copier = Copier(archive, converter)
+    planned = []
+    for key, label in rule.items():
+        dept = archive.settings.departments[key]
+        done = [r for r in cat.deliveries(doc.number, key) if r["version"] == eff.version]
+        if done and not again:
+            result.skipped.append(key)
+            continue
+        data, note = copier.copy(doc.number, eff, dept, label)
+        planned.append((dept, label, data, note))
+    # all copies and notices to temporary files first: a folder that cannot be written
+    # stops the whole delivery before anything is in place or recorded
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for dept, label, data, _note in planned:
+            name = file_name(doc.number, eff.version, dept)
+            temps.append((_write_temp(dept.outbox, name, data), dept.outbox / name))
+            for old in cat.deliveries(doc.number, dept.key):
+                if old["version"] < eff.version:
+                    notice = _notice(doc.number, old["version"], eff.version, dept)
+                    name = f"{doc.number}_v{old['version']}_{dept.name}联_已被第{eff.version}版取代.txt"
+                    temps.append((_write_temp(dept.outbox, name, notice.encode("utf-8")), dept.outbox / name))
+    except OSError as exc:
+        for tmp, _final in temps:
+            tmp.unlink(missing_ok=True)
+        where = Path(exc.filename).parent if getattr(exc, "filename", None) else "an outbox"
+        raise DocgenError(
+            f"cannot write to {where}: {exc.strerror or exc}; nothing of {doc.number} was delivered "
+            "(check the outbox folder in [departments] of docgen.toml)"
+        ) from None
+    for tmp, final in temps:
+        os.replace(tmp, final)
+    with cat.write():
+        for dept, label, data, note in planned:
+            path = dept.outbox / file_name(doc.number, eff.version, dept)
+            sha = sha256_bytes(data)
+            row = cat.record("delivered", dept.key, actor, number=doc.number, version=eff.version, label=label,
+                             sha256=sha, path=str(path), note=note)
+            result.copies.append(Copy(dept.key, label, doc.number, eff.version, path, sha, note))
+            for old in cat.deliveries(doc.number, dept.key):
+                if old["version"] < eff.version:
+                    cat.supersede(old["id"], row)
+                    cat.record("superseded", dept.key, actor, number=doc.number, version=old["version"],
+                               label=old["label"], sha256=old["sha256"], path=old["path"],
+                               note=f"replaced by v{eff.version}")
+                    result.superseded.append(f"{dept.key} v{old['version']}")
+    return result
+
+
+def _notice(number: str, old: int, new: int, dept: Department) -> str:
+    return (
+        f"作废通知（{dept.name}）\n\n"
+        f"{number} 第{old}版副本已被第{new}版取代，自即日起作废。\n"
+        f"请以新副本 {number}_v{new}_{dept.name}联.pdf 为准，旧副本请销毁或退回档案室。\n"
+        f"\n{date.today().isoformat()}  docgen\n"
+    )
+
+
+# pulls ----------------------------------------------------------------------
+
+
+def _refuse(archive: Archive, dept_key: str, actor: str, number: str | None, reason: str) -> DocgenError:
+    with archive.catalog.write():
+        archive.catalog.record("refused", dept_key, actor, number=number, note=reason)
+    return StateError(reason)
+
+
+def pull(
+    archive: Archive, number: str, dept_key: str, out: Path, converter: Converter, actor: str,
+    *, version: int | None = None,
+) -> Copy:
+    """A department's copy of a document's effective version (or of ``version``), written to ``out``."""
+    cat = archive.catalog
+    depts = archive.settings.departments
+    dept = depts.get(dept_key) or next((d for d in depts.values() if d.name == dept_key), None)
+    if dept is None:
+        raise _refuse(archive, dept_key, actor, number,
+                      f"unknown department {dept_key!r}; use one of: {', '.join(depts)}")
+    doc = cat.document(number.strip().upper())
+    if doc is None:
+        raise _refuse(archive, dept.key, actor, number, f"no document {number} in this archive")
+    if doc.kind not in dept.pull:
+        raise _refuse(
+            archive, dept.key, actor, doc.number,
+            f"{dept.key} ({dept.name}) may not pull {doc.kind} documents; its policy allows "
+            f"{', '.join(dept.pull) or 'none'} ([departments.{dept.key}] pull in docgen.toml)",
+        )
+    versions = cat.versions(doc.number)
+    if version is not None:
+        chosen = next((v for v in versions if v.version == version), None)
+        if chosen is None:
+            raise _refuse(archive, dept.key, actor, doc.number, f"{doc.number} has no version {version}")
+    else:
+        chosen = effective_version(versions, doc.kind) if doc.status != "void" else None
+        if chosen is None:
+            raise _refuse(
+                archive, dept.key, actor, doc.number,
+                f"{doc.number} has no effective version ({doc.status}); pull a draft by naming it: --version N",
+            )
+    rule = archive.settings.distribution.get((doc.kind, trigger(doc, chosen)), {})
+    label = rule.get(dept.key) or f"{dept.name}联"
+    data, note = Copier(archive, converter).copy(doc.number, chosen, dept, label)
+    name = file_name(doc.number, chosen.version, dept)
+    try:
+        tmp = _write_temp(out, name, data)
+        os.replace(tmp, out / name)
+    except OSError as exc:
+        raise DocgenError(f"cannot write {out / name}: {exc.strerror or exc}") from None
+    sha = sha256_bytes(data)
+    with cat.write():
+        cat.record("pulled", dept.key, actor, number=doc.number, version=chosen.version, label=label,
+                   sha256=sha, path=str(out / name), note=note)
+    return Copy(dept.key, label, doc.number, chosen.version, out / name, sha, note)
+
+
+def signed_since(archive: Archive, kind: str, since: date) -> list[str]:
+    """Documents of a kind with a signed scan filed on or after ``since``, oldest first."""
+    out: list[tuple[str, str]] = []
+    for d in archive.catalog.documents(kind):
+        if d.status == "void":
+            continue
+        signed = [e.created for e in archive.catalog.events(d.number) if e.action == "sign"]
+        if signed and signed[0][:10] >= since.isoformat():
+            out.append((signed[0], d.number))
+    return [n for _t, n in sorted(out)]
+
+
+@dataclass
+class SyncReport:
+    deliveries: list[Delivery]
+    errors: list[str]
+
+
+def sync(archive: Archive, converter: Converter, actor: str) -> SyncReport:
+    """Deliver what the rules say for every document changed since the last sync.
+
+    The catalog queues a document whenever it changes (same transaction), so a copy
+    that could not be delivered now (an outbox folder missing, say) stays queued for
+    the next command.
+    """
+    report = SyncReport([], [])
+    done = []
+    for number, seq in archive.catalog.distribution_queue():
+        try:
+            doc = archive.catalog.document(number)
+            if doc is not None and doc.status != "void":
+                delivery = distribute(archive, number, converter, actor, only_new=True)
+                if delivery.copies:
+                    report.deliveries.append(delivery)
+        except DocgenError as exc:
+            report.errors.append(f"{number}: {exc}")
+            continue
+        done.append((number, seq))
+    if done:
+        archive.catalog.distributed(done)
+    return report
