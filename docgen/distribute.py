@@ -182,6 +182,7 @@ class Copier:
     def copy(self, number: str, version: VersionRow, dept: Department, label: str) -> tuple[bytes, str]:
         """The PDF for a department and the note stamped with the label (may be empty)."""
         from pypdf import PdfReader, PdfWriter, Transformation
+        from pypdf.generic import RectangleObject
 
         doc = self.archive.catalog.document(number)
         assert doc is not None
@@ -197,7 +198,11 @@ class Copier:
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(base)))
         stamp = PdfReader(io.BytesIO(self.stamp_pdf(label, note))).pages[0]
         first = writer.pages[0]
-        box = first.mediabox
+        try:
+            box = first.mediabox
+        except ValueError:  # a scan whose page has no usable box: take it as A4
+            first.mediabox = RectangleObject([0, 0, 595.28, 841.89])
+            box = first.mediabox
         sx = float(box.width) / float(stamp.mediabox.width)
         sy = float(box.height) / float(stamp.mediabox.height)
         first.merge_transformed_page(
@@ -490,6 +495,9 @@ def sync(archive: Archive, converter: Converter, actor: str) -> SyncReport:
                     report.deliveries.append(delivery)
         except DocgenError as exc:
             report.errors.append(f"{number}: {exc}")
+            continue
+        except Exception as exc:  # a copy that cannot be made never fails the command that queued it
+            report.errors.append(f"{number}: {type(exc).__name__}: {exc}")
             continue
         done.append((number, seq))
     if done:

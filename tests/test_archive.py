@@ -173,7 +173,9 @@ def test_blobs_are_read_only_and_views_restored(work: Path, archive_dir: Path) -
 def test_migrations_are_recorded(work: Path, archive_dir: Path) -> None:
     run("list")
     con = sqlite3.connect(archive_dir / "catalog.sqlite")
-    assert [r[0] for r in con.execute("SELECT name FROM migrations")] == ["m001_core", "m002_index_queue", "m003_queue_project_changes"]
+    assert [r[0] for r in con.execute("SELECT name FROM migrations")] == [
+        "m001_core", "m002_index_queue", "m003_queue_project_changes", "m004_ledger", "m005_distribution_queue"
+    ]
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

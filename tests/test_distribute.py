@@ -203,3 +203,40 @@ def test_the_log_shows_who_received_what(scans: Path, tmp_path: Path) -> None:
     assert any("pulled" in line for line in lines)
     assert any("refused" in line and "ZG-2026-0001" in line for line in lines)
     assert not any("customer" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("scan", "number", "copies"),
+    [
+        ("bj.pdf", "BJ-2026-0001", {"customer": "第一联 客户留存", "finance": "第二联 财务"}),
+        ("zg.pdf", "ZG-2026-0001", {"engineering": "第一联 工程", "archive": "第二联 档案"}),
+    ],
+)
+def test_signed_quote_and_notice_rules(
+    scans: Path, archive_dir: Path, scan: str, number: str, copies: dict[str, str]
+) -> None:
+    assert run("ingest", scans / scan).exit_code == 0
+    delivered = {r["department"]: r for r in ledger(number) if r["action"] == "delivered" and r["version"] == 2}
+    assert {d: r["label"] for d, r in delivered.items()} == copies
+    for dept, label in copies.items():
+        assert label.replace(" ", "") in first_page_text(Path(delivered[dept]["path"]))
+
+
+def test_signed_acceptance_report_goes_to_four_departments(scans: Path, archive_dir: Path, work: Path) -> None:
+    import scanmaker
+
+    r = run("new", "acceptance", work / "acceptance-2.yaml", "--json")
+    assert r.exit_code == 0, r
+    made = json.loads(r.stdout)
+    assert not ledger(made["number"])  # passed, not signed yet: no rule sends it
+    scanmaker.scan(Path(made["files"]["pdf"]), scans / "ys.pdf", 200, seed=9)
+    assert run("ingest", scans / "ys.pdf").exit_code == 0
+    rows = [r for r in ledger(made["number"]) if r["action"] == "delivered"]
+    assert [(r["department"], r["label"]) for r in rows] == [
+        ("customer", "第一联 客户留存"), ("engineering", "第二联 工程"), ("finance", "第三联 财务"),
+        ("archive", "第四联 档案"),
+    ]
+    for r in rows:
+        copy = Path(r["path"])
+        if r["department"] in ("engineering", "finance"):
+            assert_no_personal_data(copy)

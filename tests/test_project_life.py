@@ -167,6 +167,8 @@ def test_legal_floors(key: str, value: int, floor: int, rule: str, contracted: P
     assert r.exit_code == 1
     assert f"[warranty] {key} = {value} is below the legal minimum of {floor} years" in r.stderr
     assert rule in r.stderr
+    assert run("list").exit_code == 1  # every command refuses a docgen.toml below the floors
+    toml.write_text(text, encoding="utf-8")
     assert len(json.loads(run("list", "--json", "--kind", "warranty").stdout)) == 0
 
 

@@ -33,6 +33,8 @@ This folder is a docgen archive.
   inbox/           the scanner drops signed scans here; `docgen watch` files them
   quarantine/      scans that could not be filed, each with a .reason.txt beside it
   logs/intake.log  one line per scan taken in: filed, duplicate or quarantined
+  outbox/DEPT/     copies delivered to each department (see [departments] in docgen.toml)
+  cache/stamps/    the 联次 labels stamped on copies (re-made when missing)
   tmp/             work in progress; safe to empty when no docgen command runs
 
 Check it with `docgen verify`.
