@@ -980,6 +980,9 @@ def pull(
         if version is not None:
             raise DocgenError("--version goes with one NUMBER")
         day = _date_option(since, "--since")
+        from docgen.distribute import may_pull
+
+        may_pull(archive, dept, kind, actor)
         numbers = signed_since(archive, kind, day)
         if not numbers:
             click.echo(f"no {kind} signed since {day}")
@@ -1027,9 +1030,9 @@ def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool) -> None:
 
         number = document(archive, number).number
     if dept:
-        depts = archive.settings.departments
-        found = depts.get(dept) or next((d for d in depts.values() if d.name == dept), None)
-        key = found.key if found else dept
+        from docgen.distribute import department
+
+        key = department(archive, dept).key
     rows: list[dict[str, Any]] = []
     if not dept:
         for e in cat.all_events(number):

@@ -200,12 +200,15 @@ RULE_STATUSES = {
 }
 
 
-def _line_of(text: str, *needles: str) -> str:
-    """'line N' of the first line of docgen.toml that holds all needles, for error messages."""
-    for n, line in enumerate(text.splitlines(), 1):
+def _line_of(text: str, *needles: str, after: str = "") -> str:
+    """'line N' of the first line of docgen.toml holding all needles (after the line holding
+    ``after``, when given), for error messages."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if after and after in line), 0)
+    for n, line in enumerate(lines[start:], start + 1):
         if all(x in line for x in needles):
             return f"line {n}"
-    return "somewhere"
+    return "(line not found)"
 
 
 def _departments(data: dict, text: str, root: Path) -> dict[str, Department]:
@@ -217,13 +220,20 @@ def _departments(data: dict, text: str, root: Path) -> dict[str, Department]:
         unknown = set(table) - {"name", "outbox", "personal_data", "pull"}
         if unknown:
             raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r}; use name, outbox, personal_data, pull")
+        section = f"[departments.{key}]"
+
+        def at(setting: str) -> str:
+            return f"docgen.toml {_line_of(text, setting, '=', after=section)}: {section}"
+
         data_policy = table.get("personal_data", "masked")
         if data_policy not in ("full", "masked"):
-            raise ConfigError(f'{where}: personal_data = "{data_policy}" must be "full" or "masked"')
+            raise ConfigError(f'{at("personal_data")}: personal_data = "{data_policy}" must be "full" or "masked"')
         pull = table.get("pull", [])
-        if not isinstance(pull, list) or any(k not in KINDS for k in pull):
-            bad = next((k for k in pull if k not in KINDS), pull) if isinstance(pull, list) else pull
-            raise ConfigError(f"{where}: pull names {bad!r}, which is not a kind; use {', '.join(KINDS)}")
+        if not isinstance(pull, list):
+            raise ConfigError(f'{at("pull")}: pull must be a list of kinds, e.g. pull = ["contract", "acceptance"]')
+        bad = next((k for k in pull if k not in KINDS), None)
+        if bad is not None:
+            raise ConfigError(f"{at('pull')}: pull names {bad!r}, which is not a kind; use {', '.join(KINDS)}")
         outbox = Path(str(table.get("outbox", f"outbox/{key}")))
         out[key] = Department(
             key=key,
@@ -245,8 +255,17 @@ def _distribution(
                 f"docgen.toml {_line_of(text, f'[distribution.{kind}')}: [distribution.{kind}]: "
                 f"{kind!r} is not a kind; use {', '.join(KINDS)}"
             )
+        if not isinstance(by_status, dict):
+            raise ConfigError(f"docgen.toml {_line_of(text, f'[distribution.{kind}')}: [distribution.{kind}] "
+                              f"must hold tables [distribution.{kind}.STATUS]")
         for status, copies in by_status.items():
-            where = f"docgen.toml {_line_of(text, f'[distribution.{kind}.{status}]')}"
+            section = f"[distribution.{kind}.{status}]"
+            where = f"docgen.toml {_line_of(text, section)}"
+            if not isinstance(copies, dict):
+                raise ConfigError(
+                    f"docgen.toml {_line_of(text, status, '=', after=f'[distribution.{kind}]')}: "
+                    f"{section} must be a table of department = \"label\""
+                )
             if status not in RULE_STATUSES[kind]:
                 raise ConfigError(
                     f"{where}: [distribution.{kind}.{status}]: a {kind} has no status {status!r}; "
@@ -255,7 +274,7 @@ def _distribution(
             for dept, label in copies.items():
                 if dept not in departments:
                     raise ConfigError(
-                        f"docgen.toml {_line_of(text, dept, '=')}: [distribution.{kind}.{status}] names "
+                        f"docgen.toml {_line_of(text, dept, '=', after=section)}: {section} names "
                         f"department {dept!r}, which is not in [departments]; use {', '.join(departments)}"
                     )
                 if not str(label).strip():

@@ -18,25 +18,30 @@ nothing. Every delivery, pull and refused pull is a row of the catalog's ledger.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
 import re
 import uuid
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from docgen.archive.catalog import DocumentRow, VersionRow, effective_version, is_scan
+from docgen.archive.catalog import VersionRow, effective_version, is_scan
 from docgen.archive.core import Archive
 from docgen.archive.store import sha256_bytes
 from docgen.config import Department
 from docgen.errors import DocgenError, NotFound, StateError
+from docgen.failpoints import hit
 from docgen.render.pdf import Converter
 
 STAMP_VERSION = "2"  # bump when the look of the label changes, so cached stamps are re-made
+MASKED = "masked-2"  # the rendering variant; a new name when masking changes, so old ones are not reused
 
 
 def mask_id(value: str) -> str:
@@ -83,8 +88,17 @@ def personal_data(archive: Archive, version: VersionRow) -> list[tuple[str, str]
     return pairs
 
 
+def _loose(value: str) -> re.Pattern[str]:
+    """The value's letters and digits with anything a writer or Word may put between them:
+    spaces, dashes, dots, and the XML of a run boundary (138-1234-5678, 440308 19900101 1234)."""
+    between = r"(?:[\s\-.·()/]|&#\d+;|<[^>]*>)*"
+    return re.compile(between.join(re.escape(c) for c in value if c.isalnum()), re.IGNORECASE)
+
+
 def mask_docx(data: bytes, pairs: list[tuple[str, str]]) -> bytes:
-    """The .docx with every occurrence of each value replaced, in the text and the metadata."""
+    """The .docx with every occurrence of each value replaced, however it is spaced or split
+    across runs, in the text and the metadata of every part."""
+    patterns = [(_loose(value), masked) for value, masked in pairs]
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -92,11 +106,17 @@ def mask_docx(data: bytes, pairs: list[tuple[str, str]]) -> bytes:
             body = src.read(item.filename)
             if item.filename.endswith((".xml", ".rels")):
                 text = body.decode("utf-8")
-                for value, masked in pairs:
-                    text = text.replace(value, masked)
+                for pattern, masked in patterns:
+                    text = pattern.sub(masked, text)
                 body = text.encode("utf-8")
             dst.writestr(item, body)
     return out.getvalue()
+
+
+def leaks(text: str, pairs: list[tuple[str, str]]) -> list[str]:
+    """The values of ``pairs`` still readable in ``text``, however spaced."""
+    squeezed = re.sub(r"[\s\-.·()/]", "", text).upper()
+    return [value for value, _ in pairs if re.sub(r"[^0-9A-Za-z]", "", value).upper() in squeezed]
 
 
 class Copier:
@@ -129,27 +149,24 @@ class Copier:
         pairs = personal_data(self.archive, version) if masked else []
         if not pairs:
             return self.archive.store.get(pdf.sha256)
-        kept = cat.rendering(number, version.version, "masked")
+        kept = cat.rendering(number, version.version, MASKED)
         if kept and self.archive.store.has(kept):
             return self.archive.store.get(kept)
         docx = version.file("docx")
         assert docx is not None
-        masked_docx = mask_docx(self.archive.store.get(docx.sha256), pairs)
-        from docgen.render.docx import document_text
+        data = self._convert(mask_docx(self.archive.store.get(docx.sha256), pairs))
+        from pypdf import PdfReader
 
-        import docx as python_docx
-
-        text = document_text(python_docx.Document(io.BytesIO(masked_docx)))
-        if any(value in text for value, _ in pairs):
+        text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+        if leaks(text, pairs):
             raise DocgenError(
-                f"{number} v{version.version}: personal data could not be masked (the template splits it "
-                "across runs); retype the field in the template"
+                f"{number} v{version.version}: the customer's ID or phone number could not be masked in the "
+                "copy; no copy was made (check how the template or the data writes it)"
             )
-        data = self._convert(masked_docx)
         with self.archive.transaction() as intent:
             intent.add([sha256_bytes(data)])
             sha = self.archive.store.put(data)
-            cat.add_rendering(number, version.version, "masked", sha, len(data))
+            cat.add_rendering(number, version.version, MASKED, sha, len(data))
         return data
 
     def scan_pdf(self, version: VersionRow) -> bytes:
@@ -272,9 +289,10 @@ def _stamp_docx(label: str, note: str) -> bytes:
 # rules --------------------------------------------------------------------
 
 
-def trigger(doc: DocumentRow, version: VersionRow) -> str:
-    """The status a distribution rule is looked up by: signed for a signed scan."""
-    return "signed" if is_scan(version) else doc.status
+def trigger(version: VersionRow) -> str:
+    """The status a distribution rule is looked up by: signed for a signed scan, else the
+    effective version's own status (approved, issued, passed…)."""
+    return "signed" if is_scan(version) else version.status
 
 
 def file_name(number: str, version: int, dept: Department) -> str:
@@ -309,6 +327,18 @@ class Delivery:
     superseded: list[str]
 
 
+@contextmanager
+def _distribution_lock(archive: Archive) -> Iterator[None]:
+    """One delivery at a time per archive, from reading the effective version to the ledger."""
+    archive.tmp.mkdir(exist_ok=True)
+    with open(archive.tmp / "distribute.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def distribute(
     archive: Archive, number: str, converter: Converter, actor: str, *, again: bool = False,
     only_new: bool = False,
@@ -320,6 +350,13 @@ def distribute(
     superseded. With ``only_new`` (automatic delivery) a document with no rule for
     its state is no error.
     """
+    with _distribution_lock(archive):
+        return _distribute(archive, number, converter, actor, again=again, only_new=only_new)
+
+
+def _distribute(
+    archive: Archive, number: str, converter: Converter, actor: str, *, again: bool, only_new: bool
+) -> Delivery:
     cat = archive.catalog
     doc = cat.document(number.strip().upper())
     if doc is None:
@@ -335,7 +372,7 @@ def distribute(
             f"{doc.number} has no effective version yet ({doc.status}): a contract is distributed once "
             "legal review approves it or a signed scan is filed"
         )
-    status = trigger(doc, eff)
+    status = trigger(eff)
     rule = archive.settings.distribution.get((doc.kind, status), {})
     result = Delivery(doc.number, eff.version, status, [], [], [])
     if not rule:
@@ -354,18 +391,31 @@ def distribute(
             continue
         data, note = copier.copy(doc.number, eff, dept, label)
         planned.append((dept, label, data, note))
+    # every department holding an older version is told, also one the new rule leaves out
+    stale = [
+        (archive.settings.departments[k], old)
+        for k in archive.settings.departments
+        for old in cat.deliveries(doc.number, k)
+        if old["version"] < eff.version
+    ]
+    if not planned and not stale:
+        return result
+    # the document stays queued until the ledger says what was delivered: a delivery
+    # killed after its files are in place is recorded by the next command's sync
+    seq = cat.queue_distribution(doc.number)
+    for dept in {d.key: d for d, *_ in planned} | {d.key: d for d, _ in stale}:
+        _sweep(archive.settings.departments[dept].outbox)
     # all copies and notices to temporary files first: a folder that cannot be written
     # stops the whole delivery before anything is in place or recorded
     temps: list[tuple[Path, Path]] = []
     try:
-        for dept, label, data, _note in planned:
+        for dept, _label, data, _note in planned:
             name = file_name(doc.number, eff.version, dept)
             temps.append((_write_temp(dept.outbox, name, data), dept.outbox / name))
-            for old in cat.deliveries(doc.number, dept.key):
-                if old["version"] < eff.version:
-                    notice = _notice(doc.number, old["version"], eff.version, dept)
-                    name = f"{doc.number}_v{old['version']}_{dept.name}联_已被第{eff.version}版取代.txt"
-                    temps.append((_write_temp(dept.outbox, name, notice.encode("utf-8")), dept.outbox / name))
+        for dept, old in stale:
+            notice = _notice(doc.number, old["version"], eff.version, dept, dept.key in rule)
+            name = f"{doc.number}_v{old['version']}_{dept.name}联_已被第{eff.version}版取代.txt"
+            temps.append((_write_temp(dept.outbox, name, notice.encode("utf-8")), dept.outbox / name))
     except OSError as exc:
         for tmp, _final in temps:
             tmp.unlink(missing_ok=True)
@@ -376,28 +426,40 @@ def distribute(
         ) from None
     for tmp, final in temps:
         os.replace(tmp, final)
+    hit("distribute:renamed")
     with cat.write():
         for dept, label, data, note in planned:
             path = dept.outbox / file_name(doc.number, eff.version, dept)
             sha = sha256_bytes(data)
-            row = cat.record("delivered", dept.key, actor, number=doc.number, version=eff.version, label=label,
-                             sha256=sha, path=str(path), note=note)
+            cat.record("delivered", dept.key, actor, number=doc.number, version=eff.version, label=label,
+                       sha256=sha, path=str(path), note=note)
             result.copies.append(Copy(dept.key, label, doc.number, eff.version, path, sha, note))
-            for old in cat.deliveries(doc.number, dept.key):
-                if old["version"] < eff.version:
-                    cat.supersede(old["id"], row)
-                    cat.record("superseded", dept.key, actor, number=doc.number, version=old["version"],
-                               label=old["label"], sha256=old["sha256"], path=old["path"],
-                               note=f"replaced by v{eff.version}")
-                    result.superseded.append(f"{dept.key} v{old['version']}")
+        for dept, old in stale:
+            row = cat.record("superseded", dept.key, actor, number=doc.number, version=old["version"],
+                             label=old["label"], sha256=old["sha256"], path=old["path"],
+                             note=f"replaced by v{eff.version}")
+            cat.supersede(old["id"], row)
+            result.superseded.append(f"{dept.key} v{old['version']}")
+        cat.dequeue_distribution(doc.number, seq)
     return result
 
 
-def _notice(number: str, old: int, new: int, dept: Department) -> str:
+def _sweep(outbox: Path) -> None:
+    """Temporary files a killed delivery left in an outbox (under the distribution lock
+    no other delivery is writing there)."""
+    if outbox.is_dir():
+        for p in outbox.glob(".*.part"):
+            p.unlink(missing_ok=True)
+
+
+def _notice(number: str, old: int, new: int, dept: Department, copy_sent: bool) -> str:
+    then = (
+        f"请以新副本 {number}_v{new}_{dept.name}联.pdf 为准，旧副本请销毁或退回档案室。"
+        if copy_sent else "新版本不再分发给本部门，旧副本请销毁或退回档案室。"
+    )
     return (
         f"作废通知（{dept.name}）\n\n"
-        f"{number} 第{old}版副本已被第{new}版取代，自即日起作废。\n"
-        f"请以新副本 {number}_v{new}_{dept.name}联.pdf 为准，旧副本请销毁或退回档案室。\n"
+        f"{number} 第{old}版副本已被第{new}版取代，自即日起作废。\n{then}\n"
         f"\n{date.today().isoformat()}  docgen\n"
     )
 
@@ -443,7 +505,7 @@ def pull(
                 archive, dept.key, actor, doc.number,
                 f"{doc.number} has no effective version ({doc.status}); pull a draft by naming it: --version N",
             )
-    rule = archive.settings.distribution.get((doc.kind, trigger(doc, chosen)), {})
+    rule = archive.settings.distribution.get((doc.kind, trigger(chosen)), {})
     label = rule.get(dept.key) or f"{dept.name}联"
     data, note = Copier(archive, converter).copy(doc.number, chosen, dept, label)
     name = file_name(doc.number, chosen.version, dept)
@@ -457,6 +519,21 @@ def pull(
         cat.record("pulled", dept.key, actor, number=doc.number, version=chosen.version, label=label,
                    sha256=sha, path=str(out / name), note=note)
     return Copy(dept.key, label, doc.number, chosen.version, out / name, sha, note)
+
+
+def may_pull(archive: Archive, dept_key: str, kind: str, actor: str) -> Department:
+    """The department, if it exists and its policy lets it pull this kind; else refused and logged."""
+    depts = archive.settings.departments
+    dept = depts.get(dept_key) or next((d for d in depts.values() if d.name == dept_key), None)
+    if dept is None:
+        raise _refuse(archive, dept_key, actor, None, f"unknown department {dept_key!r}; use one of: {', '.join(depts)}")
+    if kind not in dept.pull:
+        raise _refuse(
+            archive, dept.key, actor, None,
+            f"{dept.key} ({dept.name}) may not pull {kind} documents; its policy allows "
+            f"{', '.join(dept.pull) or 'none'} ([departments.{dept.key}] pull in docgen.toml)",
+        )
+    return dept
 
 
 def signed_since(archive: Archive, kind: str, since: date) -> list[str]:

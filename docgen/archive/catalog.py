@@ -539,6 +539,20 @@ class Catalog:
         """Documents changed since distribution last looked at them."""
         return [(r[0], r[1]) for r in self.db.execute("SELECT number, seq FROM distribution_queue ORDER BY number")]
 
+    def queue_distribution(self, number: str) -> int:
+        """Queue a document for distribution (again); its change counter."""
+        with self.write():
+            self.db.execute(
+                "INSERT INTO distribution_queue(number, seq) VALUES (?, 1) "
+                "ON CONFLICT(number) DO UPDATE SET seq = seq + 1",
+                (number,),
+            )
+            return int(self.db.execute("SELECT seq FROM distribution_queue WHERE number = ?", (number,)).fetchone()[0])
+
+    def dequeue_distribution(self, number: str, seq: int) -> None:
+        """Inside a write: forget a queued document unless it changed again meanwhile."""
+        self.db.execute("DELETE FROM distribution_queue WHERE number = ? AND seq = ?", (number, seq))
+
     def distributed(self, done: list[tuple[str, int]]) -> None:
         with self.write():
             self.db.executemany("DELETE FROM distribution_queue WHERE number = ? AND seq = ?", done)
