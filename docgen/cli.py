@@ -133,6 +133,8 @@ def _sync_distribution(archive: Archive, say: Any = None) -> None:
         return
     for d in report.deliveries:
         say(_delivery_line(d))
+    for line in report.withdrawn:
+        say(f"withdrawn   {line}")
     for line in report.errors:
         say(f"note: copies not delivered: {line}; the next command tries again (or docgen distribute)")
 

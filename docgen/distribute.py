@@ -27,7 +27,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -444,6 +444,47 @@ def _distribute(
     return result
 
 
+def withdraw(archive: Archive, number: str, actor: str) -> list[str]:
+    """Tell every department holding a copy of a void document that it is void: a notice
+    beside each copy, and a ``withdrawn`` row. The departments told."""
+    with _distribution_lock(archive):
+        cat = archive.catalog
+        held = [(archive.settings.departments.get(k), old)
+                for k in {r["department"] for r in cat.ledger(number) if r["action"] == "delivered"}
+                for old in cat.deliveries(number, k)]
+        held = [(d, old) for d, old in held if d is not None]
+        if not held:
+            return []
+        why = next((e.note for e in reversed(cat.events(number)) if e.action == "void"), "")
+        seq = cat.queue_distribution(number)
+        temps = []
+        try:
+            for dept, old in held:
+                assert dept is not None
+                _sweep(dept.outbox)
+                text = (
+                    f"作废通知（{dept.name}）\n\n{number} 已作废" + (f"（{why}）" if why else "") + "，"
+                    f"第{old['version']}版副本自即日起作废，请销毁或退回档案室。\n\n{date.today().isoformat()}  docgen\n"
+                )
+                name = f"{number}_v{old['version']}_{dept.name}联_已作废.txt"
+                temps.append((_write_temp(dept.outbox, name, text.encode("utf-8")), dept.outbox / name))
+        except OSError as exc:
+            for tmp, _final in temps:
+                tmp.unlink(missing_ok=True)
+            raise DocgenError(f"cannot write the void notice of {number}: {exc.strerror or exc}") from None
+        for tmp, final in temps:
+            os.replace(tmp, final)
+        with cat.write():
+            for dept, old in held:
+                assert dept is not None
+                row = cat.record("withdrawn", dept.key, actor, number=number, version=old["version"],
+                                 label=old["label"], sha256=old["sha256"], path=old["path"],
+                                 note=f"void: {why}" if why else "void")
+                cat.supersede(old["id"], row)
+            cat.dequeue_distribution(number, seq)
+        return [d.key for d, _ in held if d is not None]
+
+
 def _sweep(outbox: Path) -> None:
     """Temporary files a killed delivery left in an outbox (under the distribution lock
     no other delivery is writing there)."""
@@ -552,6 +593,7 @@ def signed_since(archive: Archive, kind: str, since: date) -> list[str]:
 class SyncReport:
     deliveries: list[Delivery]
     errors: list[str]
+    withdrawn: list[str] = field(default_factory=list)
 
 
 def sync(archive: Archive, converter: Converter, actor: str) -> SyncReport:
@@ -566,7 +608,11 @@ def sync(archive: Archive, converter: Converter, actor: str) -> SyncReport:
     for number, seq in archive.catalog.distribution_queue():
         try:
             doc = archive.catalog.document(number)
-            if doc is not None and doc.status != "void":
+            if doc is not None and doc.status == "void":
+                told = withdraw(archive, number, actor)
+                if told:
+                    report.withdrawn.append(f"{number}: void notice to {', '.join(told)}")
+            elif doc is not None:
                 delivery = distribute(archive, number, converter, actor, only_new=True)
                 if delivery.copies:
                     report.deliveries.append(delivery)

@@ -325,3 +325,16 @@ def test_contract_signed_after_approval_supersedes_the_approved_copy(scans: Path
     assert (archive_dir / "outbox/legal/HT-2026-0001_v1_法务联_已被第2版取代.txt").is_file()
     superseded = [(r["department"], r["version"]) for r in ledger("HT-2026-0001") if r["action"] == "superseded"]
     assert sorted(superseded) == [("legal", 1), ("sales", 1)]
+
+
+def test_voiding_a_delivered_document_tells_every_holder(scans: Path, archive_dir: Path) -> None:
+    eng = archive_dir / "outbox" / "engineering"
+    assert (eng / "ZG-2026-0001_v1_工程联.pdf").is_file()
+    r = run("void", "ZG-2026-0001", "--note", "重复开具")
+    assert r.exit_code == 0, r
+    assert "withdrawn   ZG-2026-0001: void notice to engineering" in r.stderr
+    notice = (eng / "ZG-2026-0001_v1_工程联_已作废.txt").read_text(encoding="utf-8")
+    assert "ZG-2026-0001 已作废（重复开具）" in notice
+    assert [r["action"] for r in ledger("ZG-2026-0001", "engineering")] == ["delivered", "withdrawn"]
+    r = run("pull", "ZG-2026-0001", "--as", "engineering")
+    assert r.exit_code == 1 and "no effective version (void)" in r.stderr
