@@ -222,7 +222,7 @@ def _departments(data: dict, text: str, root: Path) -> dict[str, Department]:
             raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r}; use name, outbox, personal_data, pull")
         section = f"[departments.{key}]"
 
-        def at(setting: str) -> str:
+        def at(setting: str, section: str = section) -> str:
             return f"docgen.toml {_line_of(text, setting, '=', after=section)}: {section}"
 
         data_policy = table.get("personal_data", "masked")
