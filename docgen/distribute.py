@@ -146,7 +146,7 @@ class Copier:
             version = next(v for v in cat.versions(number) if v.version == version.summary["signs"])
         pdf = version.file("pdf")
         assert pdf is not None
-        pairs = personal_data(self.archive, version) if masked else []
+        pairs = self.shown(version) if masked else []
         if not pairs:
             return self.archive.store.get(pdf.sha256)
         kept = cat.rendering(number, version.version, MASKED)
@@ -168,6 +168,13 @@ class Copier:
             sha = self.archive.store.put(data)
             cat.add_rendering(number, version.version, MASKED, sha, len(data))
         return data
+
+    def shown(self, version: VersionRow) -> list[tuple[str, str]]:
+        """The personal data a generated version shows in its text (a notice may show none)."""
+        text_file = version.file("text")
+        text = self.archive.store.get(text_file.sha256).decode("utf-8") if text_file else ""
+        pairs = personal_data(self.archive, version)
+        return [p for p in pairs if leaks(text, [p])] if text_file else pairs
 
     def scan_pdf(self, version: VersionRow) -> bytes:
         scan = version.file("scan")
@@ -210,7 +217,7 @@ class Copier:
             base = self.generated(number, version, dept.masked)
             if is_scan(version):
                 note = f"签字原件存档备查（{number} 第{version.version}版扫描件）"
-            elif dept.masked and personal_data(self.archive, version):
+            elif dept.masked and self.shown(version):
                 note = "个人信息已按公司规定隐去"
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(base)))
         stamp = PdfReader(io.BytesIO(self.stamp_pdf(label, note))).pages[0]
