@@ -338,3 +338,26 @@ def test_voiding_a_delivered_document_tells_every_holder(scans: Path, archive_di
     assert [r["action"] for r in ledger("ZG-2026-0001", "engineering")] == ["delivered", "withdrawn"]
     r = run("pull", "ZG-2026-0001", "--as", "engineering")
     assert r.exit_code == 1 and "no effective version (void)" in r.stderr
+
+
+def test_signed_warranty_card_goes_to_customer_engineering_and_archive(
+    scans: Path, archive_dir: Path, work: Path
+) -> None:
+    import scanmaker
+    from conftest import edit
+
+    assert run("recheck", "ZG-2026-0001", "--passed", "--note", "复查合格", "--date", "2026-12-21").exit_code == 0
+    report = json.loads(run("new", "acceptance", work / "acceptance-2.yaml", "--json").stdout)
+    edit(work / "warranty.yaml", lambda d: d.update(acceptance=report["number"]))
+    r = run("new", "warranty", work / "warranty.yaml", "--json")
+    assert r.exit_code == 0, r
+    card = json.loads(r.stdout)
+    assert not [e for e in ledger(card["number"]) if e["action"] == "delivered"]  # issued: no rule by default
+    scanmaker.scan(Path(card["files"]["pdf"]), scans / "bx.pdf", 200, seed=3)
+    assert run("ingest", scans / "bx.pdf").exit_code == 0
+    rows = [r for r in ledger(card["number"]) if r["action"] == "delivered"]
+    assert [(r["department"], r["label"]) for r in rows] == [
+        ("customer", "第一联 客户留存"), ("engineering", "第二联 工程（售后）"), ("archive", "第三联 档案"),
+    ]
+    assert_no_personal_data(Path(rows[1]["path"]))
+    assert "第二联工程（售后）" in first_page_text(Path(rows[1]["path"]))
