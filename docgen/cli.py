@@ -747,6 +747,8 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
     def say(line: str) -> None:
         click.echo(f"{datetime.now():%H:%M:%S} {line}")
 
+    due = [False]  # filed scans whose index entries and copies are still to be made
+
     def handle(path: Path) -> str:
         try:
             outcome = intake.process(path)
@@ -756,14 +758,18 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
         if outcome.result == "gone":
             return DONE
         say(outcome.line())
-        if outcome.filed:
+        due[0] = due[0] or bool(outcome.filed)
+        return AGAIN if outcome.result == "waiting" else DONE
+
+    def idle() -> None:
+        if due[0]:
+            due[0] = False
             _sync_index(archive)
             _sync_distribution(archive, say)
-        return AGAIN if outcome.result == "waiting" else DONE
 
     watcher = Watcher(
         folder, handle, poll=poll, settle=settings.intake_settle,
-        rescan=rescan or settings.intake_rescan, say=say,
+        rescan=rescan or settings.intake_rescan, say=say, idle=idle,
     )
 
     def stop(*_: Any) -> None:

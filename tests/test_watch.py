@@ -93,11 +93,14 @@ def test_dropped_scan_is_filed_by_a_running_watcher(scans: Path, inbox: Path, ar
         w.wait_for(r"quarantined notes\.txt -> quarantine/notes\.txt: not a scan")
         drop(scans / "ht.pdf", inbox)
         w.wait_for(r"filed +ht\.pdf -> HT-2026-0001 v2")
+        # once no scan is waiting, the signed contract's copies go out
+        w.wait_for(r"delivered +HT-2026-0001 v2 \[signed\] to customer")
     finally:
         assert w.stop() == 0
     assert w.lines[-1].endswith("stopped")
     assert sorted(p.name for p in inbox.iterdir()) == [".DS_Store", "Thumbs.db", "next.pdf.part", "~$HT.pdf"]
     assert json.loads(run("show", "HT-2026-0001", "--json").stdout)["status"] == "signed"
+    assert (archive_dir / "outbox/finance/HT-2026-0001_v2_财务联.pdf").is_file()
     log = (archive_dir / "logs/intake.log").read_text(encoding="utf-8")
     assert "filed       bj.pdf" in log and "quarantined notes.txt" in log
 

@@ -58,6 +58,8 @@ class Watcher:
 
     ``handle`` returns DONE or AGAIN; it runs in the thread that calls ``run``.
     ``say`` receives the watcher's own messages (start, rescans, handler errors).
+    ``idle`` is called when no file is ready, for work that may wait (so a burst of
+    scans is filed first).
     """
 
     def __init__(
@@ -69,6 +71,7 @@ class Watcher:
         settle: float = 5.0,
         rescan: float = 60.0,
         say: Callable[[str], None] = print,
+        idle: Callable[[], None] | None = None,
     ) -> None:
         self.inbox = inbox
         self.handle = handle
@@ -76,6 +79,7 @@ class Watcher:
         self.settle = poll if poll else settle
         self.rescan = rescan
         self.say = say
+        self.idle = idle
         self.stop = threading.Event()
         self._events: queue.Queue[tuple[str, Path]] = queue.Queue()
         self._seen: dict[Path, _Seen] = {}
@@ -195,7 +199,8 @@ class Watcher:
                 if time.monotonic() - last_scan >= self.rescan:
                     self.scan_inbox()
                     last_scan = time.monotonic()
-                self.run_once()
+                if not self.run_once() and self.idle is not None and self._events.empty():
+                    self.idle()  # follow-up work (index, copies) waits until no file is ready
         finally:
             observer.stop()
             observer.join(timeout=5)
