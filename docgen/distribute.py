@@ -18,15 +18,12 @@ nothing. Every delivery, pull and refused pull is a row of the catalog's ledger.
 
 from __future__ import annotations
 
-import fcntl
 import io
 import json
 import os
 import re
 import uuid
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -306,9 +303,15 @@ def file_name(number: str, version: int, dept: Department) -> str:
     return f"{number}_v{version}_{dept.name}联.pdf"
 
 
+def _find_department(archive: Archive, key: str) -> Department | None:
+    """A department by its key (finance) or its name (财务)."""
+    depts = archive.settings.departments
+    return depts.get(key) or next((d for d in depts.values() if d.name == key), None)
+
+
 def department(archive: Archive, key: str) -> Department:
     depts = archive.settings.departments
-    found = depts.get(key) or next((d for d in depts.values() if d.name == key), None)
+    found = _find_department(archive, key)
     if found is None:
         raise NotFound(f"unknown department {key!r}; use one of: {', '.join(depts)} (see [departments] in docgen.toml)")
     return found
@@ -334,18 +337,6 @@ class Delivery:
     superseded: list[str]
 
 
-@contextmanager
-def _distribution_lock(archive: Archive) -> Iterator[None]:
-    """One delivery at a time per archive, from reading the effective version to the ledger."""
-    archive.tmp.mkdir(exist_ok=True)
-    with open(archive.tmp / "distribute.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 def distribute(
     archive: Archive, number: str, converter: Converter, actor: str, *, again: bool = False,
     only_new: bool = False,
@@ -357,7 +348,7 @@ def distribute(
     superseded. With ``only_new`` (automatic delivery) a document with no rule for
     its state is no error.
     """
-    with _distribution_lock(archive):
+    with archive.lock("distribute"):  # one delivery at a time, reading to ledger
         return _distribute(archive, number, converter, actor, again=again, only_new=only_new)
 
 
@@ -454,7 +445,7 @@ def _distribute(
 def withdraw(archive: Archive, number: str, actor: str) -> list[str]:
     """Tell every department holding a copy of a void document that it is void: a notice
     beside each copy, and a ``withdrawn`` row. The departments told."""
-    with _distribution_lock(archive):
+    with archive.lock("distribute"):  # one delivery at a time, reading to ledger
         cat = archive.catalog
         held = [(archive.settings.departments.get(k), old)
                 for k in {r["department"] for r in cat.ledger(number) if r["action"] == "delivered"}
@@ -527,20 +518,11 @@ def pull(
 ) -> Copy:
     """A department's copy of a document's effective version (or of ``version``), written to ``out``."""
     cat = archive.catalog
-    depts = archive.settings.departments
-    dept = depts.get(dept_key) or next((d for d in depts.values() if d.name == dept_key), None)
-    if dept is None:
-        raise _refuse(archive, dept_key, actor, number,
-                      f"unknown department {dept_key!r}; use one of: {', '.join(depts)}")
+    dept = _known_department(archive, dept_key, actor, number)
     doc = cat.document(number.strip().upper())
     if doc is None:
         raise _refuse(archive, dept.key, actor, number, f"no document {number} in this archive")
-    if doc.kind not in dept.pull:
-        raise _refuse(
-            archive, dept.key, actor, doc.number,
-            f"{dept.key} ({dept.name}) may not pull {doc.kind} documents; its policy allows "
-            f"{', '.join(dept.pull) or 'none'} ([departments.{dept.key}] pull in docgen.toml)",
-        )
+    _allowed(archive, dept, doc.kind, actor, doc.number)
     versions = cat.versions(doc.number)
     if version is not None:
         chosen = next((v for v in versions if v.version == version), None)
@@ -569,18 +551,29 @@ def pull(
     return Copy(dept.key, label, doc.number, chosen.version, out / name, sha, note)
 
 
-def may_pull(archive: Archive, dept_key: str, kind: str, actor: str) -> Department:
-    """The department, if it exists and its policy lets it pull this kind; else refused and logged."""
-    depts = archive.settings.departments
-    dept = depts.get(dept_key) or next((d for d in depts.values() if d.name == dept_key), None)
+def _known_department(archive: Archive, dept_key: str, actor: str, number: str | None) -> Department:
+    """The department pulling; an unknown one is refused and logged."""
+    dept = _find_department(archive, dept_key)
     if dept is None:
-        raise _refuse(archive, dept_key, actor, None, f"unknown department {dept_key!r}; use one of: {', '.join(depts)}")
+        depts = archive.settings.departments
+        raise _refuse(archive, dept_key, actor, number, f"unknown department {dept_key!r}; use one of: {', '.join(depts)}")
+    return dept
+
+
+def _allowed(archive: Archive, dept: Department, kind: str, actor: str, number: str | None) -> None:
+    """A pull of a kind the department's policy does not allow is refused and logged."""
     if kind not in dept.pull:
         raise _refuse(
-            archive, dept.key, actor, None,
+            archive, dept.key, actor, number,
             f"{dept.key} ({dept.name}) may not pull {kind} documents; its policy allows "
             f"{', '.join(dept.pull) or 'none'} ([departments.{dept.key}] pull in docgen.toml)",
         )
+
+
+def may_pull(archive: Archive, dept_key: str, kind: str, actor: str) -> Department:
+    """The department, if it exists and its policy lets it pull this kind; else refused and logged."""
+    dept = _known_department(archive, dept_key, actor, None)
+    _allowed(archive, dept, kind, actor, None)
     return dept
 
 

@@ -22,14 +22,12 @@ second run finds a filed file's bytes in the catalog and removes it as a duplica
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +37,7 @@ from docgen import pagecode
 from docgen.archive import scans
 from docgen.archive.catalog import VersionRow, is_scan
 from docgen.archive.core import Archive
-from docgen.archive.store import sha256_bytes, sha256_file
+from docgen.archive.store import fsync_dir, sha256_bytes, sha256_file
 from docgen.errors import DocgenError, InputError, NotFound, StateError
 from docgen.failpoints import hit
 
@@ -127,26 +125,6 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-@contextmanager
-def _inbox_lock(archive: Archive) -> Iterator[None]:
-    """One file is taken in at a time across every docgen process of this archive."""
-    archive.tmp.mkdir(exist_ok=True)
-    with open(archive.tmp / "intake.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_durably(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     with open(tmp, "wb") as f:
@@ -154,7 +132,7 @@ def _write_durably(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 class Intake:
@@ -185,7 +163,7 @@ class Intake:
         ``data`` gives the bytes when they are not the file's (photos joined into one
         scan), and ``sources`` the original files, kept with the signed version.
         """
-        with _inbox_lock(self.archive):
+        with self.archive.lock("intake"):  # one file at a time across processes
             try:
                 outcome = self._process(path, as_number, as_version, keep, data, sources or [], display)
             except Refused as r:
@@ -652,7 +630,7 @@ class Intake:
             os.replace(tmp, dest)
             if not keep and self._unchanged(path):
                 path.unlink(missing_ok=True)
-        _fsync_dir(qdir)
+        fsync_dir(qdir)
         rel = dest.relative_to(self.archive.root)
         return Outcome(path, "quarantined", f"-> {rel}: {refused.reason}", quarantined=[dest])
 

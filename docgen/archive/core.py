@@ -8,6 +8,7 @@ leftovers of that command, not lost documents. ``recover()`` removes them.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -172,6 +173,18 @@ class Archive:
         os.chmod(tmp, 0o444)
         os.replace(tmp, path)
         return path
+
+    @contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """An exclusive ``flock`` on ``tmp/NAME.lock``, shared by every docgen process of
+        this archive (released by the kernel if the process dies)."""
+        self.tmp.mkdir(exist_ok=True)
+        with open(self.tmp / f"{name}.lock", "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     # intents --------------------------------------------------------------
 
