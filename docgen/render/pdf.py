@@ -181,14 +181,31 @@ class WarmConverter:
                 self._profile_lock = None
 
 
-_shared: Converter | None = None
+class _Shared:
+    """Chooses warm or cold at its first conversion, so a command that converts nothing
+    (a review, an intake whose copies are kept) does not probe for python3-uno."""
+
+    def __init__(self) -> None:
+        self._inner: Converter | None = None
+
+    def convert(self, docx: Path, pdf: Path) -> int:
+        if self._inner is None:
+            python = find_uno_python()
+            self._inner = WarmConverter(python) if python else ColdConverter()
+        return self._inner.convert(docx, pdf)
+
+    def close(self) -> None:
+        if self._inner is not None:
+            self._inner.close()
+
+
+_shared: _Shared | None = None
 
 
 def shared_converter() -> Converter:
     """The process-wide converter: warm where possible, closed at exit."""
     global _shared
     if _shared is None:
-        python = find_uno_python()
-        _shared = WarmConverter(python) if python else ColdConverter()
+        _shared = _Shared()
         atexit.register(_shared.close)
     return _shared
