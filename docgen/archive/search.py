@@ -324,6 +324,24 @@ class IndexDoc:
     def key(self) -> str:
         return f"{self.number}#{self.version}"
 
+    def fields(self, analyse: Callable[[str], str]) -> dict[str, Any]:
+        """The index fields of both engines; ``analyse`` turns free text into the engine's terms."""
+        return {
+            "key": self.key,
+            "number": self.number,
+            "version": self.version,
+            "kind": self.kind,
+            "status": self.status,
+            "effective": "1" if self.effective else "0",
+            "project": self.project,
+            "customer_id": simplified(self.customer),
+            "date": self.date,
+            "title": analyse(self.title),
+            "customer": analyse(self.customer),
+            "address": analyse(self.address),
+            "body": analyse(self.body),
+        }
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -414,21 +432,7 @@ class WhooshEngine:
                 if not fresh:
                     writer.delete_by_term("number", number)
                 for d in docs:
-                    writer.add_document(
-                        key=d.key,
-                        number=d.number,
-                        version=d.version,
-                        kind=d.kind,
-                        status=d.status,
-                        effective="1" if d.effective else "0",
-                        project=d.project,
-                        customer_id=simplified(d.customer),
-                        date=d.date,
-                        title=" ".join(grams(d.title)),
-                        customer=" ".join(grams(d.customer)),
-                        address=" ".join(grams(d.address)),
-                        body=" ".join(grams(d.body)),
-                    )
+                    writer.add_document(**d.fields(lambda text: " ".join(grams(text))))
         except BaseException:
             writer.cancel()
             raise
@@ -557,23 +561,7 @@ class TantivyEngine:
                 if not fresh:
                     writer.delete_documents_by_term("number", number)
                 for d in docs:
-                    writer.add_document(
-                        self.t.Document(
-                            key=d.key,
-                            number=d.number,
-                            version=d.version,
-                            kind=d.kind,
-                            status=d.status,
-                            effective="1" if d.effective else "0",
-                            project=d.project,
-                            customer_id=simplified(d.customer),
-                            date=d.date,
-                            title=token_text(d.title),
-                            customer=token_text(d.customer),
-                            address=token_text(d.address),
-                            body=token_text(d.body),
-                        )
-                    )
+                    writer.add_document(self.t.Document(**d.fields(token_text)))
             writer.commit()
             writer.wait_merging_threads()
         except BaseException:
