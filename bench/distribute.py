@@ -27,12 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def docgen(*args: str, env: dict[str, str]) -> str:
-    r = subprocess.run([sys.executable, "-m", "docgen.cli", *args], capture_output=True, text=True, env=env)
-    if r.returncode:
-        raise SystemExit(f"docgen {' '.join(args)}: {r.stderr}")
-    return r.stdout
+from bench.common import docgen  # noqa: E402
 
 
 def plain_copy(pdf: bytes, stamp: bytes) -> bytes:

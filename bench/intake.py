@@ -32,16 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from bench.common import docgen  # noqa: E402
+
 
 def ms(samples: list[float]) -> str:
     return f"{statistics.median(samples) * 1000:7.1f}"
-
-
-def docgen(*args: str, env: dict[str, str]) -> str:
-    r = subprocess.run([sys.executable, "-m", "docgen.cli", *args], capture_output=True, text=True, env=env)
-    if r.returncode:
-        raise SystemExit(r.stderr)
-    return r.stdout
 
 
 def plain_read(data: bytes) -> list[list[str]]:
