@@ -326,3 +326,21 @@ def test_backup_folder_must_be_outside_the_archive_and_a_backup(work: Path, arch
     r = run("--archive", tmp_path / "no-archive", "backup", tmp_path / "b")
     assert r.exit_code == 1 and "no archive at" in r.stderr
     assert os.path.exists(tmp_path / "b") is False
+
+
+def test_a_manifest_naming_files_outside_the_archive_is_refused(work: Path, archive_dir: Path, tmp_path: Path) -> None:
+    new("quote", work / "quote.yaml")
+    dest = tmp_path / "backup"
+    assert run("backup", dest).exit_code == 0
+    snap = snapshots(dest)[0]
+    m = manifest(snap)
+    m["files"]["../escaped.txt"] = m["files"]["docgen.toml"]
+    (snap / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    root = tmp_path / "restored"
+    r = run("restore", dest, "--archive", root)
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[-1].startswith(
+        f"Error: backup file {snap.name}/manifest.json names a file outside the archive (../escaped.txt): "
+        "nothing restored;"
+    )
+    assert not root.exists() and not (tmp_path / "escaped.txt").exists()
