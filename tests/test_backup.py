@@ -177,6 +177,10 @@ def test_manifest_lists_every_file_with_its_checksum(work: Path, archive_dir: Pa
     assert (root / "logs" / "intake.log").read_text(encoding="utf-8") == "filed\n"
     assert (root / "secret.key").read_bytes() == TEST_KEY
     assert stat.S_IMODE((root / "secret.key").stat().st_mode) == 0o600
+    # what the backup and the restore write is owner-only, whatever the umask
+    for path in [*dest.rglob("*"), *(root / "objects").rglob("*"), root / "catalog.sqlite"]:
+        if not path.name.startswith("README"):
+            assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
 
 
 def test_restored_archive_accepts_a_genuine_signed_scan(scans: Path, archive_dir: Path, tmp_path: Path) -> None:

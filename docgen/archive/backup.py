@@ -491,7 +491,8 @@ def _restore_files(
             target = work / rel
             _mkdir(target.parent)
             try:
-                got, got_size = _copy_verified(src / rel, target, 0o444)
+                # owner-only and read-only: blobs are never rewritten, and hold personal data
+                got, got_size = _copy_verified(src / rel, target, 0o400)
             except FileNotFoundError:
                 raise _damaged(rel, snap, "is missing") from None
             if got != sha or got_size != size:
