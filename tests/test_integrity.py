@@ -431,3 +431,91 @@ def test_a_damaged_search_index_says_reindex(work: Path, archive_dir: Path) -> N
     assert run("reindex").exit_code == 0
     assert run("search", "张江").exit_code == 0
     assert run("verify").exit_code == 0
+
+
+# file modes ----------------------------------------------------------------------------------
+
+
+def wide(root: Path) -> list[str]:
+    """The archive's files and folders (outboxes and inbox aside) that others may read."""
+    found = []
+    for p in [root, *root.rglob("*")]:
+        rel = p.relative_to(root).parts
+        if rel and rel[0] in ("outbox", "inbox"):
+            continue
+        if stat.S_IMODE(p.lstat().st_mode) & 0o077:
+            found.append(f"{'/'.join(rel) or '.'} {stat.S_IMODE(p.lstat().st_mode):04o}")
+    return found
+
+
+def test_the_archive_is_owner_only_whatever_the_umask(work: Path, tmp_path: Path) -> None:
+    os.umask(0o022)
+    root = tmp_path / "fresh"
+    r = run("--archive", root, "new", "quote", work / "quote.yaml")
+    assert r.exit_code == 0, r
+    os.umask(0o022)
+    assert run("--archive", root, "search", "张江").exit_code == 0
+    assert (root / "index").is_dir() and (root / "objects").is_dir() and (root / "documents").is_dir()
+    # SQLite's -wal and -shm files follow the catalog's mode while a connection is open
+    con = sqlite3.connect(root / "catalog.sqlite")
+    con.execute("SELECT count(*) FROM documents").fetchone()
+    assert Path(f"{root / 'catalog.sqlite'}-wal").exists()
+    assert wide(root) == []
+    con.close()
+    blobs = [p for p in (root / "objects").rglob("*") if p.is_file()]
+    assert blobs and all(stat.S_IMODE(p.stat().st_mode) == 0o400 for p in blobs)
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    assert run("--archive", root, "verify").exit_code == 0
+
+
+def test_verify_reports_files_others_may_read(work: Path, archive_dir: Path) -> None:
+    new("quote", work / "quote.yaml")
+    (archive_dir / "catalog.sqlite").chmod(0o644)
+    (archive_dir / "documents").chmod(0o755)
+    r = run("verify")
+    assert r.exit_code == 1
+    lines = r.stderr.splitlines()
+    assert ("mode: catalog.sqlite is 0644, readable by others than its owner "
+            "(chmod 600 it; the archive's files are owner-only)") in lines
+    assert ("mode: documents is 0755, readable by others than its owner "
+            "(chmod 700 it; the archive's folders are owner-only)") in lines
+    assert "verify: PROBLEMS FOUND" in r.stdout and "2 with wide modes" in r.stdout
+
+
+def test_outboxes_get_their_departments_modes(scans: Path, archive_dir: Path) -> None:
+    toml = archive_dir / "docgen.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('outbox = "outbox/legal"\n', 'outbox = "outbox/legal"\nmode = "0700"\n'),
+                    encoding="utf-8")
+    os.umask(0o022)
+    r = run("ingest", scans / "ht.pdf")
+    assert r.exit_code == 0, r
+    outbox = archive_dir / "outbox"
+    customer = [p for p in (outbox / "customer").iterdir()]
+    legal = [p for p in (outbox / "legal").iterdir()]
+    assert customer and legal
+    assert stat.S_IMODE((outbox / "customer").stat().st_mode) == 0o750  # the default
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o640 for p in customer)
+    assert stat.S_IMODE((outbox / "legal").stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in legal)
+    assert run("verify").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ('"0777"', 'mode = "0777" must give the owner rwx and others no write access, e.g. "0750"'),
+        ('"0450"', 'mode = "0450" must give the owner rwx and others no write access, e.g. "0750"'),
+        ("750", "mode must be an octal string such as \"0750\", not 750"),
+    ],
+)
+def test_a_department_mode_that_cannot_be_used_is_refused(archive_dir: Path, mode: str, message: str) -> None:
+    assert run("list").exit_code == 0
+    toml = archive_dir / "docgen.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('outbox = "outbox/finance"\n', f'outbox = "outbox/finance"\nmode = {mode}\n'),
+                    encoding="utf-8")
+    r = run("list")
+    assert r.exit_code == 1
+    line = last_line(r.stderr)
+    assert line.startswith("Error: docgen.toml line ") and line.endswith(f": [departments.finance]: {message}"), r
