@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from docgen.errors import DocgenError, IndexDamaged
+from docgen.errors import BlobDamaged, DocgenError, IndexDamaged
 
 if TYPE_CHECKING:
     from docgen.archive.core import Archive
@@ -150,7 +150,7 @@ def _delivery_line(d: Any) -> str:
 def _sync_index(archive: Archive, quiet: bool = True) -> None:
     try:
         report = archive.search_index().sync()
-    except IndexDamaged as exc:
+    except (IndexDamaged, BlobDamaged) as exc:  # the filing stands; verify names the damage
         if not quiet:
             click.echo(f"note: search index not updated: {exc}", err=True)
         return
