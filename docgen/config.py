@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -73,6 +74,10 @@ rescan_seconds = 60            # the inbox is listed again this often, for drops
 # shown as 440308********1234 and 138****5678, 《个人信息保护法》第51条); `pull` lists the kinds
 # the department may pull. A department whose data is masked never receives a signed scan: it
 # gets the generated copy, masked, with a line saying the signed original is on file.
+# `mode` is the outbox folder's mode (default "0750": the owner, and the group for reading);
+# its copies get the same without execute bits ("0640"). The archive folder itself is
+# owner-only, so a department's staff reach an outbox inside it only through the owner:
+# give a shared folder's absolute path for them to read it directly.
 [departments.customer]
 name = "客户"
 outbox = "outbox/customer"
@@ -187,6 +192,11 @@ class Department:
     outbox: Path
     masked: bool
     pull: tuple[str, ...]
+    mode: int = 0o750  # the outbox folder's; its files get the same without execute bits
+
+    @property
+    def file_mode(self) -> int:
+        return self.mode & 0o666
 
 
 KINDS = ("quote", "contract", "rectification", "acceptance", "warranty")
@@ -217,9 +227,11 @@ def _departments(data: dict, text: str, root: Path) -> dict[str, Department]:
         where = f"docgen.toml {_line_of(text, f'[departments.{key}]')}: [departments.{key}]"
         if not isinstance(table, dict):
             raise ConfigError(f"{where} must be a table with name, outbox, personal_data and pull")
-        unknown = set(table) - {"name", "outbox", "personal_data", "pull"}
+        unknown = set(table) - {"name", "outbox", "personal_data", "pull", "mode"}
         if unknown:
-            raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r}; use name, outbox, personal_data, pull")
+            raise ConfigError(
+                f"{where}: unknown setting {sorted(unknown)[0]!r}; use name, outbox, personal_data, pull, mode"
+            )
         section = f"[departments.{key}]"
 
         def at(setting: str, section: str = section) -> str:
@@ -234,6 +246,13 @@ def _departments(data: dict, text: str, root: Path) -> dict[str, Department]:
         bad = next((k for k in pull if k not in KINDS), None)
         if bad is not None:
             raise ConfigError(f"{at('pull')}: pull names {bad!r}, which is not a kind; use {', '.join(KINDS)}")
+        mode = table.get("mode", "0750")
+        if not (isinstance(mode, str) and re.fullmatch(r"0?[0-7]{3}", mode)):
+            raise ConfigError(f'{at("mode")}: mode must be an octal string such as "0750", not {mode!r}')
+        if int(mode, 8) & 0o700 != 0o700 or int(mode, 8) & 0o002:
+            raise ConfigError(
+                f'{at("mode")}: mode = "{mode}" must give the owner rwx and others no write access, e.g. "0750"'
+            )
         outbox = Path(str(table.get("outbox", f"outbox/{key}")))
         out[key] = Department(
             key=key,
@@ -241,6 +260,7 @@ def _departments(data: dict, text: str, root: Path) -> dict[str, Department]:
             outbox=outbox if outbox.is_absolute() else root / outbox,
             masked=data_policy == "masked",
             pull=tuple(pull),
+            mode=int(mode, 8),
         )
     return out
 

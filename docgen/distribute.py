@@ -22,6 +22,7 @@ import io
 import json
 import os
 import re
+import stat
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -317,13 +318,19 @@ def department(archive: Archive, key: str) -> Department:
     return found
 
 
-def _write_temp(folder: Path, name: str, data: bytes) -> Path:
+def _write_temp(folder: Path, name: str, data: bytes, dept: Department | None = None) -> Path:
+    """A temporary file beside its final name; in a department's outbox, with the modes
+    its [departments] entry names (the process umask keeps everything else owner-only)."""
     folder.mkdir(parents=True, exist_ok=True)
+    if dept is not None and stat.S_IMODE(folder.stat().st_mode) != dept.mode:
+        folder.chmod(dept.mode)
     tmp = folder / f".{name}.{uuid.uuid4().hex[:8]}.part"
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
+    if dept is not None:
+        os.chmod(tmp, dept.file_mode)
     return tmp
 
 
@@ -409,11 +416,11 @@ def _distribute(
     try:
         for dept, _label, data, _note in planned:
             name = file_name(doc.number, eff.version, dept)
-            temps.append((_write_temp(dept.outbox, name, data), dept.outbox / name))
+            temps.append((_write_temp(dept.outbox, name, data, dept), dept.outbox / name))
         for dept, old in stale:
             notice = _notice(doc.number, old["version"], eff.version, dept, dept.key in rule)
             name = f"{doc.number}_v{old['version']}_{dept.name}联_已被第{eff.version}版取代.txt"
-            temps.append((_write_temp(dept.outbox, name, notice.encode("utf-8")), dept.outbox / name))
+            temps.append((_write_temp(dept.outbox, name, notice.encode("utf-8"), dept), dept.outbox / name))
     except OSError as exc:
         for tmp, _final in temps:
             tmp.unlink(missing_ok=True)
@@ -465,7 +472,7 @@ def withdraw(archive: Archive, number: str, actor: str) -> list[str]:
                     f"第{old['version']}版副本自即日起作废，请销毁或退回档案室。\n\n{date.today().isoformat()}  docgen\n"
                 )
                 name = f"{number}_v{old['version']}_{dept.name}联_已作废.txt"
-                temps.append((_write_temp(dept.outbox, name, text.encode("utf-8")), dept.outbox / name))
+                temps.append((_write_temp(dept.outbox, name, text.encode("utf-8"), dept), dept.outbox / name))
         except OSError as exc:
             for tmp, _final in temps:
                 tmp.unlink(missing_ok=True)

@@ -29,3 +29,15 @@ class ConversionError(DocgenError):
 
 class ConfigError(DocgenError):
     """docgen.toml holds a value that cannot be used."""
+
+
+class ArchiveDamaged(DocgenError):
+    """The catalog or the key is missing or unusable beside existing documents."""
+
+
+class BlobDamaged(DocgenError):
+    """An archived file is missing or fails its checksum; it is never served."""
+
+
+class IndexDamaged(DocgenError):
+    """The search index cannot be read; `docgen reindex` rebuilds it from the catalog."""

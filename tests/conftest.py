@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,11 @@ TEST_KEY = bytes(range(32))
 
 
 @pytest.fixture(autouse=True)
-def archive_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own archive, with a fixed page-code key (reproducible golden text)."""
+def archive_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own archive, with a fixed page-code key (reproducible golden text),
+    under a permissive umask: docgen keeps the archive owner-only whatever the umask (opening
+    an archive sets the process's own, so each test starts from the permissive one again)."""
+    umask = os.umask(0o022)
     root = tmp_path / "archive"
     root.mkdir()
     key = root / "secret.key"
@@ -31,7 +35,8 @@ def archive_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DOCGEN_ARCHIVE", str(root))
     monkeypatch.setenv("DOCGEN_USER", "tester")
     monkeypatch.delenv("DOCGEN_DEBUG", raising=False)
-    return root
+    yield root
+    os.umask(umask)
 
 
 @pytest.fixture
@@ -95,6 +100,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     archive = root / "archive"
     archive.mkdir()
     (archive / "secret.key").write_bytes(TEST_KEY)
+    (archive / "secret.key").chmod(0o600)
     work = root / "work"
     shutil.copytree(SAMPLES, work)
     with pytest.MonkeyPatch.context() as mp:

@@ -7,6 +7,7 @@ numbers handed out by several processes at once stay unique.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -177,6 +178,79 @@ def m005_distribution_queue(db: sqlite3.Connection) -> None:
                 f"CREATE TRIGGER distribute_{table}_{event.lower()} AFTER {event} ON {table} "
                 f"BEGIN {queue} END"
             )
+
+
+# The chain: every event and ledger row holds its place (seq), the hash of the row before
+# it (prev) and its own hash over prev and its content, the checksums of the files it is
+# about included. A row changed, removed or inserted afterwards, or a blob swapped with its
+# files row and its readable copy, no longer fits; `docgen verify` says where.
+GENESIS = "0" * 64
+EVENT_FIELDS = ("number", "version", "action", "from_status", "to_status", "actor", "note", "created")
+LEDGER_FIELDS = ("action", "number", "version", "department", "label", "sha256", "path", "actor", "note",
+                 "created")
+
+
+def chain_hash(table: str, seq: int, prev: str, content: dict[str, Any]) -> str:
+    """SHA-256 of one row of the chain: canonical JSON of its place, predecessor and content."""
+    text = json.dumps([table, seq, prev, content], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _covered_files(db: sqlite3.Connection, number: str | None, version: int | None) -> dict[str, Any]:
+    """{"version": N, "files": {role: sha256}}: the files an event is about, its version's or
+    else the document's newest version's (a revision is logged without a version number)."""
+    if not number:
+        return {}
+    if version is None:
+        row = db.execute("SELECT max(version) FROM versions WHERE number = ?", (number,)).fetchone()
+        version = row[0] if row else None
+        if version is None:
+            return {}
+    files = {
+        r[0]: r[1]
+        for r in db.execute("SELECT role, sha256 FROM files WHERE number = ? AND version = ?", (number, version))
+    }
+    return {"version": version, "files": files} if files else {}
+
+
+def _chain_tip(db: sqlite3.Connection) -> tuple[int, str]:
+    row = db.execute(
+        "SELECT seq, hash FROM (SELECT seq, hash FROM events WHERE seq IS NOT NULL "
+        "UNION ALL SELECT seq, hash FROM ledger WHERE seq IS NOT NULL) ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+
+@migration
+def m007_chain(db: sqlite3.Connection) -> None:
+    """Events and ledger form one hash chain; the rows written so far are chained in time order."""
+    for table in ("events", "ledger"):
+        for column in ("seq INTEGER", "prev TEXT", "hash TEXT"):
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+        db.execute(f"CREATE UNIQUE INDEX {table}_seq ON {table}(seq)")
+    db.execute("ALTER TABLE events ADD COLUMN files TEXT")
+    rows: list[tuple[str, int, str, dict[str, Any]]] = []
+    for r in db.execute(f"SELECT id, {', '.join(EVENT_FIELDS)} FROM events"):
+        content = {k: r[k] for k in EVENT_FIELDS}
+        content["files"] = _covered_files(db, r["number"], r["version"])
+        rows.append((r["created"], 0, r["id"], content))  # type: ignore[arg-type]
+    for r in db.execute(f"SELECT id, {', '.join(LEDGER_FIELDS)} FROM ledger"):
+        rows.append((r["created"], 1, r["id"], {k: r[k] for k in LEDGER_FIELDS}))  # type: ignore[arg-type]
+    prev = GENESIS
+    for seq, (_created, which, rowid, content) in enumerate(sorted(rows, key=lambda t: t[:3]), 1):
+        table = ("events", "ledger")[which]
+        digest = chain_hash(table, seq, prev, content)
+        extra = ", files = ?" if table == "events" else ""
+        args = [seq, prev, digest] + ([json.dumps(content["files"], sort_keys=True)] if extra else [])
+        db.execute(f"UPDATE {table} SET seq = ?, prev = ?, hash = ?{extra} WHERE id = ?", (*args, rowid))
+        prev = digest
+
+
+def _row_name(table: str, r: sqlite3.Row) -> str:
+    if table == "events":
+        what = f"{r['number']}" + (f" v{r['version']}" if r["version"] is not None else "")
+        return f"event #{r['id']} ({what} {r['action']})"
+    return f"ledger #{r['id']} ({r['action']} {r['number'] or ''} {r['department']})".replace("  ", " ")
 
 
 def now() -> str:
@@ -413,11 +487,31 @@ class Catalog:
         actor: str,
         note: str,
     ) -> None:
-        self.db.execute(
-            "INSERT INTO events(number, version, action, from_status, to_status, actor, note, created) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (number, version, action, from_status, to_status, actor, note, now()),
-        )
+        """One event, chained to the row before it (it covers its version's files)."""
+        content: dict[str, Any] = {
+            "number": number, "version": version, "action": action, "from_status": from_status,
+            "to_status": to_status, "actor": actor, "note": note, "created": now(),
+        }
+        with self._chained():
+            content["files"] = _covered_files(self.db, number, version)
+            seq, prev = _chain_tip(self.db)
+            digest = chain_hash("events", seq + 1, prev, content)
+            self.db.execute(
+                "INSERT INTO events(number, version, action, from_status, to_status, actor, note, created, "
+                "files, seq, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*(content[k] for k in EVENT_FIELDS), json.dumps(content["files"], sort_keys=True),
+                 seq + 1, prev, digest),
+            )
+
+    @contextmanager
+    def _chained(self) -> Iterator[None]:
+        """The writer's transaction (BEGIN IMMEDIATE serialises writers, so two rows never
+        take the same place in the chain), or one of its own."""
+        if self.db.in_transaction:
+            yield
+        else:
+            with self.write():
+                yield
 
     def document(self, number: str) -> DocumentRow | None:
         row = self.db.execute("SELECT * FROM documents WHERE number = ?", (number,)).fetchone()
@@ -502,13 +596,20 @@ class Catalog:
         self, action: str, department: str, actor: str, *, number: str | None = None, version: int | None = None,
         label: str = "", sha256: str = "", path: str = "", note: str = "",
     ) -> int:
-        """One row of the ledger; its id."""
-        cur = self.db.execute(
-            "INSERT INTO ledger(action, number, version, department, label, sha256, path, actor, note, created) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (action, number, version, department, label, sha256, path, actor, note, now()),
-        )
-        return int(cur.lastrowid or 0)
+        """One row of the ledger, chained to the row before it (it covers its copy's sha256); its id."""
+        content: dict[str, Any] = {
+            "action": action, "number": number, "version": version, "department": department, "label": label,
+            "sha256": sha256, "path": path, "actor": actor, "note": note, "created": now(),
+        }
+        with self._chained():
+            seq, prev = _chain_tip(self.db)
+            cur = self.db.execute(
+                "INSERT INTO ledger(action, number, version, department, label, sha256, path, actor, note, created, "
+                "seq, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*(content[k] for k in LEDGER_FIELDS), seq + 1, prev,
+                 chain_hash("ledger", seq + 1, prev, content)),
+            )
+            return int(cur.lastrowid or 0)
 
     def deliveries(self, number: str, department: str) -> list[sqlite3.Row]:
         """Copies of a document delivered to a department and not superseded yet."""
@@ -568,6 +669,82 @@ class Catalog:
 
     def version_keys(self) -> list[tuple[str, int]]:
         return [(r[0], r[1]) for r in self.db.execute("SELECT number, version FROM versions ORDER BY number, version")]
+
+    def has_documents(self) -> bool:
+        return self.db.execute("SELECT EXISTS (SELECT 1 FROM documents)").fetchone()[0] == 1
+
+    def count_documents(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def blob_owner(self, sha: str) -> str | None:
+        """The first version file or kept rendering with this checksum, as 'HT-2026-0001 v3 scan'."""
+        row = self.db.execute(
+            "SELECT number, version, role FROM files WHERE sha256 = ? UNION ALL "
+            "SELECT number, version, 'copy:' || variant FROM renderings WHERE sha256 = ? ORDER BY 1, 2 LIMIT 1",
+            (sha, sha),
+        ).fetchone()
+        return f"{row[0]} v{row[1]} {row[2]}" if row else None
+
+    def chain_head(self) -> tuple[int, str]:
+        """(place, hash) of the newest row of the chain; (0, GENESIS) when it is empty."""
+        return _chain_tip(self.db)
+
+    def check_chain(self) -> tuple[list[str], list[str]]:
+        """Walk the chain: (problems found, hashes of its rows in order).
+
+        Each row must sit at the next place, name the hash of the row before it and hash
+        to what it holds; each event's recorded files must still be the catalog's files,
+        and every file of the catalog must be covered by some event.
+        """
+        problems: list[str] = []
+        rows: list[tuple[int, str, sqlite3.Row]] = []
+        for table, fields in (("events", EVENT_FIELDS), ("ledger", LEDGER_FIELDS)):
+            extra = ", files" if table == "events" else ""
+            for r in self.db.execute(f"SELECT id, seq, prev, hash{extra}, {', '.join(fields)} FROM {table}"):
+                if r["seq"] is None:
+                    problems.append(f"chain: {_row_name(table, r)} is outside the chain (written around docgen)")
+                else:
+                    rows.append((int(r["seq"]), table, r))
+        rows.sort(key=lambda t: t[0])
+        hashes: list[str] = []
+        prev = GENESIS
+        covered: dict[tuple[str, int, str], set[str]] = {}
+        current = {(n, v, role): sha for n, v, role, sha, _size in self.all_files() if not role.startswith("copy:")}
+        for expected, (seq, table, r) in enumerate(rows, 1):
+            name = _row_name(table, r)
+            if seq != expected or r["prev"] != prev:
+                problems.append(f"chain: {name} does not follow the row before it (rows were removed or inserted)")
+            content = {k: r[k] for k in (EVENT_FIELDS if table == "events" else LEDGER_FIELDS)}
+            if table == "events":
+                try:
+                    content["files"] = json.loads(r["files"] or "{}")
+                except ValueError:
+                    content["files"] = r["files"]
+            if chain_hash(table, seq, r["prev"], content) != r["hash"]:
+                problems.append(f"chain: {name} was changed after it was written (its hash does not match)")
+            recorded = content.get("files")
+            if isinstance(recorded, dict) and isinstance(recorded.get("files"), dict):
+                for role, sha in recorded["files"].items():
+                    covered.setdefault((r["number"], recorded.get("version"), role), set()).add(sha)
+            prev = str(r["hash"])
+            hashes.append(prev)
+        for key, sha in sorted(current.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
+            number, version, role = key
+            if key not in covered:
+                problems.append(f"chain: {number} v{version} {role}: no event of the chain covers this file")
+            elif covered[key] != {sha}:
+                other = sorted(covered[key] - {sha}) or [sha]
+                problems.append(
+                    f"chain: {number} v{version} {role}: the catalog names {sha[:12]}… but the chain recorded "
+                    f"{other[0][:12]}… (the file was replaced)"
+                )
+        for (number, version, role), shas in sorted(covered.items(), key=lambda kv: str(kv[0])):
+            if (number, version, role) not in current:
+                problems.append(
+                    f"chain: {number} v{version} {role}: the chain recorded {sorted(shas)[0][:12]}… "
+                    "but the catalog has no such file"
+                )
+        return problems, hashes
 
     def integrity(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])

@@ -12,15 +12,28 @@ import fcntl
 import json
 import os
 import secrets
+import stat
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlite3
+
 from docgen.archive.catalog import Catalog
 from docgen.archive.store import BlobStore, sha256_file
 from docgen.config import Settings, ensure_settings_file, load_settings
+from docgen.errors import ArchiveDamaged
+
+# The archive's own files are owner-only whatever the caller's umask (the catalog, the
+# key, the index, the blobs and readable copies hold customers' personal data); SQLite's
+# -wal/-shm files and the index engines' files follow it. Department outboxes get the
+# mode their [departments] entry names, set explicitly.
+UMASK = 0o077
+SQLITE_MAGIC = b"SQLite format 3\x00"
+KEY_BYTES = 32
+RESTORE = "restore it from a backup (docgen restore SRC)"
 
 README = """\
 This folder is a docgen archive.
@@ -80,6 +93,56 @@ class Intent:
         self.path.unlink(missing_ok=True)
 
 
+def _intent_blobs(tmp: Path) -> set[str]:
+    """Blobs named by any intent file: leftovers of a first command, not documents."""
+    named: set[str] = set()
+    for p in tmp.glob("intent-*.json"):
+        try:
+            named.update(json.loads(p.read_text(encoding="utf-8")).get("blobs", []))
+        except (OSError, ValueError, AttributeError):
+            continue
+    return named
+
+
+def archive_files(root: Path) -> int:
+    """Files under objects/ and documents/ that only a committed version leaves there."""
+    named = _intent_blobs(root / "tmp")
+    count = 0
+    for base in (root / "objects", root / "documents"):
+        if base.is_dir():
+            for p in base.rglob("*"):
+                if p.is_file() and not p.name.startswith(".") and p.name not in named:
+                    count += 1
+    return count
+
+
+def _check_catalog_file(root: Path) -> None:
+    """Refuse to let SQLite start a fresh catalog over an archive that holds documents."""
+    path = root / "catalog.sqlite"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        state = "missing"
+    except OSError as exc:
+        raise ArchiveDamaged(f"catalog.sqlite cannot be read ({exc.strerror}): {RESTORE} or fix its permissions") from None
+    else:
+        if head and head != SQLITE_MAGIC:
+            raise ArchiveDamaged(f"catalog.sqlite is not a SQLite database (damaged or replaced): {RESTORE}")
+        state = "empty" if not head else ""
+    if state:
+        files = archive_files(root)
+        if files:
+            raise ArchiveDamaged(_lost(f"catalog.sqlite is {state}", files))
+
+
+def _lost(what: str, files: int) -> str:
+    return (
+        f"{what} but the archive holds {files} files: {RESTORE} or ask whoever keeps the "
+        "archive's backups; docgen does not start a new catalog over existing documents"
+    )
+
+
 class Archive:
     """One archive root. Open it with ``Archive.open(root)``."""
 
@@ -87,19 +150,93 @@ class Archive:
         self.root = root
         self.store = BlobStore(root)
         self.tmp = root / "tmp"
-        self.catalog = Catalog(root / "catalog.sqlite")
+        try:
+            self.catalog = Catalog(root / "catalog.sqlite")
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveDamaged(f"catalog.sqlite is damaged ({exc}): {RESTORE}") from None
+        self.store.describe = self._describe_blob
         self._settings: Settings | None = None
         self._key: bytes | None = None
 
     @classmethod
     def open(cls, root: Path) -> Archive:
+        """Open (or, in an empty folder, create) the archive at ``root``.
+
+        A catalog that is missing, empty, unreadable or holds no documents beside
+        existing blobs or readable copies stops the command, as does a missing or short
+        key beside existing documents: a fresh catalog would issue BJ-2026-0001 again
+        and overwrite its readable copy, and a fresh key would make every genuine
+        scan's page code fail.
+        """
+        os.umask(UMASK)
+        fresh = not root.exists() or not (root / "catalog.sqlite").exists()
         root.mkdir(parents=True, exist_ok=True)
+        _check_catalog_file(root)
+        if fresh and not any(p.name not in ("secret.key", "docgen.toml") for p in root.iterdir()):
+            root.chmod(0o700)  # a new archive; an existing one's mode is verify's to report
         ensure_settings_file(root)
         readme = root / "README.md"
         if not readme.exists():
             readme.write_text(README, encoding="utf-8")
         (root / "tmp").mkdir(exist_ok=True)
-        return cls(root)
+        archive = cls(root)
+        try:
+            archive._check_documents()
+            archive._check_key()
+        except BaseException:
+            archive.close()
+            raise
+        return archive
+
+    def _check_documents(self) -> None:
+        """A catalog without documents beside files only a commit leaves is a replaced one."""
+        if self.catalog.has_documents():
+            return
+        if archive_files(self.root):
+            # checked again under the write lock: a first command may be committing
+            with self.catalog.write():
+                files = archive_files(self.root)
+                if files and not self.catalog.has_documents():
+                    raise ArchiveDamaged(_lost("catalog.sqlite holds no documents", files))
+
+    def _check_key(self) -> None:
+        path = self.root / "secret.key"
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            documents = self.catalog.count_documents()
+            if documents:
+                raise ArchiveDamaged(
+                    f"secret.key is missing but the archive holds {documents} documents: {RESTORE}; "
+                    "a new key would make every genuine scan's page code fail"
+                ) from None
+            self._make_key(path)
+            return
+        if size < KEY_BYTES:
+            raise ArchiveDamaged(
+                f"secret.key holds {size} bytes, fewer than the {KEY_BYTES} a page-code key needs: {RESTORE}"
+            )
+
+    def _make_key(self, path: Path) -> None:
+        tmp = self.tmp / f"secret.{uuid.uuid4().hex}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(KEY_BYTES))
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)  # never replaces a key another process made first
+        except FileExistsError:
+            pass
+        tmp.unlink()
+
+    def _describe_blob(self, sha: str) -> str:
+        """What a blob is, for messages: 'HT-2026-0001 v3 scan'."""
+        try:
+            owner = self.catalog.blob_owner(sha)
+        except sqlite3.Error:
+            owner = None
+        return owner or f"objects/{sha[:2]}/{sha}"
 
     def close(self) -> None:
         self.catalog.close()
@@ -112,22 +249,20 @@ class Archive:
 
     @property
     def key(self) -> bytes:
-        """The page-code key in ``<root>/secret.key``, created owner-only on first use."""
+        """The page-code key in ``<root>/secret.key`` (made owner-only when the archive was)."""
         if self._key is None:
             path = self.root / "secret.key"
-            if not path.exists():
-                tmp = self.tmp / f"secret.{uuid.uuid4().hex}"
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as f:
-                    f.write(secrets.token_bytes(32))
-                    f.flush()
-                    os.fsync(f.fileno())
-                try:
-                    os.link(tmp, path)  # never replaces a key another process made first
-                except FileExistsError:
-                    pass
-                tmp.unlink()
-            self._key = path.read_bytes()
+            try:
+                key = path.read_bytes()
+            except FileNotFoundError:
+                raise ArchiveDamaged(f"secret.key is missing: {RESTORE}") from None
+            except OSError as exc:
+                raise ArchiveDamaged(f"secret.key cannot be read ({exc.strerror}): fix its permissions") from None
+            if len(key) < KEY_BYTES:
+                raise ArchiveDamaged(
+                    f"secret.key holds {len(key)} bytes, fewer than the {KEY_BYTES} a page-code key needs: {RESTORE}"
+                )
+            self._key = key
         return self._key
 
     def search_index(self, engine: str | None = None):  # type: ignore[no-untyped-def]
@@ -164,13 +299,18 @@ class Archive:
 
     def ensure_view(self, number: str, version: int, role: str, sha: str) -> Path:
         """A readable copy of a version's file; re-made from the blob when missing or changed."""
-        path = self.view_path(number, version, self.view_ext(role, sha))
-        if path.is_file() and sha256_file(path) == sha:
-            return path
+        # a scan's format is read from its blob; when that is gone, any identical copy serves
+        exts = [self.view_ext(role, sha)] if role != "scan" or self.store.has(sha) else list(SCAN_EXTS)
+        for ext in exts:
+            path = self.view_path(number, version, ext)
+            if path.is_file() and sha256_file(path) == sha:
+                return path
+        path = self.view_path(number, version, exts[0])
+        data = self.store.get(sha)  # checked: a damaged blob is never copied out
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(self.store.get(sha))
-        os.chmod(tmp, 0o444)
+        tmp.write_bytes(data)
+        os.chmod(tmp, 0o400)
         os.replace(tmp, path)
         return path
 
@@ -262,36 +402,97 @@ class VerifyReport:
     corrupt: list[str] = field(default_factory=list)
     orphaned: list[str] = field(default_factory=list)
     other: list[str] = field(default_factory=list)
+    chain: list[str] = field(default_factory=list)
+    modes: list[str] = field(default_factory=list)
     leftovers: int = 0
     copies: list[str] = field(default_factory=list)
     repaired: int = 0
+    restored: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.corrupt or self.orphaned or self.other)
+        return not (self.missing or self.corrupt or self.orphaned or self.other or self.chain or self.modes)
+
+
+SCAN_EXTS = ("pdf", "jpg", "png", "tif", "bin")
+# folders that are not the archive's own: the scanner's drop folder and the departments'
+UNCHECKED = ("inbox", "outbox")
+
+
+def _views_of(archive: Archive, sha: str) -> list[Path]:
+    """Readable copies that may hold a blob's bytes (for a scan, whatever its format)."""
+    out = []
+    for number, version, role in archive.catalog.files_with(sha):
+        if role in ("docx", "pdf"):
+            out.append(archive.view_path(number, version, role))
+        elif role == "scan":
+            out += [archive.view_path(number, version, ext) for ext in SCAN_EXTS]
+    return out
+
+
+def _restore_blob(archive: Archive, sha: str) -> Path | None:
+    """Put a missing or damaged blob back from an identical readable copy, if one exists."""
+    for view in _views_of(archive, sha):
+        if view.is_file() and archive.store.restore(sha, view):
+            return view
+    return None
+
+
+def wide_modes(archive: Archive) -> list[str]:
+    """The archive's files and folders that others than its owner may read or enter."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(archive.root):
+        here = Path(dirpath)
+        if here == archive.root:
+            dirnames[:] = [d for d in dirnames if d not in UNCHECKED]
+        for name in [*dirnames, *filenames, *([""] if here == archive.root else [])]:
+            path = here / name if name else here
+            st = path.lstat()
+            if stat.S_ISLNK(st.st_mode) or not st.st_mode & 0o077:
+                continue
+            rel = path.relative_to(archive.root).as_posix() if name else "the archive folder"
+            kind = "folder" if stat.S_ISDIR(st.st_mode) else "file"
+            want = "700" if kind == "folder" else "600"
+            found.append(
+                f"mode: {rel} is {stat.S_IMODE(st.st_mode):04o}, readable by others than its owner "
+                f"(chmod {want} it; the archive's {kind}s are owner-only)"
+            )
+    return found
 
 
 def verify(archive: Archive, repair: bool = False) -> VerifyReport:
-    """Recompute every checksum; report missing, corrupt and orphaned files.
+    """Recompute every checksum, walk the chain; report missing, corrupt and orphaned files,
+    a broken chain and files others may read.
 
     Readable copies under documents/ that are missing or differ from their blob are
-    listed in ``copies`` (and re-made from the blob with ``repair``).
+    listed in ``copies`` (and re-made from the blob with ``repair``); with ``repair`` a
+    missing or damaged blob is put back from an identical readable copy where one exists.
     """
     report = VerifyReport()
     integrity = archive.catalog.integrity()
     if integrity != "ok":
         report.other.append(f"catalog.sqlite: integrity check says {integrity}")
+    report.chain = archive.catalog.check_chain()[0]
     referenced: dict[str, str] = {}
-    for number, version, role, sha, size in archive.catalog.all_files():
+    for number, version, role, sha, _size in archive.catalog.all_files():
         referenced.setdefault(sha, f"{number} v{version} {role}")
     live, dead = archive.pending_blobs()
     for sha, owner in sorted(referenced.items(), key=lambda kv: kv[1]):
         report.checked += 1
         path = archive.store.path(sha)
-        if not path.is_file():
-            report.missing.append(f"{owner}: objects/{sha[:2]}/{sha} is missing")
-        elif sha256_file(path) != sha:
-            report.corrupt.append(f"{owner}: objects/{sha[:2]}/{sha} does not match its checksum")
+        state = "missing" if not path.is_file() else "corrupt" if sha256_file(path) != sha else ""
+        if not state:
+            continue
+        rel = f"objects/{sha[:2]}/{sha}"
+        source = _restore_blob(archive, sha) if repair else None
+        if source is not None:
+            report.restored.append(f"{owner}: {rel} restored from {source.relative_to(archive.root)}")
+            continue
+        hint = " (no identical readable copy to restore it from: restore it from a backup)" if repair else ""
+        if state == "missing":
+            report.missing.append(f"{owner}: {rel} is missing{hint}")
+        else:
+            report.corrupt.append(f"{owner}: {rel} does not match its checksum{hint}")
     for name, path in archive.store:
         if name in referenced:
             continue
@@ -312,4 +513,5 @@ def verify(archive: Archive, repair: bool = False) -> VerifyReport:
             view.unlink(missing_ok=True) if state == "changed" else None
             archive.ensure_view(number, version, role, sha)
             report.repaired += 1
+    report.modes = wide_modes(archive)
     return report

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from docgen.archive.catalog import Catalog, effective_version
 from docgen.archive.store import BlobStore
-from docgen.errors import DocgenError
+from docgen.errors import DocgenError, IndexDamaged
 
 log = logging.getLogger(__name__)
 
@@ -778,8 +778,23 @@ class SearchIndex:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = open_engine(self.engine_name, self.path)
+            with self._damaged():
+                self._engine = open_engine(self.engine_name, self.path)
         return self._engine
+
+    @contextmanager
+    def _damaged(self) -> Iterator[None]:
+        """An engine that cannot read its own files: the index is damaged, and rebuilt from
+        the catalog by `docgen reindex` (the catalog and blobs are not affected)."""
+        try:
+            yield
+        except (DocgenError, IndexBusy, AssertionError, TypeError, NameError, AttributeError):
+            raise
+        except Exception as exc:
+            raise IndexDamaged(
+                f"the search index in {self.path.relative_to(self.root)} is damaged "
+                f"({type(exc).__name__}: {exc}); run `docgen reindex`"
+            ) from exc
 
     def close(self) -> None:
         if self._engine is not None:
@@ -857,7 +872,9 @@ class SearchIndex:
                     return report
                 queued = self.catalog.index_queue()
                 if queued:
-                    self.engine.replace({n: self.documents_of(n) for n, _ in queued})
+                    docs = {n: self.documents_of(n) for n, _ in queued}
+                    with self._damaged():
+                        self.engine.replace(docs)
                     self.catalog.dequeue(queued)
                     report.indexed = len(queued)
         except IndexBusy as exc:
@@ -908,7 +925,8 @@ class SearchIndex:
 
     def missing(self) -> tuple[list[str], list[str]]:
         """Versions the catalog has and the index lacks: (queued for indexing, lost)."""
-        have = self.engine.keys() if self._meta_ok() else set()
+        with self._damaged():
+            have = self.engine.keys() if self._meta_ok() else set()
         queued = {n for n, _ in self.catalog.index_queue()}
         waiting, lost = [], []
         for number, version in self.catalog.version_keys():
@@ -924,8 +942,9 @@ class SearchIndex:
         exact = self.engine_name == "tantivy"
         # whoosh matches long Chinese strings as sets of 5-grams and phrases without positions:
         # ask it for more, without exclusions, and keep what the exact check confirms.
-        hits = self.engine.search(node if exact else _without_exclusions(node), filters,
-                                  limit if exact else max(100, limit * 5))
+        with self._damaged():
+            hits = self.engine.search(node if exact else _without_exclusions(node), filters,
+                                      limit if exact else max(100, limit * 5))
         words = query_words(node)
         out: list[Result] = []
         for h in hits:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from docgen.errors import BlobDamaged
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -39,6 +41,8 @@ class BlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root / "objects"
+        # names a blob in messages ("HT-2026-0001 v3 scan"); the archive sets it from the catalog
+        self.describe: Callable[[str], str] = lambda sha: f"objects/{sha[:2]}/{sha}"
 
     def path(self, sha: str) -> Path:
         return self.root / sha[:2] / sha
@@ -58,13 +62,44 @@ class BlobStore:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o444)
+        os.chmod(tmp, 0o400)
         os.replace(tmp, dest)
         fsync_dir(dest.parent)
         return sha
 
+    def restore(self, sha: str, source: Path) -> bool:
+        """Put back a missing or damaged blob from a file whose checksum proves it the same;
+        False (and nothing changed) when it is not."""
+        data = source.read_bytes()
+        if sha256_bytes(data) != sha:
+            return False
+        dest = self.path(sha)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.parent / f".{sha}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o400)
+        os.replace(tmp, dest)
+        fsync_dir(dest.parent)
+        return True
+
     def get(self, sha: str) -> bytes:
-        return self.path(sha).read_bytes()
+        """A blob's bytes, checked against its name: a damaged blob is never served."""
+        try:
+            data = self.path(sha).read_bytes()
+        except FileNotFoundError:
+            raise BlobDamaged(
+                f"{self.describe(sha)}: the archived file is missing (objects/{sha[:2]}/{sha}); "
+                "run docgen verify --repair or restore it from a backup"
+            ) from None
+        if sha256_bytes(data) != sha:
+            raise BlobDamaged(
+                f"{self.describe(sha)}: the archived file is damaged (checksum mismatch); "
+                "run docgen verify --repair or restore it from a backup"
+            )
+        return data
 
     def __iter__(self) -> Iterator[tuple[str, Path]]:
         """Every file under objects/ as (name, path), temporaries included."""
