@@ -1094,6 +1094,8 @@ def verify(obj: Ctx, repair: bool) -> None:
         click.echo(f"{line}: not in the search index (docgen reindex adds it)", err=True)
     if waiting:
         click.echo(f"verify: {len(waiting)} version(s) queued for the search index; the next command indexes them")
+    for line in report.unused:
+        click.echo(line)
     for line in report.missing + report.corrupt + report.orphaned + report.other:
         click.echo(line, err=True)
     for line in report.copies:

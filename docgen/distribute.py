@@ -124,8 +124,7 @@ class Copier:
         self.converter = converter
 
     def _convert(self, docx: bytes) -> bytes:
-        work = self.archive.tmp / f"copy-{uuid.uuid4().hex}"
-        work.mkdir()
+        work = self.archive.work_dir("copy")
         try:
             src, dst = work / "copy.docx", work / "copy.pdf"
             src.write_bytes(docx)
