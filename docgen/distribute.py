@@ -128,6 +128,7 @@ class Copier:
         try:
             src, dst = work / "copy.docx", work / "copy.pdf"
             src.write_bytes(docx)
+            hit("copy:convert")
             self.converter.convert(src, dst)
             return dst.read_bytes()
         finally:

@@ -183,3 +183,15 @@ def test_reading_commands_take_no_write_lock(work: Path, archive_dir: Path) -> N
     finally:
         con.execute("ROLLBACK")
         con.close()
+
+
+def test_kill_while_a_copy_converts_leaves_no_folder_behind(scans: Path, archive_dir: Path) -> None:
+    killed = start("ingest", scans / "ht.pdf", env={"DOCGEN_FAILPOINT": "copy:convert"})
+    killed.communicate(timeout=600)
+    assert killed.returncode == -9
+    (left,) = (archive_dir / "tmp").glob("copy-*")
+    assert left.name.startswith(f"copy-{killed.pid}-") and (left / "copy.docx").is_file()
+    r = run("distribute", "HT-2026-0001")  # recovery first, then the copies the killed command owed
+    assert r.exit_code == 0, r
+    assert not list((archive_dir / "tmp").glob("copy-*"))
+    assert (archive_dir / "outbox/finance/HT-2026-0001_v2_财务联.pdf").is_file()
