@@ -1198,6 +1198,8 @@ def verify(obj: Ctx, repair: bool, chain_head: str | None) -> None:
         click.echo(index_line, err=True)
     if waiting:
         click.echo(f"verify: {len(waiting)} version(s) queued for the search index; the next command indexes them")
+    for line in report.unused:
+        click.echo(line)
     for line in report.chain + report.missing + report.corrupt + report.orphaned + report.other + report.modes:
         click.echo(line, err=True)
     for line in report.restored:

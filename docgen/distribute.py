@@ -125,11 +125,11 @@ class Copier:
         self.converter = converter
 
     def _convert(self, docx: bytes) -> bytes:
-        work = self.archive.tmp / f"copy-{uuid.uuid4().hex}"
-        work.mkdir()
+        work = self.archive.work_dir("copy")
         try:
             src, dst = work / "copy.docx", work / "copy.pdf"
             src.write_bytes(docx)
+            hit("copy:convert")
             self.converter.convert(src, dst)
             return dst.read_bytes()
         finally:

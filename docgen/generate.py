@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import tempfile
+import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,7 +22,8 @@ from docgen import pagecode
 from docgen.archive.catalog import VersionRow, effective_version, is_scan
 from docgen.archive.core import Archive
 from docgen.config import today
-from docgen.errors import InputError, NotFound, StateError, TemplateError
+from docgen.errors import DocgenError, InputError, NotFound, StateError, TemplateError
+from docgen.failpoints import hit
 from docgen.kinds import acceptance, common, contract, quote, rectification, warranty
 from docgen.render.pdf import Converter
 
@@ -372,14 +373,25 @@ def _write_version(
     action: str | None = None,
     expected_version: int | None = None,
 ) -> Made:
-    """Inside one write transaction: number (if new), render, convert, store, commit."""
+    """Number (if new), render, convert, store, commit: the write lock only for the first
+    and the last step, each a short transaction.
+
+    A new number is reserved first; LibreOffice then converts with no lock held, and the
+    version is committed after checking that nothing changed meanwhile. A render that
+    fails records the reserved number as unused with the reason, so numbers stay unique
+    and ``verify`` can explain the gap (a killed command's number is recorded by the next
+    command's recovery).
+    """
+    from docgen.archive.store import sha256_bytes
     from docgen.render import docx as docx_render
 
     mod = KIND_MODULES[p.kind]
     template = template_path(archive, mod.TEMPLATE)
     template_bytes = template.read_bytes()
     cat = archive.catalog
-    with archive.transaction() as intent:
+    status = mod.status(p.derived)
+    reserved = False
+    with cat.write():
         code = p.project_code
         if code is None:
             year = date.today().year
@@ -387,32 +399,30 @@ def _write_version(
                 code = f"P-{year}-{cat.next_seq('project', year):04d}"
                 if cat.project(code) is None:
                     break
-        cat.save_project(code, p.project)
-        p.project_code = code
-        status = mod.status(p.derived)
         if number is None:
             year = mod.number_date(p.derived).year
-            number = archive.settings.number(p.kind, year, cat.next_seq(p.kind, year))
+            seq = cat.next_seq(p.kind, year)
+            number = archive.settings.number(p.kind, year, seq)
+            cat.reserve(number, p.kind, year, seq, os.getpid())
+            reserved = True
             version = 1
-            cat.add_document(number, p.kind, code, status, mod.TITLE)
         else:
             version = len(cat.versions(number)) + 1
-            if expected_version is not None and version != expected_version:
-                raise StateError(
-                    f"{number} changed while this command ran (now v{version - 1}); "
-                    "look at `docgen show` and run it again"
-                )
-            current = cat.document(number)
-            if current is not None and current.status in ("void", "closed"):
-                raise StateError(f"{number} became {current.status} while this command ran")
+            _check_unchanged(archive, number, version, expected_version)
+    try:
+        p.project_code = code
         page_code = pagecode.make(number, version, archive.key)
         rendered = docx_render.render(template, _context(archive, p, number, version), page_code)
-        with tempfile.TemporaryDirectory(dir=archive.tmp, prefix="render-") as work:
-            docx_file = Path(work, f"{number}-v{version}.docx")
-            pdf_file = Path(work, f"{number}-v{version}.pdf")
+        work = archive.work_dir("render")
+        try:
+            docx_file = work / f"{number}-v{version}.docx"
+            pdf_file = work / f"{number}-v{version}.pdf"
             docx_file.write_bytes(rendered.data)
+            hit("convert")
             pages = converter.convert(docx_file, pdf_file)
             pdf_bytes = pdf_file.read_bytes()
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
         summary = {
             **mod.summary(p.derived),
             "doc_date": mod.number_date(p.derived).isoformat(),
@@ -442,30 +452,47 @@ def _write_version(
         for n, photo in enumerate(p.photos):
             if photo is not None:
                 blobs[f"photo{n + 1}"] = photo
-        from docgen.archive.store import sha256_bytes
-
-        intent.add([sha256_bytes(b) for b in blobs.values()])
-        files = {role: (archive.store.put(b), len(b)) for role, b in blobs.items()}
-        cat.add_version(
-            number,
-            version,
-            status=status,
-            author=author,
-            note=note,
-            template=template.name,
-            pages=pages,
-            summary=summary,
-            files=files,
-        )
-        doc = cat.document(number)
-        assert doc is not None
-        if version > 1:
-            cat.set_status(
-                number, status, version=None, version_status=None,
-                action=action or "revise", actor=author, note=note,
-            )
-        else:
-            cat.log(number, version, "create", None, status, author, note)
+        # stored before the commit transaction (named in an intent first), so the lock is
+        # held only for the rows
+        with archive.intent() as intent:
+            intent.add([sha256_bytes(b) for b in blobs.values()])
+            files = {role: (archive.store.put(b), len(b)) for role, b in blobs.items()}
+            with cat.write():
+                if reserved:
+                    if cat.reservation_state(number) != "pending":
+                        raise StateError(f"{number} was recorded as unused while this command ran; run it again")
+                else:
+                    _check_unchanged(archive, number, version, expected_version)
+                for role, b in blobs.items():
+                    if not archive.store.has(files[role][0]):  # removed by a recovery that ran meanwhile
+                        archive.store.put(b)
+                cat.save_project(code, p.project)
+                if reserved:
+                    cat.add_document(number, p.kind, code, status, mod.TITLE)
+                cat.add_version(
+                    number,
+                    version,
+                    status=status,
+                    author=author,
+                    note=note,
+                    template=template.name,
+                    pages=pages,
+                    summary=summary,
+                    files=files,
+                )
+                if version > 1:
+                    cat.set_status(
+                        number, status, version=None, version_status=None,
+                        action=action or "revise", actor=author, note=note,
+                    )
+                else:
+                    cat.log(number, version, "create", None, status, author, note)
+                if reserved:
+                    cat.settle_reservation(number, "used")
+    except BaseException as exc:
+        if reserved:
+            _give_up(archive, number, exc)
+        raise
     return Made(
         number=number,
         kind=p.kind,
@@ -475,6 +502,33 @@ def _write_version(
         pdf=archive.ensure_view(number, version, "pdf", files["pdf"][0]),
         summary=summary,
     )
+
+
+def _check_unchanged(archive: Archive, number: str, version: int, expected_version: int | None) -> None:
+    """Inside a write: the document is still as this command found it (no one revised,
+    voided or closed it meanwhile)."""
+    if expected_version is not None and version != expected_version:
+        raise StateError(
+            f"{number} changed while this command ran (now v{version - 1}); "
+            "look at `docgen show` and run it again"
+        )
+    current = archive.catalog.document(number)
+    if current is not None and current.status in ("void", "closed"):
+        raise StateError(f"{number} became {current.status} while this command ran")
+
+
+def _give_up(archive: Archive, number: str, exc: BaseException) -> None:
+    """Record a reserved number as unused, with the reason, after its render failed."""
+    import sqlite3
+
+    reason = str(exc) if isinstance(exc, DocgenError) else (
+        "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else f"{type(exc).__name__}: {exc}"
+    )
+    try:
+        with archive.catalog.write():
+            archive.catalog.settle_reservation(number, "unused", " ".join(reason.split())[:500])
+    except sqlite3.Error:
+        pass  # the next command's recovery records it once this process has ended
 
 
 def existing(archive: Archive, number: str, version: int) -> Made:

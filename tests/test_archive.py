@@ -174,8 +174,9 @@ def test_migrations_are_recorded(work: Path, archive_dir: Path) -> None:
     run("list")
     con = sqlite3.connect(archive_dir / "catalog.sqlite")
     names = [r[0] for r in con.execute("SELECT name FROM migrations")]
-    assert names[:5] == [
-        "m001_core", "m002_index_queue", "m003_queue_project_changes", "m004_ledger", "m005_distribution_queue"
+    assert names[:6] == [
+        "m001_core", "m002_index_queue", "m003_queue_project_changes", "m004_ledger", "m005_distribution_queue",
+        "m006_reservations",
     ]
     assert "m007_chain" in names
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -218,10 +219,21 @@ def test_kill_during_new_leaves_archive_consistent(work: Path, archive_dir: Path
             assert len(data["versions"]) == 1
             assert all(data["versions"][0]["files"][k] for k in ("docx", "pdf", "data", "text"))
         made = len(rows)
-    # after all kills, the archive still works and numbers continue without gaps in use
+    # after all kills, the archive still works; a number a killed command had reserved is
+    # never reused, and verify explains it as unused
     nxt = new("quote", work / "quote.yaml")
-    assert nxt["number"] == f"BJ-2026-{made + 1:04d}"
+    con = sqlite3.connect(archive_dir / "catalog.sqlite")
+    handed_out = con.execute("SELECT last FROM counters WHERE kind = 'quote'").fetchone()[0]
+    assert nxt["number"] == f"BJ-2026-{handed_out:04d}"
+    listed = {row["number"] for row in json.loads(run("list", "--json").stdout)}
+    assert len(listed) == made + 1
+    r = run_process("verify")
+    assert r.returncode == 0, r.stdout + r.stderr
+    for seq in range(1, handed_out + 1):
+        number = f"BJ-2026-{seq:04d}"
+        assert (number in listed) != (f"{number}: number unused (the command that reserved it" in r.stdout)
     assert not list((archive_dir / "tmp").glob("intent-*"))
+    assert not list((archive_dir / "tmp").glob("render-*"))
 
 
 def test_help_has_examples_for_every_command() -> None:

@@ -2,7 +2,9 @@
 
 Schema changes are ordered migrations recorded by name; an applied migration is
 never edited. Writers take the database lock with ``BEGIN IMMEDIATE``, so
-numbers handed out by several processes at once stay unique.
+numbers handed out by several processes at once stay unique; they hold it only
+for short transactions (never while LibreOffice converts), and commands that only
+read never take it.
 """
 
 from __future__ import annotations
@@ -180,6 +182,16 @@ def m005_distribution_queue(db: sqlite3.Connection) -> None:
             )
 
 
+@migration
+def m006_reservations(db: sqlite3.Connection) -> None:
+    """Numbers handed out before their document is rendered: a document is converted outside
+    the write lock, so a number is reserved (pending), then used by the commit, or recorded
+    as unused with the reason when the render fails or the command dies."""
+    db.execute(
+        "CREATE TABLE reservations (number TEXT PRIMARY KEY, kind TEXT NOT NULL, year INTEGER NOT NULL, "
+        "seq INTEGER NOT NULL, pid INTEGER NOT NULL, created TEXT NOT NULL, "
+        "state TEXT NOT NULL CHECK (state IN ('pending', 'used', 'unused')), reason TEXT NOT NULL DEFAULT '')"
+    )
 # The chain: every event and ledger row holds its place (seq), the hash of the row before
 # it (prev) and its own hash over prev and its content, the checksums of the files it is
 # about included. A row changed, removed or inserted afterwards, or a blob swapped with its
@@ -347,7 +359,18 @@ class Catalog:
     def close(self) -> None:
         self.db.close()
 
+    def _pending_migrations(self) -> bool:
+        try:
+            done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+        except sqlite3.OperationalError:  # a new catalog: no migrations table yet
+            return True
+        return any(name not in done for name, _ in MIGRATIONS)
+
     def _migrate(self) -> None:
+        # Checked without the write lock, so that reading commands never queue behind a writer;
+        # the lock is taken (and the check repeated under it) only when a migration is pending.
+        if not self._pending_migrations():
+            return
         with self.write():
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
@@ -384,6 +407,36 @@ class Catalog:
             (kind, year, seq),
         )
         return seq
+
+    def reserve(self, number: str, kind: str, year: int, seq: int, pid: int) -> None:
+        """Inside ``write()``: hold a new number for a document not rendered yet."""
+        self.db.execute(
+            "INSERT INTO reservations(number, kind, year, seq, pid, created, state) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'pending')",
+            (number, kind, year, seq, pid, now()),
+        )
+
+    def reservation_state(self, number: str) -> str | None:
+        row = self.db.execute("SELECT state FROM reservations WHERE number = ?", (number,)).fetchone()
+        return str(row[0]) if row else None
+
+    def settle_reservation(self, number: str, state: str, reason: str = "") -> None:
+        """Inside ``write()``: a pending number becomes used (by its document) or unused (why)."""
+        self.db.execute(
+            "UPDATE reservations SET state = ?, reason = ? WHERE number = ? AND state = 'pending'",
+            (state, reason, number),
+        )
+
+    def pending_reservations(self) -> list[tuple[str, int]]:
+        """(number, pid) of every number reserved and neither used nor given up yet."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT number, pid FROM reservations WHERE state = 'pending' ORDER BY number")]
+
+    def reservations(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM reservations ORDER BY kind, year, seq").fetchall()
+
+    def counters(self) -> list[tuple[str, int, int]]:
+        return [(r[0], r[1], r[2]) for r in self.db.execute("SELECT kind, year, last FROM counters ORDER BY 1, 2")]
 
     def project(self, code: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT data FROM projects WHERE code = ?", (code,)).fetchone()

@@ -13,6 +13,8 @@ import json
 import os
 import secrets
 import stat
+import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -328,6 +330,26 @@ class Archive:
 
     # intents --------------------------------------------------------------
 
+    def work_dir(self, purpose: str) -> Path:
+        """A fresh folder ``tmp/PURPOSE-PID-…`` for one command's work in progress; the pid in
+        its name lets ``recover()`` remove the folders of commands that died, never a live one's."""
+        self.tmp.mkdir(exist_ok=True)
+        path = self.tmp / f"{purpose}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        path.mkdir(mode=0o700)
+        return path
+
+    @contextmanager
+    def intent(self) -> Iterator[Intent]:
+        """Blobs stored ahead of the transaction that will name them (see ``transaction``):
+        the intent lists them until the block ends; a block that fails marks it dead."""
+        intent = Intent(self.tmp)
+        try:
+            yield intent
+        except BaseException:
+            intent.abandon()
+            raise
+        intent.done()
+
     @contextmanager
     def transaction(self) -> Iterator[Intent]:
         """One catalog write transaction that may store blobs.
@@ -338,14 +360,8 @@ class Archive:
         A transaction that fails leaves its intent marked dead, and ``recover()``
         removes the blobs no version came to name.
         """
-        intent = Intent(self.tmp)
-        try:
-            with self.catalog.write():
-                yield intent
-        except BaseException:
-            intent.abandon()
-            raise
-        intent.done()
+        with self.intent() as intent, self.catalog.write():
+            yield intent
 
     def pending_blobs(self) -> tuple[set[str], set[str]]:
         """Blobs named by intents: (of running commands, of commands that died)."""
@@ -360,12 +376,38 @@ class Archive:
             (live if pid and _pid_alive(pid) else dead).update(data.get("blobs", []))
         return live, dead
 
+    def _recover_work(self) -> None:
+        """Numbers and work folders of commands that died: a number reserved by a dead
+        process is recorded as unused (its document was never committed), and its
+        ``tmp/render-PID-…`` / ``tmp/copy-PID-…`` folders are removed."""
+        dead = [(n, pid) for n, pid in self.catalog.pending_reservations() if not _pid_alive(pid)]
+        if dead:
+            with self.catalog.write():
+                for number, pid in dead:
+                    self.catalog.settle_reservation(
+                        number, "unused", f"the command that reserved it (pid {pid}) ended before committing"
+                    )
+        for folder in [*self.tmp.glob("render-*"), *self.tmp.glob("copy-*")]:
+            parts = folder.name.split("-")
+            pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0
+            if pid and _pid_alive(pid):
+                continue
+            if not pid:  # named before folders carried their pid: only when surely abandoned
+                try:
+                    if time.time() - folder.stat().st_mtime < 86400:
+                        continue
+                except OSError:
+                    continue
+            shutil.rmtree(folder, ignore_errors=True)
+
     def recover(self) -> int:
         """Remove blobs and intents left by commands that died (or failed) before committing.
 
-        Runs under the catalog's write lock: writers store blobs under that lock too,
-        so none can be counting on a blob removed here.
+        Runs under the catalog's write lock. Writers store blobs before their commit
+        transaction, each named first in an intent of a live process (skipped here), and
+        check under the lock that their blobs still exist before they commit.
         """
+        self._recover_work()
         intents = list(self.tmp.glob("intent-*.json"))
         if not intents:
             return 0
@@ -408,6 +450,7 @@ class VerifyReport:
     copies: list[str] = field(default_factory=list)
     repaired: int = 0
     restored: list[str] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)  # gaps in numbering, each explained
 
     @property
     def clean(self) -> bool:
@@ -460,6 +503,41 @@ def wide_modes(archive: Archive) -> list[str]:
     return found
 
 
+def number_gaps(archive: Archive) -> tuple[list[str], list[str]]:
+    """Every number handed out without a document: (explained by its unused reservation,
+    unexplained). Numbers run 1..last per kind and year (the counters)."""
+    cat = archive.catalog
+    reserved = {r["number"]: r for r in cat.reservations()}
+    documents: dict[str, set[str]] = {}
+    for doc in cat.documents():
+        documents.setdefault(doc.kind, set()).add(doc.number)
+    expected: dict[str, dict[str, tuple[int, int]]] = {}
+    for kind, year, last in cat.counters():
+        if kind == "project":  # project codes are not a legal series; a skipped one is harmless
+            continue
+        try:
+            numbers = {archive.settings.number(kind, year, seq): (year, seq) for seq in range(1, last + 1)}
+        except KeyError:  # a kind docgen.toml no longer names
+            continue
+        expected.setdefault(kind, {}).update(numbers)
+    explained, unexplained = [], []
+    for kind, numbers in sorted(expected.items()):
+        if documents.get(kind, set()) - numbers.keys():
+            continue  # the number format changed since: older numbers cannot be told apart
+        for number in sorted(numbers, key=lambda n: numbers[n]):
+            if number in documents.get(kind, set()):
+                continue
+            row = reserved.get(number)
+            if row is not None and row["state"] == "unused":
+                explained.append(f"{number}: number unused ({row['reason'] or 'no reason recorded'}, {row['created']})")
+            elif row is not None and row["state"] == "pending":
+                explained.append(f"{number}: number reserved by pid {row['pid']}, not committed yet")
+            else:
+                unexplained.append(f"{number}: the number was handed out but no document and no record "
+                                   "of it going unused is in the catalog")
+    return explained, unexplained
+
+
 def verify(archive: Archive, repair: bool = False) -> VerifyReport:
     """Recompute every checksum, walk the chain; report missing, corrupt and orphaned files,
     a broken chain and files others may read.
@@ -473,6 +551,8 @@ def verify(archive: Archive, repair: bool = False) -> VerifyReport:
     if integrity != "ok":
         report.other.append(f"catalog.sqlite: integrity check says {integrity}")
     report.chain = archive.catalog.check_chain()[0]
+    report.unused, gaps = number_gaps(archive)
+    report.other += gaps
     referenced: dict[str, str] = {}
     for number, version, role, sha, _size in archive.catalog.all_files():
         referenced.setdefault(sha, f"{number} v{version} {role}")

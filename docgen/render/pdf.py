@@ -12,11 +12,15 @@ from __future__ import annotations
 import atexit
 import fcntl
 import functools
+import logging
 import os
+import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -25,6 +29,17 @@ from docgen.errors import ConversionError
 HELPER = Path(__file__).with_name("uno_convert.py")
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/local/bin/python3")
 INSTALL_HINT = "install it with: sudo apt-get install -y libreoffice-writer-nogui python3-uno"
+
+log = logging.getLogger(__name__)
+
+
+def _env_seconds(name: str, default: float) -> float:
+    """A timeout from the environment (for slow machines and for tests), else the default."""
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 class Converter(Protocol):
@@ -100,18 +115,37 @@ class ColdConverter:
 
 
 class WarmConverter:
-    """One LibreOffice for many documents, driven over UNO by a helper process."""
+    """One LibreOffice for many documents, driven over UNO by a helper process.
+
+    A LibreOffice that answers with an error (a bridge disposed by a dead office, a
+    RuntimeException), crashes or hangs is never kept: the helper and its office are
+    killed together (they run in their own process group) and the document is tried
+    once more in a fresh one. Every wait is bounded: START_TIMEOUT seconds for
+    LibreOffice to come up, and per document CONVERT_TIMEOUT seconds plus
+    CONVERT_SECONDS_PER_MB for each megabyte of .docx (a 10,000-item quote, about
+    2 MB, gets 1,320 s, more than twice what it needs on an idle machine).
+    """
+
+    START_TIMEOUT = 180.0
+    CONVERT_TIMEOUT = 120.0
+    CONVERT_SECONDS_PER_MB = 600.0
 
     def __init__(self, python: str) -> None:
         self.python = python
         self.soffice = find_soffice()
-        self.proc: subprocess.Popen[str] | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.lock = threading.Lock()
+        self._buffer = b""
         self._profile: tempfile.TemporaryDirectory[str] | None = None
         self._profile_lock: IO[bytes] | None = None
+        self._profile_path: str | None = None
+        self.start_timeout = _env_seconds("DOCGEN_LO_START_TIMEOUT", self.START_TIMEOUT)
+        self.convert_timeout = _env_seconds("DOCGEN_CONVERT_TIMEOUT", self.CONVERT_TIMEOUT)
 
     def _profile_dir(self) -> str:
         # A kept profile starts LibreOffice faster; one process at a time may use it.
+        if self._profile_path is not None:
+            return self._profile_path
         cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "docgen"
         try:
             cache.mkdir(parents=True, exist_ok=True)
@@ -123,56 +157,129 @@ class WarmConverter:
                     lock.close()
                     continue
                 self._profile_lock = lock
-                return str(cache / f"lo-profile-{slot}")
+                self._profile_path = str(cache / f"lo-profile-{slot}")
+                return self._profile_path
         except OSError:
             pass
         self._profile = tempfile.TemporaryDirectory(prefix="docgen-lo-")
-        return self._profile.name
+        self._profile_path = self._profile.name
+        return self._profile_path
 
-    def _start(self) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(
-            [self.python, str(HELPER), self.soffice, self._profile_dir()],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            bufsize=1,
-        )
-        assert proc.stdout is not None
-        first = proc.stdout.readline().strip()
-        if first != "ready":
-            proc.kill()
-            raise ConversionError(f"LibreOffice did not start ({first or 'no answer'})")
-        return proc
+    def _fresh_profile(self) -> None:
+        """Forget a kept profile that LibreOffice could not start with (a killed office
+        may leave it half-written); the next start makes a new one."""
+        if self._profile_path is not None:
+            shutil.rmtree(self._profile_path, ignore_errors=True)
+
+    @property
+    def pid(self) -> int | None:
+        """The helper's pid, which is also its process group (LibreOffice runs in it)."""
+        return self.proc.pid if self.proc is not None else None
+
+    def _readline(self, timeout: float) -> str | None:
+        """One line from the helper, or None when it ended or said nothing for ``timeout`` s."""
+        assert self.proc is not None and self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.decode(errors="replace").strip()
+
+    def _start(self) -> None:
+        for attempt in (1, 2):
+            self._buffer = b""
+            self.proc = subprocess.Popen(
+                [self.python, str(HELPER), self.soffice, self._profile_dir(), str(self.start_timeout)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group, so soffice.bin is killed with it
+            )
+            first = self._readline(self.start_timeout + 10)
+            if first == "ready":
+                return
+            self._kill()
+            if attempt == 2:
+                reason = (first or "").removeprefix("error ") or f"no answer within {self.start_timeout:g} s"
+                raise ConversionError(
+                    f"LibreOffice did not start: {reason}; on a slow machine raise DOCGEN_LO_START_TIMEOUT "
+                    f"(now {self.start_timeout:g} s), else reinstall it: {INSTALL_HINT.removeprefix('install it with: ')}"
+                )
+            self._fresh_profile()
+
+    def _kill(self) -> None:
+        """End the helper and its LibreOffice at once (a hung office ignores a polite stop)."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            self.proc.kill()
+        self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+        self.proc = None
+        self._buffer = b""
+
+    def _once(self, docx: Path, pdf: Path, timeout: float) -> tuple[int | None, str]:
+        """(pages, "") on success, else (None, what went wrong); a failed helper is killed."""
+        if self.proc is None or self.proc.poll() is not None:
+            self._kill()
+            self._start()
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(f"{docx.resolve()}\t{pdf.resolve()}\n".encode())
+            self.proc.stdin.flush()
+        except OSError:
+            answer: str | None = None
+        else:
+            answer = self._readline(timeout)
+        if answer is not None and answer.startswith("ok "):
+            return int(answer[3:]), ""
+        ended = self.proc.poll() is not None
+        self._kill()
+        if answer is None:
+            return None, "LibreOffice ended during the conversion" if ended else (
+                f"LibreOffice gave no answer within {timeout:.0f} s"
+            )
+        return None, answer.removeprefix("error ")
 
     def convert(self, docx: Path, pdf: Path) -> int:
+        size_mb = docx.stat().st_size / 1_000_000
+        timeout = self.convert_timeout + self.CONVERT_SECONDS_PER_MB * size_mb
         with self.lock:
-            if self.proc is None or self.proc.poll() is not None:
-                self.proc = self._start()
-            assert self.proc.stdin is not None and self.proc.stdout is not None
-            try:
-                self.proc.stdin.write(f"{docx.resolve()}\t{pdf.resolve()}\n")
-                self.proc.stdin.flush()
-                answer = self.proc.stdout.readline().strip()
-            except BrokenPipeError:
-                answer = ""
-            if answer.startswith("ok "):
-                return int(answer[3:])
-            if not answer:
-                self.proc = None
-                answer = "error LibreOffice stopped"
-            raise ConversionError(f"could not convert {docx.name} to PDF: {answer[6:]}")
+            pages, problem = self._once(docx, pdf, timeout)
+            if pages is None:
+                log.warning("LibreOffice failed on %s (%s); retrying in a fresh one", docx.name, problem)
+                pages, problem = self._once(docx, pdf, timeout)
+            if pages is None:
+                raise ConversionError(f"could not convert {docx.name} to PDF: {problem}")
+            return pages
 
     def close(self) -> None:
         with self.lock:
             if self.proc is not None:
                 if self.proc.stdin:
-                    self.proc.stdin.close()
+                    try:
+                        self.proc.stdin.close()
+                    except OSError:
+                        pass
                 try:
                     self.proc.wait(timeout=20)
                 except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                self.proc = None
+                    pass
+                self._kill()  # also ends an office the helper left behind
             if self._profile is not None:
                 self._profile.cleanup()
                 self._profile = None

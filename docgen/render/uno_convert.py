@@ -1,8 +1,11 @@
 """Warm LibreOffice converter, run by docgen under the system Python that has ``uno``.
 
-Usage: /usr/bin/python3 uno_convert.py SOFFICE PROFILE_DIR
-Starts one headless LibreOffice, then reads "SRC<TAB>DEST" lines on stdin and
+Usage: /usr/bin/python3 uno_convert.py SOFFICE PROFILE_DIR [START_TIMEOUT]
+Starts one headless LibreOffice (waiting at most START_TIMEOUT seconds, default 60,
+for it to accept connections), then reads "SRC<TAB>DEST" lines on stdin and
 answers "ok PAGES" or "error MESSAGE" per line. Ends LibreOffice when stdin closes.
+docgen kills this helper's process group when an answer is an error or late, so
+LibreOffice, started here, dies with it.
 This file must not import docgen: it runs outside docgen's environment.
 """
 
@@ -26,6 +29,7 @@ def prop(name, value):
 
 def main():
     soffice, profile = sys.argv[1], sys.argv[2]
+    start_timeout = float(sys.argv[3]) if len(sys.argv) > 3 else 60.0
     pipe = "docgen-" + uuid.uuid4().hex
     office = subprocess.Popen(
         [
@@ -49,7 +53,7 @@ def main():
             "com.sun.star.bridge.UnoUrlResolver", local
         )
         ctx = None
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + start_timeout
         while ctx is None:
             try:
                 ctx = resolver.resolve(
@@ -57,7 +61,12 @@ def main():
                 )
             except NoConnectException:
                 if office.poll() is not None or time.monotonic() > deadline:
-                    print("error LibreOffice did not start", flush=True)
+                    print(
+                        "error no connection within %g s" % start_timeout
+                        if office.poll() is None
+                        else "error it ended at start (exit %s)" % office.returncode,
+                        flush=True,
+                    )
                     return 1
                 time.sleep(0.05)
         desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
@@ -82,8 +91,9 @@ def main():
                 finally:
                     doc.close(True)
                 print("ok %d" % pages, flush=True)
-            except Exception as exc:  # report and keep serving
-                print("error " + str(exc).replace("\n", " "), flush=True)
+            except Exception as exc:  # docgen restarts LibreOffice after any error
+                message = " ".join(str(exc).split()) or "no message"
+                print("error %s: %s" % (type(exc).__name__, message), flush=True)
         try:
             desktop.terminate()
         except Exception:
