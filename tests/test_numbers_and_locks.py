@@ -111,6 +111,9 @@ def test_a_failed_render_records_the_number_unused(work: Path, archive_dir: Path
             if item.filename == "word/document.xml":
                 data = data.replace(b"{{ customer.phone }}", b"{{ customer.fax }}", 1)
             dst.writestr(item, data)
+    for path, mode in ((archive_dir, 0o700), (archive_dir / "templates", 0o700),
+                       (archive_dir / "templates" / "quote.docx", 0o600)):
+        path.chmod(mode)  # the archive's files are owner-only; verify reports others
     r = run("new", "quote", work / "quote.yaml")
     assert r.exit_code == 1, r
     reason = r.stderr.strip().splitlines()[-1].removeprefix("Error: ")
