@@ -122,10 +122,11 @@ def test_unknown_number(args: tuple[str, ...], work: Path) -> None:
 
 
 def test_template_missing_variable_archives_nothing(work: Path, archive_dir: Path) -> None:
-    (archive_dir / "templates").mkdir()
+    (archive_dir / "templates").mkdir(mode=0o700)  # owner-only, as verify wants the archive's files
     d = docx.Document(str(ROOT / "templates" / "quote.docx"))
     d.add_paragraph("监理：{{ supervisor.name }}")
     d.save(str(archive_dir / "templates" / "quote.docx"))
+    (archive_dir / "templates" / "quote.docx").chmod(0o600)
     r = run("new", "quote", work / "quote.yaml")
     assert r.exit_code == 1
     assert "quote.docx: the template uses a field the data does not have" in r.stderr
@@ -157,7 +158,9 @@ def test_bad_settings_are_one_line(work: Path, archive_dir: Path) -> None:
 def test_debug_shows_traceback_for_internal_errors(work: Path, archive_dir: Path) -> None:
     from conftest import run_process
 
-    (archive_dir / "catalog.sqlite").write_bytes(b"this is not a database" * 100)
+    assert run("list").exit_code == 0
+    with sqlite3.connect(archive_dir / "catalog.sqlite") as con:  # a catalog docgen never makes
+        con.execute("DROP TABLE documents")
     quiet = run_process("list", env={"DOCGEN_DEBUG": "0"})
     assert quiet.returncode == 1
     assert "Traceback" not in quiet.stderr and "DOCGEN_DEBUG=1" in quiet.stderr

@@ -174,7 +174,7 @@ class Archive:
         fresh = not root.exists() or not (root / "catalog.sqlite").exists()
         root.mkdir(parents=True, exist_ok=True)
         _check_catalog_file(root)
-        if fresh and not any(p.name not in ("secret.key", "docgen.toml") for p in root.iterdir()):
+        if fresh:
             root.chmod(0o700)  # a new archive; an existing one's mode is verify's to report
         ensure_settings_file(root)
         readme = root / "README.md"
