@@ -8,6 +8,7 @@ succeed in a fresh one.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -189,3 +190,61 @@ def test_conversions_succeed_with_every_core_busy(
     listed = run("list").stdout
     for number in ("BJ-2026-0002", "BJ-2026-0003", "HT-2026-0001"):
         assert number in listed
+
+
+def descendants(pid: int) -> dict[int, str]:
+    procs, family = processes(), {pid}
+    while True:
+        more = {p for p, (_, ppid, _) in procs.items() if ppid in family} - family
+        if not more:
+            return {p: procs[p][0] for p in family - {pid}}
+        family |= more
+
+
+def test_a_running_watcher_survives_a_libreoffice_crash(scans: Path, archive_dir: Path) -> None:
+    from test_watch import Watch, drop
+
+    inbox = archive_dir / "inbox"
+    inbox.mkdir()
+    w = Watch()
+    try:
+        w.wait_for("watching .* \\(inotify")
+        drop(scans / "ht.pdf", inbox)
+        w.wait_for(r"delivered +HT-2026-0001 v2 \[signed\] to customer", timeout=600)
+        (office,) = [p for p, name in descendants(w.proc.pid).items() if name == "soffice.bin"]
+        os.kill(office, signal.SIGKILL)
+        wait_gone(office)
+        # the next copies need conversions (their 联次 stamps are re-made when missing, and the
+        # quote's masked copy was made already): a fresh LibreOffice makes them
+        shutil.rmtree(archive_dir / "cache" / "stamps")
+        drop(scans / "bj.pdf", inbox)
+        w.wait_for(r"filed +bj\.pdf -> BJ-2026-0001 v2", timeout=600)
+        w.wait_for(r"delivered +BJ-2026-0001 v2 \[signed\] to customer \(第一联 客户留存\), finance", timeout=600)
+        assert not [line for line in w.lines if "not delivered" in line]
+        assert office not in descendants(w.proc.pid)
+    finally:
+        assert w.stop() == 0
+    assert (archive_dir / "outbox/finance/BJ-2026-0001_v2_财务联.pdf").is_file()
+
+
+def test_a_hung_cold_conversion_is_a_message_and_leaves_nothing_running(
+    monkeypatch: pytest.MonkeyPatch, docx: Path, tmp_path: Path
+) -> None:
+    from docgen.errors import ConversionError
+    from docgen.render.pdf import ColdConverter, find_soffice
+
+    marker = tmp_path / "started"
+    hang = tmp_path / "soffice"
+    hang.write_text(f"#!/bin/sh\necho $$ >> {marker}\nexec sleep 100000\n")
+    hang.chmod(0o755)
+    monkeypatch.setenv("DOCGEN_SOFFICE", str(hang))
+    monkeypatch.setenv("DOCGEN_LO_START_TIMEOUT", "2")
+    monkeypatch.setenv("DOCGEN_CONVERT_TIMEOUT", "2")
+    find_soffice.cache_clear()
+    try:
+        with pytest.raises(ConversionError, match=r"^LibreOffice could not convert quote\.docx: no answer within \d+ s$"):
+            ColdConverter().convert(docx, tmp_path / "out.pdf")
+    finally:
+        find_soffice.cache_clear()
+    (pid,) = [int(p) for p in marker.read_text().split()]
+    wait_gone(pid, timeout=10)

@@ -100,12 +100,27 @@ class ColdConverter:
                 work,
                 str(docx),
             ]
-            run = subprocess.run(cmd, capture_output=True, timeout=300)
+            # a cold start and a conversion, with the warm converter's limits
+            timeout = (
+                _env_seconds("DOCGEN_LO_START_TIMEOUT", WarmConverter.START_TIMEOUT)
+                + _env_seconds("DOCGEN_CONVERT_TIMEOUT", WarmConverter.CONVERT_TIMEOUT)
+                + WarmConverter.CONVERT_SECONDS_PER_MB * docx.stat().st_size / 1_000_000
+            )
+            # its own process group, so that a hung soffice.bin is killed with its launcher
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            try:
+                _, stderr = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+                raise ConversionError(
+                    f"LibreOffice could not convert {docx.name}: no answer within {timeout:.0f} s"
+                ) from None
             out = Path(work, docx.stem + ".pdf")
-            if run.returncode != 0 or not out.is_file():
+            if proc.returncode != 0 or not out.is_file():
                 raise ConversionError(
                     f"LibreOffice could not convert {docx.name}: "
-                    + (run.stderr.decode(errors="replace").strip() or "no PDF was written")
+                    + (stderr.decode(errors="replace").strip() or "no PDF was written")
                 )
             shutil.move(out, pdf)
         return pdf_pages(pdf)
