@@ -294,6 +294,10 @@ def prepare_data(
             )
         c = _referenced(archive, a["contract"], "contract", "acceptance", source, None)
         derived = warranty.derive(model, source, settings, a, c)
+    # a template the sandbox refuses is refused here, before a number is taken
+    from docgen.render import docx as docx_render
+
+    docx_render.check(template_path(archive, mod.TEMPLATE))
     return Prepared(kind, source, raw, project, code, derived, photos)
 
 
