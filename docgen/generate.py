@@ -223,7 +223,7 @@ def prepare_data(
     ``number`` is the document being revised or rechecked, if any.
     """
     mod = KIND_MODULES[kind]
-    model = mod.parse(raw, source)
+    model = mod.parse(raw, source, archive.settings)
     project, code = _resolve_project(archive, model.project, source)
     if code is None:
         code = archive.catalog.find_project(project["customer"]["name"], project["site"]["address"])
