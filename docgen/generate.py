@@ -105,6 +105,7 @@ class Prepared:
     project_code: str | None
     derived: dict[str, Any]
     photos: list[bytes | None]
+    update_project: bool = False  # the project file may change the archived project
 
     @property
     def input_sha(self) -> str:
@@ -119,11 +120,25 @@ class Prepared:
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _resolve_project(archive: Archive, ref: str, source: Path) -> tuple[dict[str, Any], str | None]:
-    model, code, _path = common.load_project(ref, source)
+def _resolve_project(
+    archive: Archive, ref: str, source: Path, update: bool = False
+) -> tuple[dict[str, Any], str | None]:
+    model, code, path = common.load_project(ref, source)
     if model is not None:
         data = model.model_dump(mode="json")
         data["site"]["area"] = str(model.site.area)
+        # a file naming a project the archive holds (by code, else by customer and site) may not
+        # change it unnoticed: every document of the project shows its data
+        found = model.code or archive.catalog.find_project(data["customer"]["name"], data["site"]["address"])
+        stored = archive.catalog.project(found) if found else None
+        if stored is not None and stored != data and not update:
+            from docgen.archive.catalog import _fields, project_changes
+
+            changes = project_changes(stored, data)
+            raise InputError(
+                f"{path}: project {found} is in the archive with {_fields(changes, 1)}; this file says "
+                f"{_fields(changes, 2)}: to change the project, run again with --update-project"
+            )
         return data, model.code
     assert code is not None
     stored = archive.catalog.project(code)
@@ -202,11 +217,15 @@ def _open_notices(archive: Archive, project_code: str | None, contract: str | No
     ]
 
 
-def prepare(archive: Archive, kind: str, source: Path, number: str | None = None) -> Prepared:
+def prepare(
+    archive: Archive, kind: str, source: Path, number: str | None = None, update_project: bool = False
+) -> Prepared:
     """Read and validate a document file and everything it refers to; writes nothing."""
     if kind not in KIND_MODULES:
         raise InputError(f"unknown kind {kind!r}; use one of: {', '.join(KIND_MODULES)}")
-    return prepare_data(archive, kind, common.load_file(source), source, number=number)
+    return prepare_data(
+        archive, kind, common.load_file(source), source, number=number, update_project=update_project
+    )
 
 
 def prepare_data(
@@ -217,6 +236,7 @@ def prepare_data(
     stored_photos: dict[int, bytes] | None = None,
     number: str | None = None,
     rechecking: bool = False,
+    update_project: bool = False,
 ) -> Prepared:
     """Validate data of a kind and resolve its project and references; writes nothing.
 
@@ -224,7 +244,7 @@ def prepare_data(
     """
     mod = KIND_MODULES[kind]
     model = mod.parse(raw, source, archive.settings)
-    project, code = _resolve_project(archive, model.project, source)
+    project, code = _resolve_project(archive, model.project, source, update_project)
     if code is None:
         code = archive.catalog.find_project(project["customer"]["name"], project["site"]["address"])
     settings = archive.settings
@@ -298,7 +318,7 @@ def prepare_data(
     from docgen.render import docx as docx_render
 
     docx_render.check(template_path(archive, mod.TEMPLATE))
-    return Prepared(kind, source, raw, project, code, derived, photos)
+    return Prepared(kind, source, raw, project, code, derived, photos, update_project)
 
 
 def from_acceptance(archive: Archive, kind: str, number: str, *, deadline: date | None = None) -> Prepared:
@@ -391,7 +411,7 @@ def _write_version(
                 code = f"P-{year}-{cat.next_seq('project', year):04d}"
                 if cat.project(code) is None:
                     break
-        cat.save_project(code, p.project)
+        cat.save_project(code, p.project, actor=author, update=p.update_project)
         p.project_code = code
         status = mod.status(p.derived)
         if number is None:
@@ -512,12 +532,14 @@ def new_document(
     author: str | None = None,
     note: str = "",
     once: bool = False,
+    update_project: bool = False,
 ) -> Made:
     """Validate, number, render and archive a new document as version 1.
 
-    With ``once``, a document already made from exactly this input is returned instead.
+    With ``once``, a document already made from exactly this input is returned instead;
+    with ``update_project``, the project file may change the archived project.
     """
-    prepared = prepare(archive, kind, source)
+    prepared = prepare(archive, kind, source, update_project=update_project)
     if once:
         found = archive.catalog.find_by_input(kind, prepared.input_sha)
         if found:
@@ -528,7 +550,14 @@ def new_document(
 
 
 def revise(
-    archive: Archive, number: str, source: Path, converter: Converter, *, note: str, author: str | None = None
+    archive: Archive,
+    number: str,
+    source: Path,
+    converter: Converter,
+    *,
+    note: str,
+    author: str | None = None,
+    update_project: bool = False,
 ) -> Made:
     """A new version of ``number`` from changed data."""
     doc = document(archive, number)
@@ -554,7 +583,7 @@ def revise(
         card = _made_from(archive, "warranty", doc.number)
         if card:
             raise StateError(f"warranty card {card} was issued from {doc.number}; void the card before revising the report")
-    prepared = prepare(archive, doc.kind, source, number=doc.number)
+    prepared = prepare(archive, doc.kind, source, number=doc.number, update_project=update_project)
     if prepared.project_code is not None and prepared.project_code != doc.project:
         raise InputError(
             f"{source}: project: this file is for project {prepared.project_code}, "
