@@ -115,7 +115,7 @@ def test_deep_json_nesting_is_refused(work: Path, archive_dir: Path) -> None:
 
 def test_a_long_note_is_refused_with_its_length(work: Path, archive_dir: Path) -> None:
     path = first_item(work, "note", "长" * (1024 * 1024))
-    refused(path, f"{path}: sections[0].items[0].note: is 1,048,576 characters long, more than the 500 "
+    refused(path, f"{path}: sections[0].items[0].note: is 1,048,576 characters long, more than the 200 "
                   "allowed; shorten it")
 
 
