@@ -221,6 +221,10 @@ def _print_made(made: Any) -> None:
 @click.option(
     "--once", is_flag=True, help="If a document was already made from exactly this data, show it instead."
 )
+@click.option(
+    "--update-project", "update_project", is_flag=True,
+    help="Let the project file change the archived project's data (recorded in `docgen log P-…`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 def new(
@@ -231,6 +235,7 @@ def new(
     deadline: Any,
     note: str,
     once: bool,
+    update_project: bool,
     as_json: bool,
 ) -> None:
     """Validate, number, render and archive a new document from a YAML file.
@@ -265,7 +270,7 @@ def new(
     elif deadline:
         raise DocgenError("--deadline goes with --from-acceptance; a notice file sets its own deadline")
     for path in files:
-        made = new_document(archive, kind, path, _converter(), note=note, once=once)
+        made = new_document(archive, kind, path, _converter(), note=note, once=once, update_project=update_project)
         results.append(made)
         if not as_json:
             _print_made(made)
@@ -278,9 +283,13 @@ def new(
 @click.argument("number")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--note", required=True, help="What changed and why (kept with the version).")
+@click.option(
+    "--update-project", "update_project", is_flag=True,
+    help="Let the project file change the archived project's data (recorded in `docgen log P-…`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
-def revise(obj: Ctx, number: str, file: Path, note: str, as_json: bool) -> None:
+def revise(obj: Ctx, number: str, file: Path, note: str, update_project: bool, as_json: bool) -> None:
     """Make a new version of NUMBER from changed data in FILE.
 
     \b
@@ -289,7 +298,7 @@ def revise(obj: Ctx, number: str, file: Path, note: str, as_json: bool) -> None:
     """
     from docgen.generate import revise as do_revise
 
-    made = do_revise(obj.archive(), number, file, _converter(), note=note)
+    made = do_revise(obj.archive(), number, file, _converter(), note=note, update_project=update_project)
     if as_json:
         click.echo(json.dumps(_made_dict(made), ensure_ascii=False, indent=2))
     else:
@@ -1032,12 +1041,15 @@ def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool) -> None:
     \b
     Example:
       docgen log HT-2026-0001
+      docgen log P-2026-0001
       docgen log --as finance --json
     """
     archive = obj.archive(create=False)
     cat = archive.catalog
     key = None
-    if number:
+    if number and cat.document(number.strip().upper()) is None and cat.project(number.strip()) is not None:
+        number = number.strip()  # a project: the changes of its data
+    elif number:
         from docgen.generate import document
 
         number = document(archive, number).number

@@ -58,6 +58,11 @@ default_days = 7               # 整改期限 when a notice made from a failed a
 # 验收依据 printed on acceptance reports when the report does not list its own.
 basis = ["《建筑装饰装修工程质量验收标准》GB 50210-2018", "《住宅装饰装修工程施工规范》GB 50327-2001", "《住宅室内装饰装修工程质量验收规范》JGJ/T 304-2013", "本工程施工合同及双方确认的设计图纸、报价单"]
 
+[limits]
+# Line items of a quote, checklist items of an acceptance report, issues of a notice: more is
+# refused (a 2,000-item quote takes minutes to convert). Every other bound is in docs/data.md.
+max_items = 2000
+
 [search]
 # Full-text search engine: "whoosh" (pure Python, fine for tens of thousands of versions) or
 # "tantivy" (faster, for hundreds of thousands). Run `docgen reindex` after changing it.
@@ -304,6 +309,20 @@ def _distribution(
 
 
 @dataclass(frozen=True)
+class Limits:
+    """``[limits]``: the bounds of a document's data the company may change."""
+
+    max_items: int = 2000
+
+
+def _limits(table: dict) -> Limits:
+    raw = table.get("max_items")
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 100_000:
+        raise ConfigError(f"docgen.toml: [limits] max_items = {raw!r} must be a whole number from 1 to 100000")
+    return Limits(max_items=raw)
+
+
+@dataclass(frozen=True)
 class Settings:
     company: Company
     management_fee_rate: Decimal
@@ -326,6 +345,7 @@ class Settings:
     prefixes: dict[str, str]
     departments: dict[str, Department]
     distribution: dict[tuple[str, str], dict[str, str]]
+    limits: Limits = Limits()
 
     def number(self, kind: str, year: int, seq: int) -> str:
         return self.number_format.format(
@@ -438,4 +458,5 @@ def load_settings(root: Path) -> Settings:
         prefixes={k: str(n[k]) for k in ("quote", "contract", "rectification", "acceptance", "warranty")},
         departments=departments,
         distribution=distribution,
+        limits=_limits(merged["limits"]),
     )

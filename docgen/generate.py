@@ -106,6 +106,7 @@ class Prepared:
     project_code: str | None
     derived: dict[str, Any]
     photos: list[bytes | None]
+    update_project: bool = False  # the project file may change the archived project
 
     @property
     def input_sha(self) -> str:
@@ -120,11 +121,25 @@ class Prepared:
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _resolve_project(archive: Archive, ref: str, source: Path) -> tuple[dict[str, Any], str | None]:
-    model, code, _path = common.load_project(ref, source)
+def _resolve_project(
+    archive: Archive, ref: str, source: Path, update: bool = False
+) -> tuple[dict[str, Any], str | None]:
+    model, code, path = common.load_project(ref, source)
     if model is not None:
         data = model.model_dump(mode="json")
         data["site"]["area"] = str(model.site.area)
+        # a file naming a project the archive holds (by code, else by customer and site) may not
+        # change it unnoticed: every document of the project shows its data
+        found = model.code or archive.catalog.find_project(data["customer"]["name"], data["site"]["address"])
+        stored = archive.catalog.project(found) if found else None
+        if stored is not None and stored != data and not update:
+            from docgen.archive.catalog import _fields, project_changes
+
+            changes = project_changes(stored, data)
+            raise InputError(
+                f"{path}: project {found} is in the archive with {_fields(changes, 1)}; this file says "
+                f"{_fields(changes, 2)}: to change the project, run again with --update-project"
+            )
         return data, model.code
     assert code is not None
     stored = archive.catalog.project(code)
@@ -203,11 +218,15 @@ def _open_notices(archive: Archive, project_code: str | None, contract: str | No
     ]
 
 
-def prepare(archive: Archive, kind: str, source: Path, number: str | None = None) -> Prepared:
+def prepare(
+    archive: Archive, kind: str, source: Path, number: str | None = None, update_project: bool = False
+) -> Prepared:
     """Read and validate a document file and everything it refers to; writes nothing."""
     if kind not in KIND_MODULES:
         raise InputError(f"unknown kind {kind!r}; use one of: {', '.join(KIND_MODULES)}")
-    return prepare_data(archive, kind, common.load_file(source), source, number=number)
+    return prepare_data(
+        archive, kind, common.load_file(source), source, number=number, update_project=update_project
+    )
 
 
 def prepare_data(
@@ -218,14 +237,15 @@ def prepare_data(
     stored_photos: dict[int, bytes] | None = None,
     number: str | None = None,
     rechecking: bool = False,
+    update_project: bool = False,
 ) -> Prepared:
     """Validate data of a kind and resolve its project and references; writes nothing.
 
     ``number`` is the document being revised or rechecked, if any.
     """
     mod = KIND_MODULES[kind]
-    model = mod.parse(raw, source)
-    project, code = _resolve_project(archive, model.project, source)
+    model = mod.parse(raw, source, archive.settings)
+    project, code = _resolve_project(archive, model.project, source, update_project)
     if code is None:
         code = archive.catalog.find_project(project["customer"]["name"], project["site"]["address"])
     settings = archive.settings
@@ -295,7 +315,11 @@ def prepare_data(
             )
         c = _referenced(archive, a["contract"], "contract", "acceptance", source, None)
         derived = warranty.derive(model, source, settings, a, c)
-    return Prepared(kind, source, raw, project, code, derived, photos)
+    # a template the sandbox refuses is refused here, before a number is taken
+    from docgen.render import docx as docx_render
+
+    docx_render.check(template_path(archive, mod.TEMPLATE))
+    return Prepared(kind, source, raw, project, code, derived, photos, update_project)
 
 
 def from_acceptance(archive: Archive, kind: str, number: str, *, deadline: date | None = None) -> Prepared:
@@ -466,7 +490,7 @@ def _write_version(
                 for role, b in blobs.items():
                     if not archive.store.has(files[role][0]):  # removed by a recovery that ran meanwhile
                         archive.store.put(b)
-                cat.save_project(code, p.project)
+                cat.save_project(code, p.project, actor=author, update=p.update_project)
                 if reserved:
                     cat.add_document(number, p.kind, code, status, mod.TITLE)
                 cat.add_version(
@@ -562,12 +586,14 @@ def new_document(
     author: str | None = None,
     note: str = "",
     once: bool = False,
+    update_project: bool = False,
 ) -> Made:
     """Validate, number, render and archive a new document as version 1.
 
-    With ``once``, a document already made from exactly this input is returned instead.
+    With ``once``, a document already made from exactly this input is returned instead;
+    with ``update_project``, the project file may change the archived project.
     """
-    prepared = prepare(archive, kind, source)
+    prepared = prepare(archive, kind, source, update_project=update_project)
     if once:
         found = archive.catalog.find_by_input(kind, prepared.input_sha)
         if found:
@@ -578,7 +604,14 @@ def new_document(
 
 
 def revise(
-    archive: Archive, number: str, source: Path, converter: Converter, *, note: str, author: str | None = None
+    archive: Archive,
+    number: str,
+    source: Path,
+    converter: Converter,
+    *,
+    note: str,
+    author: str | None = None,
+    update_project: bool = False,
 ) -> Made:
     """A new version of ``number`` from changed data."""
     doc = document(archive, number)
@@ -604,7 +637,7 @@ def revise(
         card = _made_from(archive, "warranty", doc.number)
         if card:
             raise StateError(f"warranty card {card} was issued from {doc.number}; void the card before revising the report")
-    prepared = prepare(archive, doc.kind, source, number=doc.number)
+    prepared = prepare(archive, doc.kind, source, number=doc.number, update_project=update_project)
     if prepared.project_code is not None and prepared.project_code != doc.project:
         raise InputError(
             f"{source}: project: this file is for project {prepared.project_code}, "

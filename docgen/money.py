@@ -11,6 +11,9 @@ FEN = Decimal("0.01")
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 SMALL_UNITS = ("", "拾", "佰", "仟")
 SECTION_UNITS = ("", "万", "亿", "万亿")
+# The largest amount docgen accepts anywhere (9999亿): uppercase could write up to 9999万亿,
+# but no renovation comes near, and a bound far below Decimal's precision keeps sums exact.
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 def to_decimal(value: object) -> Decimal:
@@ -25,6 +28,8 @@ def to_decimal(value: object) -> Decimal:
         try:
             result = Decimal(value.strip().replace(",", ""))
         except InvalidOperation:
+            if value.strip().lower().lstrip("+-.") in ("inf", "infinity", "nan"):
+                raise ValueError(f"not a finite number: {value!r}") from None
             raise ValueError(f"not a number: {value!r}") from None
     else:
         raise ValueError(f"not a number: {value!r}")
@@ -86,6 +91,8 @@ def uppercase(amount: Decimal) -> str:
     amount = fen(amount)
     if amount < 0:
         raise ValueError("uppercase amounts are for non-negative sums")
+    if amount > MAX_AMOUNT:
+        raise ValueError(f"uppercase amounts are for sums up to {MAX_AMOUNT:,}")
     cents = int(amount * 100)
     yuan, rest = divmod(cents, 100)
     jiao, fen_ = divmod(rest, 10)

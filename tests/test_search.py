@@ -428,7 +428,7 @@ def test_changed_customer_reindexes_the_project(with_engine: str, work: Path) ->
     new("contract", work / "contract.yaml")
     edit(work / "project.yaml", lambda d: d["customer"].update(name="张三丰"))
     edit(work / "quote.yaml", lambda d: d.update(valid_days=20))
-    assert run("revise", "BJ-2026-0001", work / "quote.yaml", "--note", "改名").exit_code == 0
+    assert run("revise", "BJ-2026-0001", work / "quote.yaml", "--note", "改名", "--update-project").exit_code == 0
     assert {h["number"] for h in search("张三丰")} == {"BJ-2026-0001", "HT-2026-0001"}
     assert {h["number"] for h in search("拆除", "--customer", "张三丰")} == {"BJ-2026-0001", "HT-2026-0001"}
 

@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from docgen.errors import StateError
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = []
 
 
@@ -346,6 +348,23 @@ def effective_version(versions: list[VersionRow], kind: str = "contract") -> Ver
     return signed[-1] if signed else newest
 
 
+def project_changes(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """The fields in which two projects differ: (customer.phone, old value, new value)."""
+    out = []
+    for key in sorted(set(old) | set(new), key=lambda k: (list(new).index(k) if k in new else len(new), k)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out.extend(project_changes(a, b, f"{prefix}{key}."))
+        elif a != b:
+            out.append((f"{prefix}{key}", a, b))
+    return out
+
+
+def _fields(changes: list[tuple[str, Any, Any]], side: int, most: int = 3) -> str:
+    shown = ", ".join(f"{c[0]} {c[side] if c[side] not in (None, '') else '(none)'}" for c in changes[:most])
+    return shown + (f" and {len(changes) - most} more" if len(changes) > most else "")
+
+
 class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -450,7 +469,19 @@ class Catalog:
         ).fetchone()
         return row[0] if row else None
 
-    def save_project(self, code: str, data: dict[str, Any]) -> None:
+    def save_project(self, code: str, data: dict[str, Any], *, actor: str = "", update: bool = False) -> None:
+        """Add a project, or change it only when ``update`` (an event records who changed what):
+        its data is shown on every document of the project."""
+        stored = self.project(code)
+        if stored is not None and stored != data:
+            changes = project_changes(stored, data)
+            if not update:
+                raise StateError(
+                    f"project {code} is in the archive with {_fields(changes, 1)}; this data says "
+                    f"{_fields(changes, 2)}: to change the project, run again with --update-project"
+                )
+            self.log(code, None, "project", None, None, actor,
+                     "; ".join(f"{path}: {old} → {new}" for path, old, new in changes))
         stamp = now()
         self.db.execute(
             "INSERT INTO projects(code, customer, site_address, data, created, updated) "

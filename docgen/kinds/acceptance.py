@@ -13,8 +13,23 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from docgen.config import Settings
-from docgen.kinds.common import Number, Strict, Text, chinese_date, validate
+from docgen.config import Limits, Settings
+from docgen.kinds.common import (
+    MAX_INSPECTORS,
+    Day,
+    Name,
+    Note,
+    Number,
+    OptionalParagraph,
+    Paragraph,
+    Strict,
+    Text,
+    check_count,
+    chinese_date,
+    lines_of,
+    raw_len,
+    validate,
+)
 
 KIND = "acceptance"
 TITLE = "竣工验收报告"
@@ -25,9 +40,9 @@ RESULTS = ("合格", "不合格")
 class Item(Strict):
     category: Text
     item: Text
-    standard: Text
+    standard: Paragraph
     result: str
-    note: str = ""
+    note: Note = ""
 
     @field_validator("result")
     @classmethod
@@ -41,16 +56,18 @@ class AcceptanceInput(Strict):
     project: Text
     contract: Number
     stage: Literal["初验", "正式验收"]
-    date: dt.date
-    inspectors: Annotated[list[Text], Field(min_length=1)]
+    date: Day
+    inspectors: Annotated[list[Name], Field(min_length=1, max_length=MAX_INSPECTORS)]
     items: Annotated[list[Item], Field(min_length=1)]
     previous: Number | None = None
-    basis: list[str] = []
-    scope: str = ""
-    opinion: str = ""
+    basis: lines_of(Paragraph) = []  # type: ignore[valid-type]
+    scope: OptionalParagraph = ""
+    opinion: OptionalParagraph = ""
 
 
-def parse(data: dict[str, Any], source: Path) -> AcceptanceInput:
+def parse(data: dict[str, Any], source: Path, settings: Any = None) -> AcceptanceInput:
+    limits = settings.limits if settings else Limits()
+    check_count(source, "items", raw_len(data, "items"), limits.max_items, "checklist items", "max_items")
     return validate(AcceptanceInput, data, source)
 
 

@@ -2,34 +2,72 @@
 
 YAML numbers are read as Decimal (never float), JSON too. Validation errors are
 reported as one line with the path of the field: ``sections[0].items[2].quantity``.
+
+Every input is bounded, and the bounds are stated here, in one place (docs/data.md lists
+them): amounts, quantities, areas and dates, the length of every text, the number of
+entries of every list, the nesting depth and size of a file. A text on one line may not
+hold control or bidirectional-override characters (they hide or reorder what is printed);
+ID and phone numbers typed with full-width digits are normalised (NFKC) first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import json.decoder
+import json.scanner
 import re
+import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from docgen.errors import InputError
-from docgen.money import to_decimal
+from docgen.money import MAX_AMOUNT, to_decimal
+
+# Bounds -----------------------------------------------------------------------------------
+MAX_FILE_BYTES = 16 * 1024 * 1024  # a quote of 2,000 items with long notes is about 3 MB
+MAX_DEPTH = 20  # the deepest document (quote: sections -> items -> item) nests 5 levels
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)  # numbers carry a 4-digit year
+MAX_QUANTITY = Decimal("1000000")  # of one line item, in its unit
+MAX_PRICE = Decimal("100000000")  # a unit price, yuan
+MAX_AREA = Decimal("100000")  # ㎡ of a site
+MAX_DECIMALS = 4  # decimal places of a quantity, price, area or percentage
+MAX_RATE_DECIMALS = 6  # of a rate such as 0.0005 a day
+# characters of a text
+MAX_NAME = 50  # a person: customer, designer, inspector …
+MAX_LINE = 100  # one line: an item's name, a section, a unit, a stage, a category …
+MAX_ADDRESS = 200
+MAX_NOTE = 200  # an item's note, printed in a narrow table cell (200 characters: half a page)
+MAX_PARAGRAPH = 2000  # a paragraph: remarks, terms, scope, problem, requirement, opinion …
+# entries of a list (line items, checklist items and issues: [limits] max_items in docgen.toml)
+MAX_SECTIONS = 100
+MAX_LINES = 50  # remarks, special terms, notes, basis lines
+MAX_PAYMENTS = 20
+MAX_MATERIALS = 200
+MAX_INSPECTORS = 20
+
+# C0 and C1 controls and DEL, and the characters that reorder or hide text when printed
+# (Unicode TR9 explicit embeddings, overrides and isolates, marks, line/paragraph separators).
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
+_BAD_ONE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+_BAD_LINES = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}]")  # a newline is allowed
 
 
 class _DecimalLoader(yaml.SafeLoader):
     """SafeLoader that reads floats as Decimal from their exact text."""
 
 
-def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | float:
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
     text = loader.construct_scalar(node).replace("_", "")
     try:
         return Decimal(text)
     except Exception:
-        return float(text)  # .inf / .nan: rejected later as not finite
+        return text  # .inf / .nan: refused where a number is expected, kept as written elsewhere
 
 
 def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
@@ -41,8 +79,114 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
         ) from None
 
 
+def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    """A mapping whose keys are unique: YAML lets the last of two equal keys win silently."""
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=False)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, str | int | Decimal | bool | type(None)):
+            continue  # a list or mapping as a key: the field check names it
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{key} appears twice in one mapping (lines {seen[key]} and {line}); keep one",
+                key_node.start_mark,
+            )
+        seen[key] = line
+    return loader.construct_mapping(node)
+
+
+class _DepthError(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _compose_node(self: yaml.SafeLoader, parent: Any, index: Any) -> Any:
+    # PyYAML composes nested nodes recursively: bound the depth before Python's stack does
+    self._depth = getattr(self, "_depth", 0) + 1  # type: ignore[attr-defined]
+    try:
+        if self._depth > MAX_DEPTH:  # type: ignore[attr-defined]
+            raise _DepthError(self.peek_event().start_mark.line + 1)
+        return yaml.composer.Composer.compose_node(self, parent, index)
+    finally:
+        self._depth -= 1  # type: ignore[attr-defined]
+
+
 _DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
 _DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_DecimalLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
+_DecimalLoader.compose_node = _compose_node  # type: ignore[method-assign]
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Duplicate(key)
+        out[key] = value
+    return out
+
+
+class _JsonDecoder(json.JSONDecoder):
+    """JSON with Decimal numbers, unique keys (both lines named) and a bounded depth."""
+
+    def __init__(self) -> None:
+        super().__init__(parse_float=Decimal, object_pairs_hook=_unique_pairs)
+        self.depth = 0
+        self.parse_object = self._object
+        self.parse_array = self._nested(json.decoder.JSONArray)
+        self.scan_once = json.scanner.py_make_scanner(self)  # the C scanner calls no hooks
+
+    def _nested(self, parse: Callable[..., Any]) -> Callable[..., Any]:
+        def nested(s_and_end: tuple[str, int], *args: Any) -> Any:
+            self.depth += 1
+            try:
+                if self.depth > MAX_DEPTH:
+                    raise _DepthError(s_and_end[0].count("\n", 0, s_and_end[1]) + 1)
+                return parse(s_and_end, *args)
+            finally:
+                self.depth -= 1
+
+        return nested
+
+    def _object(self, s_and_end: tuple[str, int], *args: Any) -> Any:
+        try:
+            return self._nested(json.decoder.JSONObject)(s_and_end, *args)
+        except _Duplicate as dup:
+            s, start = s_and_end
+            lines = _key_lines(s, start, dup.key, self.scan_once)
+            raise InputError(
+                f"line {lines[-1]}: {dup.key} appears twice in one object (lines {lines[0]} and {lines[-1]}); keep one"
+            ) from None
+
+
+def _key_lines(s: str, pos: int, key: str, scan_once: Callable[..., Any]) -> list[int]:
+    """The lines of ``key`` among the members of the object whose text starts at ``pos``."""
+    ws = json.decoder.WHITESPACE.match
+    lines = []
+    while True:
+        pos = ws(s, pos).end()
+        if s[pos] == "}":
+            return lines
+        name, after = json.decoder.scanstring(s, pos + 1)
+        if name == key:
+            lines.append(s.count("\n", 0, pos) + 1)
+            if len(lines) == 2:
+                return lines
+        pos = ws(s, after).end() + 1  # past the colon
+        try:
+            _value, pos = scan_once(s, ws(s, pos).end())
+        except _Duplicate:
+            return lines
+        pos = ws(s, pos).end()
+        if s[pos] == ",":
+            pos += 1
 
 
 def load_file(path: Path) -> dict[str, Any]:
@@ -51,15 +195,27 @@ def load_file(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: is a folder; give the document's .yaml file")
     if not path.is_file():
         raise InputError(f"{path}: file does not exist")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(
+            f"{path}: the file is {size / 1024 / 1024:.1f} MB, more than the {MAX_FILE_BYTES // 1024 // 1024} MB "
+            "a document's data may be; split the document"
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
     if path.suffix.lower() == ".json":
         try:
-            data = json.loads(text, parse_float=Decimal)
+            data = _JsonDecoder().decode(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: line {exc.lineno}: {exc.msg}") from None
+        except InputError as exc:
+            raise InputError(f"{path}: {exc}") from None
+        except _DepthError as exc:
+            raise InputError(
+                f"{path}: line {exc.line}: nested more than {MAX_DEPTH} levels deep; no document nests so deep"
+            ) from None
     else:
         try:
             data = yaml.load(text, Loader=_DecimalLoader)
@@ -67,10 +223,14 @@ def load_file(path: Path) -> dict[str, Any]:
             mark = exc.problem_mark or exc.context_mark
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
             problem = str(exc.problem or exc.context)
-            hint = "" if "fix the date" in problem else "; check the indentation and brackets there"
+            hint = "" if "fix the date" in problem or "keep one" in problem else "; check the indentation and brackets there"
             raise InputError(f"{path}: {where}{problem}{hint}") from None
         except yaml.YAMLError as exc:
             raise InputError(f"{path}: not valid YAML ({exc})") from None
+        except _DepthError as exc:
+            raise InputError(
+                f"{path}: line {exc.line}: nested more than {MAX_DEPTH} levels deep; no document nests so deep"
+            ) from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping of fields (key: value) at the top")
     return data
@@ -133,6 +293,80 @@ def _money(value: object) -> Decimal:
     return to_decimal(value)
 
 
+def _show(value: Decimal) -> str:
+    """A number as the message shows it; 1E+400 stays short."""
+    text = f"{value:f}"
+    return text if len(text) <= 24 else f"{value:.3E}"
+
+
+def bounded(maximum: Decimal, decimals: int = MAX_DECIMALS) -> Callable[[Decimal], Decimal]:
+    """A check that a number is at most ``maximum`` and has at most ``decimals`` places."""
+
+    def check(value: Decimal) -> Decimal:
+        if value > maximum:
+            raise ValueError(f"must be at most {maximum:,f} (got {_show(value)})")
+        exponent = value.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > decimals:
+            raise ValueError(f"has more than {decimals} decimal places (got {_show(value)})")
+        return value
+
+    return check
+
+
+def _in_range(day: dt.date) -> dt.date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{day.isoformat()} is outside {FIRST_DAY.isoformat()}..{LAST_DAY.isoformat()}; check the year")
+    return day
+
+
+def _char(c: str) -> str:
+    name = unicodedata.name(c, "")
+    return f"U+{ord(c):04X}" + (f" ({name})" if name else "")
+
+
+def text(maximum: int, *, lines: bool = False) -> Callable[[str], str]:
+    """A check that a text is at most ``maximum`` characters, without control characters
+    (a newline only where ``lines``)."""
+    bad = _BAD_LINES if lines else _BAD_ONE_LINE
+
+    def check(value: str) -> str:
+        if len(value) > maximum:
+            raise ValueError(f"is {len(value):,} characters long, more than the {maximum:,} allowed; shorten it")
+        found = bad.search(value)
+        if found:
+            c = found.group()
+            if c in "\n\r\u2028\u2029":
+                raise ValueError(f"contains a line break ({_char(c)}); write it on one line")
+            raise ValueError(f"contains the control character {_char(c)}; remove it")
+        return value
+
+    return check
+
+
+def _nfkc(value: object) -> object:
+    # 《信息技术 中文编码字符集》 full-width digits (４４０３０８…) are the same digits
+    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+
+
+def check_count(source: Path, field: str, found: int, limit: int, what: str, setting: str | None = None) -> None:
+    """Refuse a list longer than its limit before its entries are validated."""
+    if found <= limit:
+        return
+    if setting:
+        raise InputError(
+            f"{source}: {field}: {found:,} {what}, more than the {limit:,} allowed by [limits] {setting} "
+            "in docgen.toml; split the document or raise the limit there"
+        )
+    raise InputError(f"{source}: {field}: {found:,} {what}, more than the {limit:,} allowed; split the document")
+
+
+def raw_len(data: object, *keys: str) -> int:
+    """The length of a list in not yet validated data (0 where it is not a list)."""
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return len(data) if isinstance(data, list) else 0
+
+
 def _non_negative(value: Decimal) -> Decimal:
     if value < 0:
         raise ValueError(f"must not be negative (got {value})")
@@ -146,26 +380,46 @@ def _positive(value: Decimal) -> Decimal:
 
 
 Amount = Annotated[Decimal, BeforeValidator(_money)]
+Money = Annotated[Amount, AfterValidator(bounded(MAX_AMOUNT, 2))]
+Day = Annotated[dt.date, AfterValidator(_in_range)]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
-Text = Annotated[str, Field(min_length=1)]
+def _required(check: Callable[[str], str]) -> Any:
+    return Annotated[str, Field(min_length=1), AfterValidator(check)]
+
+
+def _optional(check: Callable[[str], str]) -> Any:
+    return Annotated[str, AfterValidator(check)]
+
+
+Text = _required(text(MAX_LINE))  # one line, required
+Line = _optional(text(MAX_LINE))  # one line, may be empty
+Name = _required(text(MAX_NAME))
+Address = _required(text(MAX_ADDRESS))
+Note = _optional(text(MAX_NOTE, lines=True))
+Paragraph = _required(text(MAX_PARAGRAPH, lines=True))
+OptionalParagraph = _optional(text(MAX_PARAGRAPH, lines=True))
+
+
+def lines_of(kind: Any, limit: int = MAX_LINES) -> Any:
+    return Annotated[list[kind], Field(max_length=limit)]
 
 
 class Customer(Strict):
-    name: Text
-    phone: Annotated[str, Field(pattern=r"^[0-9+\- ]{7,20}$")]
-    id_number: Annotated[str, Field(pattern=r"^\d{17}[\dXx]$")] | None = None
-    address: Text
+    name: Name
+    phone: Annotated[str, BeforeValidator(_nfkc), Field(pattern=r"^[0-9+\- ]{7,20}$")]
+    id_number: Annotated[str, BeforeValidator(_nfkc), Field(pattern=r"^[0-9]{17}[0-9Xx]$")] | None = None
+    address: Address
 
 
 class Site(Strict):
-    address: Text
-    area: Amount
-    layout: str = ""
+    address: Address
+    area: Annotated[Amount, AfterValidator(lambda v: _positive(v)), AfterValidator(bounded(MAX_AREA))]
+    layout: Line = ""
 
 
 class Project(Strict):
@@ -173,8 +427,8 @@ class Project(Strict):
     customer: Customer
     site: Site
     mode: Literal["全包", "半包", "清包"]
-    designer: Text
-    project_manager: Text
+    designer: Name
+    project_manager: Name
 
 
 MODE_TERMS = {"全包": "包工包料", "半包": "包工、部分包料", "清包": "包工、发包人包料"}

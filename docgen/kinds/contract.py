@@ -16,7 +16,26 @@ from pydantic import AfterValidator, Field
 
 from docgen.config import Settings
 from docgen.errors import InputError
-from docgen.kinds.common import MODE_TERMS, Amount, Strict, Text, _positive, chinese_date, validate
+from docgen.kinds.common import (
+    MAX_DECIMALS,
+    MAX_MATERIALS,
+    MAX_PAYMENTS,
+    MAX_RATE_DECIMALS,
+    MODE_TERMS,
+    Amount,
+    Day,
+    Line,
+    Money,
+    OptionalParagraph,
+    Paragraph,
+    Strict,
+    Text,
+    _positive,
+    bounded,
+    chinese_date,
+    lines_of,
+    validate,
+)
 from docgen.kinds.quote import percent_text, quantity_text
 from docgen.money import fen, fmt, fmt_yuan, uppercase
 
@@ -24,17 +43,18 @@ KIND = "contract"
 TITLE = "家庭居室装饰装修工程施工合同"
 TEMPLATE = "contract.docx"
 
-Positive = Annotated[Amount, AfterValidator(_positive)]
+Positive = Annotated[Money, AfterValidator(_positive)]
+Percent = Annotated[Amount, AfterValidator(_positive), AfterValidator(bounded(Decimal(100), MAX_DECIMALS))]
 
 
 class Payment(Strict):
     stage: Text
-    percent: Positive
+    percent: Percent
 
 
 class Material(Strict):
     name: Text
-    spec: str = ""
+    spec: Line = ""
     supplied_by: Literal["甲方", "乙方"]
 
 
@@ -42,18 +62,20 @@ class ContractInput(Strict):
     project: Text
     quote: Annotated[str, Field(pattern=r"^[A-Z]{2,4}-\d{4}-\d{3,}$")] | None = None
     price: Positive | None = None
-    sign_date: dt.date
-    start_date: dt.date
+    sign_date: Day
+    start_date: Day
     duration_days: Annotated[int, Field(gt=0, le=1000)]
-    payments: Annotated[list[Payment], Field(min_length=1)]
-    penalty_rate_per_day: Annotated[Amount, Field(ge=0, le=Decimal("0.05"))] | None = None
+    payments: Annotated[list[Payment], Field(min_length=1, max_length=MAX_PAYMENTS)]
+    penalty_rate_per_day: Annotated[
+        Amount, Field(ge=0, le=Decimal("0.05")), AfterValidator(bounded(Decimal("0.05"), MAX_RATE_DECIMALS))
+    ] | None = None
     dispute: Literal["仲裁", "诉讼"] = "仲裁"
-    scope: str = ""
-    materials: list[Material] = []
-    special_terms: list[str] = []
+    scope: OptionalParagraph = ""
+    materials: Annotated[list[Material], Field(max_length=MAX_MATERIALS)] = []
+    special_terms: lines_of(Paragraph) = []  # type: ignore[valid-type]
 
 
-def parse(data: dict[str, Any], source: Path) -> ContractInput:
+def parse(data: dict[str, Any], source: Path, settings: Any = None) -> ContractInput:
     c = validate(ContractInput, data, source)
     if c.quote is None and c.price is None:
         raise InputError(f"{source}: price: is missing (give price, or quote: with a quote number)")

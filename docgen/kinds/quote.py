@@ -13,26 +13,41 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from docgen.config import Settings
+from docgen.config import Limits, Settings
+from docgen.errors import InputError
 from docgen.kinds.common import (
+    MAX_PRICE,
+    MAX_QUANTITY,
+    MAX_RATE_DECIMALS,
+    MAX_SECTIONS,
     Amount,
+    Day,
+    Name,
+    Note,
+    Paragraph,
     Strict,
     Text,
     _non_negative,
     _positive,
+    bounded,
+    check_count,
     chinese_date,
+    lines_of,
+    raw_len,
     validate,
 )
-from docgen.money import fen, fmt, fmt_yuan, uppercase
+from docgen.money import MAX_AMOUNT, fen, fmt, fmt_yuan, uppercase
 
 KIND = "quote"
 TITLE = "装修工程报价单"
 TEMPLATE = "quote.docx"
 CN_NUMERALS = "一二三四五六七八九十"
 
-Quantity = Annotated[Amount, AfterValidator(_positive)]
-Price = Annotated[Amount, AfterValidator(_non_negative)]
-Rate = Annotated[Amount, AfterValidator(_non_negative), Field(le=Decimal("0.5"))]
+Quantity = Annotated[Amount, AfterValidator(_positive), AfterValidator(bounded(MAX_QUANTITY))]
+Price = Annotated[Amount, AfterValidator(_non_negative), AfterValidator(bounded(MAX_PRICE))]
+Rate = Annotated[
+    Amount, AfterValidator(_non_negative), Field(le=Decimal("0.5")), AfterValidator(bounded(Decimal("0.5"), MAX_RATE_DECIMALS))
+]
 
 
 class Item(Strict):
@@ -40,7 +55,7 @@ class Item(Strict):
     unit: Text
     quantity: Quantity
     unit_price: Price
-    note: str = ""
+    note: Note = ""
 
 
 class Section(Strict):
@@ -50,17 +65,44 @@ class Section(Strict):
 
 class QuoteInput(Strict):
     project: Text
-    date: dt.date
+    date: Day
     valid_days: Annotated[int, Field(gt=0, le=365)] | None = None
     management_fee_rate: Rate | None = None
     tax_rate: Rate | None = None
-    designer: str | None = None
-    sections: Annotated[list[Section], Field(min_length=1)]
-    remarks: list[str] = []
+    designer: Name | None = None
+    sections: Annotated[list[Section], Field(min_length=1, max_length=MAX_SECTIONS)]
+    remarks: lines_of(Paragraph) = []  # type: ignore[valid-type]
 
 
-def parse(data: dict[str, Any], source: Path) -> QuoteInput:
-    return validate(QuoteInput, data, source)
+def parse(data: dict[str, Any], source: Path, settings: Settings | None = None) -> QuoteInput:
+    limits = settings.limits if settings else Limits()
+    sections = data.get("sections")
+    items = sum(raw_len(s, "items") for s in sections) if isinstance(sections, list) else 0
+    check_count(source, "sections", items, limits.max_items, "line items", "max_items")
+    q = validate(QuoteInput, data, source)
+    # every sum must have an uppercase form (money.MAX_AMOUNT): the lines, then the total
+    works = Decimal(0)
+    for i, s in enumerate(q.sections):
+        for j, it in enumerate(s.items):
+            amount = fen(it.quantity * it.unit_price)
+            if amount > MAX_AMOUNT:
+                raise InputError(
+                    f"{source}: sections[{i}].items[{j}]: the line total {fmt_yuan(amount)} is above the "
+                    f"largest amount docgen writes ({fmt_yuan(MAX_AMOUNT)}); check quantity and unit_price"
+                )
+            works += amount
+    # the rates as derive() takes them; without settings the largest docgen.toml allows
+    top = Decimal("0.5")
+    fee_rate = q.management_fee_rate if q.management_fee_rate is not None else (settings.management_fee_rate if settings else top)
+    tax_rate = q.tax_rate if q.tax_rate is not None else (settings.tax_rate if settings else top)
+    fee = fen(works * fee_rate)
+    total = works + fee + fen((works + fee) * tax_rate)
+    if total > MAX_AMOUNT:
+        raise InputError(
+            f"{source}: sections: the total comes to {fmt_yuan(total)}, above the largest amount "
+            f"docgen writes ({fmt_yuan(MAX_AMOUNT)}); split the quote"
+        )
+    return q
 
 
 def section_label(i: int) -> str:

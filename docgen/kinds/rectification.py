@@ -13,7 +13,20 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from docgen.errors import InputError
-from docgen.kinds.common import Number, Strict, Text, chinese_date, validate
+from docgen.config import Limits
+from docgen.kinds.common import (
+    Day,
+    Name,
+    Number,
+    OptionalParagraph,
+    Paragraph,
+    Strict,
+    Text,
+    check_count,
+    chinese_date,
+    raw_len,
+    validate,
+)
 from docgen.picture import Picture
 
 KIND = "rectification"
@@ -23,34 +36,36 @@ TEMPLATE = "rectification.docx"
 
 class Issue(Strict):
     location: Text
-    problem: Text
-    basis: str = ""
-    requirement: Text
-    photo: str | None = None
+    problem: Paragraph
+    basis: OptionalParagraph = ""
+    requirement: Paragraph
+    photo: Text | None = None
 
 
 class Recheck(Strict):
-    date: dt.date
+    date: Day
     passed: bool
-    note: Text
-    inspector: Text
-    deadline: dt.date | None = None
+    note: Paragraph
+    inspector: Name
+    deadline: Day | None = None
 
 
 class RectificationInput(Strict):
     project: Text
     contract: Number
     acceptance: Number | None = None
-    inspection_date: dt.date
-    inspector: Text
-    deadline: dt.date
-    issuer: str | None = None
-    receiver: str | None = None
+    inspection_date: Day
+    inspector: Name
+    deadline: Day
+    issuer: Name | None = None
+    receiver: Name | None = None
     issues: Annotated[list[Issue], Field(min_length=1)]
-    rechecks: list[Recheck] = []
+    rechecks: Annotated[list[Recheck], Field(max_length=100)] = []
 
 
-def parse(data: dict[str, Any], source: Path) -> RectificationInput:
+def parse(data: dict[str, Any], source: Path, settings: Any = None) -> RectificationInput:
+    limits = settings.limits if settings else Limits()
+    check_count(source, "issues", raw_len(data, "issues"), limits.max_items, "issues", "max_items")
     r = validate(RectificationInput, data, source)
     if r.deadline < r.inspection_date:
         raise InputError(

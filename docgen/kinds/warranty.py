@@ -13,7 +13,7 @@ from typing import Any
 
 from docgen.config import Settings
 from docgen.errors import InputError
-from docgen.kinds.common import Number, Strict, Text, chinese_date, validate
+from docgen.kinds.common import Day, Number, Paragraph, Strict, Text, chinese_date, lines_of, validate
 
 KIND = "warranty"
 TITLE = "装饰装修工程保修卡"
@@ -28,11 +28,11 @@ CATEGORIES = (
 class WarrantyInput(Strict):
     project: Text
     acceptance: Number
-    issue_date: dt.date
-    notes: list[str] = []
+    issue_date: Day
+    notes: lines_of(Paragraph) = []  # type: ignore[valid-type]
 
 
-def parse(data: dict[str, Any], source: Path) -> WarrantyInput:
+def parse(data: dict[str, Any], source: Path, settings: Any = None) -> WarrantyInput:
     return validate(WarrantyInput, data, source)
 
 
