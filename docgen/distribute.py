@@ -126,6 +126,75 @@ def check_masked(data: bytes, pairs: list[tuple[str, str]], what_copy: str) -> N
             )
 
 
+# What a page of a copy keeps: what it shows. Everything else a page may carry (/Annots
+# with their actions and attached files, /AA, /Metadata, /PieceInfo, thumbnails…) is dropped.
+_PAGE_KEYS = frozenset({
+    "/Type", "/Parent", "/Resources", "/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox",
+    "/Contents", "/Rotate", "/Group", "/UserUnit",
+})
+# names that make a PDF act when opened or clicked, or carry files (ISO 32000-1, 12.6 and 7.11.4)
+_ACTIVE = frozenset({
+    "/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles",
+    "/XFA", "/AcroForm", "/Annots", "/SubmitForm", "/ImportData", "/ResetForm", "/GoToR", "/GoToE",
+    "/URI", "/RichMedia", "/Rendition", "/Movie", "/Sound", "/Hide", "/SetOCGState", "/Trans", "/GoTo3DView",
+})
+
+
+def inert_pdf(data: bytes) -> bytes:
+    """A PDF made of the pages of ``data`` and what they show, nothing else: no document
+    catalog entries (/OpenAction, /AA, /Names with JavaScript and embedded files, /AcroForm
+    with its actions and XFA, /Outlines), no page annotations or page actions.
+
+    A scan arrives from outside and may have been made to act on the reader's machine; a
+    copy of it goes to people who open it. The scan itself stays archived as it came.
+    """
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as src:
+        out = pikepdf.Pdf.new()
+        for page in src.pages:  # qpdf pushes inherited attributes (resources, boxes) to each page
+            out.pages.append(page)
+        for page in out.pages:
+            for key in list(page.obj.keys()):
+                if key not in _PAGE_KEYS:
+                    del page.obj[key]
+        buf = io.BytesIO()
+        out.save(buf)  # only what the pages reach is written: the dropped objects are gone
+        return buf.getvalue()
+
+
+def active_content(data: bytes) -> list[str]:
+    """The names of active content a PDF holds anywhere (an action type, a script, a form,
+    an embedded file, an annotation), for the check of what leaves."""
+    import pikepdf
+
+    found: set[str] = set()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for obj in pdf.objects:
+            _names(obj, found, 0)
+    return sorted(found & _ACTIVE)
+
+
+def _names(obj: Any, found: set[str], depth: int) -> None:
+    import pikepdf
+
+    if depth > 50:
+        return
+    if isinstance(obj, pikepdf.Name):
+        found.add(str(obj))
+        return
+    if isinstance(obj, pikepdf.Array):
+        items: Any = list(obj)
+    elif isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+        found.update(obj.keys())
+        items = [v for _k, v in obj.items()]
+    else:
+        return
+    for item in items:
+        if isinstance(item, pikepdf.Object) and not item.is_indirect:
+            _names(item, found, depth + 1)
+
+
 class Copier:
     """Makes the copies of one archive (one warm LibreOffice for masked renderings and stamps)."""
 
@@ -224,7 +293,7 @@ class Copier:
         assert doc is not None
         note = ""
         if is_scan(version) and not dept.masked:
-            base = self.scan_pdf(version)
+            base = inert_pdf(self.scan_pdf(version))
         else:
             base = self.generated(number, version, dept.masked)
             if is_scan(version):
@@ -247,6 +316,8 @@ class Copier:
         # metadata says what the copy is, and nothing else (no personal data, no scanner details)
         if "/Metadata" in writer._root_object:
             del writer._root_object["/Metadata"]
+        if "/OpenAction" in writer._root_object:  # LibreOffice's opening view; a copy opens at page 1
+            del writer._root_object["/OpenAction"]
         writer._info = None  # type: ignore[assignment]
         writer.add_metadata({
             "/Title": f"{doc.title} {number} 第{version.version}版 {label}",
@@ -256,6 +327,11 @@ class Copier:
         out = io.BytesIO()
         writer.write(out)
         data = out.getvalue()
+        if is_scan(version) and not dept.masked:
+            left = active_content(data)
+            if left:  # never expected after inert_pdf: a copy that could act is not sent
+                raise DocgenError(f"{number} v{version.version}: the copy of the scan still holds "
+                                  f"{', '.join(left)}; no copy was made")
         if dept.masked:  # what leaves is checked as a whole, whatever made it
             check_masked(data, personal_data(self.archive, version), f"{number} v{version.version} for {dept.key}")
         return data, note

