@@ -637,22 +637,29 @@ def _date_option(value: str | None, name: str) -> Any:
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Documents dated on or before this day.")
 @click.option("--all-versions", is_flag=True, help="Search every version, not only the effective ones.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="At most N results.")
+@click.option("--as", "dept_key", metavar="DEPT",
+              help="Search as this department (key or name): ID and phone numbers are shown whole only "
+                   'where its policy is personal_data = "full"; masked by default.')
 @click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
 @click.pass_obj
 def search(
     obj: Ctx, query: str, kind: str | None, project: str | None, customer: str | None, status: str | None,
-    date_from: str | None, date_to: str | None, all_versions: bool, limit: int, as_json: bool,
+    date_from: str | None, date_to: str | None, all_versions: bool, limit: int, dept_key: str | None,
+    as_json: bool,
 ) -> None:
     """Full-text search of the archive, in Simplified or Traditional Chinese.
 
     Words must all match; any two or more Chinese characters match where they
     appear together (通知 finds 通知书). "quotes" make a phrase, OR joins
     alternatives, -word excludes, ( ) group, and field:value searches one field
-    (number, kind, status, project, customer, address, title).
+    (number, kind, status, project, customer, address, title). ID and phone
+    numbers are shown masked unless --as names a department that may see them;
+    the whole number finds its documents all the same.
 
     \b
     Example:
       docgen search 卫生间防水 --kind acceptance
+      docgen search 440308199001011234 --as legal
       docgen search "customer:张三" --all-versions
       docgen search 望京西园 --kind contract --from 2026-01-01
       docgen search HT-2026-0001 --json
@@ -670,8 +677,13 @@ def search(
         all_versions=all_versions,
     )
     archive = obj.archive(create=False)
+    reveal = False  # nobody named: the safe view
+    if dept_key is not None:
+        from docgen.distribute import department
+
+        reveal = not department(archive, dept_key).masked
     _sync_index(archive)
-    results = archive.search_index().search(query, filters, limit)
+    results = archive.search_index().search(query, filters, limit, reveal=reveal)
     if as_json:
         click.echo(json.dumps([vars(r) for r in results], ensure_ascii=False, indent=2))
         return

@@ -21,7 +21,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import stat
 import uuid
 import zipfile
@@ -36,25 +35,11 @@ from docgen.archive.store import sha256_bytes
 from docgen.config import Department
 from docgen.errors import DocgenError, NotFound, StateError
 from docgen.failpoints import hit
+from docgen.privacy import customer_pairs, leaks, loose, mask_text, what
 from docgen.render.pdf import Converter
 
 STAMP_VERSION = "2"  # bump when the look of the label changes, so cached stamps are re-made
-MASKED = "masked-2"  # the rendering variant; a new name when masking changes, so old ones are not reused
-
-
-def mask_id(value: str) -> str:
-    """440308199001011234 -> 440308********1234 (region and last four kept)."""
-    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
-
-
-def mask_phone(value: str) -> str:
-    """13812345678 -> 138****5678; other numbers keep their first three and last four digits."""
-    digits = [i for i, c in enumerate(value) if c.isdigit()]
-    if len(digits) <= 7:
-        return re.sub(r"\d", "*", value)
-    hidden = set(digits[3:-4])
-    return "".join("*" if i in hidden else c for i, c in enumerate(value))
-
+MASKED = "masked-3"  # the rendering variant; a new name when masking changes, so old ones are not reused
 
 @dataclass(frozen=True)
 class Copy:
@@ -77,44 +62,138 @@ def _snapshot(archive: Archive, version: VersionRow) -> dict[str, Any]:
 
 def personal_data(archive: Archive, version: VersionRow) -> list[tuple[str, str]]:
     """(value, masked value) of the personal data a version holds: ID and phone numbers."""
-    customer = _snapshot(archive, version).get("project", {}).get("customer", {})
-    pairs = []
-    if customer.get("id_number"):
-        pairs.append((str(customer["id_number"]), mask_id(str(customer["id_number"]))))
-    if customer.get("phone"):
-        pairs.append((str(customer["phone"]), mask_phone(str(customer["phone"]))))
-    return pairs
-
-
-def _loose(value: str) -> re.Pattern[str]:
-    """The value's letters and digits with anything a writer or Word may put between them:
-    spaces, dashes, dots, and the XML of a run boundary (138-1234-5678, 440308 19900101 1234)."""
-    between = r"(?:[\s\-.·()/]|&#\d+;|<[^>]*>)*"
-    return re.compile(between.join(re.escape(c) for c in value if c.isalnum()), re.IGNORECASE)
+    return customer_pairs(_snapshot(archive, version).get("project", {}).get("customer", {}))
 
 
 def mask_docx(data: bytes, pairs: list[tuple[str, str]]) -> bytes:
     """The .docx with every occurrence of each value replaced, however it is spaced or split
     across runs, in the text and the metadata of every part."""
-    patterns = [(_loose(value), masked) for value, masked in pairs]
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             body = src.read(item.filename)
             if item.filename.endswith((".xml", ".rels")):
-                text = body.decode("utf-8")
-                for pattern, masked in patterns:
-                    text = pattern.sub(masked, text)
-                body = text.encode("utf-8")
+                body = mask_text(body.decode("utf-8"), pairs).encode("utf-8")
             dst.writestr(item, body)
     return out.getvalue()
 
 
-def leaks(text: str, pairs: list[tuple[str, str]]) -> list[str]:
-    """The values of ``pairs`` still readable in ``text``, however spaced."""
-    squeezed = re.sub(r"[\s\-.·()/]", "", text).upper()
-    return [value for value, _ in pairs if re.sub(r"[^0-9A-Za-z]", "", value).upper() in squeezed]
+def pdf_readable(data: bytes) -> list[tuple[str, str]]:
+    """Everything a reader of a PDF can see or a program can take from it, as (where, text):
+    the text of each page (headers, footers and text boxes are page content), and every
+    string of the file (metadata, annotations, links, form fields, outlines)."""
+    import pikepdf
+    from pypdf import PdfReader
+
+    out = [(f"page {n}", page.extract_text() or "")
+           for n, page in enumerate(PdfReader(io.BytesIO(data)).pages, 1)]
+    strings: list[str] = []
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for obj in pdf.objects:
+            _strings(obj, strings, 0)
+    out.append(("the file's strings", "\n".join(strings)))
+    return out
+
+
+def _strings(obj: Any, out: list[str], depth: int) -> None:
+    import pikepdf
+
+    if depth > 50:  # indirect objects are visited on their own; this walks direct nesting only
+        return
+    if isinstance(obj, pikepdf.String):
+        out.append(str(obj))
+        return
+    if isinstance(obj, pikepdf.Array):
+        items: Any = list(obj)
+    elif isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+        items = [v for _k, v in obj.items()]
+    else:
+        return
+    for item in items:
+        if isinstance(item, pikepdf.Object) and not item.is_indirect:
+            _strings(item, out, depth + 1)
+
+
+def check_masked(data: bytes, pairs: list[tuple[str, str]], what_copy: str) -> None:
+    """Refuse a masked copy in which any of the personal data can still be read, anywhere."""
+    for where, text in pdf_readable(data):
+        found = leaks(text, pairs)
+        if found:
+            raise DocgenError(
+                f"{what_copy}: the customer's {what(found[0])} is still readable on {where} after masking; "
+                "no copy was made (the template writes it in a way masking cannot reach; print the field "
+                "as it is, e.g. {{ customer.phone }})"
+            )
+
+
+# What a page of a copy keeps: what it shows. Everything else a page may carry (/Annots
+# with their actions and attached files, /AA, /Metadata, /PieceInfo, thumbnails…) is dropped.
+_PAGE_KEYS = frozenset({
+    "/Type", "/Parent", "/Resources", "/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox",
+    "/Contents", "/Rotate", "/Group", "/UserUnit",
+})
+# names that make a PDF act when opened or clicked, or carry files (ISO 32000-1, 12.6 and 7.11.4)
+_ACTIVE = frozenset({
+    "/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles",
+    "/XFA", "/AcroForm", "/Annots", "/SubmitForm", "/ImportData", "/ResetForm", "/GoToR", "/GoToE",
+    "/URI", "/RichMedia", "/Rendition", "/Movie", "/Sound", "/Hide", "/SetOCGState", "/Trans", "/GoTo3DView",
+})
+
+
+def inert_pdf(data: bytes) -> bytes:
+    """A PDF made of the pages of ``data`` and what they show, nothing else: no document
+    catalog entries (/OpenAction, /AA, /Names with JavaScript and embedded files, /AcroForm
+    with its actions and XFA, /Outlines), no page annotations or page actions.
+
+    A scan arrives from outside and may have been made to act on the reader's machine; a
+    copy of it goes to people who open it. The scan itself stays archived as it came.
+    """
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as src:
+        out = pikepdf.Pdf.new()
+        for page in src.pages:  # qpdf pushes inherited attributes (resources, boxes) to each page
+            out.pages.append(page)
+        for page in out.pages:
+            for key in list(page.obj.keys()):
+                if key not in _PAGE_KEYS:
+                    del page.obj[key]
+        buf = io.BytesIO()
+        out.save(buf)  # only what the pages reach is written: the dropped objects are gone
+        return buf.getvalue()
+
+
+def active_content(data: bytes) -> list[str]:
+    """The names of active content a PDF holds anywhere (an action type, a script, a form,
+    an embedded file, an annotation), for the check of what leaves."""
+    import pikepdf
+
+    found: set[str] = set()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for obj in pdf.objects:
+            _names(obj, found, 0)
+    return sorted(found & _ACTIVE)
+
+
+def _names(obj: Any, found: set[str], depth: int) -> None:
+    import pikepdf
+
+    if depth > 50:
+        return
+    if isinstance(obj, pikepdf.Name):
+        found.add(str(obj))
+        return
+    if isinstance(obj, pikepdf.Array):
+        items: Any = list(obj)
+    elif isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+        found.update(obj.keys())
+        items = [v for _k, v in obj.items()]
+    else:
+        return
+    for item in items:
+        if isinstance(item, pikepdf.Object) and not item.is_indirect:
+            _names(item, found, depth + 1)
 
 
 class Copier:
@@ -153,14 +232,8 @@ class Copier:
         docx = version.file("docx")
         assert docx is not None
         data = self._convert(mask_docx(self.archive.store.get(docx.sha256), pairs))
-        from pypdf import PdfReader
-
-        text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
-        if leaks(text, pairs):
-            raise DocgenError(
-                f"{number} v{version.version}: the customer's ID or phone number could not be masked in the "
-                "copy; no copy was made (check how the template or the data writes it)"
-            )
+        # the converted copy is checked before it is kept: a rendering that leaks is never reused
+        check_masked(data, personal_data(self.archive, version), f"{number} v{version.version}")
         with self.archive.transaction() as intent:
             intent.add([sha256_bytes(data)])
             sha = self.archive.store.put(data)
@@ -168,11 +241,22 @@ class Copier:
         return data
 
     def shown(self, version: VersionRow) -> list[tuple[str, str]]:
-        """The personal data a generated version shows in its text (a notice may show none)."""
-        text_file = version.file("text")
-        text = self.archive.store.get(text_file.sha256).decode("utf-8") if text_file else ""
+        """The personal data a generated version shows anywhere: the body, tables, headers,
+        footers, text boxes, notes, and the XML of every part (links, field codes, metadata).
+        A notice may show none, and then needs no masked rendering."""
+        from docgen.render.docx import docx_parts, shown_text
+
+        if is_scan(version):
+            version = next(v for v in self.archive.catalog.versions(version.number)
+                           if v.version == version.summary["signs"])
         pairs = personal_data(self.archive, version)
-        return [p for p in pairs if leaks(text, [p])] if text_file else pairs
+        docx = version.file("docx")
+        if docx is None or not pairs:
+            return pairs
+        data = self.archive.store.get(docx.sha256)
+        parts = docx_parts(data).values()
+        text = shown_text(data)
+        return [p for p in pairs if leaks(text, [p]) or any(loose(p[0]).search(x) for x in parts)]
 
     def scan_pdf(self, version: VersionRow) -> bytes:
         scan = version.file("scan")
@@ -210,7 +294,7 @@ class Copier:
         assert doc is not None
         note = ""
         if is_scan(version) and not dept.masked:
-            base = self.scan_pdf(version)
+            base = inert_pdf(self.scan_pdf(version))
         else:
             base = self.generated(number, version, dept.masked)
             if is_scan(version):
@@ -233,6 +317,8 @@ class Copier:
         # metadata says what the copy is, and nothing else (no personal data, no scanner details)
         if "/Metadata" in writer._root_object:
             del writer._root_object["/Metadata"]
+        if "/OpenAction" in writer._root_object:  # LibreOffice's opening view; a copy opens at page 1
+            del writer._root_object["/OpenAction"]
         writer._info = None  # type: ignore[assignment]
         writer.add_metadata({
             "/Title": f"{doc.title} {number} 第{version.version}版 {label}",
@@ -241,7 +327,15 @@ class Copier:
         })
         out = io.BytesIO()
         writer.write(out)
-        return out.getvalue(), note
+        data = out.getvalue()
+        if is_scan(version) and not dept.masked:
+            left = active_content(data)
+            if left:  # never expected after inert_pdf: a copy that could act is not sent
+                raise DocgenError(f"{number} v{version.version}: the copy of the scan still holds "
+                                  f"{', '.join(left)}; no copy was made")
+        if dept.masked:  # what leaves is checked as a whole, whatever made it
+            check_masked(data, personal_data(self.archive, version), f"{number} v{version.version} for {dept.key}")
+        return data, note
 
 
 def _stamp_docx(label: str, note: str) -> bytes:

@@ -474,3 +474,97 @@ def test_sync_reads_the_catalog_under_the_lock(with_engine: str, work: Path, arc
     archive.close()
     hits = search("拆除工程", "--all-versions")
     assert [(h["number"], h["status"]) for h in hits] == [("BJ-2026-0001", "void")]
+
+
+# personal data: masked by policy, never in the index in clear ------------------------------------
+
+ID, PHONE = "440308199001011234", "13812345678"
+MASKED_ID, MASKED_PHONE = "440308********1234", "138****5678"
+
+
+def index_holds(archive_dir: Path, value: str) -> list[str]:
+    """The files under index/ whose bytes hold ``value`` (as UTF-8 or as UTF-16)."""
+    needles = (value.encode(), value.encode("utf-16-le"), value.encode("utf-16-be"))
+    return [str(p) for p in (archive_dir / "index").rglob("*")
+            if p.is_file() and any(n in p.read_bytes() for n in needles)]
+
+
+def clear_terms(archive_dir: Path) -> set[str]:
+    """The numbers the engine itself finds as terms, asked directly (no keyed token)."""
+    from docgen.archive.core import Archive
+
+    archive = Archive.open(archive_dir)
+    try:
+        engine = archive.search_index().engine
+        return {v for v in (ID, PHONE) if engine.search(parse_query(v), Filters(all_versions=True), 10)}
+    finally:
+        archive.close()
+
+
+def test_search_masks_id_and_phone_numbers_by_policy(with_engine: str, work: Path, archive_dir: Path) -> None:
+    new("quote", work / "quote.yaml")
+    new("contract", work / "contract.yaml")  # the contract shows the customer's ID and phone
+    assert index_holds(archive_dir, ID) == [] and index_holds(archive_dir, PHONE) == []
+    # the whole number still finds its document, by its keyed token
+    for who in ([], ["--as", "finance"], ["--as", "财务"], ["--as", "engineering"]):
+        hits = search(ID, *who)
+        assert [h["number"] for h in hits] == ["HT-2026-0001"], who
+        assert f"【{MASKED_ID}】" in hits[0]["snippet"]
+        hits = search(PHONE, "--kind", "contract", *who)
+        assert [h["number"] for h in hits] == ["HT-2026-0001"]
+        assert f"【{MASKED_PHONE}】" in hits[0]["snippet"]
+        out = run("search", "身份证", *who, "--json").stdout + run("search", "联系电话", *who).stdout
+        assert ID not in out and PHONE not in out and MASKED_ID in out, out
+    for who in ("legal", "法务", "archive"):  # personal_data = "full"
+        hits = search(ID, "--as", who)
+        assert [h["number"] for h in hits] == ["HT-2026-0001"] and f"【{ID}】" in hits[0]["snippet"]
+        assert f"【{PHONE}】" in search(PHONE, "--kind", "contract", "--as", who)[0]["snippet"]
+    # written the ways people write numbers
+    assert "HT-2026-0001" in [h["number"] for h in search("138-1234-5678")]
+    assert [h["number"] for h in search("440308 19900101 1234")] == ["HT-2026-0001"]
+    assert [h["number"] for h in search("４４０３０８１９９００１０１１２３４")] == ["HT-2026-0001"]
+    assert search("440308199001011235") == []  # another number is not a neighbour
+    assert [h["number"] for h in search(f"{ID} 违约金")] == ["HT-2026-0001"]
+    assert search(f"{ID} -违约金") == []
+    assert clear_terms(archive_dir) == set()  # the engine itself holds no term of the clear number
+
+
+def test_search_as_an_unknown_department_is_refused(work: Path) -> None:
+    new("quote", work / "quote.yaml")
+    r = run("search", "拆除", "--as", "marketing")
+    assert r.exit_code == 1
+    assert r.stderr.strip().splitlines() == [
+        "Error: unknown department 'marketing'; use one of: customer, finance, engineering, legal, archive "
+        "(see [departments] in docgen.toml)"]
+
+
+def test_an_index_holding_numbers_in_clear_is_rebuilt_by_itself(with_engine: str, work: Path, archive_dir: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from docgen.archive import search as search_mod
+
+    new("quote", work / "quote.yaml")
+    new("contract", work / "contract.yaml")
+    # an index as the previous schema wrote it: the text as it is
+    with monkeypatch.context() as mp:
+        mp.setattr(search_mod, "SCHEMA_VERSION", 4)
+        mp.setattr(search_mod.SearchIndex, "_indexed_body", lambda self, text, pairs: text)
+        assert run("reindex").exit_code == 0
+    assert clear_terms(archive_dir) == {ID, PHONE}  # the old index answers the clear number
+    if with_engine == "whoosh":  # (tantivy's term dictionary is compressed: no bytes to grep)
+        assert index_holds(archive_dir, ID)
+    hits = search(ID)  # the schema changed: rebuilt before searching
+    assert [h["number"] for h in hits] == ["HT-2026-0001"] and ID not in json.dumps(hits)
+    assert index_holds(archive_dir, ID) == [] and index_holds(archive_dir, PHONE) == []
+    assert clear_terms(archive_dir) == set()
+    assert not list((archive_dir / "index").glob("*.old")) and run("verify").exit_code == 0
+
+
+def test_an_id_number_of_anyone_is_masked(with_engine: str, work: Path, archive_dir: Path) -> None:
+    other = "11010519491231002X"  # a valid number that is not the customer's
+    edit(work / "contract.yaml", lambda d: d["special_terms"].append(f"担保人李五，身份证 {other}。"))
+    new("quote", work / "quote.yaml")
+    new("contract", work / "contract.yaml")
+    assert index_holds(archive_dir, other) == []
+    hits = search(other)
+    assert [h["number"] for h in hits] == ["HT-2026-0001"] and "【110105********002X】" in hits[0]["snippet"]
+    assert f"【{other}】" in search(other.lower(), "--as", "legal")[0]["snippet"]

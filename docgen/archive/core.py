@@ -271,7 +271,8 @@ class Archive:
         """The full-text index (engine from docgen.toml unless named)."""
         from docgen.archive.search import SearchIndex
 
-        return SearchIndex(self.root, self.catalog, self.store, engine or self.settings.search_engine)
+        return SearchIndex(self.root, self.catalog, self.store, engine or self.settings.search_engine,
+                           key=lambda: self.key)
 
     @property
     def inbox(self) -> Path:

@@ -14,6 +14,12 @@ docgen.toml ``[search] engine``. The catalog is the truth: a trigger queues ever
 changed document in ``index_queue`` inside the same transaction, and
 ``SearchIndex.sync()`` indexes the queue afterwards; if that fails (lock held,
 crash) the queue keeps the document for the next command or ``docgen reindex``.
+
+Personal data follows the departments' policy: the index holds ID and phone numbers
+only masked (440308********1234), plus a keyed hash token of each whole number
+(``docgen.privacy.token``, HMAC with the archive key) so that searching the full
+number still finds its documents; results show them masked unless the caller may
+see personal data.
 """
 
 from __future__ import annotations
@@ -34,10 +40,11 @@ from typing import Any, Protocol
 from docgen.archive.catalog import Catalog, effective_version
 from docgen.archive.store import BlobStore
 from docgen.errors import DocgenError, IndexDamaged
+from docgen.privacy import Pair, customer_pairs, id_numbers, leaks, lookup_value, mask_id, mask_text, token
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: personal data indexed masked, with keyed tokens
 ENGINES = ("whoosh", "tantivy")
 TEXT_FIELDS = ("title", "customer", "address", "body")
 # Ranking: a match in the title or the customer's name counts more than one in the body.
@@ -767,11 +774,13 @@ def snippet(text: str, words: Iterable[str], width: int = 36) -> str:
 class SearchIndex:
     """The archive's search index under ``<root>/index/<engine>/``, following the catalog."""
 
-    def __init__(self, root: Path, catalog: Catalog, store: BlobStore, engine: str) -> None:
+    def __init__(self, root: Path, catalog: Catalog, store: BlobStore, engine: str,
+                 key: Callable[[], bytes]) -> None:
         self.root = root
         self.catalog = catalog
         self.store = store
         self.engine_name = engine
+        self._key = key  # read when first needed: the keyed tokens of personal data
         self.path = root / "index" / engine
         self._engine: Engine | None = None
 
@@ -807,7 +816,41 @@ class SearchIndex:
             data = json.loads(meta.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False
-        return bool(data.get("schema") == SCHEMA_VERSION and data.get("engine") == self.engine_name)
+        return bool(data.get("schema") == SCHEMA_VERSION and data.get("engine") == self.engine_name
+                    and data.get("key") == self._key_id())
+
+    def _key_id(self) -> str:
+        """Names the key the tokens were made with: an index made with another key (an archive
+        restored with its own key) is rebuilt, or no full number would be found."""
+        return token(self._key(), "docgen-index-key")[2:14]
+
+    def _personal(self, v: Any, text: str, project: dict[str, Any]) -> list[Pair]:
+        """The personal data a version's text shows: the customer's ID and phone numbers (as
+        the version's data and the project now hold them) and any other valid ID number."""
+        data_file = v.file("data")
+        customer: dict[str, Any] = {}
+        if data_file and self.store.has(data_file.sha256):
+            try:
+                customer = json.loads(self.store.get(data_file.sha256)).get("project", {}).get("customer", {})
+            except ValueError:
+                customer = {}
+        pairs = customer_pairs(customer) + customer_pairs(project.get("customer", {}))
+        pairs += [(n, mask_id(n)) for n in id_numbers(text)]
+        seen: set[str] = set()
+        out = []
+        for value, masked in pairs:
+            if value not in seen and leaks(text, [(value, masked)]):
+                seen.add(value)
+                out.append((value, masked))
+        return out
+
+    def _indexed_body(self, text: str, pairs: list[Pair]) -> str:
+        """What the index holds of a version's text: the personal data masked, and a keyed
+        token of each number it showed, so the whole number is still found."""
+        if not pairs:
+            return text
+        key = self._key()
+        return mask_text(text, pairs) + "\n" + " ".join(token(key, value) for value, _ in pairs)
 
     def documents_of(self, number: str) -> list[IndexDoc]:
         doc = self.catalog.document(number)
@@ -824,6 +867,7 @@ class SearchIndex:
         for v in versions:
             text_file = v.file("text")
             body = self.store.get(text_file.sha256).decode() if text_file and self.store.has(text_file.sha256) else ""
+            body = self._indexed_body(body, self._personal(v, body, project))
             day = _doc_date(v.summary)
             out.append(
                 IndexDoc(
@@ -911,7 +955,8 @@ class SearchIndex:
         finally:
             engine.close()
         (building / "docgen-index.json").write_text(
-            json.dumps({"schema": SCHEMA_VERSION, "engine": self.engine_name}), encoding="utf-8"
+            json.dumps({"schema": SCHEMA_VERSION, "engine": self.engine_name, "key": self._key_id()}),
+            encoding="utf-8",
         )
         old = self.path.with_name(self.path.name + ".old")
         if old.exists():
@@ -934,16 +979,20 @@ class SearchIndex:
                 (waiting if number in queued else lost).append(f"{number} v{version}")
         return waiting, lost
 
-    def search(self, query: str, filters: Filters | None = None, limit: int = 20) -> list[Result]:
+    def search(self, query: str, filters: Filters | None = None, limit: int = 20, *,
+               reveal: bool = False) -> list[Result]:
+        """Search the index; ``reveal``: the caller may see personal data (a department with
+        ``personal_data = "full"``), else ID and phone numbers are shown masked."""
         node = parse_query(query)
         filters = filters or Filters()
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             raise QueryError(f"--from {filters.date_from} is after --to {filters.date_to}")
+        looked_up = self._lookups(node)
         exact = self.engine_name == "tantivy"
         # whoosh matches long Chinese strings as sets of 5-grams and phrases without positions:
         # ask it for more, without exclusions, and keep what the exact check confirms.
         with self._damaged():
-            hits = self.engine.search(node if exact else _without_exclusions(node), filters,
+            hits = self.engine.search(looked_up if exact else _without_exclusions(looked_up), filters,
                                       limit if exact else max(100, limit * 5))
         words = query_words(node)
         out: list[Result] = []
@@ -959,16 +1008,22 @@ class SearchIndex:
             project = self.catalog.project(doc.project) or {}
             text_file = v.file("text")
             text = self.store.get(text_file.sha256).decode() if text_file else ""
+            pairs = self._personal(v, text, project)
             if not exact:
                 fields = {
                     "title": f"{doc.title} {doc.number}",
                     "customer": project.get("customer", {}).get("name", ""),
                     "address": project.get("site", {}).get("address", ""),
-                    "body": text,
+                    "body": self._indexed_body(text, pairs),
                 }
                 meta = {"number": doc.number, "kind": doc.kind, "status": doc.status, "project": doc.project}
-                if not _matches(node, _Seqs(fields), meta):
+                if not _matches(looked_up, _Seqs(fields), meta):
                     continue
+            if reveal:
+                shown_text, shown_words = text, words
+            else:  # the passage and the highlighted words with the numbers masked
+                shown_text = mask_text(text, pairs)
+                shown_words = [mask_text(w, pairs) for w in words]
             out.append(
                 Result(
                     number=doc.number,
@@ -979,11 +1034,45 @@ class SearchIndex:
                     customer=project.get("customer", {}).get("name", ""),
                     date=_doc_date(v.summary),
                     title=doc.title,
-                    snippet=snippet(text, words),
+                    snippet=snippet(shown_text, shown_words),
                     score=h.score,
                 )
             )
         return out
+
+    def _lookups(self, node: Node) -> Node:
+        """The query with each term that names a whole ID or phone number also looking for the
+        number's keyed token (the index holds the number only masked)."""
+        if isinstance(node, Not):
+            return Not(self._lookups(node.node))
+        if isinstance(node, And):
+            return And(self._joined_numbers(node.nodes))
+        if isinstance(node, Or):
+            return Or(tuple(self._lookups(n) for n in node.nodes))
+        value = lookup_value(node.text) if node.field is None else None
+        if value is None:
+            return node
+        return Or((node, Term(token(self._key(), value))))
+
+    def _joined_numbers(self, nodes: tuple[Node, ...]) -> tuple[Node, ...]:
+        """Terms of an AND, with a number typed in groups (440308 19900101 1234, 138 1234 5678)
+        also looked up whole."""
+        out: list[Node] = []
+        i = 0
+        while i < len(nodes):
+            for j in range(min(len(nodes), i + 5), i + 1, -1):  # the longest run of 2-5 groups first
+                run = nodes[i:j]
+                if all(isinstance(n, Term) and n.field is None and re.fullmatch(r"\d+[Xx]?", n.text)
+                       for n in run):
+                    value = lookup_value("".join(n.text for n in run if isinstance(n, Term)))
+                    if value is not None and len(value) in (11, 15, 18):
+                        out.append(Or((And(run), Term(token(self._key(), value)))))
+                        i = j
+                        break
+            else:
+                out.append(self._lookups(nodes[i]))
+                i += 1
+        return tuple(out)
 
 
 def _without_exclusions(node: Node) -> Node:

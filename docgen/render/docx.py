@@ -17,6 +17,7 @@ import hashlib
 import io
 import re
 from collections.abc import Callable, Iterator
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -404,6 +405,40 @@ def document_text(doc: DocxDocument) -> str:
         else:
             lines.extend(_table_lines(block))
     return "\n".join(line.rstrip() for line in lines).strip() + "\n"
+
+
+# the parts of a .docx whose text a reader may see: the body (tables and text boxes
+# included), headers, footers, footnotes, endnotes and comments
+_SHOWN_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
+
+
+def docx_parts(data: bytes) -> dict[str, str]:
+    """The XML of every part of a .docx (name -> text), for what must find data in any of them."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {n: z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith((".xml", ".rels"))}
+
+
+def shown_text(data: bytes) -> str:
+    """The text of every part of a .docx that shows on a page, one line per paragraph.
+
+    Unlike ``document_text`` (the body, which search and diff read) this also reads headers,
+    footers, text boxes and notes: where a template may put a customer's data.
+    """
+    from lxml import etree
+
+    lines: list[str] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for name in z.namelist():
+            if not _SHOWN_PARTS.fullmatch(name):
+                continue
+            root = etree.fromstring(z.read(name), etree.XMLParser(resolve_entities=False, huge_tree=True))
+            for p in root.iter(W + "p"):
+                # a text box's paragraphs sit inside a run of their anchor paragraph: each
+                # paragraph gives only its own text
+                own = [el for el in p.iter(W + "t", W + "tab", W + "br", W + "cr")
+                       if next(el.iterancestors(W + "p")) is p]
+                lines.append("".join(el.text or "" if el.tag == W + "t" else _BREAKS[el.tag] for el in own))
+    return "\n".join(line.rstrip() for line in lines if line.strip()) + "\n"
 
 
 def _pictures(tpl: DocxTemplate, value: Any) -> Any:
