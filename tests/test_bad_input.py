@@ -131,11 +131,12 @@ def test_template_missing_variable_archives_nothing(work: Path, archive_dir: Pat
     assert r.exit_code == 1
     assert "quote.docx: the template uses a field the data does not have" in r.stderr
     assert "supervisor" in r.stderr
-    assert archived_counts(archive_dir)[:3] == (0, 0, 0)
-    assert run("verify").exit_code == 0
-    # the number was not taken: the next good quote is still 0001
+    assert archived_counts(archive_dir)[:2] == (0, 0)
+    # the number reserved for it is recorded as unused, with the reason, and never reused
+    checked = run("verify")
+    assert checked.exit_code == 0 and "BJ-2026-0001" in checked.stdout, checked
     (archive_dir / "templates" / "quote.docx").unlink()
-    assert new("quote", work / "quote.yaml")["number"] == "BJ-2026-0001"
+    assert new("quote", work / "quote.yaml")["number"] == "BJ-2026-0002"
 
 
 def test_failed_input_takes_no_number(work: Path) -> None:
