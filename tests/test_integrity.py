@@ -499,6 +499,11 @@ def test_outboxes_get_their_departments_modes(scans: Path, archive_dir: Path) ->
     assert stat.S_IMODE((outbox / "legal").stat().st_mode) == 0o700
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in legal)
     assert run("verify").exit_code == 0
+    legal[0].chmod(0o644)
+    r = run("verify")
+    assert r.exit_code == 1
+    assert (f"mode: outbox/legal/{legal[0].name} is 0644, wider than [departments.legal] mode allows (0600)"
+            in r.stderr.splitlines()), r
 
 
 @pytest.mark.parametrize(

@@ -501,6 +501,8 @@ def wide_modes(archive: Archive) -> list[str]:
                 f"mode: {rel} is {stat.S_IMODE(st.st_mode):04o}, readable by others than its owner "
                 f"(chmod {want} it; the archive's {kind}s are owner-only)"
             )
+    for dept in archive.settings.departments.values():
+        found += _wide_outbox(archive, dept.key, dept.outbox, dept.mode)
     return found
 
 
@@ -537,6 +539,21 @@ def number_gaps(archive: Archive) -> tuple[list[str], list[str]]:
                 unexplained.append(f"{number}: the number was handed out but no document and no record "
                                    "of it going unused is in the catalog")
     return explained, unexplained
+def _wide_outbox(archive: Archive, key: str, outbox: Path, mode: int) -> list[str]:
+    """An outbox's folder and copies with more access than its [departments] mode gives."""
+    if not outbox.is_dir():
+        return []
+    out = []
+    for path, allowed in [(outbox, mode), *((p, mode & 0o666) for p in sorted(outbox.iterdir()))]:
+        st = path.lstat()
+        if stat.S_ISLNK(st.st_mode) or not stat.S_IMODE(st.st_mode) & ~allowed:
+            continue
+        rel = path.relative_to(archive.root) if path.is_relative_to(archive.root) else path
+        out.append(
+            f"mode: {rel.as_posix()} is {stat.S_IMODE(st.st_mode):04o}, wider than [departments.{key}] "
+            f"mode allows ({allowed:04o})"
+        )
+    return out
 
 
 def verify(archive: Archive, repair: bool = False) -> VerifyReport:
