@@ -108,9 +108,6 @@ def test_template_cannot_change_the_data(work: Path, archive_dir: Path) -> None:
         ("{% for i in range(100000000) %}{% endfor %}",
          "the template tag {% for i in range(100000000) %} counts to 100,000,000, more than the 100,000 "
          "a template may count to; remove it from the template"),
-        ("{% for i in range(10 ** 30) %}{% endfor %}",
-         "the template tag {% for i in range(10 ** 30) %} passes 1,000,000,000,000,000,000,000,000,000,000 "
-         "to a function, more than the 1,000,000 a template may; remove it from the template"),
         ("{{ 'x' * 1000000000 }}",
          "the template tag {{ 'x' * 1000000000 }} makes a text of 1,000,000,000 characters, more than "
          "the 1,000,000 a template may make; remove it from the template"),
@@ -125,6 +122,9 @@ def test_huge_loops_and_texts_are_refused(tag: str, line: str, work: Path, archi
 @pytest.mark.parametrize(
     ("tag", "line"),
     [
+        ("{% for i in range(10 ** 30) %}{% endfor %}",
+         "the template tag {% for i in range(10 ** 30) %} passes 1,000,000,000,000,000,000,000,000,000,000 "
+         "to a function, more than the 1,000,000 a template may; remove it from the template"),
         # counts made while rendering: each loop alone is allowed, all of them together are not
         ("{% for s in sections %}{% for i in range(60000) %}{% endfor %}{% endfor %}",
          "the template tag {% for i in range(60000) %} counts to 60,000 (120,000 in all), more than the 100,000 a template "

@@ -129,8 +129,9 @@ def _bounded_filter(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)  # keeps jinja's pass_context/pass_environment marks
     def bounded(*args: Any, **kwargs: Any) -> Any:
         skip = 2 if getattr(fn, "jinja_pass_arg", None) else 1  # the context, then the value
-        _check_args(args[skip:], kwargs, fn.__name__)
-        return _check_result(fn(*args, **kwargs), fn.__name__)
+        name = getattr(fn, "__name__", "")
+        _check_args(args[skip:], kwargs, name)
+        return _check_result(fn(*args, **kwargs), name)
 
     return bounded
 
