@@ -786,11 +786,22 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
         due[0] = due[0] or bool(outcome.filed)
         return AGAIN if outcome.result == "waiting" else DONE
 
+    converting = [False]
+
+    class Stopped(BaseException):
+        """Stop asked while copies convert: what is not delivered stays queued (all-or-nothing per copy)."""
+
     def idle() -> None:
         if due[0]:
             due[0] = False
             _sync_index(archive)
-            _sync_distribution(archive, say)
+            converting[0] = True
+            try:
+                _sync_distribution(archive, say)
+            except Stopped:
+                say("stopping: copies not delivered yet stay queued for the next command")
+            finally:
+                converting[0] = False
 
     watcher = Watcher(
         folder, handle, poll=poll, settle=settings.intake_settle,
@@ -799,6 +810,9 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
 
     def stop(*_: Any) -> None:
         watcher.stop.set()
+        if converting[0]:  # a batch of copies can take minutes on a busy machine: stop now
+            converting[0] = False
+            raise Stopped
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

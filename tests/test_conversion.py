@@ -248,3 +248,34 @@ def test_a_hung_cold_conversion_is_a_message_and_leaves_nothing_running(
         find_soffice.cache_clear()
     (pid,) = [int(p) for p in marker.read_text().split()]
     wait_gone(pid, timeout=10)
+
+
+def test_a_watcher_stops_at_once_while_copies_convert(
+    scans: Path, archive_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_watch import Watch, drop
+
+    inbox = archive_dir / "inbox"
+    inbox.mkdir()
+    flag = tmp_path / "converting"
+    monkeypatch.setenv("DOCGEN_FAILPOINT", "copy:convert:hold")  # a copy that takes very long
+    monkeypatch.setenv("DOCGEN_FAILPOINT_FILE", str(flag))
+    shutil.rmtree(archive_dir / "cache" / "stamps")  # so the copies need conversions
+    w = Watch()
+    try:
+        w.wait_for("watching .* \\(inotify")
+        drop(scans / "ht.pdf", inbox)
+        w.wait_for(r"filed +ht\.pdf -> HT-2026-0001 v2", timeout=600)
+        deadline = time.monotonic() + 600
+        while not flag.exists():
+            assert time.monotonic() < deadline and w.proc.poll() is None, "\n".join(w.lines)
+            time.sleep(0.05)
+    finally:
+        assert w.stop() == 0  # within its 30 s, though the conversion would go on for minutes
+    assert w.lines[-2:] == [w.lines[-2][:9] + "stopping: copies not delivered yet stay queued for the next command",
+                            w.lines[-1][:9] + "stopped"]
+    assert [p for p in (archive_dir / "tmp").glob("copy-*")] == []
+    monkeypatch.delenv("DOCGEN_FAILPOINT")
+    r = run("distribute", "HT-2026-0001")
+    assert r.exit_code == 0, r
+    assert (archive_dir / "outbox/finance/HT-2026-0001_v2_财务联.pdf").is_file()

@@ -258,8 +258,15 @@ class WarmConverter:
             self.proc.stdin.flush()
         except OSError:
             answer: str | None = None
+        except BaseException:
+            self._kill()
+            raise
         else:
-            answer = self._readline(timeout)
+            try:
+                answer = self._readline(timeout)
+            except BaseException:  # interrupted (a signal): its late answer would be taken for the next
+                self._kill()
+                raise
         if answer is not None and answer.startswith("ok "):
             return int(answer[3:]), ""
         ended = self.proc.poll() is not None
