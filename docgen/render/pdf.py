@@ -87,7 +87,7 @@ class ColdConverter:
         self.soffice = find_soffice()
 
     def convert(self, docx: Path, pdf: Path) -> int:
-        with tempfile.TemporaryDirectory(prefix="docgen-lo-") as work:
+        with tempfile.TemporaryDirectory(prefix="docgen-lo-", ignore_cleanup_errors=True) as work:
             profile = Path(work, "profile")
             cmd = [
                 self.soffice,
@@ -176,7 +176,7 @@ class WarmConverter:
                 return self._profile_path
         except OSError:
             pass
-        self._profile = tempfile.TemporaryDirectory(prefix="docgen-lo-")
+        self._profile = tempfile.TemporaryDirectory(prefix="docgen-lo-", ignore_cleanup_errors=True)
         self._profile_path = self._profile.name
         return self._profile_path
 
