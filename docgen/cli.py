@@ -733,6 +733,7 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
       docgen watch --inbox /mnt/scanner --poll 5
     """
     import signal
+    import time
     from datetime import datetime
 
     from docgen.archive.watch import AGAIN, DONE, Watcher
@@ -747,7 +748,12 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
     def say(line: str) -> None:
         click.echo(f"{datetime.now():%H:%M:%S} {line}")
 
-    due = [False]  # filed scans whose index entries and copies are still to be made
+    # Index entries and copies still to be made: at start-up whatever an earlier command
+    # left queued (a watcher killed before it was idle, an outbox that was not writable),
+    # then after each filing, and again every rescan while something stays queued.
+    due = [True]
+    retry_at = [float("inf")]
+    told: list[str] = []
 
     def handle(path: Path) -> str:
         try:
@@ -762,10 +768,19 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
         return AGAIN if outcome.result == "waiting" else DONE
 
     def idle() -> None:
-        if due[0]:
+        if due[0] or time.monotonic() >= retry_at[0]:
             due[0] = False
             _sync_index(archive)
-            _sync_distribution(archive, say)
+            said, told[:] = list(told), []
+
+            def say_once(line: str) -> None:  # a copy still failing is said when it first fails
+                told.append(line)
+                if line not in said:
+                    say(line)
+
+            _sync_distribution(archive, say_once)
+            queued = archive.catalog.index_queue() or archive.catalog.distribution_queue()
+            retry_at[0] = time.monotonic() + watcher.rescan if queued else float("inf")
 
     watcher = Watcher(
         folder, handle, poll=poll, settle=settings.intake_settle,
