@@ -40,7 +40,9 @@ class DocgenGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DocgenError as exc:
-            raise click.ClickException(str(exc)) from None
+            from docgen.intake import printable  # a file name in a message cannot forge a line
+
+            raise click.ClickException(printable(str(exc))) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except BrokenPipeError:
@@ -120,14 +122,14 @@ def _after(ctx: click.Context, *_args: Any, **_kwargs: Any) -> None:
         _sync_distribution(obj._archive)
 
 
-def _sync_distribution(archive: Archive, say: Any = None) -> None:
+def _sync_distribution(archive: Archive, say: Any = None, stop: Any = None) -> None:
     """Deliver the copies the rules call for; what fails stays queued for the next command."""
     from docgen.distribute import sync
     from docgen.generate import current_user
 
     say = say or (lambda line: click.echo(line, err=True))
     try:
-        report = sync(archive, _converter(), current_user())
+        report = sync(archive, _converter(), current_user(), stop)
     except DocgenError as exc:
         say(f"note: copies not delivered ({exc}); the next command tries again")
         return
@@ -758,9 +760,11 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
       docgen watch --inbox /mnt/scanner --poll 5
     """
     import signal
+    import time
     from datetime import datetime
 
-    from docgen.archive.watch import AGAIN, DONE, Watcher
+    from docgen.archive.watch import AGAIN, DONE, LATER, Watcher
+    from docgen.intake import printable
 
     archive = obj.archive(create=False)
     settings = archive.settings
@@ -768,11 +772,17 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
         raise DocgenError(f"inbox {inbox} does not exist; check the path (is the share mounted?)")
     folder = inbox or archive.inbox
     intake = _intake(archive)
+    intake.reader.start()  # the reader process loads its libraries meanwhile
 
     def say(line: str) -> None:
-        click.echo(f"{datetime.now():%H:%M:%S} {line}")
+        click.echo(f"{datetime.now():%H:%M:%S} {printable(line)}")
 
-    due = [False]  # filed scans whose index entries and copies are still to be made
+    # Index entries and copies still to be made: at start-up whatever an earlier command
+    # left queued (a watcher killed before it was idle, an outbox that was not writable),
+    # then after each filing, and again every rescan while something stays queued.
+    due = [True]
+    retry_at = [float("inf")]
+    told: list[str] = []
 
     def handle(path: Path) -> str:
         try:
@@ -784,7 +794,7 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
             return DONE
         say(outcome.line())
         due[0] = due[0] or bool(outcome.filed)
-        return AGAIN if outcome.result == "waiting" else DONE
+        return AGAIN if outcome.result == "waiting" else LATER if outcome.result == "deferred" else DONE
 
     converting = [False]
 
@@ -792,16 +802,25 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
         """Stop asked while copies convert: what is not delivered stays queued (all-or-nothing per copy)."""
 
     def idle() -> None:
-        if due[0]:
+        if due[0] or time.monotonic() >= retry_at[0]:
             due[0] = False
             _sync_index(archive)
+            said, told[:] = list(told), []
+
+            def say_once(line: str) -> None:  # a copy still failing is said when it first fails
+                told.append(line)
+                if line not in said:
+                    say(line)
+
             converting[0] = True
             try:
-                _sync_distribution(archive, say)
+                _sync_distribution(archive, say_once, watcher.stop.is_set)
             except Stopped:
                 say("stopping: copies not delivered yet stay queued for the next command")
             finally:
                 converting[0] = False
+            queued = archive.catalog.index_queue() or archive.catalog.distribution_queue()
+            retry_at[0] = time.monotonic() + watcher.rescan if queued else float("inf")
 
     watcher = Watcher(
         folder, handle, poll=poll, settle=settings.intake_settle,
@@ -816,7 +835,12 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    watcher.run()
+    # files a reader could not finish before this watcher started wait behind the others
+    watcher.later.update(p.resolve() for p in intake.attempts.paths())
+    try:
+        watcher.run()
+    finally:
+        intake.close()
     say("stopped")
 
 
@@ -872,11 +896,19 @@ def ingest(
         if not as_json:
             click.echo(outcome.line())
     else:
-        for n, path in enumerate(files, 1):
+        # a file whose read went past a limit is tried again after the others, until it
+        # is filed or quarantined ([intake] max_attempts)
+        line = list(enumerate(files, 1))
+        while line:
+            n, path = line.pop(0)
             outcome = intake.process(path, as_number=as_number, as_version=as_version, keep=keep)
-            outcomes.append(outcome)
+            if outcome.result == "deferred":
+                line.append((n, path))
+            else:
+                outcomes.append(outcome)
             if not as_json:
                 click.echo((f"[{n}/{len(files)}] " if len(files) > 1 else "") + outcome.line())
+    intake.close()
     if as_json:
         click.echo(json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False, indent=2))
     counts: dict[str, int] = {}
@@ -907,7 +939,7 @@ def quarantine() -> None:
 @click.pass_obj
 def quarantine_list(obj: Ctx, as_json: bool) -> None:
     """The quarantined files, oldest first, with why each was not filed."""
-    from docgen.intake import quarantined
+    from docgen.intake import printable, quarantined
 
     items = quarantined(obj.archive(create=False))
     if as_json:
@@ -918,7 +950,8 @@ def quarantine_list(obj: Ctx, as_json: bool) -> None:
         click.echo("quarantine is empty")
         return
     for q in items:
-        click.echo(f"{q.path.name}  ({q.checked})\n    why:   {q.reason}\n    to do: {q.todo}")
+        click.echo(f"{printable(q.path.name)}  ({printable(q.checked)})\n    why:   {printable(q.reason)}\n"
+                   f"    to do: {printable(q.todo)}")
     click.echo(f"{len(items)} file(s) in {items[0].path.parent}; each has a .reason.txt saying what to do")
 
 

@@ -73,6 +73,12 @@ engine = "whoosh"
 max_mb = 100                   # larger files are quarantined (a 300 dpi grey A4 page is about 1 MB)
 settle_seconds = 5             # a file that looks unfinished is left this long before it is judged
 rescan_seconds = 60            # the inbox is listed again this often, for drops no event announced
+truncated_wait_seconds = 300   # a file that ends early is waited for this long (a slow copy) before quarantine
+# Each file is read (its pixels decoded) in a separate reader process with these limits; a file
+# that goes past one is tried again after the other files, and quarantined after max_attempts.
+max_seconds_per_page = 20      # processor time a page may take to read
+max_memory_mb = 1024           # memory the reader may use for one file, beyond its libraries
+max_attempts = 3               # reads that went past a limit (or did not finish) before quarantine
 
 # Departments that receive and pull copies. `outbox` is a folder under the archive or an
 # absolute path (a shared folder); `personal_data` is "full" or "masked" (ID and phone numbers
@@ -340,6 +346,10 @@ class Settings:
     intake_max_mb: int
     intake_settle: float
     intake_rescan: float
+    intake_truncated_wait: float
+    intake_max_seconds_per_page: float
+    intake_max_memory_mb: int
+    intake_max_attempts: int
     number_format: str
     number_digits: int
     prefixes: dict[str, str]
@@ -453,6 +463,10 @@ def load_settings(root: Path) -> Settings:
         intake_max_mb=_positive(merged["intake"], "max_mb", int),
         intake_settle=_positive(merged["intake"], "settle_seconds", float),
         intake_rescan=_positive(merged["intake"], "rescan_seconds", float),
+        intake_truncated_wait=_positive(merged["intake"], "truncated_wait_seconds", float),
+        intake_max_seconds_per_page=_positive(merged["intake"], "max_seconds_per_page", float),
+        intake_max_memory_mb=_positive(merged["intake"], "max_memory_mb", int),
+        intake_max_attempts=_positive(merged["intake"], "max_attempts", int),
         number_format=str(n["format"]),
         number_digits=int(n["digits"]),
         prefixes={k: str(n[k]) for k in ("quote", "contract", "rectification", "acceptance", "warranty")},

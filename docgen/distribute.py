@@ -24,6 +24,7 @@ import os
 import stat
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -697,7 +698,9 @@ class SyncReport:
     withdrawn: list[str] = field(default_factory=list)
 
 
-def sync(archive: Archive, converter: Converter, actor: str) -> SyncReport:
+def sync(
+    archive: Archive, converter: Converter, actor: str, stop: Callable[[], bool] | None = None
+) -> SyncReport:
     """Deliver what the rules say for every document changed since the last sync.
 
     The catalog queues a document whenever it changes (same transaction), so a copy
@@ -707,6 +710,8 @@ def sync(archive: Archive, converter: Converter, actor: str) -> SyncReport:
     report = SyncReport([], [])
     done = []
     for number, seq in archive.catalog.distribution_queue():
+        if stop is not None and stop():  # a watcher asked to stop: the rest stays queued
+            break
         try:
             doc = archive.catalog.document(number)
             if doc is not None and doc.status == "void":

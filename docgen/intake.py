@@ -25,7 +25,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ from docgen.archive.core import Archive
 from docgen.archive.store import fsync_dir, sha256_bytes, sha256_file
 from docgen.errors import DocgenError, InputError, NotFound, StateError
 from docgen.failpoints import hit
+from docgen.reader import Attempts, LimitHit, Limits, Reader
 
 # The document status once a signed scan is filed; kinds not named keep theirs
 # (a notice stays issued until re-inspected, a report keeps its conclusion).
@@ -47,6 +50,36 @@ SIGNED_STATUS = {"contract": "signed", "quote": "signed", "warranty": "signed"}
 NUMBER_IN_NAME = re.compile(r"([A-Z]{2,4}-\d{4}-\d{3,})(?:[ ._-]*V(\d{1,4})(?![0-9]))?")
 MATCHED = {"qr": "matched by QR code", "text": "matched by the code in the text layer",
            "filename": "matched by the number in the file name", "manual": "identified by hand"}
+
+
+def printable(text: str) -> str:
+    """``text`` fit for one line of a log or a message: control characters (newline, CR,
+    ESC, the rest of C0 and C1), format characters (bidirectional overrides, zero-width
+    marks) and line separators are escaped, as ``\\n``, ``\\x1b``, ``\\u202e``, so a file
+    name can neither start a forged line nor reorder or hide what a person reads."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[ch])
+        elif unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp"):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(ch)  # printable, or a space (the ideographic space of a Chinese name)
+    return "".join(out)
+
+
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+LINK_REFUSED = (
+    "the file is a symbolic link; docgen takes in the scans themselves and never follows a link",
+    "copy the scan itself into the inbox, and remove the link",
+)
+
+
+class Deferred(Exception):
+    """A file whose read went past a limit, to be tried again after the other files."""
 
 
 class Refused(Exception):
@@ -95,7 +128,7 @@ class Outcome:
     quarantined: list[Path] = field(default_factory=list)
 
     def line(self) -> str:
-        return f"{self.result:<11} {self.file.name}" + (f" {self.message}" if self.message else "")
+        return printable(f"{self.result:<11} {self.file.name}" + (f" {self.message}" if self.message else ""))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -142,6 +175,12 @@ class Intake:
         self.archive = archive
         self.actor = actor
         self._identity: tuple[int, int, int] | None = None  # of the file being taken in
+        settings = archive.settings
+        self.reader = Reader(Limits(settings.intake_max_seconds_per_page, settings.intake_max_memory_mb))
+        self.attempts = Attempts(archive.tmp / "intake-attempts.json")
+
+    def close(self) -> None:
+        self.reader.close()
 
     # the pipeline ---------------------------------------------------------
 
@@ -166,6 +205,8 @@ class Intake:
         with self.archive.lock("intake"):  # one file at a time across processes
             try:
                 outcome = self._process(path, as_number, as_version, keep, data, sources or [], display)
+            except Deferred as d:
+                outcome = Outcome(path, "deferred", str(d))
             except Refused as r:
                 self.archive.recover()
                 if as_number is not None or data is not None:
@@ -187,15 +228,18 @@ class Intake:
         sources: list[bytes], display: str | None,
     ) -> Outcome:
         settings = self.archive.settings
-        name = display or path.name
+        name = printable(display or path.name)
         self._identity = None
+        data_given = data is not None
         if data is None:
             try:
-                st = path.stat()
+                st = path.lstat()
             except FileNotFoundError:
                 return Outcome(path, "gone", "taken in by another docgen process")
-            if not path.is_file():
-                raise InputError(f"{path} is not a file")
+            if stat.S_ISLNK(st.st_mode):  # refused unread: its target is nobody's business here
+                raise Refused(*LINK_REFUSED)
+            if not stat.S_ISREG(st.st_mode):
+                raise InputError(f"{printable(str(path))} is not a file")
             self._identity = (st.st_ino, st.st_size, st.st_mtime_ns)
             young = time.time() - st.st_mtime < settings.intake_settle
             limit = settings.intake_max_mb * 1024 * 1024
@@ -210,7 +254,12 @@ class Intake:
                 if young:
                     return Outcome(path, "waiting", "is empty so far (still being written?)")
                 raise Refused("the file is empty (0 bytes)", "scan the paper again")
-            data = path.read_bytes()
+            try:
+                data = _read_unfollowed(path, st)
+            except FileNotFoundError:
+                return Outcome(path, "gone", "taken in by another docgen process")
+            if data is None:  # replaced by a link or another file since it was looked at
+                return Outcome(path, "waiting", "changed while it was read (still being written?)")
             if len(data) != st.st_size:
                 return Outcome(path, "waiting", "changed while it was read (still being written?)")
         else:
@@ -249,11 +298,15 @@ class Intake:
                     "print it, have it signed, and scan the signed paper",
                 )
         try:
-            scan = scans.read(data, fmt)
+            scan = self._read(path, data, fmt, sha)
         except scans.Unreadable as exc:
             if young:  # a file still arriving reads as damaged: judge it once it has settled
                 return Outcome(path, "waiting", f"{exc}")
             if isinstance(exc, scans.Truncated):
+                wait = settings.intake_truncated_wait
+                if data_given is False and time.time() - st.st_mtime < wait:  # a slow copy, paused
+                    return Outcome(path, "waiting", f"{exc}; judged once it is {wait:g} s old "
+                                   "([intake] truncated_wait_seconds)")
                 raise Refused(str(exc), "scan the paper again, or copy the whole file again") from None
             raise Refused(str(exc), "scan the paper again") from None
         if as_number is not None:
@@ -310,6 +363,46 @@ class Intake:
         for q in outcome.quarantined:
             outcome.message += f"; {q.name} quarantined"
         return outcome
+
+    def _read(self, path: Path, data: bytes, fmt: str, sha: str) -> scans.Scan:
+        """``scans.read`` in the reader process, under the limits. The attempt is on record
+        before the reader gets the file, so one that kills every reader (or the watcher)
+        is counted all the same; after ``max_attempts`` it is quarantined unread."""
+        settings = self.archive.settings
+        most = settings.intake_max_attempts
+        before = self.attempts.get(sha)
+        if int(before.get("count", 0)) >= most:
+            self.attempts.forget(sha)
+            raise self._too_much(before, most)
+        attempt = self.attempts.begin(sha, path)
+        try:
+            scan: scans.Scan = self.reader.read(data, fmt)
+        except LimitHit as exc:
+            self.attempts.hit(sha, exc)
+            if attempt >= most:
+                self.attempts.forget(sha)
+                raise self._too_much({"limit": exc.limit, "setting": exc.setting}, most) from None
+            raise Deferred(
+                f"reading it went past {exc.limit} ({exc.setting} in docgen.toml), attempt {attempt} of "
+                f"{most}; tried again after the other files"
+            ) from None
+        except scans.Unreadable:
+            self.attempts.forget(sha)
+            raise
+        self.attempts.forget(sha)
+        return scan
+
+    @staticmethod
+    def _too_much(entry: dict[str, Any], most: int) -> Refused:
+        if entry.get("limit"):
+            reason = f"reading it went past {entry['limit']} ({entry['setting']} in docgen.toml) {most} times"
+        else:
+            reason = f"reading it did not finish {most} times (the watcher was stopped while reading it)"
+        return Refused(
+            reason,
+            "scan the paper again in smaller parts (fewer pages a file, 150-300 dpi, grey), "
+            f"or raise {entry.get('setting') or 'the [intake] limits'} if such files are expected",
+        )
 
     # identification -------------------------------------------------------
 
@@ -585,7 +678,7 @@ class Intake:
         if self._identity is None:
             return True
         try:
-            st = path.stat()
+            st = path.lstat()
         except FileNotFoundError:
             return False
         return (st.st_ino, st.st_size, st.st_mtime_ns) == self._identity
@@ -621,6 +714,13 @@ class Intake:
         except FileNotFoundError:
             return Outcome(path, "gone", "taken in by another docgen process")
         except OSError:
+            if path.is_symlink():  # the link itself, never what it points to
+                os.symlink(os.readlink(path), dest)
+                if not keep:
+                    path.unlink(missing_ok=True)
+                fsync_dir(qdir)
+                rel = dest.relative_to(self.archive.root)
+                return Outcome(path, "quarantined", f"-> {rel}: {refused.reason}", quarantined=[dest])
             # another file system (a network inbox): copy durably, then remove the
             # original only if it did not change while it was copied
             tmp = dest.with_name(f".{dest.name}.tmp")
@@ -653,7 +753,7 @@ class Intake:
         logs.mkdir(exist_ok=True)
         stamp = datetime.now().astimezone().isoformat(timespec="seconds")
         with open(logs / "intake.log", "a", encoding="utf-8") as f:
-            f.write(f"{stamp} {self.actor} {outcome.line()}\n")
+            f.write(printable(f"{stamp} {self.actor} {outcome.line()}") + "\n")
 
 
 def _group(
@@ -702,6 +802,18 @@ def _group(
     return out
 
 
+def _read_unfollowed(path: Path, seen: os.stat_result) -> bytes | None:
+    """The bytes of the regular file ``path`` that ``seen`` describes, or None when the
+    name now leads elsewhere (a link put in its place): the name is opened without
+    following a link, and the open file is checked to be the one seen."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (seen.st_dev, seen.st_ino):
+            return None
+        return f.read()
+
+
 def _reason_path(path: Path) -> Path:
     return path.with_name(path.name + ".reason.txt")
 
@@ -717,18 +829,18 @@ def _free_name(qdir: Path, path: Path) -> Path:
 
 def _write_reason(dest: Path, refused: Refused, original: Path, note: str = "") -> None:
     try:
-        st = original.stat()
-        size = f", {st.st_size:,} bytes"
+        st = original.lstat()
+        size = ", a symbolic link" if stat.S_ISLNK(st.st_mode) else f", {st.st_size:,} bytes"
     except OSError:
         size = ""
     stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
     text = (
         "docgen could not file this scan.\n\n"
-        f"file:    {original.name} ({note or 'as received'}{size})\n"
+        f"file:    {printable(original.name)} ({printable(note) or 'as received'}{size})\n"
         f"checked: {stamp}\n"
-        f"reason:  {refused.reason}\n"
-        f"to do:   {refused.todo}\n"
-        f"then:    docgen quarantine retry {dest.name}\n"
+        f"reason:  {printable(refused.reason)}\n"
+        f"to do:   {printable(refused.todo)}\n"
+        f"then:    docgen quarantine retry {printable(dest.name)}\n"
     )
     _write_durably(_reason_path(dest), text.encode("utf-8"))
 
@@ -747,8 +859,9 @@ def quarantined(archive: Archive) -> list[Quarantined]:
     if not qdir.is_dir():
         return []
     out = []
-    for p in sorted(qdir.iterdir(), key=lambda p: (p.stat().st_mtime, p.name)):
-        if not p.is_file() or p.name.endswith(".reason.txt") or p.name.startswith("."):
+    for p in sorted(qdir.iterdir(), key=lambda p: (p.lstat().st_mtime, p.name)):
+        kind = p.lstat().st_mode
+        if not (stat.S_ISREG(kind) or stat.S_ISLNK(kind)) or p.name.endswith(".reason.txt") or p.name.startswith("."):
             continue
         fields = {"reason": "no reason file", "to do": "docgen quarantine retry", "checked": ""}
         try:
@@ -765,9 +878,9 @@ def quarantined(archive: Archive) -> list[Quarantined]:
 def find_quarantined(archive: Archive, name: str) -> Path:
     """A quarantined file by its name (or its path in the quarantine folder)."""
     candidate = archive.quarantine / Path(name).name
-    if candidate.is_file() and not candidate.name.endswith(".reason.txt"):
+    if (candidate.is_symlink() or candidate.is_file()) and not candidate.name.endswith(".reason.txt"):
         return candidate
-    raise NotFound(f"{name} is not in {archive.quarantine}; see `docgen quarantine list`")
+    raise NotFound(f"{printable(name)} is not in {archive.quarantine}; see `docgen quarantine list`")
 
 
 def candidates(archive: Archive, paths: list[Path]) -> list[Path]:
@@ -780,7 +893,7 @@ def candidates(archive: Archive, paths: list[Path]) -> list[Path]:
 
     root = archive.root.resolve()
     for p in paths:
-        full = p.resolve()
+        full = p.parent.resolve() / p.name if p.is_symlink() else p.resolve()  # a link is not followed
         if full.is_relative_to(root) and not any(
             full.is_relative_to(d.resolve()) for d in (archive.inbox, archive.quarantine)
         ):
@@ -790,14 +903,18 @@ def candidates(archive: Archive, paths: list[Path]) -> list[Path]:
             )
     out: list[Path] = []
     for p in paths:
-        if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and not ignored(f, p)))
+        if p.is_symlink():  # taken in to be refused (and quarantined), never followed
+            out.append(p)
+        elif p.is_dir():
+            out.extend(sorted(
+                f for f in p.rglob("*") if (f.is_symlink() or f.is_file()) and not ignored(f, p)
+            ))
         elif p.is_file():
             out.append(p)
         elif not p.exists():
-            raise NotFound(f"{p} does not exist")
+            raise NotFound(f"{printable(str(p))} does not exist")
         else:
-            raise InputError(f"{p} is not a file or a folder")
+            raise InputError(f"{printable(str(p))} is not a file or a folder")
     return out
 
 
@@ -805,10 +922,12 @@ def join(paths: list[Path]) -> bytes:
     """Several files (photos of each page, say) as the pages of one scan."""
     files = []
     for p in paths:
+        if p.is_symlink():
+            raise InputError(f"{printable(str(p))}: {LINK_REFUSED[0]}; {LINK_REFUSED[1]}")
         data = p.read_bytes()
         fmt = scans.sniff(data[:16])
         if fmt is None:
-            raise InputError(f"{p}: not a PDF, JPEG, PNG or TIFF file")
+            raise InputError(f"{printable(str(p))}: not a PDF, JPEG, PNG or TIFF file")
         files.append((data, fmt))
     try:
         return scans.join(files)
@@ -816,4 +935,4 @@ def join(paths: list[Path]) -> bytes:
         raise InputError(f"cannot join the files: {exc}") from None
 
 
-__all__ = ["DocgenError", "Intake", "Outcome", "candidates", "find_quarantined", "join", "quarantined"]
+__all__ = ["DocgenError", "Intake", "Outcome", "candidates", "find_quarantined", "join", "printable", "quarantined"]

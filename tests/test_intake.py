@@ -410,7 +410,7 @@ def test_damaged_and_odd_files_never_stop_intake(scans: Path, archive_dir: Path,
 def test_a_file_replaced_while_it_is_read_is_not_lost(
     scans: Path, archive_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from docgen.archive import scans as reader
+    from docgen.reader import Reader as reader
 
     inbox = archive_dir / "inbox"
     inbox.mkdir()
@@ -418,8 +418,8 @@ def test_a_file_replaced_while_it_is_read_is_not_lost(
     shutil.copy(scans / "bj.pdf", path)
     real = reader.read
 
-    def read_then_replace(data: bytes, fmt: str):  # type: ignore[no-untyped-def]
-        result = real(data, fmt)
+    def read_then_replace(self, data: bytes, fmt: str):  # type: ignore[no-untyped-def]
+        result = real(self, data, fmt)
         tmp = inbox / "next.part"
         shutil.copy(scans / "ht.pdf", tmp)
         os.replace(tmp, path)  # the scanner saves its next scan under the same name

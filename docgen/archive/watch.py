@@ -11,12 +11,14 @@ The inbox is listed at start-up (what was dropped while no watcher ran) and
 every ``rescan`` seconds (what no event announced). Hidden and temporary files
 (``.part``, ``~$…``, ``.DS_Store``, ``Thumbs.db``) are left alone. The handler
 says whether it is done with a file or wants it again once it changes or has
-settled (a PDF still being written, say).
+settled (a PDF still being written, say), or wants it again after every other
+file (one whose read went past a limit).
 """
 
 from __future__ import annotations
 
 import queue
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -26,7 +28,7 @@ from typing import Any
 
 TEMPORARY_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", ".lock")
 SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini", "icon\r"}
-DONE, AGAIN = "done", "again"
+DONE, AGAIN, LATER = "done", "again", "later"
 
 
 def ignored(path: Path, root: Path | None = None) -> bool:
@@ -83,6 +85,8 @@ class Watcher:
         self.stop = threading.Event()
         self._events: queue.Queue[tuple[str, Path]] = queue.Queue()
         self._seen: dict[Path, _Seen] = {}
+        # files the handler put off (a read past a limit): taken after every other ready file
+        self.later: set[Path] = set()
 
     @property
     def mode(self) -> str:
@@ -115,11 +119,11 @@ class Watcher:
         if not path.is_relative_to(self.inbox) or ignored(path, self.inbox):
             return
         try:
-            st = path.stat()
+            st = path.lstat()  # a link is handed on as itself (to be refused), never followed
         except OSError:
             self._seen.pop(path, None)
             return
-        if not path.is_file():
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)):
             return
         now = time.monotonic()
         old = self._seen.get(path)
@@ -138,7 +142,7 @@ class Watcher:
             self.say(f"error       cannot list {self.inbox}: {exc}; listed again in {self.rescan:g} s")
             return
         for path in paths:
-            if path not in self._seen and path.is_file() and not ignored(path, self.inbox):
+            if path not in self._seen and (path.is_symlink() or path.is_file()) and not ignored(path, self.inbox):
                 self._note(path, closed=False)
 
     def _ready(self) -> list[Path]:
@@ -146,7 +150,7 @@ class Watcher:
         ready = []
         for path, seen in list(self._seen.items()):
             try:
-                st = path.stat()
+                st = path.lstat()
             except OSError:
                 del self._seen[path]
                 continue
@@ -155,7 +159,7 @@ class Watcher:
                 continue
             if seen.closed or now - seen.since >= self.settle:
                 ready.append(path)
-        return sorted(ready, key=lambda p: (self._seen[p].mtime, p.name))
+        return sorted(ready, key=lambda p: (p in self.later, self._seen[p].mtime, p.name))
 
     def run_once(self) -> int:
         """Handle every file that is ready now; the number handled."""
@@ -169,10 +173,14 @@ class Watcher:
                 self.say(f"error       {path.name}: {type(exc).__name__}: {exc}; tried again at the next rescan")
                 result = DONE
             seen = self._seen.get(path)
-            if result == AGAIN and seen is not None:
+            if result in (AGAIN, LATER) and seen is not None:
                 seen.closed, seen.since = False, time.monotonic()
             else:
                 self._seen.pop(path, None)
+            if result == LATER:
+                self.later.add(path)
+            else:
+                self.later.discard(path)
             handled += 1
         return handled
 
