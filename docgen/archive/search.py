@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from docgen.archive.catalog import Catalog, effective_version
+from docgen.archive.catalog import Catalog, VersionRow, effective_version
 from docgen.archive.store import BlobStore
 from docgen.errors import DocgenError, IndexDamaged
 from docgen.privacy import Pair, customer_pairs, id_numbers, leaks, lookup_value, mask_id, mask_text, token
@@ -824,7 +824,7 @@ class SearchIndex:
         restored with its own key) is rebuilt, or no full number would be found."""
         return token(self._key(), "docgen-index-key")[2:14]
 
-    def _personal(self, v: Any, text: str, project: dict[str, Any]) -> list[Pair]:
+    def _personal(self, v: VersionRow, text: str, project: dict[str, Any]) -> list[Pair]:
         """The personal data a version's text shows: the customer's ID and phone numbers (as
         the version's data and the project now hold them) and any other valid ID number."""
         data_file = v.file("data")
@@ -836,11 +836,10 @@ class SearchIndex:
                 customer = {}
         pairs = customer_pairs(customer) + customer_pairs(project.get("customer", {}))
         pairs += [(n, mask_id(n)) for n in id_numbers(text)]
-        seen: set[str] = set()
-        out = []
+        shown = set(leaks(text, pairs))
+        out: list[Pair] = []
         for value, masked in pairs:
-            if value not in seen and leaks(text, [(value, masked)]):
-                seen.add(value)
+            if value in shown and value not in {v for v, _ in out}:
                 out.append((value, masked))
         return out
 
