@@ -872,14 +872,15 @@ def quarantine_list(obj: Ctx, as_json: bool) -> None:
 
     items = quarantined(obj.archive(create=False))
     if as_json:
-        click.echo(json.dumps([{"file": str(q.path), "reason": q.reason, "todo": q.todo, "checked": q.checked}
-                               for q in items], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([{"file": str(q.path), "reason": q.reason, "todo": q.todo, "checked": q.checked,
+                                "proposed": q.proposed} for q in items], ensure_ascii=False, indent=2))
         return
     if not items:
         click.echo("quarantine is empty")
         return
     for q in items:
-        click.echo(f"{q.path.name}  ({q.checked})\n    why:   {q.reason}\n    to do: {q.todo}")
+        click.echo(f"{q.path.name}  ({q.checked})\n    why:   {q.reason}"
+                   + (f"\n    proposed: {q.proposed}" if q.proposed else "") + f"\n    to do: {q.todo}")
     click.echo(f"{len(items)} file(s) in {items[0].path.parent}; each has a .reason.txt saying what to do")
 
 

@@ -6,8 +6,8 @@ One file at a time, under an inbox lock shared by every docgen process:
 2. the same bytes filed before are a duplicate: reported and removed;
 3. read the code on every page (``archive.scans``), check its MAC with the archive
    key, and group the pages by code (a batch scan holds several documents);
-   only where no page has a readable code, look for a code in the PDF's text
-   layer, then for a document number in the file name;
+   where no page has a readable code, a code in the PDF's text layer or a
+   document number in the file name is only proposed, in quarantine, to a person;
 4. check each part: a known, live document; the version it names is the one to
    sign (approved by legal review for contracts; not replaced by a newer
    version; not signed yet); every page came back; the pages are scans;
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import time
 import uuid
@@ -52,9 +53,10 @@ MATCHED = {"qr": "matched by QR code", "text": "matched by the code in the text 
 class Refused(Exception):
     """A file or part that cannot be filed: what is wrong and what to do."""
 
-    def __init__(self, reason: str, todo: str) -> None:
+    def __init__(self, reason: str, todo: str, proposed: str = "") -> None:
         super().__init__(reason)
         self.reason, self.todo = reason, todo
+        self.proposed = proposed  # a document a fallback found, for the person who looks
 
 
 @dataclass
@@ -337,24 +339,8 @@ class Intake:
                     "scan each page of paper on its own",
                 )
             codes.append(next(iter(valid)) if valid else None)
-        matched = "qr"
-        if not any(codes) and fmt == "pdf":
-            text_codes = [self._text_code(t) for t in scans.pdf_text(data)]
-            if any(text_codes):
-                codes, matched = text_codes, "text"
         if not any(codes):
-            m = NUMBER_IN_NAME.search(name.upper())
-            if m:
-                version = int(m.group(2)) if m.group(2) else None
-                return [Part(list(range(1, len(scan.pages) + 1)), m.group(1), version)], "filename"
-            n = len(scan.pages)
-            raise Refused(
-                f"no document code found: no readable QR code on {_plural(n, 'page')}, "
-                + ("no code in the text layer, " if fmt == "pdf" else "")
-                + "no document number in the file name",
-                "check the scan is sharp and shows the code at the foot of each page (150-300 dpi), "
-                "then drop it again; or file it by hand: docgen ingest FILE --as NUMBER",
-            )
+            self._propose(scan, fmt, data, name)
         parts = _group(codes, self._pages_of)
         if len(parts) == 1:
             m = NUMBER_IN_NAME.search(name.upper())
@@ -364,7 +350,40 @@ class Intake:
                     "check which document this is; rename the file and drop it again, "
                     "or file it by hand: docgen ingest FILE --as NUMBER",
                 )
-        return parts, matched
+        return parts, "qr"
+
+    def _propose(self, scan: scans.Scan, fmt: str, data: bytes, name: str) -> None:
+        """No page shows a readable code: refuse, naming the document that the text layer
+        or the file name points to. Either can be wrong or planted (a blank page named
+        BJ-2026-0003.pdf), so a person looks at the pages and files them with --as."""
+        n = len(scan.pages)
+        found: tuple[str, int | None, str] | None = None
+        if fmt == "pdf":
+            text_codes = [c for c in (self._text_code(t) for t in scans.pdf_text(data)) if c is not None]
+            if text_codes:
+                found = (text_codes[0].number, text_codes[0].version, "text")
+        if found is None:
+            m = NUMBER_IN_NAME.search(name.upper())
+            if m and self.archive.catalog.document(m.group(1)) is not None:
+                found = (m.group(1), int(m.group(2)) if m.group(2) else None, "filename")
+        if found is None:
+            raise Refused(
+                f"no document code found: no readable QR code on {_plural(n, 'page')}, "
+                + ("no code in the text layer, " if fmt == "pdf" else "")
+                + "no document number in the file name",
+                "check the scan is sharp and shows the code at the foot of each page (150-300 dpi), "
+                "then drop it again; or file it by hand: docgen ingest FILE --as NUMBER",
+            )
+        number, version, how = found
+        how_text = {"text": "the code in the PDF's text layer", "filename": "the number in the file name"}[how]
+        option = f" --version {version}" if version is not None else ""
+        raise Refused(
+            f"no readable QR code on {_plural(n, 'page')}; {how_text} proposes {number}"
+            + (f" v{version}" if version is not None else "")
+            + ", which only a person can confirm",
+            f"look at the pages; if they are {number}'s signed paper: docgen ingest FILE --as {number}{option}",
+            proposed=f"{number}{f' v{version}' if version is not None else ''} (by {how_text})",
+        )
 
     def _pages_of(self, number: str, version: int) -> int | None:
         """The page count of a generated version, if the archive holds it."""
@@ -721,12 +740,15 @@ def _write_reason(dest: Path, refused: Refused, original: Path, note: str = "") 
     except OSError:
         size = ""
     stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    # the command to type, with this file's place in the archive
+    todo = refused.todo.replace("docgen ingest FILE", f"docgen ingest {shlex.quote(f'quarantine/{dest.name}')}")
     text = (
         "docgen could not file this scan.\n\n"
         f"file:    {original.name} ({note or 'as received'}{size})\n"
         f"checked: {stamp}\n"
         f"reason:  {refused.reason}\n"
-        f"to do:   {refused.todo}\n"
+        + (f"proposed: {refused.proposed}\n" if refused.proposed else "")
+        + f"to do:   {todo}\n"
         f"then:    docgen quarantine retry {dest.name}\n"
     )
     _write_durably(_reason_path(dest), text.encode("utf-8"))
@@ -738,6 +760,7 @@ class Quarantined:
     reason: str
     todo: str
     checked: str
+    proposed: str = ""
 
 
 def quarantined(archive: Archive) -> list[Quarantined]:
@@ -749,7 +772,7 @@ def quarantined(archive: Archive) -> list[Quarantined]:
     for p in sorted(qdir.iterdir(), key=lambda p: (p.stat().st_mtime, p.name)):
         if not p.is_file() or p.name.endswith(".reason.txt") or p.name.startswith("."):
             continue
-        fields = {"reason": "no reason file", "to do": "docgen quarantine retry", "checked": ""}
+        fields = {"reason": "no reason file", "to do": "docgen quarantine retry", "checked": "", "proposed": ""}
         try:
             for line in _reason_path(p).read_text(encoding="utf-8").splitlines():
                 key, _, value = line.partition(":")
@@ -757,7 +780,7 @@ def quarantined(archive: Archive) -> list[Quarantined]:
                     fields[key] = value.strip()
         except OSError:
             pass
-        out.append(Quarantined(p, fields["reason"], fields["to do"], fields["checked"]))
+        out.append(Quarantined(p, fields["reason"], fields["to do"], fields["checked"], fields["proposed"]))
     return out
 
 

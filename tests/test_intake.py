@@ -128,20 +128,47 @@ def test_phone_photos_of_each_page_are_joined(scans: Path, archive_dir: Path) ->
     assert not one.exists() and not (scans / "bj-photo2.jpg").exists()
 
 
-def test_code_in_the_text_layer_when_no_qr_is_readable(scans: Path) -> None:
-    r = run("ingest", scans / "bj-textlayer.pdf", "--json")
+def test_code_in_the_text_layer_only_proposes(scans: Path, archive_dir: Path) -> None:
+    reason = ingest_quarantined(
+        scans / "bj-textlayer.pdf", archive_dir,
+        "no readable QR code on 2 pages; the code in the PDF's text layer proposes BJ-2026-0001 v1, "
+        "which only a person can confirm",
+    )
+    assert "proposed: BJ-2026-0001 v1 (by the code in the PDF's text layer)\n" in reason
+    assert ("to do:   look at the pages; if they are BJ-2026-0001's signed paper: "
+            "docgen ingest quarantine/bj-textlayer.pdf --as BJ-2026-0001 --version 1\n") in reason
+    r = run("ingest", archive_dir / "quarantine/bj-textlayer.pdf", "--as", "BJ-2026-0001", "--version", "1")
     assert r.exit_code == 0, r
-    assert json.loads(r.stdout)[0]["filed"][0]["matched_by"] == "text"
-    assert show("BJ-2026-0001")["versions"][1]["scan"]["matched_by"] == "text"
+    assert "identified by hand" in r.stdout
 
 
-def test_number_in_the_file_name_when_no_code_is_readable(scans: Path, archive_dir: Path) -> None:
+def test_number_in_the_file_name_only_proposes(scans: Path, archive_dir: Path) -> None:
     named = scans / "BJ-2026-0001 客户签字.pdf"
     shutil.copy(scans / "bj-noqr.pdf", named)
     ingest_quarantined(scans / "bj-noqr.pdf", archive_dir, "no document code found")
-    r = run("ingest", named)
+    ingest_quarantined(named, archive_dir, "the number in the file name proposes BJ-2026-0001, which only a person")
+    r = run("quarantine", "list")
     assert r.exit_code == 0, r
-    assert "matched by the number in the file name" in r.stdout
+    assert "    proposed: BJ-2026-0001 (by the number in the file name)\n" in r.stdout
+    assert ("    to do: look at the pages; if they are BJ-2026-0001's signed paper: "
+            "docgen ingest 'quarantine/BJ-2026-0001 客户签字.pdf' --as BJ-2026-0001\n") in r.stdout
+    (item,) = [q for q in json.loads(run("quarantine", "list", "--json").stdout) if q["proposed"]]
+    assert item["proposed"] == "BJ-2026-0001 (by the number in the file name)"
+
+
+def test_blanked_codes_under_a_misleading_name_are_not_filed(scans: Path, archive_dir: Path) -> None:
+    """A quote whose codes are blotted out, named for the contract: proposed, never filed or delivered."""
+    misleading = scans / "HT-2026-0001.pdf"
+    shutil.copy(scans / "bj-noqr.pdf", misleading)
+    reason = ingest_quarantined(misleading, archive_dir, "the number in the file name proposes HT-2026-0001")
+    assert "proposed: HT-2026-0001 (by the number in the file name)" in reason
+    assert show("HT-2026-0001")["status"] == "approved"
+    assert not list((archive_dir / "outbox").rglob("HT-2026-0001*"))
+    assert not list((archive_dir / "outbox").rglob("BJ-2026-0001*"))
+    for number in ("HT-2026-0001", "BJ-2026-0001"):
+        r = run("log", number, "--json")
+        assert r.exit_code == 0, r
+        assert not [e for e in json.loads(r.stdout) if e.get("department")], number  # no copy went out
 
 
 def test_batch_scan_is_split_by_its_codes(scans: Path, archive_dir: Path) -> None:
