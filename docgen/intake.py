@@ -70,6 +70,7 @@ class Part:
     kind: str = ""
     refused: Refused | None = None
     manual: bool = False
+    supersede: str | None = None  # a person's reason to file an old version as the effective one
 
     @property
     def span(self) -> str:
@@ -144,6 +145,7 @@ class Intake:
         self.archive = archive
         self.actor = actor
         self._identity: tuple[int, int, int] | None = None  # of the file being taken in
+        self._supersede: str | None = None  # why a person files an old version's signed copy
 
     # the pipeline ---------------------------------------------------------
 
@@ -157,6 +159,7 @@ class Intake:
         data: bytes | None = None,
         sources: list[bytes] | None = None,
         display: str | None = None,
+        supersede: str | None = None,
     ) -> Outcome:
         """Take one file in. With ``as_number`` a person has identified it: a file that
         still cannot be filed raises DocgenError and stays where it is. With ``keep``
@@ -164,7 +167,10 @@ class Intake:
 
         ``data`` gives the bytes when they are not the file's (photos joined into one
         scan), and ``sources`` the original files, kept with the signed version.
+        ``supersede`` (with ``as_number``) is the person's reason to file the signed copy
+        of a version that a newer one replaced, making the old one effective again.
         """
+        self._supersede = supersede if as_number is not None else None
         with self.archive.lock("intake"):  # one file at a time across processes
             try:
                 outcome = self._process(path, as_number, as_version, keep, data, sources or [], display)
@@ -417,7 +423,7 @@ class Intake:
                             f"check the version: --version {code.version}",
                         )
                     version = code.version
-        return Part(list(range(1, len(scan.pages) + 1)), number, version, manual=True)
+        return Part(list(range(1, len(scan.pages) + 1)), number, version, manual=True, supersede=self._supersede)
 
     # checks ---------------------------------------------------------------
 
@@ -466,15 +472,23 @@ class Intake:
                 "approves it",
                 f"approve it (docgen review {number} approve), then: docgen quarantine retry",
             )
+        newer = [v for v in generated if v.version > target.version and v.status != "rejected"]
+        if newer and not manual:
+            raise Refused(
+                f"the customer signed {number} v{target.version}, but v{newer[-1].version} replaced it "
+                f"on {newer[-1].created[:10]}",
+                f"have v{newer[-1].version} signed; to make this scan of v{target.version} the effective "
+                f"document instead: docgen ingest FILE --as {number} --version {target.version} "
+                '--supersede --note "REASON"',
+            )
+        if newer and part.supersede is None:
+            raise Refused(
+                f"v{newer[-1].version} replaced {number} v{target.version} on {newer[-1].created[:10]}: filing "
+                f"this signed copy of v{target.version} would make the old version the effective one",
+                f"have v{newer[-1].version} signed; if v{target.version} is what stands, say why: "
+                f'--supersede --note "REASON"',
+            )
         if not manual:
-            newer = [v for v in generated if v.version > target.version and v.status != "rejected"]
-            if newer:
-                raise Refused(
-                    f"the customer signed {number} v{target.version}, but v{newer[-1].version} replaced it "
-                    f"on {newer[-1].created[:10]}",
-                    f"have v{newer[-1].version} signed; to keep this scan as the signed copy of "
-                    f"v{target.version}: docgen ingest FILE --as {number} --version {target.version}",
-                )
             done = [v for v in versions if is_scan(v) and v.summary["signs"] == target.version]
             if done:
                 raise Refused(
@@ -536,6 +550,7 @@ class Intake:
                 target = part.target
                 versions = cat.versions(part.number)
                 version = len(versions) + 1
+                newest = max(v.version for v in versions if not is_scan(v) and v.status != "rejected")
                 files = {f.role: (f.sha256, f.size) for f in target.files if f.role not in ("docx", "pdf")}
                 files["scan"] = (scan_sha, len(scan_bytes))
                 files.update(extra_files)
@@ -559,7 +574,9 @@ class Intake:
                 cat.set_status(
                     part.number, SIGNED_STATUS.get(doc.kind, doc.status), version=version,
                     version_status="signed", action="sign", actor=self.actor,
-                    note=f"{name}: signed copy of v{target.version} ({MATCHED[matched]})",
+                    note=f"{name}: signed copy of v{target.version} ({MATCHED[matched]})" + (
+                        f"; supersedes v{newest}: {part.supersede}" if newest > target.version else ""
+                    ),
                 )
                 out.append(Filed(part.number, version, target.version, len(part.pages), matched, Path()))
         return [

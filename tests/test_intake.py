@@ -252,9 +252,29 @@ def test_outdated_version_then_filed_by_hand(scans: Path, archive_dir: Path, wor
         scans / "bj.pdf", archive_dir, "the customer signed BJ-2026-0001 v1, but v2 replaced it",
         versions={"BJ-2026-0001": 2},
     )
-    r = run("ingest", archive_dir / "quarantine/bj.pdf", "--as", "BJ-2026-0001", "--version", "1")
+    assert "--as BJ-2026-0001 --version 1 --supersede" in quarantine_reason(archive_dir, "bj.pdf")
+    quarantined = archive_dir / "quarantine/bj.pdf"
+    r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--version", "1")
+    assert r.exit_code == 1, r
+    assert r.stderr.strip() == (
+        "Error: bj.pdf: v2 replaced BJ-2026-0001 v1 on " + show("BJ-2026-0001")["versions"][1]["created"][:10]
+        + ": filing this signed copy of v1 would make the old version the effective one; "
+        'have v2 signed; if v1 is what stands, say why: --supersede --note "REASON"'
+    )
+    assert versions_count("BJ-2026-0001") == 2 and quarantined.exists()
+    r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--version", "1", "--supersede")
+    assert r.exit_code == 1 and '--supersede needs the reason: --note "why the old version stands"' in r.stderr
+    r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--supersede", "--note", "x")
+    assert r.exit_code == 1 and "--supersede goes with --as NUMBER --version N" in r.stderr
+    assert versions_count("BJ-2026-0001") == 2
+    r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--version", "1", "--supersede",
+            "--note", "客户不同意v2的工期，按v1签字")
     assert r.exit_code == 0, r
     assert "-> BJ-2026-0001 v3 (signed copy of v1, 2 pages, identified by hand)" in r.stdout
+    (event,) = [e for e in json.loads(run("log", "BJ-2026-0001", "--json").stdout) if e.get("action") == "sign"]
+    assert event["note"] == (
+        "bj.pdf: signed copy of v1 (identified by hand); supersedes v2: 客户不同意v2的工期，按v1签字"
+    )
     d = show("BJ-2026-0001")
     v3 = d["versions"][2]
     assert (v3["signs"], v3["scan"]["matched_by"], v3["author"]) == (1, "manual", "tester")
