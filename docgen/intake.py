@@ -248,14 +248,13 @@ class Intake:
         if seen is not None:
             seen.file = path
             return seen if keep else self._remove(path, seen)
-        if as_number is None:
-            generated = [(n, v) for n, v, role in self.archive.catalog.files_with(sha) if role == "pdf"]
-            if generated:
-                n, v = generated[0]
-                raise Refused(
-                    f"this is the generated PDF of {n} v{v} itself, not a scan of the signed paper",
-                    "print it, have it signed, and scan the signed paper",
-                )
+        generated = [(n, v) for n, v, role in self.archive.catalog.files_with(sha) if role == "pdf"]
+        if generated:  # with --as too: a person's word does not make the unsigned file signed
+            n, v = generated[0]
+            raise Refused(
+                f"this is the generated PDF of {n} v{v} itself, not a scan of the signed paper",
+                "print it, have it signed, and scan the signed paper",
+            )
         try:
             scan = scans.read(data, fmt)
         except scans.Unreadable as exc:
@@ -503,15 +502,13 @@ class Intake:
                 f"{number} v{target.version} has {target.pages} pages but the scan has {n}: {what}",
                 f"scan all {target.pages} pages of the signed paper into one file and drop it again",
             )
-        if not manual:
-            flat = [p for p in part.pages if not scan.pages[p - 1].scanned]
-            if flat:
-                raise Refused(
-                    f"{_span(flat)} hold no scanned image: this is a PDF saved from the generated file, "
-                    "not a scan of signed paper",
-                    "scan the signed paper; a document signed electronically is filed by hand: "
-                    f"docgen ingest FILE --as {number}",
-                )
+        flat = [p for p in part.pages if not scan.pages[p - 1].scanned]
+        if flat:  # with --as too: pages drawn, not scanned, carry no one's signature
+            raise Refused(
+                f"{_span(flat)} hold no scanned image: this is a PDF saved from the generated file, "
+                "not a scan of signed paper",
+                "print it, have it signed, and scan the signed paper",
+            )
 
     # filing ---------------------------------------------------------------
 

@@ -314,6 +314,15 @@ def test_generated_pdf_is_not_a_signed_scan(scans: Path, archive_dir: Path, tmp_
     writer.add_metadata({"/Producer": "another tool"})
     writer.write(resaved)
     ingest_quarantined(resaved, archive_dir, "hold no scanned image")
+    # a person's --as does not make either of them signed
+    for path, why in ((generated, "this is the generated PDF of BJ-2026-0001 v1 itself, not a scan of the signed paper"),
+                      (resaved, "pages 1-2 hold no scanned image: this is a PDF saved from the generated file")):
+        path = archive_dir / "quarantine" / path.name
+        r = run("ingest", path, "--as", "BJ-2026-0001")
+        assert r.exit_code == 1, r
+        assert r.stderr.startswith(f"Error: {path.name}: {why}"), r
+        assert "print it, have it signed, and scan the signed paper" in r.stderr
+        assert versions_count("BJ-2026-0001") == 1 and path.exists()
 
 
 def test_file_name_naming_another_document(scans: Path, archive_dir: Path) -> None:
