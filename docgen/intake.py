@@ -280,6 +280,7 @@ class Intake:
             if part.refused is None:
                 try:
                     self._check(part, scan, manual=as_number is not None)
+                    self._compare(part, scan)
                 except Refused as r:
                     part.refused = r
         good = [p for p in parts if p.refused is None]
@@ -509,6 +510,53 @@ class Intake:
                 "not a scan of signed paper",
                 "print it, have it signed, and scan the signed paper",
             )
+
+    def _compare(self, part: Part, scan: scans.Scan) -> None:
+        """Every page against the generated page it claims to be.
+
+        A page shown not to match is refused, with --as too; a page that cannot be laid
+        over its generated page waits for a person, who may file it with --as."""
+        from docgen.archive import pagecheck
+
+        target = part.target
+        assert target is not None and part.number is not None
+        pdf = target.file("pdf")
+        if pdf is None or not self.archive.store.has(pdf.sha256):
+            return  # nothing to compare with (verify reports a missing blob)
+        refs = pagecheck.references(self.archive.store.get(pdf.sha256))
+        if len(refs) != len(part.pages):
+            return
+        import numpy as np
+
+        which = f"{part.number} v{target.version}"
+        unaligned: list[str] = []
+        for n, (page_no, ref) in enumerate(zip(part.pages, refs, strict=True), 1):
+            page = scan.pages[page_no - 1]
+            if not page.image:
+                unaligned.append(f"page {page_no}: it could not be read as an image")
+                continue
+            image = np.frombuffer(page.image, dtype=np.uint8).reshape(page.size[1], page.size[0])
+            corners = next((c for payload, c in page.corners if (code := pagecode.parse(payload)) is not None
+                            and code.number == part.number and code.version == target.version), None)
+            verdict = pagecheck.compare(ref.image, ref.corners, image, corners, ref.areas)
+            if verdict.status == "differs":
+                where = ""
+                if verdict.where is not None:
+                    where = f" (around {verdict.where[0]:.0%} down, {verdict.where[1]:.0%} across)"
+                raise Refused(
+                    f"page {page_no} does not match {which} page {n}: {verdict.detail}{where}",
+                    "compare the paper with the generated document; a page that is not the document's "
+                    "is not filed, by hand neither: have the right paper signed and scan it",
+                )
+            if verdict.status == "unaligned":
+                unaligned.append(f"page {page_no}: {verdict.detail}")
+        if part.manual:
+            return
+        todo = (f"look at the pages; if they are {which}'s signed paper: "
+                f"docgen ingest FILE --as {part.number} --version {target.version}")
+        if unaligned:
+            raise Refused(f"{_plural(len(unaligned), 'page')} could not be compared with {which}: "
+                          + "; ".join(unaligned), todo)
 
     # filing ---------------------------------------------------------------
 

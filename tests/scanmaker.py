@@ -103,3 +103,36 @@ def blank_photo(seed: int = 0, size: tuple[int, int] = (1200, 1600)) -> bytes:
     out = io.BytesIO()
     img.save(out, "JPEG", quality=80)
     return out.getvalue()
+
+
+def change_text(pdf: Path, page: int, old: str, new: str, dpi: int = 200) -> Image.Image:
+    """A page of a PDF rendered with one piece of text (an amount) painted over and
+    another written in its place at the same size: a forger's edited print."""
+    from PIL import ImageFont
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        p = doc[page - 1]
+        _w, height = p.get_size()
+        image = p.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        textpage = p.get_textpage()
+        text = textpage.get_text_range()
+        at = text.index(old)
+        boxes = [textpage.get_charbox(i) for i in range(at, at + len(old))]
+    finally:
+        doc.close()
+    s = dpi / 72
+    x0, x1 = min(b[0] for b in boxes) * s, max(b[2] for b in boxes) * s
+    y0, y1 = (height - max(b[3] for b in boxes)) * s, (height - min(b[1] for b in boxes)) * s
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), fill=255)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf", round((y1 - y0) * 1.45))
+    draw.text((x1, y1), new, fill=0, font=font, anchor="rb")  # right-aligned, as in the table
+    return image
+
+
+def read_code(img: Image.Image) -> str:
+    """The page code's payload on a page image."""
+    found = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert found, "no QR code on this page"
+    return found[0].text

@@ -579,3 +579,47 @@ def test_killed_at_each_step_loses_nothing(scans: Path, archive_dir: Path, point
         assert again.stdout.startswith(expected), again
     r = run("verify")
     assert r.exit_code == 0, r  # no orphaned blobs, no missing readable copies
+
+
+# the pages are the document's pages -------------------------------------------
+
+
+def test_foreign_pages_with_a_pasted_genuine_code_are_not_filed(scans: Path, archive_dir: Path, tmp_path: Path) -> None:
+    """The notice's pages, each with the quote's genuine code pasted over its own."""
+    docs = archive_dir / "documents"
+    quote = scanmaker.render(docs / "BJ-2026-0001/BJ-2026-0001-v1.pdf", 200)
+    codes = [scanmaker.read_code(im) for im in quote]
+    notice = scanmaker.render(docs / "ZG-2026-0001/ZG-2026-0001-v1.pdf", 200)
+    forged = [scanmaker.degrade(scanmaker.replace_qr(im, code), n) for n, (im, code) in enumerate(zip(notice, codes))]
+    path = scanmaker.image_pdf(forged, scans / "pasted.pdf")
+    reason = ingest_quarantined(path, archive_dir, "page 1 does not match BJ-2026-0001 v1 page 1: the printed text differs (around ")
+    assert "% down, " in reason and "% across)" in reason
+    r = run("ingest", archive_dir / "quarantine/pasted.pdf", "--as", "BJ-2026-0001")
+    assert r.exit_code == 1 and "page 1 does not match BJ-2026-0001 v1 page 1" in r.stderr, r
+    assert versions_count("BJ-2026-0001") == 1
+
+
+def test_a_changed_amount_is_not_filed(scans: Path, archive_dir: Path) -> None:
+    pdf = archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.pdf"
+    pages = scanmaker.render(pdf, 200)
+    pages[1] = scanmaker.change_text(pdf, 2, "¥51,299.99", "¥31,299.99")
+    path = scanmaker.image_pdf([scanmaker.degrade(im, n) for n, im in enumerate(pages)], scans / "edited.pdf")
+    reason = ingest_quarantined(path, archive_dir, "page 2 does not match BJ-2026-0001 v1 page 2: the printed text differs")
+    assert "to do:   compare the paper with the generated document" in reason
+
+
+def test_a_page_that_cannot_be_laid_over_waits_for_a_person(scans: Path, archive_dir: Path) -> None:
+    """A phone photo whose code is blotted out: nothing to align it by; a person may file it."""
+    pdf = archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.pdf"
+    page2 = scanmaker.cover_qr(scanmaker.render(pdf, 250, [2])[0])
+    (scans / "p2.jpg").write_bytes(scanmaker.phone_photo(page2, seed=1))
+    r = run("ingest", scans / "bj-photo1.jpg", scans / "p2.jpg", "--join")
+    assert r.exit_code == 1, r
+    assert r.stderr.startswith(
+        "Error: bj-photo1.jpg (+1 joined): 1 page could not be compared with BJ-2026-0001 v1: "
+        "page 2: its code could not be read"), r
+    assert "does not match" not in r.stderr
+    assert versions_count("BJ-2026-0001") == 1
+    r = run("ingest", scans / "bj-photo1.jpg", scans / "p2.jpg", "--join", "--as", "BJ-2026-0001")
+    assert r.exit_code == 0, r
+    assert versions_count("BJ-2026-0001") == 2
