@@ -512,10 +512,11 @@ class Intake:
             )
 
     def _compare(self, part: Part, scan: scans.Scan) -> None:
-        """Every page against the generated page it claims to be.
+        """Every page against the generated page it claims to be, and the signature fields.
 
         A page shown not to match is refused, with --as too; a page that cannot be laid
-        over its generated page waits for a person, who may file it with --as."""
+        over its generated page, or a scan whose signature and seal fields are all empty,
+        waits for a person, who may file it with --as."""
         from docgen.archive import pagecheck
 
         target = part.target
@@ -530,8 +531,11 @@ class Intake:
 
         which = f"{part.number} v{target.version}"
         unaligned: list[str] = []
+        fields: list[str] = []  # the signature and seal fields the paper should carry
+        signed = False
         for n, (page_no, ref) in enumerate(zip(part.pages, refs, strict=True), 1):
             page = scan.pages[page_no - 1]
+            fields += [f"{a.label} on page {page_no}" for a in ref.areas if a.required]
             if not page.image:
                 unaligned.append(f"page {page_no}: it could not be read as an image")
                 continue
@@ -539,6 +543,7 @@ class Intake:
             corners = next((c for payload, c in page.corners if (code := pagecode.parse(payload)) is not None
                             and code.number == part.number and code.version == target.version), None)
             verdict = pagecheck.compare(ref.image, ref.corners, image, corners, ref.areas)
+            signed = signed or bool(verdict.signed)
             if verdict.status == "differs":
                 where = ""
                 if verdict.where is not None:
@@ -557,6 +562,12 @@ class Intake:
         if unaligned:
             raise Refused(f"{_plural(len(unaligned), 'page')} could not be compared with {which}: "
                           + "; ".join(unaligned), todo)
+        if fields and not signed:  # one field signed is enough: who signs what is the paper's business
+            raise Refused(
+                "签字栏为空: " + ", ".join(fields),
+                f"have the paper signed and scan it again; if it was signed where docgen does not look: "
+                f"docgen ingest FILE --as {part.number} --version {target.version}",
+            )
 
     # filing ---------------------------------------------------------------
 

@@ -623,3 +623,13 @@ def test_a_page_that_cannot_be_laid_over_waits_for_a_person(scans: Path, archive
     r = run("ingest", scans / "bj-photo1.jpg", scans / "p2.jpg", "--join", "--as", "BJ-2026-0001")
     assert r.exit_code == 0, r
     assert versions_count("BJ-2026-0001") == 2
+
+
+def test_an_unsigned_print_waits_for_a_person(scans: Path, archive_dir: Path) -> None:
+    ht = archive_dir / "documents/HT-2026-0001/HT-2026-0001-v1.pdf"
+    path = scanmaker.scan(ht, scans / "unsigned.pdf", 200, seed=7, signed=False)
+    reason = ingest_quarantined(path, archive_dir, "签字栏为空: 甲方（发包人）签字 on page 4, 乙方（承包人）盖章 on page 4")
+    assert "docgen ingest quarantine/unsigned.pdf --as HT-2026-0001 --version 1" in reason
+    r = run("ingest", archive_dir / "quarantine/unsigned.pdf", "--as", "HT-2026-0001")
+    assert r.exit_code == 0, r  # a person looked: signed where docgen does not look, say
+    assert show("HT-2026-0001")["status"] == "signed"

@@ -288,9 +288,12 @@ def _fields(textpage: Any, width: float, height: float) -> list[Area]:
             i = j
             continue
         start = i
-        while start > 0 and text[start - 1] not in "\r\n" and i - start < 30:
+        while start > 0 and text[start - 1] not in "\r\n_" and i - start < 30:
             start -= 1
         label = text[start:i].strip().rstrip("：:").strip()
+        if not label:
+            i = j
+            continue  # underscores on their own (a blank to fill in, not a field)
         boxes = [textpage.get_charbox(k) for k in range(start, i + len(run)) if not text[k].isspace()]
         boxes = [b for b in boxes if b[2] > b[0]]
         i = j
@@ -314,8 +317,9 @@ def _fields(textpage: Any, width: float, height: float) -> list[Area]:
     return out
 
 
-def references(pdf: bytes) -> list[Reference]:
-    """Every page of a generated PDF, rendered at COMPARE_DPI with its code and its fields."""
+def references(pdf: bytes, pages: list[int] | None = None) -> list[Reference]:
+    """Pages (1-based; all by default) of a generated PDF, rendered at COMPARE_DPI with
+    their codes and their fields."""
     import pypdfium2 as pdfium
     from PIL import Image
 
@@ -325,7 +329,8 @@ def references(pdf: bytes) -> list[Reference]:
     doc = pdfium.PdfDocument(pdf)
     out = []
     try:
-        for page in doc:
+        for number in pages or range(1, len(doc) + 1):
+            page = doc[number - 1]
             w, h = page.get_size()
             image = page.render(scale=COMPARE_DPI / 72, grayscale=True).to_pil().convert("L")
             found = scans.find(image)
