@@ -36,7 +36,7 @@ def contract_text(items: int) -> str:
     rows = "".join(f"{i} | 卫生间防水涂料两遍 | ㎡ | 12.5 | 168.00 | 2100.00 | 含闭水试验48小时\n"
                    for i in range(1, items + 1))
     terms = "7.1 乙方未按期竣工的，每逾期一日，按合同价款的 0.3% 向甲方支付违约金。\n" * 40
-    return head + rows + terms + f"紧急联系电话 138-1234-5678\n"
+    return head + rows + terms + "紧急联系电话 138-1234-5678\n"
 
 
 def masked_body(text: str) -> str:

@@ -848,13 +848,16 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--as", "as_number", metavar="NUMBER", help="File it as this document: a person has checked it.")
 @click.option("--version", "as_version", type=click.IntRange(min=1), help="With --as: the version it signs.")
+@click.option("--supersede", is_flag=True,
+              help="With --as and --version: file an old version's signed copy although a newer one replaced it.")
+@click.option("--note", default="", help="With --supersede: why the old version stands (kept in the log).")
 @click.option("--join", is_flag=True, help="The files are the pages of one scan, in the order given.")
 @click.option("--keep", is_flag=True, help="Leave the files where they are (quarantine gets a copy).")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcomes as JSON.")
 @click.pass_obj
 def ingest(
-    obj: Ctx, paths: tuple[Path, ...], as_number: str | None, as_version: int | None, join: bool, keep: bool,
-    as_json: bool,
+    obj: Ctx, paths: tuple[Path, ...], as_number: str | None, as_version: int | None, supersede: bool,
+    note: str, join: bool, keep: bool, as_json: bool,
 ) -> None:
     """File signed scans (files or folders) once, as `docgen watch` would.
 
@@ -867,12 +870,20 @@ def ingest(
       docgen ingest archive/inbox/
       docgen ingest page1.jpg page2.jpg --join
       docgen ingest archive/quarantine/scan.pdf --as HT-2026-0001
+      docgen ingest quarantine/bj.pdf --as BJ-2026-0001 --version 1 --supersede --note "客户只签v1，v2作废"
     """
     from docgen.intake import candidates
     from docgen.intake import join as join_files
 
     if as_version is not None and as_number is None:
         raise DocgenError("--version goes with --as NUMBER")
+    if supersede and as_version is None:
+        raise DocgenError("--supersede goes with --as NUMBER --version N (the old version that stands)")
+    if supersede and not note.strip():
+        raise DocgenError('--supersede needs the reason: --note "why the old version stands"')
+    if note and not supersede:
+        raise DocgenError("--note goes with --supersede")
+    reason = note.strip() if supersede else None
     archive = obj.archive(create=False)
     intake = _intake(archive)
     files = candidates(archive, list(paths))
@@ -888,6 +899,7 @@ def ingest(
         outcome = intake.process(
             files[0], as_number=as_number, as_version=as_version, keep=True, data=data,
             sources=[f.read_bytes() for f in files], display=f"{files[0].name} (+{len(files) - 1} joined)",
+            supersede=reason,
         )
         if outcome.result in ("filed", "duplicate") and not keep:
             for f in files:
@@ -901,7 +913,7 @@ def ingest(
         line = list(enumerate(files, 1))
         while line:
             n, path = line.pop(0)
-            outcome = intake.process(path, as_number=as_number, as_version=as_version, keep=keep)
+            outcome = intake.process(path, as_number=as_number, as_version=as_version, keep=keep, supersede=reason)
             if outcome.result == "deferred":
                 line.append((n, path))
             else:
@@ -943,15 +955,16 @@ def quarantine_list(obj: Ctx, as_json: bool) -> None:
 
     items = quarantined(obj.archive(create=False))
     if as_json:
-        click.echo(json.dumps([{"file": str(q.path), "reason": q.reason, "todo": q.todo, "checked": q.checked}
-                               for q in items], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([{"file": str(q.path), "reason": q.reason, "todo": q.todo, "checked": q.checked,
+                                "proposed": q.proposed} for q in items], ensure_ascii=False, indent=2))
         return
     if not items:
         click.echo("quarantine is empty")
         return
     for q in items:
-        click.echo(f"{printable(q.path.name)}  ({printable(q.checked)})\n    why:   {printable(q.reason)}\n"
-                   f"    to do: {printable(q.todo)}")
+        click.echo(f"{printable(q.path.name)}  ({printable(q.checked)})\n    why:   {printable(q.reason)}"
+                   + (f"\n    proposed: {printable(q.proposed)}" if q.proposed else "")
+                   + f"\n    to do: {printable(q.todo)}")
     click.echo(f"{len(items)} file(s) in {items[0].path.parent}; each has a .reason.txt saying what to do")
 
 

@@ -6,8 +6,8 @@ One file at a time, under an inbox lock shared by every docgen process:
 2. the same bytes filed before are a duplicate: reported and removed;
 3. read the code on every page (``archive.scans``), check its MAC with the archive
    key, and group the pages by code (a batch scan holds several documents);
-   only where no page has a readable code, look for a code in the PDF's text
-   layer, then for a document number in the file name;
+   where no page has a readable code, a code in the PDF's text layer or a
+   document number in the file name is only proposed, in quarantine, to a person;
 4. check each part: a known, live document; the version it names is the one to
    sign (approved by legal review for contracts; not replaced by a newer
    version; not signed yet); every page came back; the pages are scans;
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import stat
 import time
@@ -85,9 +86,10 @@ class Deferred(Exception):
 class Refused(Exception):
     """A file or part that cannot be filed: what is wrong and what to do."""
 
-    def __init__(self, reason: str, todo: str) -> None:
+    def __init__(self, reason: str, todo: str, proposed: str = "") -> None:
         super().__init__(reason)
         self.reason, self.todo = reason, todo
+        self.proposed = proposed  # a document a fallback found, for the person who looks
 
 
 @dataclass
@@ -101,6 +103,7 @@ class Part:
     kind: str = ""
     refused: Refused | None = None
     manual: bool = False
+    supersede: str | None = None  # a person's reason to file an old version as the effective one
 
     @property
     def span(self) -> str:
@@ -181,6 +184,7 @@ class Intake:
 
     def close(self) -> None:
         self.reader.close()
+        self._supersede: str | None = None  # why a person files an old version's signed copy
 
     # the pipeline ---------------------------------------------------------
 
@@ -194,6 +198,7 @@ class Intake:
         data: bytes | None = None,
         sources: list[bytes] | None = None,
         display: str | None = None,
+        supersede: str | None = None,
     ) -> Outcome:
         """Take one file in. With ``as_number`` a person has identified it: a file that
         still cannot be filed raises DocgenError and stays where it is. With ``keep``
@@ -201,7 +206,10 @@ class Intake:
 
         ``data`` gives the bytes when they are not the file's (photos joined into one
         scan), and ``sources`` the original files, kept with the signed version.
+        ``supersede`` (with ``as_number``) is the person's reason to file the signed copy
+        of a version that a newer one replaced, making the old one effective again.
         """
+        self._supersede = supersede if as_number is not None else None
         with self.archive.lock("intake"):  # one file at a time across processes
             try:
                 outcome = self._process(path, as_number, as_version, keep, data, sources or [], display)
@@ -289,14 +297,13 @@ class Intake:
         if seen is not None:
             seen.file = path
             return seen if keep else self._remove(path, seen)
-        if as_number is None:
-            generated = [(n, v) for n, v, role in self.archive.catalog.files_with(sha) if role == "pdf"]
-            if generated:
-                n, v = generated[0]
-                raise Refused(
-                    f"this is the generated PDF of {n} v{v} itself, not a scan of the signed paper",
-                    "print it, have it signed, and scan the signed paper",
-                )
+        generated = [(n, v) for n, v, role in self.archive.catalog.files_with(sha) if role == "pdf"]
+        if generated:  # with --as too: a person's word does not make the unsigned file signed
+            n, v = generated[0]
+            raise Refused(
+                f"this is the generated PDF of {n} v{v} itself, not a scan of the signed paper",
+                "print it, have it signed, and scan the signed paper",
+            )
         try:
             scan = self._read(path, data, fmt, sha)
         except scans.Unreadable as exc:
@@ -326,6 +333,7 @@ class Intake:
             if part.refused is None:
                 try:
                     self._check(part, scan, manual=as_number is not None)
+                    self._compare(part, scan)
                 except Refused as r:
                     part.refused = r
         good = [p for p in parts if p.refused is None]
@@ -430,24 +438,8 @@ class Intake:
                     "scan each page of paper on its own",
                 )
             codes.append(next(iter(valid)) if valid else None)
-        matched = "qr"
-        if not any(codes) and fmt == "pdf":
-            text_codes = [self._text_code(t) for t in scans.pdf_text(data)]
-            if any(text_codes):
-                codes, matched = text_codes, "text"
         if not any(codes):
-            m = NUMBER_IN_NAME.search(name.upper())
-            if m:
-                version = int(m.group(2)) if m.group(2) else None
-                return [Part(list(range(1, len(scan.pages) + 1)), m.group(1), version)], "filename"
-            n = len(scan.pages)
-            raise Refused(
-                f"no document code found: no readable QR code on {_plural(n, 'page')}, "
-                + ("no code in the text layer, " if fmt == "pdf" else "")
-                + "no document number in the file name",
-                "check the scan is sharp and shows the code at the foot of each page (150-300 dpi), "
-                "then drop it again; or file it by hand: docgen ingest FILE --as NUMBER",
-            )
+            self._propose(scan, fmt, data, name)
         parts = _group(codes, self._pages_of)
         if len(parts) == 1:
             m = NUMBER_IN_NAME.search(name.upper())
@@ -457,7 +449,40 @@ class Intake:
                     "check which document this is; rename the file and drop it again, "
                     "or file it by hand: docgen ingest FILE --as NUMBER",
                 )
-        return parts, matched
+        return parts, "qr"
+
+    def _propose(self, scan: scans.Scan, fmt: str, data: bytes, name: str) -> None:
+        """No page shows a readable code: refuse, naming the document that the text layer
+        or the file name points to. Either can be wrong or planted (a blank page named
+        BJ-2026-0003.pdf), so a person looks at the pages and files them with --as."""
+        n = len(scan.pages)
+        found: tuple[str, int | None, str] | None = None
+        if fmt == "pdf":
+            text_codes = [c for c in (self._text_code(t) for t in scans.pdf_text(data)) if c is not None]
+            if text_codes:
+                found = (text_codes[0].number, text_codes[0].version, "text")
+        if found is None:
+            m = NUMBER_IN_NAME.search(name.upper())
+            if m and self.archive.catalog.document(m.group(1)) is not None:
+                found = (m.group(1), int(m.group(2)) if m.group(2) else None, "filename")
+        if found is None:
+            raise Refused(
+                f"no document code found: no readable QR code on {_plural(n, 'page')}, "
+                + ("no code in the text layer, " if fmt == "pdf" else "")
+                + "no document number in the file name",
+                "check the scan is sharp and shows the code at the foot of each page (150-300 dpi), "
+                "then drop it again; or file it by hand: docgen ingest FILE --as NUMBER",
+            )
+        number, version, how = found
+        how_text = {"text": "the code in the PDF's text layer", "filename": "the number in the file name"}[how]
+        option = f" --version {version}" if version is not None else ""
+        raise Refused(
+            f"no readable QR code on {_plural(n, 'page')}; {how_text} proposes {number}"
+            + (f" v{version}" if version is not None else "")
+            + ", which only a person can confirm",
+            f"look at the pages; if they are {number}'s signed paper: docgen ingest FILE --as {number}{option}",
+            proposed=f"{number}{f' v{version}' if version is not None else ''} (by {how_text})",
+        )
 
     def _pages_of(self, number: str, version: int) -> int | None:
         """The page count of a generated version, if the archive holds it."""
@@ -491,7 +516,7 @@ class Intake:
                             f"check the version: --version {code.version}",
                         )
                     version = code.version
-        return Part(list(range(1, len(scan.pages) + 1)), number, version, manual=True)
+        return Part(list(range(1, len(scan.pages) + 1)), number, version, manual=True, supersede=self._supersede)
 
     # checks ---------------------------------------------------------------
 
@@ -540,15 +565,23 @@ class Intake:
                 "approves it",
                 f"approve it (docgen review {number} approve), then: docgen quarantine retry",
             )
+        newer = [v for v in generated if v.version > target.version and v.status != "rejected"]
+        if newer and not manual:
+            raise Refused(
+                f"the customer signed {number} v{target.version}, but v{newer[-1].version} replaced it "
+                f"on {newer[-1].created[:10]}",
+                f"have v{newer[-1].version} signed; to make this scan of v{target.version} the effective "
+                f"document instead: docgen ingest FILE --as {number} --version {target.version} "
+                '--supersede --note "REASON"',
+            )
+        if newer and part.supersede is None:
+            raise Refused(
+                f"v{newer[-1].version} replaced {number} v{target.version} on {newer[-1].created[:10]}: filing "
+                f"this signed copy of v{target.version} would make the old version the effective one",
+                f"have v{newer[-1].version} signed; if v{target.version} is what stands, say why: "
+                f'--supersede --note "REASON"',
+            )
         if not manual:
-            newer = [v for v in generated if v.version > target.version and v.status != "rejected"]
-            if newer:
-                raise Refused(
-                    f"the customer signed {number} v{target.version}, but v{newer[-1].version} replaced it "
-                    f"on {newer[-1].created[:10]}",
-                    f"have v{newer[-1].version} signed; to keep this scan as the signed copy of "
-                    f"v{target.version}: docgen ingest FILE --as {number} --version {target.version}",
-                )
             done = [v for v in versions if is_scan(v) and v.summary["signs"] == target.version]
             if done:
                 raise Refused(
@@ -563,15 +596,71 @@ class Intake:
                 f"{number} v{target.version} has {target.pages} pages but the scan has {n}: {what}",
                 f"scan all {target.pages} pages of the signed paper into one file and drop it again",
             )
-        if not manual:
-            flat = [p for p in part.pages if not scan.pages[p - 1].scanned]
-            if flat:
+        flat = [p for p in part.pages if not scan.pages[p - 1].scanned]
+        if flat:  # with --as too: pages drawn, not scanned, carry no one's signature
+            raise Refused(
+                f"{_span(flat)} hold no scanned image: this is a PDF saved from the generated file, "
+                "not a scan of signed paper",
+                "print it, have it signed, and scan the signed paper",
+            )
+
+    def _compare(self, part: Part, scan: scans.Scan) -> None:
+        """Every page against the generated page it claims to be, and the signature fields.
+
+        A page shown not to match is refused, with --as too; a page that cannot be laid
+        over its generated page, or a scan whose signature and seal fields are all empty,
+        waits for a person, who may file it with --as."""
+        from docgen.archive import pagecheck
+
+        target = part.target
+        assert target is not None and part.number is not None
+        pdf = target.file("pdf")
+        if pdf is None or not self.archive.store.has(pdf.sha256):
+            return  # nothing to compare with (verify reports a missing blob)
+        refs = pagecheck.references(self.archive.store.get(pdf.sha256))
+        if len(refs) != len(part.pages):
+            return
+        import numpy as np
+
+        which = f"{part.number} v{target.version}"
+        unaligned: list[str] = []
+        fields: list[str] = []  # the signature and seal fields the paper should carry
+        signed = False
+        for n, (page_no, ref) in enumerate(zip(part.pages, refs, strict=True), 1):
+            page = scan.pages[page_no - 1]
+            fields += [f"{a.label} on page {page_no}" for a in ref.areas if a.required]
+            if not page.image:
+                unaligned.append(f"page {page_no}: it could not be read as an image")
+                continue
+            image = np.frombuffer(page.image, dtype=np.uint8).reshape(page.size[1], page.size[0])
+            corners = next((c for payload, c in page.corners if (code := pagecode.parse(payload)) is not None
+                            and code.number == part.number and code.version == target.version), None)
+            verdict = pagecheck.compare(ref.image, ref.corners, image, corners, ref.areas)
+            signed = signed or bool(verdict.signed)
+            if verdict.status == "differs":
+                where = ""
+                if verdict.where is not None:
+                    where = f" (around {verdict.where[0]:.0%} down, {verdict.where[1]:.0%} across)"
                 raise Refused(
-                    f"{_span(flat)} hold no scanned image: this is a PDF saved from the generated file, "
-                    "not a scan of signed paper",
-                    "scan the signed paper; a document signed electronically is filed by hand: "
-                    f"docgen ingest FILE --as {number}",
+                    f"page {page_no} does not match {which} page {n}: {verdict.detail}{where}",
+                    "compare the paper with the generated document; a page that is not the document's "
+                    "is not filed, by hand neither: have the right paper signed and scan it",
                 )
+            if verdict.status == "unaligned":
+                unaligned.append(f"page {page_no}: {verdict.detail}")
+        if part.manual:
+            return
+        todo = (f"look at the pages; if they are {which}'s signed paper: "
+                f"docgen ingest FILE --as {part.number} --version {target.version}")
+        if unaligned:
+            raise Refused(f"{_plural(len(unaligned), 'page')} could not be compared with {which}: "
+                          + "; ".join(unaligned), todo)
+        if fields and not signed:  # one field signed is enough: who signs what is the paper's business
+            raise Refused(
+                "签字栏为空: " + ", ".join(fields),
+                f"have the paper signed and scan it again; if it was signed where docgen does not look: "
+                f"docgen ingest FILE --as {part.number} --version {target.version}",
+            )
 
     # filing ---------------------------------------------------------------
 
@@ -610,6 +699,7 @@ class Intake:
                 target = part.target
                 versions = cat.versions(part.number)
                 version = len(versions) + 1
+                newest = max(v.version for v in versions if not is_scan(v) and v.status != "rejected")
                 files = {f.role: (f.sha256, f.size) for f in target.files if f.role not in ("docx", "pdf")}
                 files["scan"] = (scan_sha, len(scan_bytes))
                 files.update(extra_files)
@@ -633,7 +723,9 @@ class Intake:
                 cat.set_status(
                     part.number, SIGNED_STATUS.get(doc.kind, doc.status), version=version,
                     version_status="signed", action="sign", actor=self.actor,
-                    note=f"{name}: signed copy of v{target.version} ({MATCHED[matched]})",
+                    note=f"{name}: signed copy of v{target.version} ({MATCHED[matched]})" + (
+                        f"; supersedes v{newest}: {part.supersede}" if newest > target.version else ""
+                    ),
                 )
                 out.append(Filed(part.number, version, target.version, len(part.pages), matched, Path()))
         return [
@@ -834,12 +926,15 @@ def _write_reason(dest: Path, refused: Refused, original: Path, note: str = "") 
     except OSError:
         size = ""
     stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    # the command to type, with this file's place in the archive
+    todo = refused.todo.replace("docgen ingest FILE", f"docgen ingest {shlex.quote(f'quarantine/{dest.name}')}")
     text = (
         "docgen could not file this scan.\n\n"
         f"file:    {printable(original.name)} ({printable(note) or 'as received'}{size})\n"
         f"checked: {stamp}\n"
         f"reason:  {printable(refused.reason)}\n"
-        f"to do:   {printable(refused.todo)}\n"
+        + (f"proposed: {printable(refused.proposed)}\n" if refused.proposed else "")
+        + f"to do:   {printable(todo)}\n"
         f"then:    docgen quarantine retry {printable(dest.name)}\n"
     )
     _write_durably(_reason_path(dest), text.encode("utf-8"))
@@ -851,6 +946,7 @@ class Quarantined:
     reason: str
     todo: str
     checked: str
+    proposed: str = ""
 
 
 def quarantined(archive: Archive) -> list[Quarantined]:
@@ -863,7 +959,7 @@ def quarantined(archive: Archive) -> list[Quarantined]:
         kind = p.lstat().st_mode
         if not (stat.S_ISREG(kind) or stat.S_ISLNK(kind)) or p.name.endswith(".reason.txt") or p.name.startswith("."):
             continue
-        fields = {"reason": "no reason file", "to do": "docgen quarantine retry", "checked": ""}
+        fields = {"reason": "no reason file", "to do": "docgen quarantine retry", "checked": "", "proposed": ""}
         try:
             for line in _reason_path(p).read_text(encoding="utf-8").splitlines():
                 key, _, value = line.partition(":")
@@ -871,7 +967,7 @@ def quarantined(archive: Archive) -> list[Quarantined]:
                     fields[key] = value.strip()
         except OSError:
             pass
-        out.append(Quarantined(p, fields["reason"], fields["to do"], fields["checked"]))
+        out.append(Quarantined(p, fields["reason"], fields["to do"], fields["checked"], fields["proposed"]))
     return out
 
 

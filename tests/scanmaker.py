@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,14 +19,16 @@ import zxingcpp
 from PIL import Image, ImageDraw, ImageFilter
 
 
-def render(pdf: Path, dpi: int = 200, pages: list[int] | None = None) -> list[Image.Image]:
-    """Pages (1-based; all by default) of a PDF as grey images."""
+def render(pdf: Path, dpi: int = 200, pages: list[int] | None = None, signed: bool = True) -> list[Image.Image]:
+    """Pages (1-based; all by default) of a PDF as grey images, printed and signed
+    (``signed=False``: the print as it left the printer)."""
     doc = pdfium.PdfDocument(str(pdf))
     try:
         numbers = pages or list(range(1, len(doc) + 1))
-        return [doc[n - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for n in numbers]
+        images = [doc[n - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for n in numbers]
     finally:
         doc.close()
+    return sign(pdf, images, numbers) if signed else images
 
 
 def degrade(img: Image.Image, seed: int = 0, angle: float | None = None, noise: float = 10) -> Image.Image:
@@ -44,9 +47,11 @@ def image_pdf(images: list[Image.Image], out: Path, dpi: int = 200, quality: int
     return out
 
 
-def scan(pdf: Path, out: Path, dpi: int = 200, pages: list[int] | None = None, seed: int = 0) -> Path:
-    """A scanned copy of a generated PDF (or of some of its pages, in the order given)."""
-    images = [degrade(im, seed + n) for n, im in enumerate(render(pdf, dpi, pages))]
+def scan(
+    pdf: Path, out: Path, dpi: int = 200, pages: list[int] | None = None, seed: int = 0, signed: bool = True
+) -> Path:
+    """A scanned copy of a generated PDF, signed (or of some of its pages, in the order given)."""
+    images = [degrade(im, seed + n) for n, im in enumerate(render(pdf, dpi, pages, signed))]
     return image_pdf(images, out, dpi)
 
 
@@ -103,3 +108,82 @@ def blank_photo(seed: int = 0, size: tuple[int, int] = (1200, 1600)) -> bytes:
     out = io.BytesIO()
     img.save(out, "JPEG", quality=80)
     return out.getvalue()
+
+
+def change_text(pdf: Path, page: int, old: str, new: str, dpi: int = 200) -> Image.Image:
+    """A page of a PDF rendered with one piece of text (an amount) painted over and
+    another written in its place at the same size: a forger's edited print."""
+    from PIL import ImageFont
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        p = doc[page - 1]
+        _w, height = p.get_size()
+        image = p.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        textpage = p.get_textpage()
+        text = textpage.get_text_range()
+        at = text.index(old)
+        boxes = [textpage.get_charbox(i) for i in range(at, at + len(old))]
+    finally:
+        doc.close()
+    s = dpi / 72
+    x0, x1 = min(b[0] for b in boxes) * s, max(b[2] for b in boxes) * s
+    y0, y1 = (height - max(b[3] for b in boxes)) * s, (height - min(b[1] for b in boxes)) * s
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((x0 - 2, y0 - 2, x1 + 2, y1 + 2), fill=255)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf", round((y1 - y0) * 1.45))
+    draw.text((x1, y1), new, fill=0, font=font, anchor="rb")  # right-aligned, as in the table
+    return image
+
+
+def read_code(img: Image.Image) -> str:
+    """The page code's payload on a page image."""
+    found = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert found, "no QR code on this page"
+    return found[0].text
+
+
+FIELD = re.compile(r"(签字|签名|签收|签章|盖章|验收人)[）)]?[：:]\s*(_{3,})")
+
+
+def sign(pdf: Path, images: list[Image.Image], pages: list[int] | None = None) -> list[Image.Image]:
+    """The pages signed: a scribble on every signature line, a round seal on every seal line
+    (the fields found by their printed labels, as a person finds them)."""
+    doc = pdfium.PdfDocument(str(pdf))
+    out = []
+    try:
+        numbers = pages or list(range(1, len(doc) + 1))
+        for n, image in zip(numbers, images, strict=True):
+            page = doc[n - 1]
+            w, h = page.get_size()
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            image = image.copy()
+            draw = ImageDraw.Draw(image)
+            sx, sy = image.width / w, image.height / h
+            for m in FIELD.finditer(text):
+                boxes = [textpage.get_charbox(i) for i in range(m.start(2), m.end(2))]
+                x0, x1 = min(b[0] for b in boxes) * sx, max(b[2] for b in boxes) * sx
+                y = (h - min(b[1] for b in boxes)) * sy
+                if "章" in m.group(1):
+                    r = 19 / 25.4 * 72 * sx  # a 38 mm seal
+                    cx, cy = (x0 + x1) / 2, y - r * 0.3
+                    draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=110, width=max(2, int(r / 12)))
+                    star = [(cx + r * 0.3 * np.cos(a), cy + r * 0.3 * np.sin(a))
+                            for a in np.linspace(-np.pi / 2, 3.5 * np.pi, 6)]
+                    draw.polygon(star[:5], fill=110)
+                    for k in range(8):  # the company's name around the rim
+                        a = np.pi * (1.1 + 0.8 * k / 7)
+                        px, py = cx + r * 0.72 * np.cos(a), cy + r * 0.72 * np.sin(a)
+                        draw.rectangle((px - r * 0.07, py - r * 0.07, px + r * 0.07, py + r * 0.07), fill=110)
+                else:
+                    rng = random.Random(n * 100 + m.start())
+                    line_h = (max(b[3] for b in boxes) - min(b[1] for b in boxes)) * sy + 12 * sy
+                    pts = [(x0 + (x1 - x0) * t / 12, y - line_h * rng.uniform(0.2, 1.4)) for t in range(13)]
+                    draw.line(pts, fill=30, width=max(2, int(sx * 1.2)), joint="curve")
+            textpage.close()
+            page.close()
+            out.append(image)
+    finally:
+        doc.close()
+    return out

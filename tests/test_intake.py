@@ -128,20 +128,47 @@ def test_phone_photos_of_each_page_are_joined(scans: Path, archive_dir: Path) ->
     assert not one.exists() and not (scans / "bj-photo2.jpg").exists()
 
 
-def test_code_in_the_text_layer_when_no_qr_is_readable(scans: Path) -> None:
-    r = run("ingest", scans / "bj-textlayer.pdf", "--json")
+def test_code_in_the_text_layer_only_proposes(scans: Path, archive_dir: Path) -> None:
+    reason = ingest_quarantined(
+        scans / "bj-textlayer.pdf", archive_dir,
+        "no readable QR code on 2 pages; the code in the PDF's text layer proposes BJ-2026-0001 v1, "
+        "which only a person can confirm",
+    )
+    assert "proposed: BJ-2026-0001 v1 (by the code in the PDF's text layer)\n" in reason
+    assert ("to do:   look at the pages; if they are BJ-2026-0001's signed paper: "
+            "docgen ingest quarantine/bj-textlayer.pdf --as BJ-2026-0001 --version 1\n") in reason
+    r = run("ingest", archive_dir / "quarantine/bj-textlayer.pdf", "--as", "BJ-2026-0001", "--version", "1")
     assert r.exit_code == 0, r
-    assert json.loads(r.stdout)[0]["filed"][0]["matched_by"] == "text"
-    assert show("BJ-2026-0001")["versions"][1]["scan"]["matched_by"] == "text"
+    assert "identified by hand" in r.stdout
 
 
-def test_number_in_the_file_name_when_no_code_is_readable(scans: Path, archive_dir: Path) -> None:
+def test_number_in_the_file_name_only_proposes(scans: Path, archive_dir: Path) -> None:
     named = scans / "BJ-2026-0001 客户签字.pdf"
     shutil.copy(scans / "bj-noqr.pdf", named)
     ingest_quarantined(scans / "bj-noqr.pdf", archive_dir, "no document code found")
-    r = run("ingest", named)
+    ingest_quarantined(named, archive_dir, "the number in the file name proposes BJ-2026-0001, which only a person")
+    r = run("quarantine", "list")
     assert r.exit_code == 0, r
-    assert "matched by the number in the file name" in r.stdout
+    assert "    proposed: BJ-2026-0001 (by the number in the file name)\n" in r.stdout
+    assert ("    to do: look at the pages; if they are BJ-2026-0001's signed paper: "
+            "docgen ingest 'quarantine/BJ-2026-0001 客户签字.pdf' --as BJ-2026-0001\n") in r.stdout
+    (item,) = [q for q in json.loads(run("quarantine", "list", "--json").stdout) if q["proposed"]]
+    assert item["proposed"] == "BJ-2026-0001 (by the number in the file name)"
+
+
+def test_blanked_codes_under_a_misleading_name_are_not_filed(scans: Path, archive_dir: Path) -> None:
+    """A quote whose codes are blotted out, named for the contract: proposed, never filed or delivered."""
+    misleading = scans / "HT-2026-0001.pdf"
+    shutil.copy(scans / "bj-noqr.pdf", misleading)
+    reason = ingest_quarantined(misleading, archive_dir, "the number in the file name proposes HT-2026-0001")
+    assert "proposed: HT-2026-0001 (by the number in the file name)" in reason
+    assert show("HT-2026-0001")["status"] == "approved"
+    assert not list((archive_dir / "outbox").rglob("HT-2026-0001*"))
+    assert not list((archive_dir / "outbox").rglob("BJ-2026-0001*"))
+    for number in ("HT-2026-0001", "BJ-2026-0001"):
+        r = run("log", number, "--json")
+        assert r.exit_code == 0, r
+        assert not [e for e in json.loads(r.stdout) if e.get("department")], number  # no copy went out
 
 
 def test_batch_scan_is_split_by_its_codes(scans: Path, archive_dir: Path) -> None:
@@ -225,9 +252,29 @@ def test_outdated_version_then_filed_by_hand(scans: Path, archive_dir: Path, wor
         scans / "bj.pdf", archive_dir, "the customer signed BJ-2026-0001 v1, but v2 replaced it",
         versions={"BJ-2026-0001": 2},
     )
-    r = run("ingest", archive_dir / "quarantine/bj.pdf", "--as", "BJ-2026-0001", "--version", "1")
+    assert "--as BJ-2026-0001 --version 1 --supersede" in quarantine_reason(archive_dir, "bj.pdf")
+    quarantined = archive_dir / "quarantine/bj.pdf"
+    r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--version", "1")
+    assert r.exit_code == 1, r
+    assert r.stderr.strip() == (
+        "Error: bj.pdf: v2 replaced BJ-2026-0001 v1 on " + show("BJ-2026-0001")["versions"][1]["created"][:10]
+        + ": filing this signed copy of v1 would make the old version the effective one; "
+        'have v2 signed; if v1 is what stands, say why: --supersede --note "REASON"'
+    )
+    assert versions_count("BJ-2026-0001") == 2 and quarantined.exists()
+    r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--version", "1", "--supersede")
+    assert r.exit_code == 1 and '--supersede needs the reason: --note "why the old version stands"' in r.stderr
+    r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--supersede", "--note", "x")
+    assert r.exit_code == 1 and "--supersede goes with --as NUMBER --version N" in r.stderr
+    assert versions_count("BJ-2026-0001") == 2
+    r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--version", "1", "--supersede",
+            "--note", "客户不同意v2的工期，按v1签字")
     assert r.exit_code == 0, r
     assert "-> BJ-2026-0001 v3 (signed copy of v1, 2 pages, identified by hand)" in r.stdout
+    (event,) = [e for e in json.loads(run("log", "BJ-2026-0001", "--json").stdout) if e.get("action") == "sign"]
+    assert event["note"] == (
+        "bj.pdf: signed copy of v1 (identified by hand); supersedes v2: 客户不同意v2的工期，按v1签字"
+    )
     d = show("BJ-2026-0001")
     v3 = d["versions"][2]
     assert (v3["signs"], v3["scan"]["matched_by"], v3["author"]) == (1, "manual", "tester")
@@ -267,6 +314,15 @@ def test_generated_pdf_is_not_a_signed_scan(scans: Path, archive_dir: Path, tmp_
     writer.add_metadata({"/Producer": "another tool"})
     writer.write(resaved)
     ingest_quarantined(resaved, archive_dir, "hold no scanned image")
+    # a person's --as does not make either of them signed
+    for path, why in ((generated, "this is the generated PDF of BJ-2026-0001 v1 itself, not a scan of the signed paper"),
+                      (resaved, "pages 1-2 hold no scanned image: this is a PDF saved from the generated file")):
+        path = archive_dir / "quarantine" / path.name
+        r = run("ingest", path, "--as", "BJ-2026-0001")
+        assert r.exit_code == 1, r
+        assert r.stderr.startswith(f"Error: {path.name}: {why}"), r
+        assert "print it, have it signed, and scan the signed paper" in r.stderr
+        assert versions_count("BJ-2026-0001") == 1 and path.exists()
 
 
 def test_file_name_naming_another_document(scans: Path, archive_dir: Path) -> None:
@@ -523,3 +579,57 @@ def test_killed_at_each_step_loses_nothing(scans: Path, archive_dir: Path, point
         assert again.stdout.startswith(expected), again
     r = run("verify")
     assert r.exit_code == 0, r  # no orphaned blobs, no missing readable copies
+
+
+# the pages are the document's pages -------------------------------------------
+
+
+def test_foreign_pages_with_a_pasted_genuine_code_are_not_filed(scans: Path, archive_dir: Path, tmp_path: Path) -> None:
+    """The notice's pages, each with the quote's genuine code pasted over its own."""
+    docs = archive_dir / "documents"
+    quote = scanmaker.render(docs / "BJ-2026-0001/BJ-2026-0001-v1.pdf", 200)
+    codes = [scanmaker.read_code(im) for im in quote]
+    notice = scanmaker.render(docs / "ZG-2026-0001/ZG-2026-0001-v1.pdf", 200)
+    forged = [scanmaker.degrade(scanmaker.replace_qr(im, code), n) for n, (im, code) in enumerate(zip(notice, codes))]
+    path = scanmaker.image_pdf(forged, scans / "pasted.pdf")
+    reason = ingest_quarantined(path, archive_dir, "page 1 does not match BJ-2026-0001 v1 page 1: the printed text differs (around ")
+    assert "% down, " in reason and "% across)" in reason
+    r = run("ingest", archive_dir / "quarantine/pasted.pdf", "--as", "BJ-2026-0001")
+    assert r.exit_code == 1 and "page 1 does not match BJ-2026-0001 v1 page 1" in r.stderr, r
+    assert versions_count("BJ-2026-0001") == 1
+
+
+def test_a_changed_amount_is_not_filed(scans: Path, archive_dir: Path) -> None:
+    pdf = archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.pdf"
+    pages = scanmaker.render(pdf, 200)
+    pages[1] = scanmaker.change_text(pdf, 2, "¥51,299.99", "¥31,299.99")
+    path = scanmaker.image_pdf([scanmaker.degrade(im, n) for n, im in enumerate(pages)], scans / "edited.pdf")
+    reason = ingest_quarantined(path, archive_dir, "page 2 does not match BJ-2026-0001 v1 page 2: the printed text differs")
+    assert "to do:   compare the paper with the generated document" in reason
+
+
+def test_a_page_that_cannot_be_laid_over_waits_for_a_person(scans: Path, archive_dir: Path) -> None:
+    """A phone photo whose code is blotted out: nothing to align it by; a person may file it."""
+    pdf = archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.pdf"
+    page2 = scanmaker.cover_qr(scanmaker.render(pdf, 250, [2])[0])
+    (scans / "p2.jpg").write_bytes(scanmaker.phone_photo(page2, seed=1))
+    r = run("ingest", scans / "bj-photo1.jpg", scans / "p2.jpg", "--join")
+    assert r.exit_code == 1, r
+    assert r.stderr.startswith(
+        "Error: bj-photo1.jpg (+1 joined): 1 page could not be compared with BJ-2026-0001 v1: "
+        "page 2: its code could not be read"), r
+    assert "does not match" not in r.stderr
+    assert versions_count("BJ-2026-0001") == 1
+    r = run("ingest", scans / "bj-photo1.jpg", scans / "p2.jpg", "--join", "--as", "BJ-2026-0001")
+    assert r.exit_code == 0, r
+    assert versions_count("BJ-2026-0001") == 2
+
+
+def test_an_unsigned_print_waits_for_a_person(scans: Path, archive_dir: Path) -> None:
+    ht = archive_dir / "documents/HT-2026-0001/HT-2026-0001-v1.pdf"
+    path = scanmaker.scan(ht, scans / "unsigned.pdf", 200, seed=7, signed=False)
+    reason = ingest_quarantined(path, archive_dir, "签字栏为空: 甲方（发包人）签字 on page 4, 乙方（承包人）盖章 on page 4")
+    assert "docgen ingest quarantine/unsigned.pdf --as HT-2026-0001 --version 1" in reason
+    r = run("ingest", archive_dir / "quarantine/unsigned.pdf", "--as", "HT-2026-0001")
+    assert r.exit_code == 0, r  # a person looked: signed where docgen does not look, say
+    assert show("HT-2026-0001")["status"] == "signed"

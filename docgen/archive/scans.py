@@ -34,6 +34,9 @@ SCAN_SHARE = 0.25
 TARGET_DPI = 200
 PHOTO_PIXELS = 2000
 MAX_PIXELS = 40_000_000  # an A4 page at 600 dpi is 35 million
+COMPARE_DPI = 100  # the resolution pages are compared at (docgen.archive.pagecheck)
+COMPARE_PIXELS = 2_000_000  # the most a page's comparison image holds (A4 at 100 dpi is 1 million)
+PHOTO_COMPARE = 1400  # pixels across a photo's comparison image (the page fills most of it)
 
 
 class Unreadable(Exception):
@@ -50,12 +53,21 @@ class Truncated(Unreadable):
 
 @dataclass
 class Page:
-    """One page of a scan: the QR payloads read on it, and whether it is a scanned image."""
+    """One page of a scan: the QR payloads read on it, and whether it is a scanned image.
+
+    For the comparison with the generated page (``pagecheck``), the page as a grey image
+    of about COMPARE_DPI (``image``: ``size[0] * size[1]`` bytes, row by row) and where
+    each code sits on it (``corners``: payload, then its four corners in those pixels).
+    Plain data of bounded size, so a child process can hand it back.
+    """
 
     number: int
     codes: list[str] = field(default_factory=list)
     scanned: bool = True
     route: str = ""
+    image: bytes = b""
+    size: tuple[int, int] = (0, 0)
+    corners: list[tuple[str, tuple[tuple[float, float], ...]]] = field(default_factory=list)
 
 
 @dataclass
@@ -79,27 +91,56 @@ def _zxing() -> Any:
     return zxingcpp
 
 
-def decode(image: Any, thorough: bool = False) -> list[str]:
-    """QR payloads in a PIL image (or numpy array)."""
+Found = list[tuple[str, tuple[tuple[float, float], ...]]]  # payload, corners as fractions of the image
+
+
+def find(image: Any, thorough: bool = False) -> Found:
+    """QR payloads in a PIL image, each with its corners (top-left, top-right,
+    bottom-right, bottom-left in the code's own orientation) as fractions of the image."""
     zx = _zxing()
     results = zx.read_barcodes(image, formats=zx.BarcodeFormat.QRCode, try_invert=thorough)
-    return [r.text for r in results if r.text]
+    w, h = image.size
+    out: Found = []
+    for r in results:
+        if r.text:
+            p = r.position
+            out.append((r.text, tuple((q.x / w, q.y / h) for q in
+                                      (p.top_left, p.top_right, p.bottom_right, p.bottom_left))))
+    return out
 
 
-def _jpeg_codes(data: bytes, scale: int) -> list[str]:
-    """Decode a JPEG at 1/scale of its size first (fast), at full size if that finds nothing."""
+def decode(image: Any, thorough: bool = False) -> list[str]:
+    """QR payloads in a PIL image."""
+    return [text for text, _corners in find(image, thorough)]
+
+
+def _jpeg_codes(data: bytes, scale: int) -> tuple[Found, Any]:
+    """Decode a JPEG at 1/scale of its size first (fast), at full size if that finds nothing.
+    Returns the codes found and the image they were found on."""
     from PIL import Image
 
     im = Image.open(io.BytesIO(data))
     w, h = im.size
     if scale >= 2:
         im.draft("L", (w // scale, h // scale))
-        codes = decode(im)
-        if codes:
-            return codes
+        found = find(im)
+        if found:
+            return found, im
         im = Image.open(io.BytesIO(data))
     im.draft("L", (w, h))
-    return decode(im)
+    return find(im), im
+
+
+def _keep_image(page: Page, image: Any, found: Found, width: int) -> None:
+    """The page at about ``width`` pixels across and its codes' corners, for the comparison."""
+    from PIL import Image
+
+    grey = image.convert("L")
+    scale = min(width / grey.width, (COMPARE_PIXELS / (grey.width * grey.height)) ** 0.5)
+    size = (max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))
+    small = grey.resize(size, Image.BILINEAR, reducing_gap=2.0) if size != grey.size else grey
+    page.image, page.size = small.tobytes(), small.size
+    page.corners = [(text, tuple((x * size[0], y * size[1]) for x, y in c)) for text, c in found]
 
 
 def _load_pdf(data: bytes) -> Any:
@@ -185,14 +226,17 @@ def read_pdf(data: bytes) -> Scan:
             if images:
                 w, h = images[0][0], images[0][1]
                 out.scanned = w * h >= SCAN_SHARE * (w_in * 100) * (h_in * 100)
+            across = round(w_in * COMPARE_DPI)
             for w, h, filt, obj in images[:2]:
                 if filt == "/DCTDecode" and w * h > 0:
                     try:
-                        codes = _jpeg_codes(obj.get_data(), int(w / w_in // TARGET_DPI) if w_in else 1)
+                        found, im = _jpeg_codes(obj.get_data(), int(w / w_in // TARGET_DPI) if w_in else 1)
                     except Exception:
-                        codes = []
-                    if codes:
-                        out.codes, out.route = codes, "image"
+                        found = []
+                    if found:
+                        out.codes, out.route = [t for t, _c in found], "image"
+                        if w == images[0][0] and h == images[0][1]:  # the page itself, not a pasted picture
+                            _keep_image(out, im, found, across)
                         break
             if not out.codes:
                 if pdfium_doc is None:
@@ -203,9 +247,12 @@ def read_pdf(data: bytes) -> Scan:
                     except Exception as exc:
                         raise Unreadable(f"the PDF cannot be rendered ({exc})") from None
                 for dpi in (150, 300):
-                    codes = decode(_render(pdfium_doc, i, dpi), thorough=dpi == 300)
-                    if codes:
-                        out.codes, out.route = codes, f"render {dpi} dpi"
+                    rendered = _render(pdfium_doc, i, dpi)
+                    found = find(rendered, thorough=dpi == 300)
+                    if found or dpi == 150:  # a page without a code is compared by its frame
+                        _keep_image(out, rendered, found, across)
+                    if found:
+                        out.codes, out.route = [t for t, _c in found], f"render {dpi} dpi"
                         break
             pages.append(out)
     finally:
@@ -246,17 +293,23 @@ def read_image(data: bytes, fmt: str) -> Scan:
         try:
             if fmt == "jpeg":
                 # a phone photo of an A4 page: decode at about 2000 px wide first
-                codes = _jpeg_codes(data, max(frame.size) // PHOTO_PIXELS)
+                found, seen = _jpeg_codes(data, max(frame.size) // PHOTO_PIXELS)
             else:
                 frame.load()
-                codes = decode(frame.convert("L"))
-            if not codes:
-                codes = decode(frame.convert("L"), thorough=True)
+                seen = frame.convert("L")
+                found = find(seen)
+            if not found:
+                seen = frame.convert("L")
+                found = find(seen, thorough=True)
+            codes = [t for t, _c in found]
         except OSError as exc:
             if "truncated" in str(exc):
                 raise Truncated("the image ends early: it was cut off or is still being written") from None
             raise Unreadable("the image is damaged or incomplete and cannot be read") from None
-        pages.append(Page(n + 1, codes=codes, scanned=True, route="image" if codes else ""))
+        page = Page(n + 1, codes=codes, scanned=True, route="image" if codes else "")
+        if found:
+            _keep_image(page, seen, found, PHOTO_COMPARE)
+        pages.append(page)
     return Scan(fmt, pages)
 
 
