@@ -592,7 +592,9 @@ def test_foreign_pages_with_a_pasted_genuine_code_are_not_filed(scans: Path, arc
     notice = scanmaker.render(docs / "ZG-2026-0001/ZG-2026-0001-v1.pdf", 200)
     forged = [scanmaker.degrade(scanmaker.replace_qr(im, code), n) for n, (im, code) in enumerate(zip(notice, codes))]
     path = scanmaker.image_pdf(forged, scans / "pasted.pdf")
-    reason = ingest_quarantined(path, archive_dir, "page 1 does not match BJ-2026-0001 v1 page 1: the printed text differs (around ")
+    reason = ingest_quarantined(
+        path, archive_dir, "page 1 does not match BJ-2026-0001 v1 page 1: the printed text differs (around "
+    )
     assert "% down, " in reason and "% across)" in reason
     r = run("ingest", archive_dir / "quarantine/pasted.pdf", "--as", "BJ-2026-0001")
     assert r.exit_code == 1 and "page 1 does not match BJ-2026-0001 v1 page 1" in r.stderr, r
@@ -604,7 +606,9 @@ def test_a_changed_amount_is_not_filed(scans: Path, archive_dir: Path) -> None:
     pages = scanmaker.render(pdf, 200)
     pages[1] = scanmaker.change_text(pdf, 2, "¥51,299.99", "¥31,299.99")
     path = scanmaker.image_pdf([scanmaker.degrade(im, n) for n, im in enumerate(pages)], scans / "edited.pdf")
-    reason = ingest_quarantined(path, archive_dir, "page 2 does not match BJ-2026-0001 v1 page 2: the printed text differs")
+    reason = ingest_quarantined(
+        path, archive_dir, "page 2 does not match BJ-2026-0001 v1 page 2: the printed text differs"
+    )
     assert "to do:   compare the paper with the generated document" in reason
 
 
@@ -628,7 +632,9 @@ def test_a_page_that_cannot_be_laid_over_waits_for_a_person(scans: Path, archive
 def test_an_unsigned_print_waits_for_a_person(scans: Path, archive_dir: Path) -> None:
     ht = archive_dir / "documents/HT-2026-0001/HT-2026-0001-v1.pdf"
     path = scanmaker.scan(ht, scans / "unsigned.pdf", 200, seed=7, signed=False)
-    reason = ingest_quarantined(path, archive_dir, "签字栏为空: 甲方（发包人）签字 on page 4, 乙方（承包人）盖章 on page 4")
+    reason = ingest_quarantined(
+        path, archive_dir, "签字栏为空: 甲方（发包人）签字 on page 4, 乙方（承包人）盖章 on page 4"
+    )
     assert "docgen ingest quarantine/unsigned.pdf --as HT-2026-0001 --version 1" in reason
     r = run("ingest", archive_dir / "quarantine/unsigned.pdf", "--as", "HT-2026-0001")
     assert r.exit_code == 0, r  # a person looked: signed where docgen does not look, say
