@@ -822,7 +822,8 @@ class Intake:
             os.replace(tmp, dest)
             if not keep and self._unchanged(path):
                 path.unlink(missing_ok=True)
-        os.chmod(dest, 0o600)  # the scanner's mode stays behind: the archive's files are owner-only
+        if not dest.is_symlink():  # a link kept as evidence is never followed, not even by chmod
+            os.chmod(dest, 0o600)  # the scanner's mode stays behind: the archive's files are owner-only
         fsync_dir(qdir)
         rel = dest.relative_to(self.archive.root)
         return Outcome(path, "quarantined", f"-> {rel}: {refused.reason}", quarantined=[dest])
