@@ -213,7 +213,9 @@ def test_kill_during_new_leaves_archive_consistent(work: Path, archive_dir: Path
         p.wait()
         r = run_process("verify")
         assert r.returncode == 0, r.stdout + r.stderr
-        rows = json.loads(run("list", "--json").stdout)
+        listed_r = run("list", "--json")
+        assert listed_r.exit_code == 0, listed_r
+        rows = json.loads(listed_r.stdout)
         for row in rows:
             data = show(row["number"])
             assert len(data["versions"]) == 1

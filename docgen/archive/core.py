@@ -118,12 +118,29 @@ def archive_files(root: Path) -> int:
     return count
 
 
+_HEADS: dict[tuple[int, int], int] = {}  # (device, inode) -> an fd kept open for the process
+
+
+def _catalog_head(path: Path) -> bytes:
+    """The first bytes of the catalog file, read through a descriptor this process keeps open.
+
+    Closing any descriptor of a file drops every POSIX lock the process holds on it, the
+    locks of SQLite's own connections included (sqlite.org/howtocorrupt.html, 2.2), so a
+    process that has the catalog open must never open and close the file beside SQLite.
+    """
+    st = os.stat(path)
+    fd = _HEADS.get((st.st_dev, st.st_ino))
+    if fd is None:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        _HEADS[(st.st_dev, st.st_ino)] = fd
+    return os.pread(fd, len(SQLITE_MAGIC), 0)
+
+
 def _check_catalog_file(root: Path) -> None:
     """Refuse to let SQLite start a fresh catalog over an archive that holds documents."""
     path = root / "catalog.sqlite"
     try:
-        with open(path, "rb") as f:
-            head = f.read(len(SQLITE_MAGIC))
+        head = _catalog_head(path)
     except FileNotFoundError:
         state = "missing"
     except OSError as exc:
