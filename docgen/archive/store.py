@@ -56,15 +56,7 @@ class BlobStore:
         dest = self.path(sha)
         if dest.is_file() and dest.stat().st_size == len(data):
             return sha
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.parent / f".{sha}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o400)
-        os.replace(tmp, dest)
-        fsync_dir(dest.parent)
+        self._write(dest, data)
         return sha
 
     def restore(self, sha: str, source: Path) -> bool:
@@ -73,9 +65,14 @@ class BlobStore:
         data = source.read_bytes()
         if sha256_bytes(data) != sha:
             return False
-        dest = self.path(sha)
+        self._write(self.path(sha), data)
+        return True
+
+    @staticmethod
+    def _write(dest: Path, data: bytes) -> None:
+        """Bytes into ``dest`` durably: a temporary file, fsync, read-only, rename, fsync the folder."""
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.parent / f".{sha}.{os.getpid()}.tmp"
+        tmp = dest.parent / f".{dest.name}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
@@ -83,7 +80,6 @@ class BlobStore:
         os.chmod(tmp, 0o400)
         os.replace(tmp, dest)
         fsync_dir(dest.parent)
-        return True
 
     def get(self, sha: str) -> bytes:
         """A blob's bytes, checked against its name: a damaged blob is never served."""
