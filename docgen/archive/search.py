@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from docgen.archive.catalog import Catalog, VersionRow, effective_version
+from docgen.archive.query import And, Node, Not, Or, QueryError, Term, parse, query_words
 from docgen.archive.store import BlobStore
 from docgen.errors import DocgenError, IndexDamaged
 from docgen.privacy import Pair, customer_pairs, id_numbers, leaks, lookup_value, mask_id, mask_text, token
@@ -60,12 +61,7 @@ KIND_NAMES = {
     "保修卡": "warranty",
     "保修": "warranty",
 }
-QUERY_FIELDS = ("number", "kind", "status", "project", "customer", "address", "title")
 DATE_KEYS = ("doc_date", "date", "sign_date", "inspection_date", "issue_date")
-
-
-class QueryError(DocgenError):
-    """The search query cannot be understood."""
 
 
 class IndexBusy(Exception):
@@ -154,160 +150,20 @@ def query_grams(text: str) -> list[str]:
 # queries ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Term:
-    text: str
-    field: str | None = None
-
-
-@dataclass(frozen=True)
-class Not:
-    node: Node
-
-
-@dataclass(frozen=True)
-class And:
-    nodes: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Or:
-    nodes: tuple[Node, ...]
-
-
-Node = Term | Not | And | Or
-
-LEX_RE = re.compile(r'\s+|\(|\)|[A-Za-z_]+:"[^"]*"|"[^"]*"|"|[^\s()"]+')
-MAX_QUERY = 400  # characters; a longer text is not a search query
-
-
-def _lex(query: str) -> list[str]:
-    out = []
-    for m in LEX_RE.finditer(query):
-        tok = m.group(0)
-        if tok.isspace():
-            continue
-        if tok == '"':
-            raise QueryError('the query has an opening " without its closing "; close the phrase or remove it')
-        out.append(tok)
-    return out
-
-
-class _Parser:
-    """query := or; or := and ('OR' and)*; and := unary+; unary := ('-'|'NOT') unary | atom;
-    atom := '(' or ')' | "phrase" | field:value | word."""
-
-    def __init__(self, toks: list[str]) -> None:
-        self.toks = toks
-        self.i = 0
-
-    def peek(self) -> str | None:
-        return self.toks[self.i] if self.i < len(self.toks) else None
-
-    def take(self) -> str:
-        tok = self.toks[self.i]
-        self.i += 1
-        return tok
-
-    def parse(self) -> Node:
-        node = self.or_()
-        if self.peek() is not None:
-            tok = self.peek()
-            if tok == ")":
-                raise QueryError("the query has a ) without its (; balance the parentheses")
-            raise QueryError(f"unexpected {tok!r} in the query")
-        return node
-
-    def or_(self) -> Node:
-        nodes = [self.and_()]
-        while self.peek() == "OR":
-            self.take()
-            if self.peek() in (None, ")", "OR", "AND"):
-                raise QueryError("OR needs a term on both sides")
-            nodes.append(self.and_())
-        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
-
-    def and_(self) -> Node:
-        nodes: list[Node] = []
-        while self.peek() not in (None, ")", "OR"):
-            if self.peek() == "AND":
-                self.take()
-                if not nodes or self.peek() in (None, ")", "OR", "AND"):
-                    raise QueryError("AND needs a term on both sides")
-                continue
-            nodes.append(self.unary())
-        if not nodes:
-            tok = self.peek()
-            if tok == "OR":
-                raise QueryError("OR needs a term on both sides")
-            if tok == ")":
-                raise QueryError("the query has ( ) with nothing inside, or a ) without its (")
-            raise QueryError("the query is empty")
-        return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
-
-    def unary(self) -> Node:
-        tok = self.take()
-        if tok in ("NOT", "-"):
-            if self.peek() in (None, ")", "OR", "AND"):
-                raise QueryError(f"{tok} needs a term after it")
-            return Not(self.unary())
-        if tok.startswith("-") and len(tok) > 1:
-            return Not(self.atom(tok[1:]))
-        return self.atom(tok)
-
-    def atom(self, tok: str) -> Node:
-        if tok == "(":
-            node = self.or_()
-            if self.peek() != ")":
-                raise QueryError("the query has a ( without its ); balance the parentheses")
-            self.take()
-            return node
-        if tok == ")":
-            raise QueryError("the query has a ) without its (; balance the parentheses")
-        if tok.startswith('"'):
-            return Term(tok.strip('"'))
-        name, sep, value = tok.partition(":")
-        if sep and re.fullmatch(r"[A-Za-z_]+", name):
-            if name.lower() not in QUERY_FIELDS:
-                raise QueryError(f"unknown field {name!r}; use one of: {', '.join(QUERY_FIELDS)}")
-            if not value:
-                raise QueryError(f"{name}: needs a value, e.g. {name}:…")
-            return Term(value.strip('"'), name.lower())
-        return Term(tok)
-
-
 def parse_query(query: str) -> Node:
-    """Parse a user's query; QueryError (one line) for what cannot be understood."""
-    if not query.strip():
-        raise QueryError("the query is empty; give a word to search for")
-    if len(query) > MAX_QUERY:
-        raise QueryError(f"the query is {len(query)} characters long; search with at most {MAX_QUERY}")
-    query = unicodedata.normalize("NFKC", query)
-    for curly in "“”「」『』":
-        query = query.replace(curly, '"')
-    if query.count("(") > 50:
-        raise QueryError("the query nests too many parentheses")
-    node = _Parser(_lex(query)).parse()
-    if not _has_positive(node):
-        raise QueryError("a query needs at least one term that must match, not only excluded ones")
+    """Parse a user's query (docgen.archive.query); QueryError (one line) for what cannot be
+    understood, a field value such as kind:xyz included."""
+    node = parse(query)
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, And | Or):
+            stack.extend(n.nodes)
+        elif isinstance(n, Not):
+            stack.append(n.node)
+        elif n.field in ("kind", "status"):
+            _exact(n)
     return node
-
-
-def _has_positive(node: Node) -> bool:
-    if isinstance(node, Term):
-        return True
-    if isinstance(node, Not):
-        return False
-    return any(_has_positive(n) for n in node.nodes)
-
-
-def query_words(node: Node) -> list[str]:
-    """The positive search words of a query (for snippets)."""
-    if isinstance(node, Term):
-        return [node.text] if node.field in (None, "customer", "address", "title") else []
-    if isinstance(node, Not):
-        return []
-    return [w for n in node.nodes for w in query_words(n)]
 
 
 # documents and filters -------------------------------------------------------------------
