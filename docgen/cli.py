@@ -629,8 +629,48 @@ def _date_option(value: str | None, name: str) -> Any:
         raise DocgenError(f"{name} {value!r} is not a date; write YYYY-MM-DD") from None
 
 
-@main.command()
-@click.argument("query")
+class QueryCommand(click.Command):
+    """A command whose words that are not its own options make the query, so that an excluded
+    word can come first (`docgen search -闭水 渗漏`): an unknown word starting with '-' is a
+    query word, not an unknown option. Options may stand before or after the query; after
+    `--` every word is a query word."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not param.is_flag and not param.count
+        options: list[str] = []
+        words: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if arg == "--":
+                words.extend(args[i + 1 :])
+                break
+            if name in takes_value:
+                options.append(arg)
+                if takes_value[name] and name == arg:
+                    if i + 1 == len(args):  # click says the option needs its value
+                        return super().parse_args(ctx, [arg])
+                    options.append(args[i + 1])
+                    i += 1
+            else:
+                words.append(arg)
+            i += 1
+        return super().parse_args(ctx, [*options, "--", *words])
+
+
+class QueryUsageError(click.ClickException):
+    """A search query that cannot be read: a usage error, one line, exit 2."""
+
+    exit_code = 2
+
+
+@main.command(cls=QueryCommand)
+@click.argument("query_words", metavar="QUERY...", nargs=-1, required=True)
 @click.option("--kind", help="Only this kind (quote, contract, rectification, acceptance, warranty).")
 @click.option("--project", help="Only this project code, e.g. P-2026-0001.")
 @click.option("--customer", help="Only this customer's documents (the exact name).")
@@ -645,7 +685,8 @@ def _date_option(value: str | None, name: str) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
 @click.pass_obj
 def search(
-    obj: Ctx, query: str, kind: str | None, project: str | None, customer: str | None, status: str | None,
+    obj: Ctx, query_words: tuple[str, ...], kind: str | None, project: str | None, customer: str | None,
+    status: str | None,
     date_from: str | None, date_to: str | None, all_versions: bool, limit: int, dept_key: str | None,
     as_json: bool,
 ) -> None:
@@ -653,8 +694,10 @@ def search(
 
     Words must all match; any two or more Chinese characters match where they
     appear together (通知 finds 通知书). "quotes" make a phrase, OR joins
-    alternatives, -word excludes, ( ) group, and field:value searches one field
-    (number, kind, status, project, customer, address, title). ID and phone
+    alternatives (A OR B C is: A or B, and C), -word or NOT word excludes from
+    the whole query or ( ) group it stands in, and field:value searches one
+    field (number, kind, status, project, customer, address, title). A query
+    may start with -word; after -- every word is the query's. ID and phone
     numbers are shown masked unless --as names a department that may see them;
     the whole number finds its documents all the same.
 
@@ -665,9 +708,17 @@ def search(
       docgen search "customer:张三" --all-versions
       docgen search 望京西园 --kind contract --from 2026-01-01
       docgen search HT-2026-0001 --json
+      docgen search -闭水 渗漏 --kind acceptance
     """
-    from docgen.archive.search import KIND_NAMES, STATUSES, Filters
+    from docgen.archive.search import KIND_NAMES, STATUSES, Filters, QueryError, parse_query
+    from docgen.intake import printable
     from docgen.kinds import KINDS as ALL_KINDS
+
+    query = " ".join(query_words)
+    try:
+        parse_query(query)
+    except QueryError as exc:
+        raise QueryUsageError(printable(str(exc))) from None
 
     if kind and kind not in ALL_KINDS and kind not in KIND_NAMES:
         raise DocgenError(f"unknown kind {kind!r}; use one of: {', '.join(ALL_KINDS)}")
