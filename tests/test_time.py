@@ -306,6 +306,7 @@ def test_a_new_project_s_code_takes_the_company_s_year(
     work: Path, monkeypatch: pytest.MonkeyPatch, server_zone: None
 ) -> None:
     monkeypatch.setenv("DOCGEN_NOW", "2026-12-31T16:30:00Z")  # 2027-01-01 00:30 in Shanghai
+    edit(work / "project.yaml", lambda d: d.pop("code"))  # docgen gives the project its code
     made = new("quote", work / "quote.yaml")
     assert json.loads(run("show", made["number"], "--json").stdout)["project"] == "P-2027-0001"
 
