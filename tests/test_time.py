@@ -432,3 +432,19 @@ def test_pull_since_is_the_company_s_date(archive_at_midnight: Path, monkeypatch
         assert signed_since(archive, "contract", dt.date(2026, 12, 2)) == []
     finally:
         archive.close()
+
+
+@pytest.mark.parametrize("tz", ZONES)
+def test_watch_prints_shanghai_s_time(
+    archive_at_midnight: Path, tz: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_watch import Watch
+
+    for key, value in {"TZ": tz, "DOCGEN_NOW": MIDNIGHT, "DOCGEN_ARCHIVE": str(archive_at_midnight)}.items():
+        monkeypatch.setenv(key, value)
+    w = Watch()
+    try:
+        line = w.wait_for("watching", timeout=120)[0]
+    finally:
+        w.stop()
+    assert line.startswith("00:30:00 watching "), line
