@@ -300,6 +300,12 @@ def test_times_written_in_other_zones_are_shown_in_the_company_zone_and_in_order
     set_zone(archive_dir, 'timezone = "Asia/Tokyo"')
     assert "  2026-12-01T01:30:00+09:00  tester" in run("show", "BJ-2026-0001").stdout
     assert run("verify").exit_code == 0  # the stored rows were never rewritten
+    # the quote (2026-11-02, valid 30 days) runs out with Shanghai's 2 December
+    set_zone(archive_dir, 'timezone = "Asia/Shanghai"')
+    monkeypatch.setenv("DOCGEN_NOW", "2026-12-02T15:59:59Z")
+    assert "EXPIRED" not in run("show", "BJ-2026-0001").stdout
+    monkeypatch.setenv("DOCGEN_NOW", "2026-12-02T16:00:00Z")  # 2026-12-03 00:00 in Shanghai
+    assert "valid until 2026-12-02  (EXPIRED" in run("show", "BJ-2026-0001").stdout
 
 
 def test_a_new_project_s_code_takes_the_company_s_year(
@@ -448,3 +454,20 @@ def test_watch_prints_shanghai_s_time(
     finally:
         w.stop()
     assert line.startswith("00:30:00 watching "), line
+
+
+def test_restore_shows_when_the_backup_was_made_in_the_company_zone(
+    work: Path, tmp_path: Path, server_zone: None
+) -> None:
+    """The manifest keeps the backup's time in UTC; restore shows it in Shanghai's."""
+    new("quote", work / "quote.yaml")
+    dest = tmp_path / "backup"
+    assert run("backup", dest).exit_code == 0
+    (snapshot,) = (dest / "snapshots").iterdir()
+    made = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))["created"]
+    assert made.endswith("+00:00")
+    r = run("restore", dest, "--archive", tmp_path / "restored")
+    assert r.exit_code == 0, r
+    shown = clock.fmt_instant(made)
+    assert shown.endswith("+08:00") and clock.instant(shown) == dt.datetime.fromisoformat(made)
+    assert f"(made {shown} by docgen " in r.stdout.splitlines()[0]
