@@ -61,6 +61,21 @@ def parse_date(value: str | dt.date) -> dt.date:
     return dt.date(year, month, day)
 
 
+class BadDate(click.BadParameter):
+    """A day on the command line that is not one: exit 2, and one line that names the option
+    (``Error: --deadline '2026-02-30' is not a date: 2026-02 has 28 days``)."""
+
+    def format_message(self) -> str:
+        param = self.param
+        if param is None:
+            return self.message
+        name = param.opts[0] if getattr(param, "opts", None) else param.human_readable_name
+        return f"{name} {self.message}"
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", file=file, err=True)
+
+
 class DateParam(click.ParamType):
     """A day on the command line, read by :func:`parse_date`; a bad one is a usage error."""
 
@@ -73,7 +88,7 @@ class DateParam(click.ParamType):
         try:
             return parse_date(value)
         except ValueError as exc:
-            self.fail(str(exc), param, ctx)
+            raise BadDate(str(exc), ctx=ctx, param=param) from None
 
 
 DATE = DateParam()

@@ -108,13 +108,13 @@ def test_date_param_is_a_usage_error() -> None:
     assert runner.invoke(cmd, ["--day", "2026年12月20日"]).output == "datetime.date(2026, 12, 20)\n"
     r = runner.invoke(cmd, ["--day", "2026-02-30"])
     assert r.exit_code == 2
-    assert "Error: Invalid value for '--day': '2026-02-30' is not a date: 2026-02 has 28 days\n" in r.output
+    assert r.output == "Error: --day '2026-02-30' is not a date: 2026-02 has 28 days\n"
 
 
 # every date option of the command line ----------------------------------------------------------
 
 
-BAD = "Error: Invalid value for '{opt}': '2026-02-30' is not a date: 2026-02 has 28 days"
+BAD = "Error: {opt} '2026-02-30' is not a date: 2026-02 has 28 days"
 
 
 @pytest.mark.parametrize(
@@ -131,8 +131,7 @@ BAD = "Error: Invalid value for '{opt}': '2026-02-30' is not a date: 2026-02 has
 def test_every_date_option_refuses_an_impossible_day(args: list[str], opt: str, archive_dir: Path) -> None:
     r = run(*args)
     assert r.exit_code == 2, r
-    errors = [line for line in r.stderr.splitlines() if line.startswith("Error")]
-    assert errors == [BAD.format(opt=opt)]
+    assert r.stderr.splitlines() == [BAD.format(opt=opt)]  # one line, naming the option
     assert r.stdout == ""
     assert not (archive_dir / "catalog.sqlite").exists() or not list((archive_dir / "documents").glob("*"))
 
