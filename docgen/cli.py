@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from docgen.clock import fmt_instant
+from docgen.dates import DATE
 from docgen.errors import BlobDamaged, DocgenError, IndexDamaged
 
 if TYPE_CHECKING:
@@ -216,7 +218,7 @@ def _print_made(made: Any) -> None:
 )
 @click.option(
     "--deadline",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DATE,
     help="Rectification deadline with --from-acceptance (default: [rectification] default_days).",
 )
 @click.option("--note", default="", help="Why this document is made (kept with version 1).")
@@ -261,7 +263,7 @@ def new(
         if files:
             raise DocgenError("give either FILE or --from-acceptance, not both")
         prepared = prepare_from(
-            archive, kind, from_acceptance.strip().upper(), deadline=deadline.date() if deadline else None
+            archive, kind, from_acceptance.strip().upper(), deadline=deadline
         )
         made = made_from(archive, prepared, _converter(), note=note or f"据 {from_acceptance.upper()} 生成")
         results.append(made)
@@ -333,9 +335,9 @@ def review(obj: Ctx, number: str, action: str, note: str) -> None:
 @click.argument("number")
 @click.option("--passed/--failed", default=None, help="The result of the re-inspection.")
 @click.option("--note", required=True, help="What the re-inspection found (复查意见).")
-@click.option("--deadline", type=click.DateTime(formats=["%Y-%m-%d"]), help="New deadline when it failed.")
+@click.option("--deadline", type=DATE, help="New deadline when it failed.")
 @click.option("--inspector", help="Who re-inspected (default: the notice's inspector).")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="Re-inspection date (default today).")
+@click.option("--date", "day", type=DATE, help="Re-inspection date (default today).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 def recheck(
@@ -361,15 +363,15 @@ def recheck(
         _converter(),
         passed=passed,
         note=note,
-        deadline=deadline.date() if deadline else None,
+        deadline=deadline,
         inspector=inspector,
-        day=day.date() if day else None,
+        day=day,
     )
     if as_json:
         click.echo(json.dumps(_made_dict(made), ensure_ascii=False, indent=2))
     else:
         _print_made(made)
-        click.echo("  closed (已关闭)" if passed else f"  re-issued (已重新签发), deadline {deadline.date()}")
+        click.echo("  closed (已关闭)" if passed else f"  re-issued (已重新签发), deadline {deadline}")
 
 
 @main.command()
@@ -413,7 +415,7 @@ def _show_data(archive: Archive, number: str) -> dict[str, Any]:
                 "version": v.version,
                 "status": v.status,
                 "author": v.author,
-                "created": v.created,
+                "created": fmt_instant(v.created),
                 "note": v.note,
                 "pages": v.pages,
                 "template": v.template,
@@ -431,7 +433,7 @@ def _show_data(archive: Archive, number: str) -> dict[str, Any]:
                 "to": e.to_status,
                 "actor": e.actor,
                 "note": e.note,
-                "created": e.created,
+                "created": fmt_instant(e.created),
             }
             for e in archive.catalog.events(doc.number)
         ],
@@ -579,7 +581,7 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
                 "customer": project.get("customer", {}).get("name"),
                 "versions": len(versions),
                 "total": latest.get("total"),
-                "updated": d.updated,
+                "updated": fmt_instant(d.updated),
             }
         )
     if as_json:
@@ -616,17 +618,6 @@ def diff(obj: Ctx, number: str, a: int, b: int) -> None:
     for line in lines:
         color = "green" if line.startswith("+") else "red" if line.startswith("-") else None
         click.secho(line, fg=color)
-
-
-def _date_option(value: str | None, name: str) -> Any:
-    from datetime import date
-
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise DocgenError(f"{name} {value!r} is not a date; write YYYY-MM-DD") from None
 
 
 class QueryCommand(click.Command):
@@ -675,8 +666,8 @@ class QueryUsageError(click.ClickException):
 @click.option("--project", help="Only this project code, e.g. P-2026-0001.")
 @click.option("--customer", help="Only this customer's documents (the exact name).")
 @click.option("--status", help="Only documents with this status.")
-@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Documents dated on or after this day.")
-@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Documents dated on or before this day.")
+@click.option("--from", "date_from", type=DATE, help="Documents dated on or after this day.")
+@click.option("--to", "date_to", type=DATE, help="Documents dated on or before this day.")
 @click.option("--all-versions", is_flag=True, help="Search every version, not only the effective ones.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="At most N results.")
 @click.option("--as", "dept_key", metavar="DEPT",
@@ -687,7 +678,7 @@ class QueryUsageError(click.ClickException):
 def search(
     obj: Ctx, query_words: tuple[str, ...], kind: str | None, project: str | None, customer: str | None,
     status: str | None,
-    date_from: str | None, date_to: str | None, all_versions: bool, limit: int, dept_key: str | None,
+    date_from: Any, date_to: Any, all_versions: bool, limit: int, dept_key: str | None,
     as_json: bool,
 ) -> None:
     """Full-text search of the archive, in Simplified or Traditional Chinese.
@@ -726,7 +717,7 @@ def search(
         raise DocgenError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
     filters = Filters(
         kind=kind, project=project, customer=customer, status=status,
-        date_from=_date_option(date_from, "--from"), date_to=_date_option(date_to, "--to"),
+        date_from=date_from, date_to=date_to,
         all_versions=all_versions,
     )
     archive = obj.archive(create=False)
@@ -812,8 +803,8 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
     """
     import signal
     import time
-    from datetime import datetime
 
+    from docgen import clock
     from docgen.archive.watch import AGAIN, DONE, LATER, Watcher
     from docgen.intake import printable
 
@@ -826,7 +817,7 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
     intake.reader.start()  # the reader process loads its libraries meanwhile
 
     def say(line: str) -> None:
-        click.echo(f"{datetime.now():%H:%M:%S} {printable(line)}")
+        click.echo(f"{clock.now():%H:%M:%S} {printable(line)}")  # the company's time
 
     # Index entries and copies still to be made: at start-up whatever an earlier command
     # left queued (a watcher killed before it was idle, an outbox that was not writable),
@@ -1092,12 +1083,12 @@ def distribute(obj: Ctx, number: str, again: bool, as_json: bool) -> None:
               show_default=True, help="Folder to write the copies to.")
 @click.option("--version", type=click.IntRange(min=1), help="This version instead of the effective one.")
 @click.option("--kind", type=click.Choice(KINDS), help="With --since: every document of this kind…")
-@click.option("--since", metavar="YYYY-MM-DD", help="…signed on or after this day.")
+@click.option("--since", type=DATE, help="…signed on or after this day (the company's date).")
 @click.option("--json", "as_json", is_flag=True, help="Print the copies as JSON.")
 @click.pass_obj
 def pull(
     obj: Ctx, number: str | None, dept: str, output: Path, version: int | None, kind: str | None,
-    since: str | None, as_json: bool,
+    since: Any, as_json: bool,
 ) -> None:
     """A department's copy of a document, or of every document signed since a day.
 
@@ -1123,7 +1114,7 @@ def pull(
             raise DocgenError("give the document NUMBER, or --kind and --since for every document signed since a day")
         if version is not None:
             raise DocgenError("--version goes with one NUMBER")
-        day = _date_option(since, "--since")
+        day = since
         from docgen.distribute import may_pull
 
         may_pull(archive, dept, kind, actor)
@@ -1150,6 +1141,18 @@ def pull(
         click.echo(f"{c.number} v{c.version}  {c.label}  {c.path}")
     if len(copies) > 1:
         click.echo(f"pull: {len(copies)} copies for {copies[0].department} in {output}")
+
+
+def _when(text: str) -> Any:
+    """A stored instant for sorting: rows written in other zones fall in time order."""
+    from datetime import datetime, timezone
+
+    from docgen.clock import instant
+
+    try:
+        return instant(text)
+    except ValueError:
+        return datetime.min.replace(tzinfo=timezone.utc)
 
 
 @main.command()
@@ -1188,13 +1191,13 @@ def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool) -> None:
                 v = next((v for v in cat.versions(e.number) if v.version == e.version), None)
                 f = v and (v.file("scan") or v.file("pdf"))
                 shas = {"sha256": f.sha256} if f else {}
-            rows.append({"time": e.created, "action": e.action, "number": e.number, "version": e.version,
+            rows.append({"time": fmt_instant(e.created), "action": e.action, "number": e.number, "version": e.version,
                          "department": None, "actor": e.actor, "status": e.to_status, "note": e.note, **shas})
     for r in cat.ledger(number, key):
-        rows.append({"time": r["created"], "action": r["action"], "number": r["number"], "version": r["version"],
+        rows.append({"time": fmt_instant(r["created"]), "action": r["action"], "number": r["number"], "version": r["version"],
                      "department": r["department"], "actor": r["actor"], "label": r["label"],
                      "sha256": r["sha256"], "path": r["path"], "note": r["note"]})
-    rows.sort(key=lambda r: r["time"])
+    rows.sort(key=lambda r: _when(r["time"]))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -1276,7 +1279,7 @@ def restore(obj: Ctx, src: Path, name: str | None, root: Path | None) -> None:
     from docgen.archive.backup import restore as do_restore
 
     report = do_restore(src, root or obj.root, name, progress=_bar)
-    click.echo(f"restore: snapshot {report.snapshot} of {src} (made {report.created} by docgen {report.version}) "
+    click.echo(f"restore: snapshot {report.snapshot} of {src} (made {fmt_instant(report.created)} by docgen {report.version}) "
                f"into {report.root}")
     click.echo(f"restore: {report.documents} documents, {report.versions} versions, {report.blobs} files "
                f"({_size(report.blob_bytes)}); {_extra(report.extra)}")

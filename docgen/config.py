@@ -29,6 +29,9 @@ address = "上海市浦东新区世纪大道100号8楼"
 phone = "021-5888 8888"
 legal_representative = "陈建国"
 bank = "中国工商银行上海张江支行 1001 2345 6789 0123 456"
+# The company's time zone (an IANA name): every time docgen shows, and "today" (overdue
+# notices, default dates, --since), is the company's, whatever zone the server runs in.
+timezone = "Asia/Shanghai"
 
 [quote]
 management_fee_rate = "0.08"   # 管理费, share of the works subtotal (typical 0.05-0.10)
@@ -164,14 +167,10 @@ warranty = "BX"
 
 
 def today() -> dt.date:
-    """Today, or ``DOCGEN_TODAY`` (YYYY-MM-DD) for a fixed clock in tests and reports."""
-    fixed = os.environ.get("DOCGEN_TODAY")
-    if fixed:
-        try:
-            return dt.date.fromisoformat(fixed)
-        except ValueError:
-            raise ConfigError(f"DOCGEN_TODAY={fixed!r} is not a date; write YYYY-MM-DD") from None
-    return dt.date.today()
+    """The company's date today (``docgen.clock``), or ``DOCGEN_TODAY`` for a fixed date."""
+    from docgen import clock
+
+    return clock.today()
 
 
 def archive_root(option: str | os.PathLike[str] | None = None) -> Path:
@@ -356,6 +355,7 @@ class Settings:
     departments: dict[str, Department]
     distribution: dict[tuple[str, str], dict[str, str]]
     limits: Limits = Limits()
+    timezone: str = "Asia/Shanghai"  # [company] timezone, an IANA name
 
     def number(self, kind: str, year: int, seq: int) -> str:
         return self.number_format.format(
@@ -425,6 +425,16 @@ def _warranty(table: dict) -> dict[str, int]:
     return out
 
 
+def _timezone(raw: object) -> str:
+    from docgen.clock import zone
+
+    try:
+        zone(raw)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(f"docgen.toml: [company] timezone: {exc}") from None
+    return str(raw).strip()
+
+
 def load_settings(root: Path) -> Settings:
     """Read ``<root>/docgen.toml`` (written with defaults first if missing)."""
     path = ensure_settings_file(root)
@@ -473,4 +483,5 @@ def load_settings(root: Path) -> Settings:
         departments=departments,
         distribution=distribution,
         limits=_limits(merged["limits"]),
+        timezone=_timezone(c.get("timezone")),
     )

@@ -26,13 +26,14 @@ import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from docgen.archive.catalog import VersionRow, effective_version, is_scan
 from docgen.archive.core import Archive
 from docgen.archive.store import sha256_bytes
+from docgen.clock import instant, today
 from docgen.config import Department
 from docgen.errors import DocgenError, NotFound, StateError
 from docgen.failpoints import hit
@@ -563,7 +564,7 @@ def withdraw(archive: Archive, number: str, actor: str) -> list[str]:
                 _sweep(dept.outbox)
                 text = (
                     f"作废通知（{dept.name}）\n\n{number} 已作废" + (f"（{why}）" if why else "") + "，"
-                    f"第{old['version']}版副本自即日起作废，请销毁或退回档案室。\n\n{date.today().isoformat()}  docgen\n"
+                    f"第{old['version']}版副本自即日起作废，请销毁或退回档案室。\n\n{today().isoformat()}  docgen\n"
                 )
                 name = f"{number}_v{old['version']}_{dept.name}联_已作废.txt"
                 temps.append((_write_temp(dept.outbox, name, text.encode("utf-8"), dept), dept.outbox / name))
@@ -600,7 +601,7 @@ def _notice(number: str, old: int, new: int, dept: Department, copy_sent: bool) 
     return (
         f"作废通知（{dept.name}）\n\n"
         f"{number} 第{old}版副本已被第{new}版取代，自即日起作废。\n{then}\n"
-        f"\n{date.today().isoformat()}  docgen\n"
+        f"\n{today().isoformat()}  docgen\n"
     )
 
 
@@ -680,12 +681,12 @@ def may_pull(archive: Archive, dept_key: str, kind: str, actor: str) -> Departme
 
 def signed_since(archive: Archive, kind: str, since: date) -> list[str]:
     """Documents of a kind with a signed scan filed on or after ``since``, oldest first."""
-    out: list[tuple[str, str]] = []
+    out: list[tuple[datetime, str]] = []
     for d in archive.catalog.documents(kind):
         if d.status == "void":
             continue
-        signed = [e.created for e in archive.catalog.events(d.number) if e.action == "sign"]
-        if signed and signed[0][:10] >= since.isoformat():
+        signed = [instant(e.created) for e in archive.catalog.events(d.number) if e.action == "sign"]
+        if signed and signed[0].date() >= since:  # the company's date of the signing
             out.append((signed[0], d.number))
     return [n for _t, n in sorted(out)]
 

@@ -21,6 +21,7 @@ from typing import Any
 from docgen import pagecode
 from docgen.archive.catalog import VersionRow, effective_version, is_scan
 from docgen.archive.core import Archive
+from docgen.clock import fmt_day
 from docgen.config import today
 from docgen.errors import DocgenError, InputError, NotFound, StateError, TemplateError
 from docgen.failpoints import hit
@@ -418,7 +419,7 @@ def _write_version(
     with cat.write():
         code = p.project_code
         if code is None:
-            year = date.today().year
+            year = today().year  # the company's year
             while True:
                 code = f"P-{year}-{cat.next_seq('project', year):04d}"
                 if cat.project(code) is None:
@@ -624,7 +625,7 @@ def revise(
     signed = [v for v in archive.catalog.versions(doc.number) if is_scan(v)]
     if signed:
         raise StateError(
-            f"{doc.number} was signed (v{signed[-1].version}, scan filed {signed[-1].created[:10]}); "
+            f"{doc.number} was signed (v{signed[-1].version}, scan filed {fmt_day(signed[-1].created)}); "
             "a signed document is not revised: agree changes in a supplementary document, "
             "or void it and make a new one"
         )

@@ -32,15 +32,15 @@ import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from docgen import pagecode
+from docgen import clock, pagecode
 from docgen.archive import scans
 from docgen.archive.catalog import VersionRow, is_scan
 from docgen.archive.core import Archive
 from docgen.archive.store import fsync_dir, sha256_bytes, sha256_file
+from docgen.clock import fmt_day, fmt_instant
 from docgen.errors import DocgenError, InputError, NotFound, StateError
 from docgen.failpoints import hit
 from docgen.reader import Attempts, LimitHit, Limits, Reader
@@ -569,14 +569,14 @@ class Intake:
         if newer and not manual:
             raise Refused(
                 f"the customer signed {number} v{target.version}, but v{newer[-1].version} replaced it "
-                f"on {newer[-1].created[:10]}",
+                f"on {fmt_day(newer[-1].created)}",
                 f"have v{newer[-1].version} signed; to make this scan of v{target.version} the effective "
                 f"document instead: docgen ingest FILE --as {number} --version {target.version} "
                 '--supersede --note "REASON"',
             )
         if newer and part.supersede is None:
             raise Refused(
-                f"v{newer[-1].version} replaced {number} v{target.version} on {newer[-1].created[:10]}: filing "
+                f"v{newer[-1].version} replaced {number} v{target.version} on {fmt_day(newer[-1].created)}: filing "
                 f"this signed copy of v{target.version} would make the old version the effective one",
                 f"have v{newer[-1].version} signed; if v{target.version} is what stands, say why: "
                 f'--supersede --note "REASON"',
@@ -586,7 +586,7 @@ class Intake:
             if done:
                 raise Refused(
                     f"{number} v{target.version} is already signed: v{done[-1].version} was filed on "
-                    f"{done[-1].created[:10]} from {done[-1].summary['scan']['name']}",
+                    f"{fmt_day(done[-1].created)} from {done[-1].summary['scan']['name']}",
                     f"to keep this scan as well: docgen ingest FILE --as {number} --version {target.version}",
                 )
         n = len(part.pages)
@@ -711,7 +711,7 @@ class Intake:
                         "format": scan_fmt,
                         "pages": len(part.pages),
                         "matched_by": matched,
-                        "received": datetime.now().astimezone().isoformat(timespec="seconds"),
+                        "received": clock.stamp(),
                         **({"source_pages": part.pages} if batch else {}),
                     },
                 }
@@ -755,7 +755,7 @@ class Intake:
                     self.archive.ensure_view(number, version, "scan", scan.sha256)
                 return Outcome(
                     Path(), "duplicate",
-                    f"is the same file as {number} v{version}, filed {v.created[:16].replace('T', ' ')}"
+                    f"is the same file as {number} v{version}, filed {fmt_instant(v.created, 'minutes')[:16].replace('T', ' ')}"
                     + restored,
                 )
         return None
@@ -844,7 +844,7 @@ class Intake:
     def _log(self, outcome: Outcome) -> None:
         logs = self.archive.logs
         logs.mkdir(exist_ok=True)
-        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+        stamp = clock.stamp()
         with open(logs / "intake.log", "a", encoding="utf-8") as f:
             f.write(printable(f"{stamp} {self.actor} {outcome.line()}") + "\n")
 
@@ -926,7 +926,7 @@ def _write_reason(dest: Path, refused: Refused, original: Path, note: str = "") 
         size = ", a symbolic link" if stat.S_ISLNK(st.st_mode) else f", {st.st_size:,} bytes"
     except OSError:
         size = ""
-    stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    stamp = f"{clock.now():%Y-%m-%d %H:%M:%S}"  # the company's time
     # the command to type, with this file's place in the archive
     todo = refused.todo.replace("docgen ingest FILE", f"docgen ingest {shlex.quote(f'quarantine/{dest.name}')}")
     text = (

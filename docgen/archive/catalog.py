@@ -15,10 +15,10 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from docgen.clock import stamp
 from docgen.errors import StateError
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = []
@@ -269,7 +269,8 @@ def _row_name(table: str, r: sqlite3.Row) -> str:
 
 
 def now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
+    """The present instant as rows store it: ISO 8601 in the company's zone, with its offset."""
+    return stamp()
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import sqlite3
 
 from docgen.archive.catalog import Catalog
 from docgen.archive.store import BlobStore, sha256_file
+from docgen.clock import fmt_instant
 from docgen.config import Settings, ensure_settings_file, load_settings
 from docgen.errors import ArchiveDamaged
 
@@ -264,6 +265,9 @@ class Archive:
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(self.root)
+            from docgen import clock
+
+            clock.use_zone(self._settings.timezone)  # the times this process stores and shows
         return self._settings
 
     @property
@@ -549,7 +553,9 @@ def number_gaps(archive: Archive) -> tuple[list[str], list[str]]:
                 continue
             row = reserved.get(number)
             if row is not None and row["state"] == "unused":
-                explained.append(f"{number}: number unused ({row['reason'] or 'no reason recorded'}, {row['created']})")
+                explained.append(
+                    f"{number}: number unused ({row['reason'] or 'no reason recorded'}, {fmt_instant(row['created'])})"
+                )
             elif row is not None and row["state"] == "pending":
                 explained.append(f"{number}: number reserved by pid {row['pid']}, not committed yet")
             else:
