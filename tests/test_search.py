@@ -522,7 +522,7 @@ def test_search_masks_id_and_phone_numbers_by_policy(with_engine: str, work: Pat
     # written the ways people write numbers
     assert "HT-2026-0001" in [h["number"] for h in search("138-1234-5678")]
     assert [h["number"] for h in search("440308 19900101 1239")] == ["HT-2026-0001"]
-    assert [h["number"] for h in search("４４０３０８１９９００１０１１２３４")] == ["HT-2026-0001"]
+    assert [h["number"] for h in search("４４０３０８１９９００１０１１２３９")] == ["HT-2026-0001"]
     assert search("440308199001011235") == []  # another number is not a neighbour
     assert [h["number"] for h in search(f"{ID} 违约金")] == ["HT-2026-0001"]
     assert search(f"{ID} -违约金") == []
