@@ -396,3 +396,22 @@ def test_bad_value_through_the_cli_has_no_pydantic_wording(work: Path, archive_d
     path = edit(work / "quote.yaml", item(unit=["㎡"]))
     line = refused_once(run("new", "quote", path), archive_dir)
     assert line.startswith(f"Error: {path}: sections[0].items[0].unit: must be a text (got a list)")
+
+
+def test_an_id_number_typed_in_groups_is_kept_in_one_piece(work: Path) -> None:
+    data = common.load_file(work / "project.yaml")
+    data["customer"]["id_number"] = "440308 19900101 123９"
+    project = common.validate(common.Project, data, work / "project.yaml")
+    assert project.customer.id_number == "440308199001011239"
+
+
+def test_json_dates_take_the_three_forms_too(tmp_path: Path, work: Path) -> None:
+    data = common.load_file(work / "quote.yaml")
+    for written in ("2026/11/02", "2026年11月2日"):
+        path = tmp_path / "quote.json"
+        path.write_text(json.dumps({**data, "date": written}, ensure_ascii=False, default=str), encoding="utf-8")
+        assert quote_kind.parse(common.load_file(path), path).date == dt.date(2026, 11, 2)
+    path.write_text(json.dumps({**data, "date": "2026-02-29"}, ensure_ascii=False, default=str), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        quote_kind.parse(common.load_file(path), path)
+    assert str(caught.value) == f"{path}: date: 2026-02-29 is not a date: February 2026 has 28 days"

@@ -227,7 +227,7 @@ def load_file(path: Path) -> dict[str, Any]:
             mark = exc.problem_mark or exc.context_mark
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
             problem = str(exc.problem or exc.context)
-            hint = "" if "fix the date" in problem or "keep one" in problem else "; check the indentation and brackets there"
+            hint = "" if "keep one" in problem else "; check the indentation and brackets there"
             raise InputError(f"{path}: {where}{problem}{hint}") from None
         except yaml.YAMLError as exc:
             raise InputError(f"{path}: not valid YAML ({exc})") from None
