@@ -415,3 +415,18 @@ def test_json_dates_take_the_three_forms_too(tmp_path: Path, work: Path) -> None
     with pytest.raises(InputError) as caught:
         quote_kind.parse(common.load_file(path), path)
     assert str(caught.value) == f"{path}: date: 2026-02-29 is not a date: February 2026 has 28 days"
+
+
+def test_a_full_width_colon_after_a_misspelt_key_is_named_where_yaml_fails(work: Path, archive_dir: Path) -> None:
+    path = replace_in(work / "quote.yaml", "valid_days: 30", "Valid_Days： 30")
+    line = refused_once(run("new", "quote", path), archive_dir)
+    assert line == (f"Error: {path}: line 4: a full-width colon ： or space 　 (全角) where YAML expects its own; "
+                    "type the ASCII colon : and ordinary spaces (switch the input method to 半角 (Shift) and retype it)")
+
+
+def test_a_yaml_error_without_full_width_punctuation_keeps_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("remarks:\n  - 报价含：人工\nsections: [\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        common.load_file(path)
+    assert "全角" not in str(caught.value) and "line 4" in str(caught.value)

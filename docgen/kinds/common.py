@@ -225,6 +225,9 @@ def load_file(path: Path) -> dict[str, Any]:
             data = yaml.load(text, Loader=_DecimalLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
+            full = fullwidth.near_error(text, mark.line + 1) if mark else None
+            if full:
+                raise InputError(f"{path}: {full}") from None
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
             problem = str(exc.problem or exc.context)
             hint = "" if "keep one" in problem else "; check the indentation and brackets there"

@@ -81,3 +81,20 @@ def problem(text: str) -> str | None:
         if _BLOCK.search(code):
             block = _indent(line)
     return None
+
+
+_ANY_FULL = re.compile(rf"^[ \t]*(?:-[ \t]+)*[A-Za-z_][A-Za-z0-9_]*[ \t]*{COLON}|^[ \t]*{SPACE}")
+
+
+def near_error(text: str, line: int) -> str | None:
+    """Where YAML failed at ``line``: the nearest of it and the two lines above whose first word
+    (an ASCII key in any case) ends in a full-width colon, or whose indentation holds a
+    full-width space."""
+    lines = text.splitlines()
+    for number in range(min(line, len(lines)), max(line - 3, 0), -1):
+        if _ANY_FULL.search(_code(lines[number - 1])):
+            return (
+                f"line {number}: a full-width colon ： or space 　 (全角) where YAML expects its own; "
+                f"type the ASCII colon : and ordinary spaces ({_HINT})"
+            )
+    return None
