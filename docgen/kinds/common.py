@@ -42,6 +42,7 @@ MAX_DECIMALS = 4  # decimal places of a quantity, price, area or percentage
 MAX_RATE_DECIMALS = 6  # of a rate such as 0.0005 a day
 # characters of a text
 MAX_NAME = 50  # a person: customer, designer, inspector …
+MAX_PHONE = 20  # +86 138 1234 5678 with its spaces is 17
 MAX_LINE = 100  # one line: an item's name, a section, a unit, a stage, a category …
 MAX_ADDRESS = 200
 MAX_NOTE = 200  # an item's note, printed in a narrow table cell (200 characters: half a page)
@@ -389,6 +390,8 @@ def check_id_number(value: str) -> str:
 def check_phone(value: str) -> str:
     """A mainland mobile (11 digits, 1[3-9]…) or landline (0, area code, 7-8 digits), +86 allowed."""
     text = value.strip()
+    if len(text) > MAX_PHONE:
+        raise ValueError(f'"{text[:30]}…" is not a phone number: it is {len(text)} characters long, a phone number at most {MAX_PHONE}')
     if not re.fullmatch(r"\+?[0-9][0-9 \-]*", text, re.ASCII):
         raise ValueError(
             f'"{value}" is not a phone number: write digits, spaces and dashes only, '
