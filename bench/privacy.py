@@ -26,7 +26,7 @@ from docgen.archive.search import grams
 from docgen.distribute import inert_pdf
 from docgen.privacy import customer_pairs, id_numbers, leaks, mask_id, mask_text, token
 
-ID, PHONE = "440308199001011234", "13812345678"
+ID, PHONE = "440308199001011239", "13812345678"
 KEY = bytes(range(32))
 
 

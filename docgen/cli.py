@@ -695,7 +695,7 @@ def search(
     \b
     Example:
       docgen search 卫生间防水 --kind acceptance
-      docgen search 440308199001011234 --as legal
+      docgen search 440308199001011239 --as legal
       docgen search "customer:张三" --all-versions
       docgen search 望京西园 --kind contract --from 2026-01-01
       docgen search HT-2026-0001 --json

@@ -85,7 +85,7 @@ max_attempts = 3               # reads that went past a limit (or did not finish
 
 # Departments that receive and pull copies. `outbox` is a folder under the archive or an
 # absolute path (a shared folder); `personal_data` is "full" or "masked" (ID and phone numbers
-# shown as 440308********1234 and 138****5678, 《个人信息保护法》第51条); `pull` lists the kinds
+# shown as 440308********1239 and 138****5678, 《个人信息保护法》第51条); `pull` lists the kinds
 # the department may pull. A department whose data is masked never receives a signed scan: it
 # gets the generated copy, masked, with a line saying the signed original is on file.
 # `mode` is the outbox folder's mode (default "0750": the owner, and the group for reading);

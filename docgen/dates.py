@@ -30,12 +30,12 @@ def _shown(value: str) -> str:
 
 
 def parse_date(value: str | dt.date) -> dt.date:
-    """The day ``value`` names: a date as it is, or text in one of the three forms.
+    """The day ``value`` names: a date as it is (a datetime's day), or text in one of the three forms.
 
     Raises ValueError with a one-line message for anything else or an impossible day.
     """
     if isinstance(value, dt.datetime):
-        raise ValueError(f"{_shown(value.isoformat(sep=' '))} is a date and a time; write only the date ({FORMS})")
+        return value.date()  # YAML reads 2026-11-02 09:30 as a timestamp: its day is meant
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):

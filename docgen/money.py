@@ -5,6 +5,8 @@ Amounts are never floats. Uppercase follows 《支付结算办法》附一 (正�
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 FEN = Decimal("0.01")
@@ -16,8 +18,33 @@ SECTION_UNITS = ("", "万", "亿", "万亿")
 MAX_AMOUNT = Decimal("999999999999.99")
 
 
+# A comma only separates thousands: 1,234.50 and 12,345, never a decimal comma (12,5).
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+
+
+def _commas(text: str) -> str:
+    """``text`` without its thousands separators; ValueError where a comma is anything else."""
+    if "," not in text:
+        return text
+    if _GROUPED.fullmatch(text):
+        return text.replace(",", "")
+    head, _, tail = text.partition(",")
+    if "," not in tail and "." not in text and tail.isdigit() and head.lstrip("+-").isdigit():
+        raise ValueError(
+            f'"{text}" is not a number: write {head}.{tail} (a comma only separates thousands, as in 1,234.50)'
+        )
+    raise ValueError(
+        f'"{text}" is not a number: a comma only separates thousands, one every three digits as in 1,234.50; '
+        "write the number without commas"
+    )
+
+
 def to_decimal(value: object) -> Decimal:
-    """Read a money or quantity value written as a string, int or Decimal (never float)."""
+    """Read a money or quantity value written as a string, int or Decimal (never float).
+
+    Full-width digits and separators (１２．５, １，２３４) are the same characters (NFKC);
+    a comma is accepted only as a thousands separator.
+    """
     if isinstance(value, bool):
         raise ValueError("not a number")
     if isinstance(value, Decimal):
@@ -25,16 +52,18 @@ def to_decimal(value: object) -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        text = _commas(text)
         try:
-            result = Decimal(value.strip().replace(",", ""))
+            result = Decimal(text)
         except InvalidOperation:
-            if value.strip().lower().lstrip("+-.") in ("inf", "infinity", "nan"):
-                raise ValueError(f"not a finite number: {value!r}") from None
-            raise ValueError(f"not a number: {value!r}") from None
+            if text.lower().lstrip("+-.") in ("inf", "infinity", "nan"):
+                raise ValueError(f'"{value.strip()}" is not a finite number: write digits, as in 12.5') from None
+            raise ValueError(f'"{value.strip()}" is not a number: write digits, as in 12.5') from None
     else:
-        raise ValueError(f"not a number: {value!r}")
+        raise ValueError(f"{value!r} is not a number: write digits, as in 12.5")
     if not result.is_finite():
-        raise ValueError(f"not a finite number: {value!r}")
+        raise ValueError(f'"{value}" is not a finite number: write digits, as in 12.5')
     return result
 
 

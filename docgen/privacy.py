@@ -23,7 +23,7 @@ Pair = tuple[str, str]  # (the value as the data holds it, its masked form)
 
 
 def mask_id(value: str) -> str:
-    """440308199001011234 -> 440308********1234 (region and last four kept)."""
+    """440308199001011239 -> 440308********1239 (region and last four kept)."""
     return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
 
 
@@ -63,7 +63,7 @@ _BETWEEN = r"(?:[\s\-.·()/]|&#\d+;|<[^>]*>)*"
 
 def loose(value: str) -> re.Pattern[str]:
     """The value's letters and digits with anything between them that still reads as the
-    number: 138-1234-5678, 440308 19900101 1234, or digits split across runs in XML."""
+    number: 138-1234-5678, 440308 19900101 1239, or digits split across runs in XML."""
     return re.compile(_BETWEEN.join(re.escape(c) for c in _core(value)), re.IGNORECASE)
 
 

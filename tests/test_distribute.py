@@ -10,8 +10,8 @@ import pytest
 from conftest import run
 from pypdf import PdfReader
 
-ID, PHONE = "440308199001011234", "13812345678"
-MASKED_ID, MASKED_PHONE = "440308********1234", "138****5678"
+ID, PHONE = "440308199001011239", "13812345678"
+MASKED_ID, MASKED_PHONE = "440308********1239", "138****5678"
 
 
 def pdf_text(path: Path, last_page: int | None = None) -> str:
@@ -250,7 +250,7 @@ def test_personal_data_written_another_way_is_masked_too(scans: Path, archive_di
     from conftest import edit
 
     edit(work / "contract.yaml", lambda d: d["special_terms"].append(
-        "紧急联系电话 138-1234-5678，身份证 440308 19900101 1234，请妥善保管。"))
+        "紧急联系电话 138-1234-5678，身份证 440308 19900101 1239，请妥善保管。"))
     r = run("new", "contract", work / "contract.yaml", "--json")
     assert r.exit_code == 0, r
     number = json.loads(r.stdout)["number"]

@@ -15,8 +15,8 @@ from pypdf import PdfReader
 
 from docgen.privacy import leaks
 
-ID, PHONE = "440308199001011234", "13812345678"
-MASKED_ID, MASKED_PHONE = "440308********1234", "138****5678"
+ID, PHONE = "440308199001011239", "13812345678"
+MASKED_ID, MASKED_PHONE = "440308********1239", "138****5678"
 PERSONAL = [(ID, ""), (PHONE, "")]
 
 # a text box anchored in the first paragraph (VML, as Word and WPS still write them)
@@ -107,7 +107,7 @@ def test_the_company_template_shows_the_data_outside_the_body(company: dict) -> 
     assert PHONE not in document_text(Document(docx)) and ID not in document_text(Document(docx))
     everywhere = shown_text(docx.read_bytes())
     for where in ("页眉", "页脚", "页眉文本框"):
-        assert f"{where} 电话 13812345678 身份证 440308199001011234" in everywhere.splitlines()
+        assert f"{where} 电话 13812345678 身份证 440308199001011239" in everywhere.splitlines()
 
 
 @pytest.mark.parametrize("place", ["header", "footer", "header box", "body box"])

@@ -91,9 +91,8 @@ def test_parse_date_message_stays_short_for_a_long_value() -> None:
     assert len(str(exc.value)) < 120 and "\n" not in str(exc.value)
 
 
-def test_parse_date_refuses_a_date_and_time() -> None:
-    with pytest.raises(ValueError, match="is a date and a time; write only the date"):
-        parse_date(dt.datetime(2026, 11, 2, 10, 0))
+def test_parse_date_takes_a_timestamp_s_day_and_refuses_a_number() -> None:
+    assert parse_date(dt.datetime(2026, 11, 2, 10, 0)) == dt.date(2026, 11, 2)
     with pytest.raises(ValueError, match="is not a date"):
         parse_date(20261102)  # type: ignore[arg-type]
 

@@ -26,7 +26,9 @@ from typing import Annotated, Any, Literal, TypeVar
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from docgen.dates import parse_date
 from docgen.errors import InputError
+from docgen.kinds import fullwidth, pydantic_errors
 from docgen.money import MAX_AMOUNT, to_decimal
 
 # Bounds -----------------------------------------------------------------------------------
@@ -40,6 +42,7 @@ MAX_DECIMALS = 4  # decimal places of a quantity, price, area or percentage
 MAX_RATE_DECIMALS = 6  # of a rate such as 0.0005 a day
 # characters of a text
 MAX_NAME = 50  # a person: customer, designer, inspector …
+MAX_PHONE = 20  # +86 138 1234 5678 with its spaces is 17
 MAX_LINE = 100  # one line: an item's name, a section, a unit, a stage, a category …
 MAX_ADDRESS = 200
 MAX_NOTE = 200  # an item's note, printed in a narrow table cell (200 characters: half a page)
@@ -73,10 +76,9 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
 def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError as exc:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"{node.value!r} is not a valid date ({exc}); fix the date", node.start_mark
-        ) from None
+    except ValueError:
+        # 2026-02-30: kept as written, so the date field refuses it by name (dates.parse_date)
+        return node.value
 
 
 def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -217,13 +219,19 @@ def load_file(path: Path) -> dict[str, Any]:
                 f"{path}: line {exc.line}: nested more than {MAX_DEPTH} levels deep; no document nests so deep"
             ) from None
     else:
+        full = fullwidth.problem(text)
+        if full:
+            raise InputError(f"{path}: {full}")
         try:
             data = yaml.load(text, Loader=_DecimalLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
+            full = fullwidth.near_error(text, mark.line + 1) if mark else None
+            if full:
+                raise InputError(f"{path}: {full}") from None
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
             problem = str(exc.problem or exc.context)
-            hint = "" if "fix the date" in problem or "keep one" in problem else "; check the indentation and brackets there"
+            hint = "" if "keep one" in problem else "; check the indentation and brackets there"
             raise InputError(f"{path}: {where}{problem}{hint}") from None
         except yaml.YAMLError as exc:
             raise InputError(f"{path}: not valid YAML ({exc})") from None
@@ -248,21 +256,7 @@ def _path(loc: tuple[int | str, ...]) -> str:
 
 
 def _message(err: dict[str, Any]) -> str:
-    kind = err["type"]
-    if kind == "missing":
-        return "is missing"
-    if kind == "extra_forbidden":
-        return "is not a known field (check the spelling)"
-    if kind == "literal_error":
-        expected = str(err.get("ctx", {}).get("expected", "")).replace("'", "")
-        return f"must be {expected} (got {err['input']!r})"
-    if kind == "string_pattern_mismatch" and "A-Z" in str(err.get("ctx", {}).get("pattern", "")):
-        return f"{err['input']!r} is not a document number like HT-2026-0001"
-    msg = str(err["msg"])
-    msg = re.sub(r"^(Value error|Assertion failed), ", "", msg)
-    if kind.startswith("date"):
-        return f"{msg}; write dates as YYYY-MM-DD"
-    return msg
+    return pydantic_errors.message(err)
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -291,6 +285,19 @@ def _money(value: object) -> Decimal:
     if isinstance(value, float):
         value = repr(value)
     return to_decimal(value)
+
+
+def _rate(value: object) -> Decimal:
+    """A rate written as a fraction (0.08) or a percentage ("8%", "8％"); "8" alone is refused."""
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        if text.endswith("%"):
+            return to_decimal(text[:-1]) / 100
+    rate = _money(value)
+    if rate > 1:
+        shown = f"{rate.normalize():f}"
+        raise ValueError(f'"{shown}" is a rate above 1: write "{shown}%" for {shown} percent, or a fraction such as 0.08')
+    return rate
 
 
 def _show(value: Decimal) -> str:
@@ -348,6 +355,77 @@ def _nfkc(value: object) -> object:
     return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
 
 
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
+
+
+def check_id_number(value: str) -> str:
+    """A 居民身份证 number: 18 characters, a real birth date, the GB 11643-1999 check digit."""
+    number = value.replace(" ", "").upper()
+    if not _ID_SHAPE.fullmatch(number):
+        raise ValueError(
+            f'"{value}" is not an ID number: a 居民身份证 number is 17 digits and then a digit or X '
+            f"({len(number)} characters here)"
+        )
+    born = number[6:14]
+    try:
+        birth = dt.date(int(born[:4]), int(born[4:6]), int(born[6:]))
+    except ValueError:
+        birth = None
+    if birth is None or not dt.date(1900, 1, 1) <= birth <= dt.date.today():
+        raise ValueError(
+            f'"{value}" is not an ID number: its birth date {born} (characters 7-14) is not a plausible date; '
+            "copy the number from the ID card again"
+        )
+    # GB 11643-1999 (ISO 7064 MOD 11-2): the weighted sum of the first 17 digits picks the 18th
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(number, _ID_WEIGHTS)) % 11]
+    if number[17] != check:
+        raise ValueError(
+            f'"{value}" is not an ID number: its check digit (the last character) does not match the other '
+            "17 (GB 11643-1999); a digit is mistyped, copy the number from the ID card again"
+        )
+    return number
+
+
+def check_phone(value: str) -> str:
+    """A mainland mobile (11 digits, 1[3-9]…) or landline (0, area code, 7-8 digits), +86 allowed."""
+    text = value.strip()
+    if len(text) > MAX_PHONE:
+        raise ValueError(f'"{text[:30]}…" is not a phone number: it is {len(text)} characters long, a phone number at most {MAX_PHONE}')
+    if not re.fullmatch(r"\+?[0-9][0-9 \-]*", text, re.ASCII):
+        raise ValueError(
+            f'"{value}" is not a phone number: write digits, spaces and dashes only, '
+            "as in 13812345678 or 021-12345678"
+        )
+    digits = re.sub(r"[ \-]", "", text)
+    international = digits.startswith(("+86", "0086"))
+    if international:
+        digits = digits.removeprefix("+86").removeprefix("0086")
+        if not digits.startswith("1"):
+            digits = "0" + digits.removeprefix("0")  # +86 21 1234 5678 is 021-12345678
+    elif digits.startswith("+"):
+        raise ValueError(f'"{value}" is not a phone number: only mainland numbers (+86) are taken')
+    if digits.startswith("1"):
+        if len(digits) != 11:
+            raise ValueError(
+                f'"{value}" is not a phone number: a mobile number has 11 digits, this one {len(digits)}'
+            )
+        if digits[1] not in "3456789":
+            raise ValueError(f'"{value}" is not a phone number: a mobile number starts with 13 to 19')
+        return text
+    if digits.startswith("0"):
+        if not 10 <= len(digits) <= 12 or digits[1] == "0":
+            raise ValueError(
+                f'"{value}" is not a phone number: a landline is 0, the area code and 7 or 8 digits, '
+                "as in 021-12345678 or 0755-1234567"
+            )
+        return text
+    raise ValueError(
+        f'"{value}" is not a phone number: write a mobile number such as 13812345678, '
+        "or a landline with its area code such as 021-12345678"
+    )
+
+
 def check_count(source: Path, field: str, found: int, limit: int, what: str, setting: str | None = None) -> None:
     """Refuse a list longer than its limit before its entries are validated."""
     if found <= limit:
@@ -380,8 +458,9 @@ def _positive(value: Decimal) -> Decimal:
 
 
 Amount = Annotated[Decimal, BeforeValidator(_money)]
+RateAmount = Annotated[Decimal, BeforeValidator(_rate)]  # 0.08 or "8%"
 Money = Annotated[Amount, AfterValidator(bounded(MAX_AMOUNT, 2))]
-Day = Annotated[dt.date, AfterValidator(_in_range)]
+Day = Annotated[dt.date, BeforeValidator(parse_date), AfterValidator(_in_range)]
 
 
 class Strict(BaseModel):
@@ -411,8 +490,8 @@ def lines_of(kind: Any, limit: int = MAX_LINES) -> Any:
 
 class Customer(Strict):
     name: Name
-    phone: Annotated[str, BeforeValidator(_nfkc), Field(pattern=r"^[0-9+\- ]{7,20}$")]
-    id_number: Annotated[str, BeforeValidator(_nfkc), Field(pattern=r"^[0-9]{17}[0-9Xx]$")] | None = None
+    phone: Annotated[str, BeforeValidator(_nfkc), AfterValidator(check_phone)]
+    id_number: Annotated[str, BeforeValidator(_nfkc), AfterValidator(check_id_number)] | None = None
     address: Address
 
 

@@ -28,6 +28,7 @@ from docgen.kinds.common import (
     Money,
     OptionalParagraph,
     Paragraph,
+    RateAmount,
     Strict,
     Text,
     _positive,
@@ -67,7 +68,7 @@ class ContractInput(Strict):
     duration_days: Annotated[int, Field(gt=0, le=1000)]
     payments: Annotated[list[Payment], Field(min_length=1, max_length=MAX_PAYMENTS)]
     penalty_rate_per_day: Annotated[
-        Amount, Field(ge=0, le=Decimal("0.05")), AfterValidator(bounded(Decimal("0.05"), MAX_RATE_DECIMALS))
+        RateAmount, Field(ge=0, le=Decimal("0.05")), AfterValidator(bounded(Decimal("0.05"), MAX_RATE_DECIMALS))
     ] | None = None
     dispute: Literal["仲裁", "诉讼"] = "仲裁"
     scope: OptionalParagraph = ""

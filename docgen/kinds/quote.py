@@ -25,6 +25,7 @@ from docgen.kinds.common import (
     Name,
     Note,
     Paragraph,
+    RateAmount,
     Strict,
     Text,
     _non_negative,
@@ -46,7 +47,7 @@ CN_NUMERALS = "一二三四五六七八九十"
 Quantity = Annotated[Amount, AfterValidator(_positive), AfterValidator(bounded(MAX_QUANTITY))]
 Price = Annotated[Amount, AfterValidator(_non_negative), AfterValidator(bounded(MAX_PRICE))]
 Rate = Annotated[
-    Amount, AfterValidator(_non_negative), Field(le=Decimal("0.5")), AfterValidator(bounded(Decimal("0.5"), MAX_RATE_DECIMALS))
+    RateAmount, AfterValidator(_non_negative), Field(le=Decimal("0.5")), AfterValidator(bounded(Decimal("0.5"), MAX_RATE_DECIMALS))
 ]
 
 
