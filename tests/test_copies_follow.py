@@ -121,7 +121,9 @@ def test_every_status_of_every_kind_leaves_no_stale_copy(contracted: Path, archi
         step(f"{number} void")
     assert [(what, wrong) for what, wrong in steps if wrong] == []
     # every kind reached every status its rules name
-    reached = {(r["number"][:2], r["action"]) for r in Archive.open(root).catalog.ledger()}
+    archive = Archive.open(root)
+    reached = {(r["number"][:2], r["action"]) for r in archive.catalog.ledger()}
+    archive.close()
     assert {(p, a) for p in ("BJ", "HT", "ZG", "YS", "BX") for a in ("delivered", "withdrawn")} <= reached
 
 
