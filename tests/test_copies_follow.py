@@ -5,6 +5,7 @@ counts (superseded or void). And the life cycle: a notice or a report needs a si
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import scanmaker
@@ -145,7 +146,7 @@ def test_a_closed_notice_without_a_rule_for_closed_tells_engineering(contracted:
     assert check_copies(archive_dir) == []
 
 
-def test_notice_and_report_need_a_signed_contract(work: Path, archive_dir: Path) -> None:
+def test_notice_and_report_need_a_signed_contract(work: Path, archive_dir: Path, tmp_path: Path) -> None:
     new("quote", work / "quote.yaml")
     new("contract", work / "contract.yaml")
     ok("review", "HT-2026-0001", "submit")
@@ -157,6 +158,13 @@ def test_notice_and_report_need_a_signed_contract(work: Path, archive_dir: Path)
     ok("review", "HT-2026-0001", "approve")
     r = run("new", "rectification", work / "rectification.yaml")
     assert r.exit_code == 1 and "(HT-2026-0001 is approved)" in r.stderr, r
+    # another customer's project, not archived yet, has no contract at all
+    other = tmp_path / "other"
+    shutil.copytree(work, other)
+    edit(other / "project.yaml", lambda d: (d.pop("code", None), d["customer"].update(name="王五"),
+                                              d["site"].update(address="上海市徐汇区漕溪北路1号")))
+    r = run("new", "acceptance", other / "acceptance-1.yaml")
+    assert r.exit_code == 1 and "the project of 王五 (上海市徐汇区漕溪北路1号) has no contract" in r.stderr, r
     assert run("list", "--kind", "rectification", "--json").stdout.strip() == "[]"
     # a company that starts work on the approved contract says so
     toml = archive_dir / "docgen.toml"
