@@ -92,8 +92,15 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="docgen-bench-pagecheck-"))
     env = {**os.environ, "DOCGEN_ARCHIVE": str(tmp / "archive"), "DOCGEN_USER": "bench"}
     samples = ROOT / "samples" / "zhangjiang"
-    for kind in ("quote", "contract", "rectification"):
-        docgen("new", kind, str(samples / f"{kind}.yaml"), env=env)
+    docgen("new", "quote", str(samples / "quote.yaml"), env=env)
+    docgen("new", "contract", str(samples / "contract.yaml"), env=env)
+    # a notice needs a contract that counts: here the approved one (its scan is what is measured)
+    toml = tmp / "archive" / "docgen.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('contract_status = "signed"',
+                                                             'contract_status = "approved"'), encoding="utf-8")
+    docgen("review", "HT-2026-0001", "submit", env=env)
+    docgen("review", "HT-2026-0001", "approve", env=env)
+    docgen("new", "rectification", str(samples / "rectification.yaml"), env=env)
     docs = tmp / "archive" / "documents"
     pdfs = [docs / "BJ-2026-0001/BJ-2026-0001-v1.pdf", docs / "HT-2026-0001/HT-2026-0001-v1.pdf",
             docs / "ZG-2026-0001/ZG-2026-0001-v1.pdf"]

@@ -144,6 +144,8 @@ def _sync_distribution(archive: Archive, say: Any = None, stop: Any = None) -> N
 
 
 def _delivery_line(d: Any) -> str:
+    if not d.copies:  # no rule sends this status: the holders of older copies are told
+        return f"superseded  {d.number} v{d.version} [{d.status}]: notice to {', '.join(d.superseded)}"
     to = ", ".join(f"{c.department} ({c.label})" for c in d.copies)
     line = f"delivered   {d.number} v{d.version} [{d.status}] to {to}"
     if d.superseded:
@@ -1068,7 +1070,7 @@ def distribute(obj: Ctx, number: str, again: bool, as_json: bool) -> None:
                         "note": c.note} for c in d.copies],
         }, ensure_ascii=False, indent=2))
         return
-    if d.copies:
+    if d.copies or d.superseded:
         click.echo(_delivery_line(d))
         for c in d.copies:
             click.echo(f"  {c.path}")

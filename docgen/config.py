@@ -61,6 +61,12 @@ default_days = 7               # 整改期限 when a notice made from a failed a
 # 验收依据 printed on acceptance reports when the report does not list its own.
 basis = ["《建筑装饰装修工程质量验收标准》GB 50210-2018", "《住宅装饰装修工程施工规范》GB 50327-2001", "《住宅室内装饰装修工程质量验收规范》JGJ/T 304-2013", "本工程施工合同及双方确认的设计图纸、报价单"]
 
+[chain]
+# A rectification notice or an acceptance report is made only for a project whose contract
+# counts: "signed" (default: the customer's signed contract was scanned and filed) or
+# "approved" (legal review approved it; for companies that start work on the approved text).
+contract_status = "signed"
+
 [limits]
 # Line items of a quote, checklist items of an acceptance report, issues of a notice: more is
 # refused (a 2,000-item quote takes minutes to convert). Every other bound is in docs/data.md.
@@ -124,7 +130,18 @@ pull = ["quote", "contract", "rectification", "acceptance", "warranty"]
 
 # Who receives which document, and the 联次 label on each copy: [distribution.KIND.STATUS],
 # then department = "label". Copies go out when a document reaches the status (a signed scan
-# is filed, legal review approves, a notice is issued), or with `docgen distribute NUMBER`.
+# is filed, legal review approves, a notice is issued or closed), or with `docgen distribute NUMBER`.
+# Copies follow the document: on every change, a department holding an older version gets the
+# new version's copy where the rule for the new status names it, else a notice that its copy
+# is superseded (…_已被第N版取代.txt); a void document's holders get a void notice (…_已作废.txt).
+# The statuses each kind reaches, and what goes out by default:
+#   quote          draft (none: a quote goes out signed), signed
+#   contract       draft, in_review, rejected (none: not effective), approved (none: a contract
+#                  goes out signed; legal and finance may pull the approved text), signed
+#   rectification  issued, signed (the notice signed for), issued again after a failed
+#                  re-inspection, closed (re-inspection passed: the copy says 复查合格)
+#   acceptance     failed, passed (none: a report goes out signed), signed
+#   warranty       issued (none: a card goes out signed), signed
 [distribution.contract.signed]
 customer = "第一联 客户留存"
 finance = "第二联 财务"
@@ -141,6 +158,10 @@ archive = "第四联 档案"
 engineering = "第一联 工程"
 
 [distribution.rectification.signed]
+engineering = "第一联 工程"
+archive = "第二联 档案"
+
+[distribution.rectification.closed]
 engineering = "第一联 工程"
 archive = "第二联 档案"
 
@@ -356,6 +377,7 @@ class Settings:
     distribution: dict[tuple[str, str], dict[str, str]]
     limits: Limits = Limits()
     timezone: str = "Asia/Shanghai"  # [company] timezone, an IANA name
+    chain_contract_status: str = "signed"  # [chain] contract_status: what a notice or report needs
 
     def number(self, kind: str, year: int, seq: int) -> str:
         return self.number_format.format(
@@ -484,4 +506,12 @@ def load_settings(root: Path) -> Settings:
         distribution=distribution,
         limits=_limits(merged["limits"]),
         timezone=_timezone(c.get("timezone")),
+        chain_contract_status=_contract_status(merged["chain"]),
     )
+
+
+def _contract_status(table: dict) -> str:
+    raw = table.get("contract_status")
+    if raw not in ("signed", "approved"):
+        raise ConfigError(f'docgen.toml: [chain] contract_status = {raw!r} must be "signed" or "approved"')
+    return str(raw)

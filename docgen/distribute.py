@@ -475,7 +475,9 @@ def _distribute(
     status = trigger(eff)
     rule = archive.settings.distribution.get((doc.kind, status), {})
     result = Delivery(doc.number, eff.version, status, [], [], [])
-    if not rule:
+    held = any(old["version"] < eff.version
+               for k in archive.settings.departments for old in cat.deliveries(doc.number, k))
+    if not rule and not held:  # with no rule for the new status, older copies are still told
         if only_new:
             return result
         raise StateError(
@@ -720,7 +722,7 @@ def sync(
                     report.withdrawn.append(f"{number}: void notice to {', '.join(told)}")
             elif doc is not None:
                 delivery = distribute(archive, number, converter, actor, only_new=True)
-                if delivery.copies:
+                if delivery.copies or delivery.superseded:
                     report.deliveries.append(delivery)
         except DocgenError as exc:
             report.errors.append(f"{number}: {exc}")

@@ -167,6 +167,31 @@ def _referenced(
     return {**archive.catalog.versions(number)[-1].summary, "status": doc.status, "project": doc.project}
 
 
+def _contract_counts(
+    archive: Archive, code: str | None, project: dict[str, Any], named: str, source: Path
+) -> None:
+    """A notice or a report needs its project's contract to count: signed (a signed scan
+    filed), or approved by legal review where ``[chain] contract_status = "approved"``. Any
+    one of the project's contracts that is not void will do; else refused with the reason."""
+    wanted = archive.settings.chain_contract_status
+    counts = ("signed",) if wanted == "signed" else ("signed", "approved")
+    contracts = [d for d in archive.catalog.documents("contract") if code is not None and d.project == code]
+    if any(d.status in counts for d in contracts):
+        return
+    who = code or f"the project of {project['customer']['name']} ({project['site']['address']})"
+    other = "approved" if wanted == "signed" else "signed"
+    how = (
+        f'sign the contract first, or set [chain] contract_status = "{other}" in docgen.toml'
+        if wanted == "signed"
+        else "approve the contract in legal review (docgen review) first"
+    )
+    if not contracts:
+        raise StateError(f"{source}: contract: {who} has no contract ({named} is another project's): "
+                         f"make the project's contract and have it {wanted} first")
+    states = ", ".join(f"{d.number} is {d.status}" for d in contracts)
+    raise StateError(f"{source}: contract: {who} has no {wanted} contract ({states}): {how}")
+
+
 def _photo(ref: str, source: Path, field: str) -> tuple[bytes, str]:
     """Read a photo named in the data; it must exist and be an image Word can hold."""
     from docx.image.exceptions import UnrecognizedImageError
@@ -262,6 +287,7 @@ def prepare_data(
         # a re-inspection keeps the references checked when the notice was made
         if not rechecking:
             _referenced(archive, model.contract, "contract", "contract", source, code)
+            _contract_counts(archive, code, project, model.contract, source)
         if model.acceptance and not rechecking:
             a = _referenced(archive, model.acceptance, "acceptance", "acceptance", source, code)
             if a["conclusion"] == "合格":
@@ -284,6 +310,7 @@ def prepare_data(
         derived = rectification.derive(model, project, photos)
     elif kind == "acceptance":
         c = _referenced(archive, model.contract, "contract", "contract", source, code)
+        _contract_counts(archive, code, project, model.contract, source)
         previous = model.previous
         if previous:
             _referenced(archive, previous, "acceptance", "previous", source, code)

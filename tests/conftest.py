@@ -94,7 +94,10 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An archive with documents ready to be signed, and scans of them (made once per test run).
 
     BJ-2026-0001 quote (2 pages), HT-2026-0001 contract approved (6 pages),
-    HT-2026-0002 contract in draft, ZG-2026-0001 rectification notice (2 pages).
+    HT-2026-0002 contract in draft, ZG-2026-0001 rectification notice (2 pages). The notice
+    is made while the archive lets work start on an approved contract ([chain]
+    contract_status = "approved"), so the tests can still file the contract's signed scan;
+    the archive's settings are the defaults again afterwards.
     """
     root = tmp_path_factory.mktemp("intake-base")
     archive = root / "archive"
@@ -111,7 +114,12 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert run("review", "HT-2026-0001", "submit").exit_code == 0
         assert run("review", "HT-2026-0001", "approve", "--note", "同意").exit_code == 0
         new("contract", work / "contract.yaml")
+        toml = archive / "docgen.toml"
+        default = toml.read_text(encoding="utf-8")
+        toml.write_text(default.replace('contract_status = "signed"', 'contract_status = "approved"'),
+                        encoding="utf-8")
         new("rectification", work / "rectification.yaml")
+        toml.write_text(default, encoding="utf-8")
     docs = archive / "documents"
     bj, ht = docs / "BJ-2026-0001/BJ-2026-0001-v1.pdf", docs / "HT-2026-0001/HT-2026-0001-v1.pdf"
     s = root / "scans"
@@ -159,3 +167,33 @@ def scans(base: Path, archive_dir: Path, tmp_path: Path) -> Path:
     dest = tmp_path / "scans"
     shutil.copytree(base / "scans", dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def signed_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive where the sample project's contract counts (made once per test run):
+    BJ-2026-0001 quote, HT-2026-0001 contract approved by legal review and signed (v2, a
+    scan of the signed paper filed), as the life cycle needs before a notice or a report."""
+    root = tmp_path_factory.mktemp("signed-base")
+    archive = root / "archive"
+    archive.mkdir()
+    (archive / "secret.key").write_bytes(TEST_KEY)
+    (archive / "secret.key").chmod(0o600)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DOCGEN_ARCHIVE", str(archive))
+        mp.setenv("DOCGEN_USER", "tester")
+        new("quote", SAMPLES / "quote.yaml")
+        new("contract", SAMPLES / "contract.yaml")
+        assert run("review", "HT-2026-0001", "submit").exit_code == 0
+        assert run("review", "HT-2026-0001", "approve", "--note", "同意").exit_code == 0
+        scan = scanmaker.scan(archive / "documents/HT-2026-0001/HT-2026-0001-v1.pdf", root / "ht.pdf", 200)
+        r = run("ingest", scan)
+        assert r.exit_code == 0 and "HT-2026-0001 v2" in r.stdout + r.stderr, r
+    return archive
+
+
+@pytest.fixture
+def contracted(signed_base: Path, archive_dir: Path, work: Path) -> Path:
+    """The sample project (a copy to edit) with its quote and its signed contract archived."""
+    shutil.copytree(signed_base, archive_dir, dirs_exist_ok=True)
+    return work

@@ -228,6 +228,7 @@ def test_signed_quote_and_notice_rules(
 def test_signed_acceptance_report_goes_to_four_departments(scans: Path, archive_dir: Path, work: Path) -> None:
     import scanmaker
 
+    assert run("ingest", scans / "ht.pdf").exit_code == 0  # a report needs the signed contract
     r = run("new", "acceptance", work / "acceptance-2.yaml", "--json")
     assert r.exit_code == 0, r
     made = json.loads(r.stdout)
@@ -347,6 +348,7 @@ def test_signed_warranty_card_goes_to_customer_engineering_and_archive(
     from conftest import edit
 
     assert run("recheck", "ZG-2026-0001", "--passed", "--note", "复查合格", "--date", "2026-12-21").exit_code == 0
+    assert run("ingest", scans / "ht.pdf").exit_code == 0  # a report needs the signed contract
     report = json.loads(run("new", "acceptance", work / "acceptance-2.yaml", "--json").stdout)
     edit(work / "warranty.yaml", lambda d: d.update(acceptance=report["number"]))
     r = run("new", "warranty", work / "warranty.yaml", "--json")

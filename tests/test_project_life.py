@@ -27,14 +27,6 @@ def stored_text(archive_dir: Path, number: str, version: int = 1) -> str:
     return (archive_dir / "objects" / sha[:2] / sha).read_text(encoding="utf-8")
 
 
-@pytest.fixture
-def contracted(work: Path) -> Path:
-    """The sample project with its quote and contract archived."""
-    new("quote", work / "quote.yaml")
-    new("contract", work / "contract.yaml")
-    return work
-
-
 def test_rectification_notice_with_photo(contracted: Path, archive_dir: Path) -> None:
     made = new("rectification", contracted / "rectification.yaml")
     assert made["number"] == "ZG-2026-0001"

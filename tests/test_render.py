@@ -100,9 +100,8 @@ def test_rendered_docx_is_a_valid_word_document(work: Path, tmp_path: Path) -> N
     assert any("文件编码" in c.text for t in footer.tables for r in t.rows for c in r.cells)
 
 
-def test_new_kinds_carry_code_and_page_numbers_on_every_page(work: Path, tmp_path: Path) -> None:
-    new("quote", work / "quote.yaml")
-    new("contract", work / "contract.yaml")
+def test_new_kinds_carry_code_and_page_numbers_on_every_page(contracted: Path, tmp_path: Path) -> None:
+    work = contracted  # the quote and the signed contract archived
     made = [
         new("rectification", work / "rectification.yaml"),
         new("acceptance", work / "acceptance-1.yaml"),

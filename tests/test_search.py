@@ -276,8 +276,13 @@ def search(*args: str) -> list[dict]:  # type: ignore[type-arg]
 
 
 def test_cli_search_finds_filed_documents(with_engine: str, work: Path, archive_dir: Path) -> None:
+    toml = archive_dir / "docgen.toml"  # a company that starts work on the approved contract
+    toml.write_text(toml.read_text(encoding="utf-8").replace('contract_status = "signed"',
+                                                             'contract_status = "approved"'), encoding="utf-8")
     new("quote", work / "quote.yaml")
     new("contract", work / "contract.yaml")
+    assert run("review", "HT-2026-0001", "submit").exit_code == 0
+    assert run("review", "HT-2026-0001", "approve").exit_code == 0
     new("acceptance", work / "acceptance-1.yaml")
     assert (archive_dir / "index" / with_engine).is_dir()
     hits = search("地砖空鼓率")
