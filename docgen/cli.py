@@ -27,12 +27,26 @@ KIND_CN = {
     "acceptance": "竣工验收报告",
     "warranty": "保修卡",
 }
+WIDE_HELP = "Show every cell whole instead of shortening it with … to the terminal's width."
+CSV_HELP = "Print CSV for a spreadsheet: the --json fields, UTF-8 with a BOM for Excel."
 # The fields of --csv: those of the same command's --json, in that order.
 LIST_FIELDS = ("number", "kind", "status", "project", "customer", "versions", "total", "updated")
 LATE_FIELDS = ("number", "project", "customer", "deadline", "days_overdue")
 SEARCH_FIELDS = ("number", "kind", "version", "status", "project", "customer", "date", "title", "snippet", "score")
 LOG_FIELDS = ("time", "action", "number", "version", "department", "actor", "status", "label", "sha256", "path",
               "note")
+
+
+def _echo_csv(text: str) -> None:
+    """CSV as UTF-8 bytes, its \\r\\n line ends as they are: a console's own encoding or a
+    text stream's newline translation would spoil the file Excel opens."""
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # a stream without bytes underneath
+        click.echo(text, nl=False)
+        return
+    sys.stdout.flush()
+    out.write(text.encode("utf-8"))
+    out.flush()
 
 
 def _debug() -> bool:
@@ -447,7 +461,7 @@ def _show_data(archive: Archive, number: str) -> dict[str, Any]:
 @main.command()
 @click.argument("number")
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
-@click.option("--wide", is_flag=True, help="Show every cell whole instead of shortening it with … to the terminal's width.")
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
 def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
     """Kind, status, project, figures and every version of a document.
@@ -551,8 +565,8 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
 )
 @click.option("--overdue", is_flag=True, help="Only rectification notices past their deadline and not closed.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV for a spreadsheet: the --json fields, UTF-8 with a BOM for Excel.")
-@click.option("--wide", is_flag=True, help="Show every cell whole instead of shortening it with … to the terminal's width.")
+@click.option("--csv", "as_csv", is_flag=True, help=CSV_HELP)
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
 def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json: bool, as_csv: bool,
           wide: bool) -> None:
@@ -579,7 +593,7 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
         if as_json:
             click.echo(json.dumps(late, ensure_ascii=False, indent=2))
         elif as_csv:
-            click.echo(table.to_csv(late, LATE_FIELDS), nl=False)
+            _echo_csv(table.to_csv(late, LATE_FIELDS))
         elif not late:
             click.echo("no overdue rectification notices")
         else:
@@ -611,7 +625,7 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if as_csv:
-        click.echo(table.to_csv(rows, LIST_FIELDS), nl=False)
+        _echo_csv(table.to_csv(rows, LIST_FIELDS))
         return
     if not rows:
         click.echo("no documents")
@@ -673,8 +687,8 @@ def _date_option(value: str | None, name: str) -> Any:
               help="Search as this department (key or name): ID and phone numbers are shown whole only "
                    'where its policy is personal_data = "full"; masked by default.')
 @click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV for a spreadsheet: the --json fields, UTF-8 with a BOM for Excel.")
-@click.option("--wide", is_flag=True, help="Show every cell whole instead of shortening it with … to the terminal's width.")
+@click.option("--csv", "as_csv", is_flag=True, help=CSV_HELP)
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
 def search(
     obj: Ctx, query: str, kind: str | None, project: str | None, customer: str | None, status: str | None,
@@ -725,7 +739,7 @@ def search(
     from docgen import table
 
     if as_csv:
-        click.echo(table.to_csv([vars(r) for r in results], SEARCH_FIELDS), nl=False)
+        _echo_csv(table.to_csv([vars(r) for r in results], SEARCH_FIELDS))
         return
     if not results:
         click.echo("no documents found")
@@ -988,7 +1002,7 @@ def quarantine() -> None:
 
 @quarantine.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-@click.option("--wide", is_flag=True, help="Show every cell whole instead of shortening it with … to the terminal's width.")
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
 def quarantine_list(obj: Ctx, as_json: bool, wide: bool) -> None:
     """The quarantined files, oldest first, with why each was not filed.
@@ -1017,7 +1031,7 @@ def quarantine_list(obj: Ctx, as_json: bool, wide: bool) -> None:
     for text in table.render(columns, rows, wide=wide):
         click.echo(text)
     click.echo(table.line(f"{len(items)} file(s) in {items[0].path.parent}; each has a .reason.txt saying what "
-                          "to do (--wide shows them whole)", wide=wide))
+                          "to do", wide=wide))
 
 
 @quarantine.command(name="retry")
@@ -1157,8 +1171,8 @@ def pull(
 @click.argument("number", required=False)
 @click.option("--as", "dept", metavar="DEPT", help="Only what this department received, pulled or was refused.")
 @click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV for a spreadsheet: the --json fields, UTF-8 with a BOM for Excel.")
-@click.option("--wide", is_flag=True, help="Show every cell whole instead of shortening it with … to the terminal's width.")
+@click.option("--csv", "as_csv", is_flag=True, help=CSV_HELP)
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
 def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: bool, wide: bool) -> None:
     """Every event of the archive or of one document: created, revised, reviewed, signed,
@@ -1205,7 +1219,7 @@ def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: b
     from docgen import table
 
     if as_csv:
-        click.echo(table.to_csv(rows, LOG_FIELDS), nl=False)
+        _echo_csv(table.to_csv(rows, LOG_FIELDS))
         return
     if not rows:
         click.echo("no events")

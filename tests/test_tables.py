@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,8 +111,17 @@ def test_cells_are_escaped() -> None:
 def test_terminal_width_follows_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "132")
     assert table.terminal_width() == 132
+    monkeypatch.setenv("COLUMNS", "12")
+    assert table.terminal_width() == table.MIN_WIDTH  # too narrow to be useful: 40
     monkeypatch.delenv("COLUMNS")
-    assert table.terminal_width() == 100  # not a terminal (pytest): the default
+
+    def no_terminal(fd: int = 1) -> os.terminal_size:
+        raise OSError("not a terminal")
+
+    monkeypatch.setattr(os, "get_terminal_size", no_terminal)
+    assert table.terminal_width() == 100  # a pipe or a file: the default
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd=1: os.terminal_size((80, 24)))
+    assert table.terminal_width() == 80  # a terminal: its width
 
 
 def test_csv_quotes_has_bom_and_defuses_formulas() -> None:
@@ -149,6 +161,9 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
         new("acceptance", work / "acceptance-1.yaml")
         new("rectification", work / "rectification.yaml")  # ZG-2026-0001, deadline 2026-12-22
         assert run("review", "HT-2026-0001", "submit", "--note", LONG_NOTE * 2).exit_code == 0
+        mp.setenv("DOCGEN_USER", "法务\x1b[31m")
+        assert run("review", "HT-2026-0001", "reject", "--note", "\x1b[2J第七条\r改").exit_code == 0
+        mp.setenv("DOCGEN_USER", "前台小王")
         hostile = root / "扫描件\x1b[31m客户欧阳明华签字的施工合同第二版（补签）.txt"
         hostile.write_text("not a scan", encoding="utf-8")
         run("ingest", hostile)
@@ -160,7 +175,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def archived(filled: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DOCGEN_ARCHIVE", str(filled))
-    monkeypatch.delenv("COLUMNS", raising=False)  # pinned: not a terminal, so 100 columns
+    monkeypatch.setenv("COLUMNS", "100")  # pinned, whatever terminal runs the tests
     return filled
 
 
@@ -253,7 +268,7 @@ def test_log_csv_same_fields_as_json_and_no_formula(archived: Path) -> None:
     assert not any(v.startswith(("=", "+", "-", "@")) for row in rows for v in row.values())
     for e, row in zip(events, rows):
         for k, v in e.items():
-            text = "" if v is None else str(v)
+            text = "" if v is None else table.printable(str(v))  # escaped as in the tables
             assert row[k] == ("'" + text if text[:1] in ("=", "+", "-", "@") else text), (k, row)
 
 
@@ -285,7 +300,8 @@ def test_show_tables_align_and_fit(archived: Path) -> None:
     assert versions[0].split() == ["版本", "状态", "创建时间", "作者", "页数", "文件", "校验值", "说明"]
     assert history[0].split()[:4] == ["时间", "操作人", "操作", "新状态"]
     assert "前台小王" in history[1]
-    assert len({tuple(col_starts(text, ["前台小王"])) for text in history[1:]}) == 1
+    assert len({tuple(col_starts(text, ["前台小王"])) for text in history[1:] if "前台小王" in text}) == 1
+    assert len({tuple(col_starts(text, ["review:"])) for text in history[1:] if "review:" in text}) == 1
     assert LONG_NOTE * 2 not in r.stdout
     assert LONG_NOTE * 2 in run("show", "HT-2026-0001", "--wide").stdout
 
@@ -316,3 +332,35 @@ def test_overdue_table(archived: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert cols(lines[1]) == cols(lines[0])  # the days right-aligned under their header
     rows = list(csv.DictReader(io.StringIO(run("list", "--overdue", "--csv").stdout.removeprefix("\ufeff"))))
     assert rows == [{k: str(v) for k, v in d.items()} for d in json.loads(run("list", "--overdue", "--json").stdout)]
+
+
+def test_escapes_in_data_reach_the_terminal_escaped(archived: Path) -> None:
+    for args in (["log"], ["log", "--wide"], ["show", "HT-2026-0001"], ["show", "HT-2026-0001", "--wide"]):
+        out = run(*args).stdout
+        assert "\x1b" not in out and "\r" not in out, args
+        assert "法务\\x1" in out, args  # escaped, and maybe shortened
+    assert "\\x1b[2J第七条\\r改" in run("log", "--wide").stdout
+    assert "\\x1b[2J第七条\\r改" in run("show", "HT-2026-0001", "--wide").stdout
+    text = run("log", "--csv").stdout
+    assert "\x1b" not in text and "\\x1b[2J第七条\\r改" in text  # the CSV too: it is read in terminals
+
+
+def test_csv_bytes_are_utf8_with_bom_and_crlf(archived: Path) -> None:
+    """As a file redirected from a real process: UTF-8 with a BOM whatever the console's
+    encoding, RFC 4180 line ends, and Chinese text intact."""
+    r = subprocess.run([sys.executable, "-m", "docgen.cli", "list", "--csv"], capture_output=True, timeout=120,
+                       env={**os.environ, "PYTHONIOENCODING": "gbk"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(b"\xef\xbb\xbfnumber,kind,status,")
+    assert b"\r\n" in r.stdout and b"\r\r\n" not in r.stdout and r.stdout.endswith(b"\r\n")
+    assert CUSTOMER.encode("utf-8") in r.stdout
+
+
+def test_a_narrow_budget_keeps_the_header_words() -> None:
+    columns = [Column("number"), Column("customer", flex=2), Column("note", flex=2, min_width=8)]
+    rows = [{"number": "BJ-2026-0001", "customer": CUSTOMER, "note": LONG_NOTE}]
+    head, line = render(columns, rows, budget=20)
+    assert head.split() == ["编号", "客户", "说明"]  # never 编… : the fixed column shrinks last, to its header
+    assert line == "BJ-…  欧…   客户要…" and width(line) <= 20  # shortened to the header widths
+    head, again = render(columns, rows, budget=10)
+    assert (head.split(), again) == (["编号", "客户", "说明"], line)  # below that: the floors, no less
