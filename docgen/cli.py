@@ -29,6 +29,26 @@ KIND_CN = {
     "acceptance": "竣工验收报告",
     "warranty": "保修卡",
 }
+WIDE_HELP = "Show every cell whole instead of shortening it with … to the terminal's width."
+CSV_HELP = "Print CSV for a spreadsheet: the --json fields, UTF-8 with a BOM for Excel."
+# The fields of --csv: those of the same command's --json, in that order.
+LIST_FIELDS = ("number", "kind", "status", "project", "customer", "versions", "total", "updated")
+LATE_FIELDS = ("number", "project", "customer", "deadline", "days_overdue")
+SEARCH_FIELDS = ("number", "kind", "version", "status", "project", "customer", "date", "title", "snippet", "score")
+LOG_FIELDS = ("time", "action", "number", "version", "department", "actor", "status", "label", "sha256", "path",
+              "note")
+
+
+def _echo_csv(text: str) -> None:
+    """CSV as UTF-8 bytes, its \\r\\n line ends as they are: a console's own encoding or a
+    text stream's newline translation would spoil the file Excel opens."""
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # a stream without bytes underneath
+        click.echo(text, nl=False)
+        return
+    sys.stdout.flush()
+    out.write(text.encode("utf-8"))
+    out.flush()
 
 
 def _debug() -> bool:
@@ -42,7 +62,7 @@ class DocgenGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DocgenError as exc:
-            from docgen.intake import printable  # a file name in a message cannot forge a line
+            from docgen.table import printable  # a file name in a message cannot forge a line
 
             raise click.ClickException(printable(str(exc))) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
@@ -445,17 +465,20 @@ def _show_data(archive: Archive, number: str) -> dict[str, Any]:
 @main.command()
 @click.argument("number")
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
-def show(obj: Ctx, number: str, as_json: bool) -> None:
+def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
     """Kind, status, project, figures and every version of a document.
 
     \b
     Example:
       docgen show HT-2026-0001
       docgen show BJ-2026-0001 --json
+      docgen show HT-2026-0001 --wide
     """
     from decimal import Decimal
 
+    from docgen import table
     from docgen.generate import STATUS_CN
     from docgen.money import fmt_yuan, uppercase
 
@@ -464,27 +487,31 @@ def show(obj: Ctx, number: str, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     s = data["summary"]
-    click.echo(f"{data['number']}  {data['title']}  [{data['status']} {STATUS_CN.get(data['status'], '')}]")
-    click.echo(f"project:  {data['project']}  {data['customer']}  {data['site']}")
+
+    def echo(text: str) -> None:  # a key/value line: escaped, and shortened unless --wide
+        click.echo(table.line(text, wide=wide))
+
+    echo(f"{data['number']}  {data['title']}  [{data['status']} {STATUS_CN.get(data['status'], '')}]")
+    echo(f"project:  {data['project']}  {data['customer']}  {data['site']}")
     if data["total"]:
         total = Decimal(data["total"])
-        click.echo(f"total:    {fmt_yuan(total)}  {uppercase(total)}")
+        echo(f"total:    {fmt_yuan(total)}  {uppercase(total)}")
     if data["kind"] == "quote":
         from docgen.config import today
 
         expired = s.get("valid_until") and today().isoformat() > s["valid_until"]
-        click.echo(
+        echo(
             f"date:     {s.get('date')}  valid until {s.get('valid_until')}"
             + ("  (EXPIRED: quote again before signing)" if expired else "")
             + f"  designer {s.get('designer')}"
         )
     if data["kind"] == "contract":
-        click.echo(
+        echo(
             f"schedule: signed {s.get('sign_date')}, {s.get('start_date')} -> {s.get('completion_date')}"
             + (f"  (quote {s['quote']})" if s.get("quote") else "")
         )
         for p in s.get("payments", []):
-            click.echo(f"          {p['percent']:>5}%  {fmt_yuan(Decimal(p['amount'])):>14}  {p['stage']}")
+            echo(f"          {p['percent']:>5}%  {fmt_yuan(Decimal(p['amount'])):>14}  {p['stage']}")
     if data["kind"] == "rectification":
         from datetime import date
 
@@ -492,40 +519,45 @@ def show(obj: Ctx, number: str, as_json: bool) -> None:
 
         deadline = date.fromisoformat(s["deadline"])
         late = (today() - deadline).days if data["status"] not in ("closed", "void") else 0
-        click.echo(
+        echo(
             f"notice:   contract {s['contract']}, inspected {s['inspection_date']} by {s['inspector']}, "
             f"{s['issues']} problem(s), {s['rechecks']} re-inspection(s)"
             + (f", from {s['acceptance']}" if s.get("acceptance") else "")
         )
-        click.echo(f"deadline: {deadline}" + (f"  OVERDUE by {late} day(s)" if late > 0 else ""))
+        echo(f"deadline: {deadline}" + (f"  OVERDUE by {late} day(s)" if late > 0 else ""))
     if data["kind"] == "acceptance":
-        click.echo(
+        echo(
             f"report:   {s['stage']} on {s['date']}, contract {s['contract']}: {s['conclusion']}"
             + (f"  (after {s['previous']})" if s.get("previous") else "")
         )
         for item in s["items"]:
             if item["result"] != "合格":
-                click.echo(f"          不合格: {item['category']} {item['item']} {item['note']}")
+                echo(f"          不合格: {item['category']} {item['item']} {item['note']}")
     if data["kind"] == "warranty":
-        click.echo(f"warranty: from {s['acceptance']} passed {s['acceptance_date']}, contract {s['contract']}")
+        echo(f"warranty: from {s['acceptance']} passed {s['acceptance_date']}, contract {s['contract']}")
         for key, p in s["periods"].items():
-            click.echo(f"          {key:<20} {p['years']:>2} years  {p['start']} -> {p['end']}")
+            echo(f"          {key:<20} {p['years']:>2} years  {p['start']} -> {p['end']}")
     eff = data["effective_version"]
-    click.echo(f"effective version: {'v' + str(eff) if eff else 'none yet (no approved or signed version)'}")
+    echo(f"effective version: {'v' + str(eff) if eff else 'none yet (no approved or signed version)'}")
     click.echo("versions:")
+    rows = []
     for v in data["versions"]:
-        if "scan" in v["files"]:
-            what = f"scan {v['files']['scan']['sha256'][:12]}  signed copy of v{v['signs']}"
-        else:
-            what = f"pdf  {v['files'].get('pdf', {}).get('sha256', '')[:12]}"
-        click.echo(
-            f"  v{v['version']:<3} {v['status']:<10} {v['created']}  {v['author']:<10} "
-            f"{v['pages']}p  {what}  {v['note']}"
-        )
+        scan = "scan" in v["files"]
+        f = v["files"]["scan"] if scan else v["files"].get("pdf", {})
+        rows.append({"version": f"v{v['version']}", "status": v["status"], "created": v["created"],
+                     "author": v["author"], "pages": v["pages"], "file": "scan" if scan else "pdf",
+                     "sha256": f.get("sha256", "")[:12],
+                     "note": (f"signed copy of v{v['signs']}  " if scan else "") + (v["note"] or "")})
+    columns = [table.Column("version"), table.Column("status"), table.Column("created", flex=1),
+               table.Column("author", flex=2), table.Column("pages", align=">"), table.Column("file"),
+               table.Column("sha256", flex=1), table.Column("note", flex=2, min_width=8)]
+    for text in table.render(columns, rows, wide=wide, budget=table.terminal_width() - 2):
+        click.echo("  " + text)
     click.echo("history:")
-    for e in data["events"]:
-        note = f"  — {e['note']}" if e["note"] else ""
-        click.echo(f"  {e['created']}  {e['actor']:<10} {e['action']:<15} -> {e['to'] or ''}{note}")
+    columns = [table.Column("created", header=table.HEADERS["time"], flex=1), table.Column("actor", flex=2),
+               table.Column("action"), table.Column("to"), table.Column("note", flex=2, min_width=8)]
+    for text in table.render(columns, data["events"], wide=wide, budget=table.terminal_width() - 2):
+        click.echo("  " + text)
 
 
 @main.command(name="list")
@@ -537,8 +569,11 @@ def show(obj: Ctx, number: str, as_json: bool) -> None:
 )
 @click.option("--overdue", is_flag=True, help="Only rectification notices past their deadline and not closed.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--csv", "as_csv", is_flag=True, help=CSV_HELP)
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
-def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json: bool) -> None:
+def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json: bool, as_csv: bool,
+          wide: bool) -> None:
     """List the documents of the archive.
 
     \b
@@ -546,26 +581,30 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
       docgen list --kind contract
       docgen list --overdue
       docgen list --json
+      docgen list --csv > 文档.csv
     """
     from decimal import Decimal
 
+    from docgen import table
     from docgen.money import fmt_yuan
 
     archive = obj.archive(create=False)
     if overdue:
         from docgen.generate import overdue as find_overdue
 
-        late = find_overdue(archive)
+        late = [{"number": o.number, "project": o.project, "customer": o.customer,
+                 "deadline": o.deadline.isoformat(), "days_overdue": o.days} for o in find_overdue(archive)]
         if as_json:
-            click.echo(json.dumps(
-                [{"number": o.number, "project": o.project, "customer": o.customer,
-                  "deadline": o.deadline.isoformat(), "days_overdue": o.days} for o in late],
-                ensure_ascii=False, indent=2))
+            click.echo(json.dumps(late, ensure_ascii=False, indent=2))
+        elif as_csv:
+            _echo_csv(table.to_csv(late, LATE_FIELDS))
         elif not late:
             click.echo("no overdue rectification notices")
-        for o in late if not as_json else []:
-            click.echo(f"{o.number:<14} {o.project:<12} {o.customer:<8} deadline {o.deadline}  "
-                       f"{o.days} day{'s' if o.days != 1 else ''} overdue")
+        else:
+            columns = [table.Column("number"), table.Column("project"), table.Column("customer", flex=2, min_width=8),
+                       table.Column("deadline"), table.Column("days_overdue", align=">")]
+            for text in table.render(columns, late, wide=wide):
+                click.echo(text)
         return
     rows = []
     for d in archive.catalog.documents(kind):
@@ -589,15 +628,20 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    if as_csv:
+        _echo_csv(table.to_csv(rows, LIST_FIELDS))
+        return
     if not rows:
         click.echo("no documents")
         return
-    for r in rows:
-        total = fmt_yuan(Decimal(r["total"])) if r["total"] else ""
-        click.echo(
-            f"{r['number']:<14} {KIND_CN.get(r['kind'], r['kind']):<6} {r['status']:<10} "
-            f"v{r['versions']:<3} {r['project']:<12} {r['customer'] or '':<8} {total:>14}  {r['updated']}"
-        )
+    shown = [{**r, "kind": KIND_CN.get(r["kind"], r["kind"]), "versions": f"v{r['versions']}",
+              "total": fmt_yuan(Decimal(r["total"])) if r["total"] else ""} for r in rows]
+    columns = [table.Column("number"), table.Column("kind"), table.Column("status"),
+               table.Column("versions", header=table.HEADERS["version"]), table.Column("project"),
+               table.Column("customer", flex=2, min_width=8), table.Column("total", align=">"),
+               table.Column("updated", flex=1)]
+    for text in table.render(columns, shown, wide=wide):
+        click.echo(text)
 
 
 @main.command()
@@ -676,12 +720,14 @@ class QueryUsageError(click.ClickException):
               help="Search as this department (key or name): ID and phone numbers are shown whole only "
                    'where its policy is personal_data = "full"; masked by default.')
 @click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
+@click.option("--csv", "as_csv", is_flag=True, help=CSV_HELP)
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
 def search(
     obj: Ctx, query_words: tuple[str, ...], kind: str | None, project: str | None, customer: str | None,
     status: str | None,
     date_from: Any, date_to: Any, all_versions: bool, limit: int, dept_key: str | None,
-    as_json: bool,
+    as_json: bool, as_csv: bool, wide: bool,
 ) -> None:
     """Full-text search of the archive, in Simplified or Traditional Chinese.
 
@@ -702,6 +748,7 @@ def search(
       docgen search 望京西园 --kind contract --from 2026-01-01
       docgen search HT-2026-0001 --json
       docgen search -闭水 渗漏 --kind acceptance
+      docgen search 防水 --csv > 防水.csv
     """
     from docgen.archive.search import KIND_NAMES, STATUSES, Filters, QueryError, parse_query
     from docgen.intake import printable
@@ -733,16 +780,23 @@ def search(
     if as_json:
         click.echo(json.dumps([vars(r) for r in results], ensure_ascii=False, indent=2))
         return
+    from docgen import table
+
+    if as_csv:
+        _echo_csv(table.to_csv([vars(r) for r in results], SEARCH_FIELDS))
+        return
     if not results:
         click.echo("no documents found")
         return
-    for r in results:
-        click.echo(
-            f"{click.style(r.number, bold=True)} v{r.version}  {KIND_CN.get(r.kind, r.kind)}  {r.status}  "
-            f"{r.project}  {r.customer}  {r.date}"
-        )
-        marked = r.snippet.replace("【", click.style("【", fg="red")).replace("】", click.style("】", fg="red"))
-        click.echo(f"    {marked}")
+    columns = [table.Column("number"), table.Column("version"), table.Column("kind"), table.Column("status"),
+               table.Column("project"), table.Column("customer", flex=2, min_width=8), table.Column("date")]
+    lines = table.render(columns, [{**vars(r), "version": f"v{r.version}", "kind": KIND_CN.get(r.kind, r.kind)}
+                                   for r in results], wide=wide)
+    click.echo(lines[0])
+    for r, text in zip(results, lines[1:]):
+        click.echo(text)
+        snippet = table.line(r.snippet, wide=wide, indent="    ")  # under its row, shortened with …
+        click.echo(snippet.replace("【", click.style("【", fg="red")).replace("】", click.style("】", fg="red")))
 
 
 @main.command()
@@ -992,10 +1046,18 @@ def quarantine() -> None:
 
 @quarantine.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
-def quarantine_list(obj: Ctx, as_json: bool) -> None:
-    """The quarantined files, oldest first, with why each was not filed."""
-    from docgen.intake import printable, quarantined
+def quarantine_list(obj: Ctx, as_json: bool, wide: bool) -> None:
+    """The quarantined files, oldest first, with why each was not filed.
+
+    \b
+    Example:
+      docgen quarantine list
+      docgen quarantine list --wide
+    """
+    from docgen import table
+    from docgen.intake import quarantined
 
     items = quarantined(obj.archive(create=False))
     if as_json:
@@ -1005,11 +1067,15 @@ def quarantine_list(obj: Ctx, as_json: bool) -> None:
     if not items:
         click.echo("quarantine is empty")
         return
-    for q in items:
-        click.echo(f"{printable(q.path.name)}  ({printable(q.checked)})\n    why:   {printable(q.reason)}"
-                   + (f"\n    proposed: {printable(q.proposed)}" if q.proposed else "")
-                   + f"\n    to do: {printable(q.todo)}")
-    click.echo(f"{len(items)} file(s) in {items[0].path.parent}; each has a .reason.txt saying what to do")
+    columns = [table.Column("file", flex=2, min_width=8), table.Column("checked", flex=1),
+               table.Column("reason", flex=2, min_width=12), table.Column("proposed", flex=2),
+               table.Column("todo", flex=2, min_width=12)]
+    rows = [{"file": q.path.name, "checked": q.checked, "reason": q.reason, "proposed": q.proposed,
+             "todo": q.todo} for q in items]
+    for text in table.render(columns, rows, wide=wide):
+        click.echo(text)
+    click.echo(table.line(f"{len(items)} file(s) in {items[0].path.parent}; each has a .reason.txt saying what "
+                          "to do", wide=wide))
 
 
 @quarantine.command(name="retry")
@@ -1161,8 +1227,10 @@ def _when(text: str) -> Any:
 @click.argument("number", required=False)
 @click.option("--as", "dept", metavar="DEPT", help="Only what this department received, pulled or was refused.")
 @click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help=CSV_HELP)
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
-def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool) -> None:
+def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: bool, wide: bool) -> None:
     """Every event of the archive or of one document: created, revised, reviewed, signed,
     voided, delivered, pulled, refused, superseded; with who, when and checksums.
 
@@ -1171,6 +1239,7 @@ def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool) -> None:
       docgen log HT-2026-0001
       docgen log P-2026-0001
       docgen log --as finance --json
+      docgen log --as finance --csv > 财务台账.csv
     """
     archive = obj.archive(create=False)
     cat = archive.catalog
@@ -1203,15 +1272,24 @@ def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    from docgen import table
+
+    if as_csv:
+        _echo_csv(table.to_csv(rows, LOG_FIELDS))
+        return
     if not rows:
         click.echo("no events")
-    for r in rows:
-        who = f"{r['actor']}" + (f" -> {r['department']}" if r.get("department") else "")
-        what = f"{r['number'] or ''}" + (f" v{r['version']}" if r.get("version") else "")
-        sha = f"  sha256 {r['sha256'][:12]}" if r.get("sha256") else ""
-        note = f"  — {r['note']}" if r.get("note") else ""
-        label = f" {r['label']}" if r.get("label") else ""
-        click.echo(f"{r['time']}  {r['action']:<11} {what:<18} {who}{label}{sha}{note}")
+        return
+    # the department by its copy's label (第二联 财务), which names it; the key where there is none
+    shown = [{**r, "number": f"{r['number'] or ''}" + (f" v{r['version']}" if r.get("version") else ""),
+              "department": r.get("label") or r.get("department"), "sha256": (r.get("sha256") or "")[:12]}
+             for r in rows]
+    # a column no row fills (the department: no copies yet) is left out
+    columns = [table.Column("time", flex=1), table.Column("action"), table.Column("number"),
+               table.Column("actor", flex=2), table.Column("department", flex=1),
+               table.Column("sha256", flex=2, min_width=8), table.Column("note", flex=2, min_width=8)]
+    for text in table.render(columns, shown, wide=wide):
+        click.echo(text)
 
 
 def _bar(label: str, length: int):  # type: ignore[no-untyped-def]

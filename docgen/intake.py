@@ -28,7 +28,6 @@ import shlex
 import shutil
 import stat
 import time
-import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from docgen.clock import fmt_day, fmt_instant
 from docgen.errors import DocgenError, InputError, NotFound, StateError
 from docgen.failpoints import hit
 from docgen.reader import Attempts, LimitHit, Limits, Reader
+from docgen.table import printable  # one escaping function for every line a person reads
 
 # The document status once a signed scan is filed; kinds not named keep theirs
 # (a notice stays issued until re-inspected, a report keeps its conclusion).
@@ -53,26 +53,6 @@ MATCHED = {"qr": "matched by QR code", "text": "matched by the code in the text 
            "filename": "matched by the number in the file name", "manual": "identified by hand"}
 
 
-def printable(text: str) -> str:
-    """``text`` fit for one line of a log or a message: control characters (newline, CR,
-    ESC, the rest of C0 and C1), format characters (bidirectional overrides, zero-width
-    marks) and line separators are escaped, as ``\\n``, ``\\x1b``, ``\\u202e``, so a file
-    name can neither start a forged line nor reorder or hide what a person reads."""
-    if text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        if ch in _NAMED_ESCAPES:
-            out.append(_NAMED_ESCAPES[ch])
-        elif unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp"):
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-        else:
-            out.append(ch)  # printable, or a space (the ideographic space of a Chinese name)
-    return "".join(out)
-
-
-_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 LINK_REFUSED = (
     "the file is a symbolic link; docgen takes in the scans themselves and never follows a link",
     "copy the scan itself into the inbox, and remove the link",

@@ -147,11 +147,13 @@ def test_number_in_the_file_name_only_proposes(scans: Path, archive_dir: Path) -
     shutil.copy(scans / "bj-noqr.pdf", named)
     ingest_quarantined(scans / "bj-noqr.pdf", archive_dir, "no document code found")
     ingest_quarantined(named, archive_dir, "the number in the file name proposes BJ-2026-0001, which only a person")
-    r = run("quarantine", "list")
+    r = run("quarantine", "list", "--wide")  # whole cells: the command to run is shown in full
     assert r.exit_code == 0, r
-    assert "    proposed: BJ-2026-0001 (by the number in the file name)\n" in r.stdout
-    assert ("    to do: look at the pages; if they are BJ-2026-0001's signed paper: "
-            "docgen ingest 'quarantine/BJ-2026-0001 客户签字.pdf' --as BJ-2026-0001\n") in r.stdout
+    (row,) = [line for line in r.stdout.splitlines() if line.startswith("BJ-2026-0001 客户签字.pdf")]
+    assert "  BJ-2026-0001 (by the number in the file name)  " in row
+    assert row.endswith("  look at the pages; if they are BJ-2026-0001's signed paper: "
+                        "docgen ingest 'quarantine/BJ-2026-0001 客户签字.pdf' --as BJ-2026-0001")
+    assert r.stdout.splitlines()[0].split() == ["文件", "检查时间", "原因", "建议编号", "处理办法"]
     (item,) = [q for q in json.loads(run("quarantine", "list", "--json").stdout) if q["proposed"]]
     assert item["proposed"] == "BJ-2026-0001 (by the number in the file name)"
 
@@ -231,9 +233,9 @@ def test_contract_needs_legal_approval_then_retry(scans: Path, archive_dir: Path
         scans / "ht2.pdf", archive_dir, "HT-2026-0002 v1 is draft: a contract is signed only after legal review",
         versions={"HT-2026-0002": 1},
     )
-    r = run("quarantine", "list")
+    r = run("quarantine", "list", "--wide")
     assert "ht2.pdf" in r.stdout and "legal review" in r.stdout
-    assert "to do: approve it (docgen review HT-2026-0002 approve)" in r.stdout
+    assert "  approve it (docgen review HT-2026-0002 approve)" in r.stdout
     r = run("quarantine", "retry", "ht2.pdf")
     assert r.exit_code == 1 and "stays in quarantine" in r.stdout
     assert run("review", "HT-2026-0002", "submit").exit_code == 0

@@ -85,9 +85,12 @@ def test_file_names_cannot_forge_log_lines(scans: Path, archive_dir: Path, tmp_p
     reason = (archive_dir / "quarantine" / f"{HIDDEN}.reason.txt").read_text(encoding="utf-8")
     assert "file:    x\\x1b[2J\\r\\u202egpj.pdf\\x85\\u2028 (as received, 6 bytes)" in reason
     assert not CONTROL.search(reason.replace("\n", ""))
-    listed = run("quarantine", "list")
-    assert listed.stdout.startswith("x\\x1b[2J\\r\\u202egpj.pdf\\x85\\u2028  (")
+    listed = run("quarantine", "list", "--wide")
+    assert listed.stdout.splitlines()[1].startswith("x\\x1b[2J\\r\\u202egpj.pdf\\x85\\u2028  ")
     assert not CONTROL.search(listed.stdout.replace("\n", ""))
+    short = run("quarantine", "list")  # shortened to the width: a cut escape is still only text
+    assert short.stdout.splitlines()[1].startswith("x\\x1b[2J\\r\\u202egpj")
+    assert not CONTROL.search(short.stdout.replace("\n", ""))
     # the signed version's note and the name it keeps are the escaped form too
     shown = json.loads(run("show", "HT-2026-0001", "--json").stdout)
     assert shown["versions"][-1]["note"] == "签署扫描件 a\\n2026-12-01T10:00:00+08:00 tester filed HT-2026-0001.pdf"
