@@ -306,7 +306,6 @@ def _fields(textpage: Any, width: float, height: float) -> list[Area]:
         i = j
         if not boxes:
             continue
-        x0, x1 = min(b[0] for b in boxes), max(b[2] for b in boxes)
         y0, y1 = min(b[1] for b in boxes), max(b[3] for b in boxes)  # PDF points, from the bottom
         line = max(y1 - y0, 8.0)
         required = any(word in label for word in SIGNING)
