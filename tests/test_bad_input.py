@@ -198,5 +198,5 @@ def test_impossible_date_names_field(work: Path, archive_dir: Path) -> None:
                     encoding="utf-8")
     r = run("new", "quote", path)
     assert r.exit_code == 1
-    assert r.stderr.splitlines() == [f"Error: {path}: date: 2026-02-30 is not a date: February 2026 has 28 days"]
+    assert r.stderr.splitlines() == [f"Error: {path}: date: '2026-02-30' is not a date: 2026-02 has 28 days"]
     assert archived_counts(archive_dir) == (0, 0, 0, 0)
