@@ -263,9 +263,9 @@ def test_outdated_version_then_filed_by_hand(scans: Path, archive_dir: Path, wor
     )
     assert versions_count("BJ-2026-0001") == 2 and quarantined.exists()
     r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--version", "1", "--supersede")
-    assert r.exit_code == 1 and '--supersede needs the reason: --note "why the old version stands"' in r.stderr
+    assert r.exit_code == 2 and '--supersede needs the reason: --note "why the old version stands"' in r.stderr
     r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--supersede", "--note", "x")
-    assert r.exit_code == 1 and "--supersede goes with --as NUMBER --version N" in r.stderr
+    assert r.exit_code == 2 and "--supersede goes with --as NUMBER --version N" in r.stderr
     assert versions_count("BJ-2026-0001") == 2
     r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--version", "1", "--supersede",
             "--note", "客户不同意v2的工期，按v1签字")
@@ -277,7 +277,7 @@ def test_outdated_version_then_filed_by_hand(scans: Path, archive_dir: Path, wor
     )
     d = show("BJ-2026-0001")
     v3 = d["versions"][2]
-    assert (v3["signs"], v3["scan"]["matched_by"], v3["author"]) == (1, "manual", "tester")
+    assert (v3["signs"], v3["scan"]["matched_by"], v3["actor"]) == (1, "manual", "tester")
     assert d["status"] == "signed" and d["effective_version"] == 3  # the signed quote stands
     assert not (archive_dir / "quarantine/bj.pdf.reason.txt").exists()
 
@@ -412,9 +412,9 @@ def test_ingest_usage_errors(scans: Path, archive_dir: Path) -> None:
     r = run("ingest", scans / "nothing.pdf")
     assert r.exit_code == 1 and "does not exist" in r.stderr
     r = run("ingest", scans / "bj.pdf", "--version", "1")
-    assert r.exit_code == 1 and "--version goes with --as" in r.stderr
+    assert r.exit_code == 2 and "--version goes with --as" in r.stderr
     r = run("ingest", scans / "bj.pdf", scans / "ht.pdf", "--as", "BJ-2026-0001")
-    assert r.exit_code == 1 and "give one file" in r.stderr
+    assert r.exit_code == 2 and "give one file" in r.stderr
     r = run("ingest", archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.pdf")
     assert r.exit_code == 1 and "is part of the archive itself" in r.stderr
     assert (archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.pdf").exists()
