@@ -286,7 +286,7 @@ def new(
         if not as_json:
             _print_made(made)
     elif not files:
-        raise DocgenError(f"give the {kind} file to make (or --from-acceptance YS-… for notices and warranty cards)")
+        raise click.UsageError(f"give the {kind} file to make (or --from-acceptance YS-… for notices and warranty cards)")
     elif deadline:
         raise click.UsageError("--deadline goes with --from-acceptance; a notice file sets its own deadline")
     for path in files:
@@ -775,7 +775,7 @@ def reindex(obj: Ctx, engine: str | None, as_json: bool) -> None:
     click.echo(f"reindex: {done} versions indexed with {index.engine_name} in {index.path}")
     if engine and engine != archive.settings.search_engine:
         click.echo(f'note: docgen.toml uses "{archive.settings.search_engine}"; set [search] engine = "{engine}" '
-                   "to search with this index", err=True)
+                   "to search with this index")
 
 
 def _intake(archive: Archive):  # type: ignore[no-untyped-def]

@@ -31,7 +31,7 @@ class KindParam(click.ParamType):
                       param, ctx)
         return key
 
-    def get_metavar(self, param: click.Parameter, *args: Any) -> str:
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
         return "KIND"
 
 
@@ -50,7 +50,7 @@ class VersionParam(click.ParamType):
             self.fail(f"{str(value)!r} is not a version; write a version number from 1 up, as 2 or v2", param, ctx)
         return int(m.group(1))
 
-    def get_metavar(self, param: click.Parameter, *args: Any) -> str:
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
         return "N" if isinstance(param, click.Option) else (param.name or "N").upper()
 
 

@@ -52,7 +52,7 @@ def test_signed_contract_goes_to_four_departments(scans: Path, archive_dir: Path
     r = run("ingest", scans / "ht.pdf")
     assert r.exit_code == 0, r
     assert "delivered   HT-2026-0001 v2 [signed] to customer (第一联 客户留存), finance (第二联 财务), " \
-           "engineering (第三联 工程), legal (第四联 法务)" in r.stderr
+           "engineering (第三联 工程), legal (第四联 法务)" in r.stdout
     out = archive_dir / "outbox"
     copies = {d: out / d / f"HT-2026-0001_v2_{n}联.pdf" for d, n in
               (("customer", "客户"), ("finance", "财务"), ("engineering", "工程"), ("legal", "法务"))}
