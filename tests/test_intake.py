@@ -63,9 +63,11 @@ def test_scan_is_filed_as_the_signed_version(scans: Path, archive_dir: Path) -> 
     data = scan.read_bytes()
     r = run("ingest", scan)
     assert r.exit_code == 0, r
-    assert r.stdout.strip() == (
-        "filed       ht.pdf -> HT-2026-0001 v2 (signed copy of v1, 6 pages, matched by QR code)"
-    )
+    assert r.stdout.strip().splitlines() == [  # what was filed, then what was delivered: results, on stdout
+        "filed       ht.pdf -> HT-2026-0001 v2 (signed copy of v1, 6 pages, matched by QR code)",
+        "delivered   HT-2026-0001 v2 [signed] to customer (第一联 客户留存), finance (第二联 财务), "
+        "engineering (第三联 工程), legal (第四联 法务)",
+    ]
     assert not scan.exists()  # it is in the archive now
     d = show("HT-2026-0001")
     assert d["status"] == "signed"
