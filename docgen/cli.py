@@ -16,26 +16,21 @@ import click
 
 from docgen.clock import fmt_instant
 from docgen.dates import DATE
+from docgen.cliparams import KIND, VERSION
 from docgen.errors import BlobDamaged, DocgenError, IndexDamaged
+from docgen.kinds import KINDS  # noqa: F401 - docgen.cli.KINDS, as before
+from docgen.kinds.names import KIND_CN
 
 if TYPE_CHECKING:
     from docgen.archive.core import Archive
 
-KINDS = ("quote", "contract", "rectification", "acceptance", "warranty")
-KIND_CN = {
-    "quote": "报价单",
-    "contract": "施工合同",
-    "rectification": "整改通知书",
-    "acceptance": "竣工验收报告",
-    "warranty": "保修卡",
-}
 WIDE_HELP = "Show every cell whole instead of shortening it with … to the terminal's width."
 CSV_HELP = "Print CSV for a spreadsheet: the --json fields, UTF-8 with a BOM for Excel."
 # The fields of --csv: those of the same command's --json, in that order.
 LIST_FIELDS = ("number", "kind", "status", "project", "customer", "versions", "total", "updated")
 LATE_FIELDS = ("number", "project", "customer", "deadline", "days_overdue")
 SEARCH_FIELDS = ("number", "kind", "version", "status", "project", "customer", "date", "title", "snippet", "score")
-LOG_FIELDS = ("time", "action", "number", "version", "department", "actor", "status", "label", "sha256", "path",
+LOG_FIELDS = ("created", "action", "number", "version", "department", "actor", "status", "label", "sha256", "path",
               "note")
 
 
@@ -56,11 +51,18 @@ def _debug() -> bool:
 
 
 class DocgenGroup(click.Group):
-    """Turns DocgenError into one line on stderr and exit code 1."""
+    """Turns DocgenError into one line on stderr and exit code 1, a usage error into one line and 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            # one line, as for every other error: the usage text and help hint are for -h
+            from docgen.intake import printable  # a value echoed in a message cannot forge a line
+
+            exc.ctx = None
+            exc.message = printable(exc.message)
+            raise
         except DocgenError as exc:
             from docgen.table import printable  # a file name in a message cannot forge a line
 
@@ -84,6 +86,7 @@ class Ctx:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._archive: Archive | None = None
+        self.json = False  # the command prints JSON: stdout holds nothing else
 
     def archive(self, create: bool = True) -> Archive:
         """The archive; commands that only read it refuse to create one at a mistyped path."""
@@ -102,6 +105,18 @@ class Ctx:
             self._archive = archive
             self._archive.recover()
         return self._archive
+
+
+def _json_seen(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    obj = ctx.find_object(Ctx)
+    if value and obj is not None:
+        obj.json = True
+    return value
+
+
+def _print_json(data: Any) -> None:
+    """Every command's JSON: the field names are listed in README ("JSON output")."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @click.group(cls=DocgenGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -141,7 +156,8 @@ def _after(ctx: click.Context, *_args: Any, **_kwargs: Any) -> None:
     obj: Ctx = ctx.obj
     if ctx.invoked_subcommand in WRITE_COMMANDS and obj._archive is not None:
         _sync_index(obj._archive, quiet=False)
-        _sync_distribution(obj._archive)
+        # what was delivered is a result (stdout), unless stdout holds the command's JSON
+        _sync_distribution(obj._archive, (lambda line: click.echo(line, err=True)) if obj.json else None)
 
 
 def _sync_distribution(archive: Archive, say: Any = None, stop: Any = None) -> None:
@@ -149,18 +165,19 @@ def _sync_distribution(archive: Archive, say: Any = None, stop: Any = None) -> N
     from docgen.distribute import sync
     from docgen.generate import current_user
 
-    say = say or (lambda line: click.echo(line, err=True))
+    tell = say or click.echo  # deliveries and withdrawals: results, on stdout
+    warn = say or (lambda line: click.echo(line, err=True))  # what failed: stderr
     try:
         report = sync(archive, _converter(), current_user(), stop)
     except DocgenError as exc:
-        say(f"note: copies not delivered ({exc}); the next command tries again")
+        warn(f"note: copies not delivered ({exc}); the next command tries again")
         return
     for d in report.deliveries:
-        say(_delivery_line(d))
+        tell(_delivery_line(d))
     for line in report.withdrawn:
-        say(f"withdrawn   {line}")
+        tell(f"withdrawn   {line}")
     for line in report.errors:
-        say(f"note: copies not delivered: {line}; the next command tries again (or docgen distribute)")
+        warn(f"note: copies not delivered: {line}; the next command tries again (or docgen distribute)")
 
 
 def _delivery_line(d: Any) -> str:
@@ -230,7 +247,7 @@ def _print_made(made: Any) -> None:
 
 
 @main.command()
-@click.argument("kind", metavar="KIND")
+@click.argument("kind", metavar="KIND", type=KIND)
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--from-acceptance",
@@ -251,7 +268,7 @@ def _print_made(made: Any) -> None:
     "--update-project", "update_project", is_flag=True,
     help="Let the project file change the archived project's data (recorded in `docgen log P-…`).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the result as JSON.")
 @click.pass_obj
 def new(
     obj: Ctx,
@@ -266,12 +283,14 @@ def new(
 ) -> None:
     """Validate, number, render and archive a new document from a YAML file.
 
-    KIND is quote, contract, rectification, acceptance or warranty. Several files
+    KIND is quote, contract, rectification, acceptance or warranty, or its
+    Chinese name (报价单, 合同, 整改通知书, 验收报告, 保修卡). Several files
     of one kind are made in one run, sharing one warm LibreOffice.
 
     \b
     Example:
       docgen new quote samples/zhangjiang/quote.yaml
+      docgen new 报价单 samples/zhangjiang/quote.yaml
       docgen new contract samples/zhangjiang/contract.yaml --json
       docgen new rectification --from-acceptance YS-2027-0001 --deadline 2027-02-27
       docgen new warranty samples/zhangjiang/warranty.yaml
@@ -283,7 +302,7 @@ def new(
     results = []
     if from_acceptance:
         if files:
-            raise DocgenError("give either FILE or --from-acceptance, not both")
+            raise click.UsageError("give either FILE or --from-acceptance, not both")
         prepared = prepare_from(
             archive, kind, from_acceptance.strip().upper(), deadline=deadline
         )
@@ -292,9 +311,9 @@ def new(
         if not as_json:
             _print_made(made)
     elif not files:
-        raise DocgenError(f"give the {kind} file to make (or --from-acceptance YS-… for notices and warranty cards)")
+        raise click.UsageError(f"give the {kind} file to make (or --from-acceptance YS-… for notices and warranty cards)")
     elif deadline:
-        raise DocgenError("--deadline goes with --from-acceptance; a notice file sets its own deadline")
+        raise click.UsageError("--deadline goes with --from-acceptance; a notice file sets its own deadline")
     for path in files:
         made = new_document(archive, kind, path, _converter(), note=note, once=once, update_project=update_project)
         results.append(made)
@@ -302,7 +321,7 @@ def new(
             _print_made(made)
     if as_json:
         out: Any = [_made_dict(m) for m in results]
-        click.echo(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False, indent=2))
+        _print_json(out[0] if len(out) == 1 else out)
 
 
 @main.command()
@@ -313,7 +332,7 @@ def new(
     "--update-project", "update_project", is_flag=True,
     help="Let the project file change the archived project's data (recorded in `docgen log P-…`).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the result as JSON.")
 @click.pass_obj
 def revise(obj: Ctx, number: str, file: Path, note: str, update_project: bool, as_json: bool) -> None:
     """Make a new version of NUMBER from changed data in FILE.
@@ -326,7 +345,7 @@ def revise(obj: Ctx, number: str, file: Path, note: str, update_project: bool, a
 
     made = do_revise(obj.archive(), number, file, _converter(), note=note, update_project=update_project)
     if as_json:
-        click.echo(json.dumps(_made_dict(made), ensure_ascii=False, indent=2))
+        _print_json(_made_dict(made))
     else:
         _print_made(made)
 
@@ -335,8 +354,9 @@ def revise(obj: Ctx, number: str, file: Path, note: str, update_project: bool, a
 @click.argument("number")
 @click.argument("action", type=click.Choice(["submit", "approve", "reject"]))
 @click.option("--note", default="", help="Review notes (required to reject).")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the result as JSON.")
 @click.pass_obj
-def review(obj: Ctx, number: str, action: str, note: str) -> None:
+def review(obj: Ctx, number: str, action: str, note: str, as_json: bool) -> None:
     """Legal review of a contract: submit it, approve it, or reject it with notes.
 
     \b
@@ -349,8 +369,21 @@ def review(obj: Ctx, number: str, action: str, note: str) -> None:
     from docgen.generate import STATUS_CN
     from docgen.generate import review as do_review
 
-    status = do_review(obj.archive(), number, action, note=note)
+    from docgen.generate import document
+
+    archive = obj.archive()
+    status = do_review(archive, number, action, note=note)
+    if as_json:
+        doc = document(archive, number)
+        _print_json({"number": doc.number, "kind": doc.kind, "action": action, "status": status,
+                     "version": _latest_version(archive, doc.number), "note": note})
+        return
     click.echo(f"{number.upper()}: {status} ({STATUS_CN.get(status, status)})")
+
+
+def _latest_version(archive: Archive, number: str) -> int | None:
+    versions = archive.catalog.versions(number)
+    return versions[-1].version if versions else None
 
 
 @main.command()
@@ -360,7 +393,7 @@ def review(obj: Ctx, number: str, action: str, note: str) -> None:
 @click.option("--deadline", type=DATE, help="New deadline when it failed.")
 @click.option("--inspector", help="Who re-inspected (default: the notice's inspector).")
 @click.option("--date", "day", type=DATE, help="Re-inspection date (default today).")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the result as JSON.")
 @click.pass_obj
 def recheck(
     obj: Ctx, number: str, passed: bool | None, note: str, deadline: Any, inspector: str | None, day: Any,
@@ -378,7 +411,7 @@ def recheck(
     from docgen.generate import recheck as do_recheck
 
     if passed is None:
-        raise DocgenError("say the result: --passed or --failed")
+        raise click.UsageError("say the result: --passed or --failed")
     made = do_recheck(
         obj.archive(),
         number.strip().upper(),
@@ -390,7 +423,7 @@ def recheck(
         day=day,
     )
     if as_json:
-        click.echo(json.dumps(_made_dict(made), ensure_ascii=False, indent=2))
+        _print_json({**_made_dict(made), "status": "closed" if passed else "issued"})
     else:
         _print_made(made)
         click.echo("  closed (已关闭)" if passed else f"  re-issued (已重新签发), deadline {deadline}")
@@ -399,8 +432,9 @@ def recheck(
 @main.command()
 @click.argument("number")
 @click.option("--note", required=True, help="Why the document is void.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the result as JSON.")
 @click.pass_obj
-def void(obj: Ctx, number: str, note: str) -> None:
+def void(obj: Ctx, number: str, note: str, as_json: bool) -> None:
     """Void a document. Its number is never reused; its versions stay archived.
 
     \b
@@ -409,7 +443,15 @@ def void(obj: Ctx, number: str, note: str) -> None:
     """
     from docgen.generate import void as do_void
 
-    do_void(obj.archive(), number, note=note)
+    from docgen.generate import document
+
+    archive = obj.archive()
+    do_void(archive, number, note=note)
+    if as_json:
+        doc = document(archive, number)
+        _print_json({"number": doc.number, "kind": doc.kind, "action": "void", "status": doc.status,
+                     "version": _latest_version(archive, doc.number), "note": note})
+        return
     click.echo(f"{number.upper()}: void (作废)")
 
 
@@ -436,7 +478,7 @@ def _show_data(archive: Archive, number: str) -> dict[str, Any]:
             {
                 "version": v.version,
                 "status": v.status,
-                "author": v.author,
+                "actor": v.author,
                 "created": fmt_instant(v.created),
                 "note": v.note,
                 "pages": v.pages,
@@ -464,7 +506,7 @@ def _show_data(archive: Archive, number: str) -> dict[str, Any]:
 
 @main.command()
 @click.argument("number")
-@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print everything as JSON.")
 @click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
 def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
@@ -484,7 +526,7 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
 
     data = _show_data(obj.archive(create=False), number)
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        _print_json(data)
         return
     s = data["summary"]
 
@@ -545,11 +587,11 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
         scan = "scan" in v["files"]
         f = v["files"]["scan"] if scan else v["files"].get("pdf", {})
         rows.append({"version": f"v{v['version']}", "status": v["status"], "created": v["created"],
-                     "author": v["author"], "pages": v["pages"], "file": "scan" if scan else "pdf",
+                     "actor": v["actor"], "pages": v["pages"], "file": "scan" if scan else "pdf",
                      "sha256": f.get("sha256", "")[:12],
                      "note": (f"signed copy of v{v['signs']}  " if scan else "") + (v["note"] or "")})
     columns = [table.Column("version"), table.Column("status"), table.Column("created", flex=1),
-               table.Column("author", flex=2), table.Column("pages", align=">"), table.Column("file"),
+               table.Column("actor", flex=2), table.Column("pages", align=">"), table.Column("file"),
                table.Column("sha256", flex=1), table.Column("note", flex=2, min_width=8)]
     for text in table.render(columns, rows, wide=wide, budget=table.terminal_width() - 2):
         click.echo("  " + text)
@@ -561,14 +603,14 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
 
 
 @main.command(name="list")
-@click.option("--kind", type=click.Choice(KINDS), help="Only documents of this kind.")
+@click.option("--kind", type=KIND, help="Only documents of this kind (quote or 报价单, contract or 合同, …).")
 @click.option(
     "--status",
     type=click.Choice(["draft", "in_review", "approved", "signed", "void", "issued", "closed", "passed", "failed"]),
     help="Only documents with this status.",
 )
 @click.option("--overdue", is_flag=True, help="Only rectification notices past their deadline and not closed.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print a JSON list.")
 @click.option("--csv", "as_csv", is_flag=True, help=CSV_HELP)
 @click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
@@ -646,19 +688,28 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
 
 @main.command()
 @click.argument("number")
-@click.argument("a", type=int)
-@click.argument("b", type=int)
+@click.argument("a", type=VERSION)
+@click.argument("b", type=VERSION)
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the changed lines as JSON.")
 @click.pass_obj
-def diff(obj: Ctx, number: str, a: int, b: int) -> None:
-    """What changed in the text between versions A and B of NUMBER.
+def diff(obj: Ctx, number: str, a: int, b: int, as_json: bool) -> None:
+    """What changed in the text between versions A and B of NUMBER (2 or v2).
 
     \b
     Example:
       docgen diff HT-2026-0001 1 2
+      docgen diff HT-2026-0001 v1 v2 --json
     """
+    from docgen.generate import document
     from docgen.versions import text_diff
 
-    lines = text_diff(obj.archive(create=False), number, a, b)
+    archive = obj.archive(create=False)
+    lines = text_diff(archive, number, a, b)
+    if as_json:
+        doc = document(archive, number)
+        _print_json({"number": doc.number, "kind": doc.kind, "from_version": a, "to_version": b,
+                     "same": not lines, "lines": lines})
+        return
     if not lines:
         click.echo(f"{number.upper()}: no differences in the text between v{a} and v{b}")
     for line in lines:
@@ -708,7 +759,8 @@ class QueryUsageError(click.ClickException):
 
 @main.command(cls=QueryCommand)
 @click.argument("query_words", metavar="QUERY...", nargs=-1, required=True)
-@click.option("--kind", help="Only this kind (quote, contract, rectification, acceptance, warranty).")
+@click.option("--kind", type=KIND, help="Only this kind (quote, contract, rectification, acceptance, warranty, "
+              "or 报价单, 合同, 整改通知书, 验收报告, 保修卡).")
 @click.option("--project", help="Only this project code, e.g. P-2026-0001.")
 @click.option("--customer", help="Only this customer's documents (the exact name).")
 @click.option("--status", help="Only documents with this status.")
@@ -719,7 +771,7 @@ class QueryUsageError(click.ClickException):
 @click.option("--as", "dept_key", metavar="DEPT",
               help="Search as this department (key or name): ID and phone numbers are shown whole only "
                    'where its policy is personal_data = "full"; masked by default.')
-@click.option("--json", "as_json", is_flag=True, help="Print the results as a JSON list.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the results as a JSON list.")
 @click.option("--csv", "as_csv", is_flag=True, help=CSV_HELP)
 @click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
@@ -750,9 +802,8 @@ def search(
       docgen search -闭水 渗漏 --kind acceptance
       docgen search 防水 --csv > 防水.csv
     """
-    from docgen.archive.search import KIND_NAMES, STATUSES, Filters, QueryError, parse_query
+    from docgen.archive.search import STATUSES, Filters, QueryError, parse_query
     from docgen.intake import printable
-    from docgen.kinds import KINDS as ALL_KINDS
 
     query = " ".join(query_words)
     try:
@@ -760,10 +811,9 @@ def search(
     except QueryError as exc:
         raise QueryUsageError(printable(str(exc))) from None
 
-    if kind and kind not in ALL_KINDS and kind not in KIND_NAMES:
-        raise DocgenError(f"unknown kind {kind!r}; use one of: {', '.join(ALL_KINDS)}")
     if status and status not in STATUSES:
-        raise DocgenError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
+        raise click.BadParameter(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}",
+                                 param_hint="'--status'")
     filters = Filters(
         kind=kind, project=project, customer=customer, status=status,
         date_from=date_from, date_to=date_to,
@@ -778,7 +828,7 @@ def search(
     _sync_index(archive)
     results = archive.search_index().search(query, filters, limit, reveal=reveal)
     if as_json:
-        click.echo(json.dumps([vars(r) for r in results], ensure_ascii=False, indent=2))
+        _print_json([vars(r) for r in results])
         return
     from docgen import table
 
@@ -801,8 +851,9 @@ def search(
 
 @main.command()
 @click.option("--engine", type=click.Choice(["whoosh", "tantivy"]), help="Build this engine's index.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the result as JSON.")
 @click.pass_obj
-def reindex(obj: Ctx, engine: str | None) -> None:
+def reindex(obj: Ctx, engine: str | None, as_json: bool) -> None:
     """Rebuild the search index from the catalog, with a progress bar.
 
     \b
@@ -816,6 +867,10 @@ def reindex(obj: Ctx, engine: str | None) -> None:
     with click.progressbar(length=total, label=f"indexing {total} versions ({index.engine_name})",
                            file=sys.stderr) as bar:
         done = index.rebuild(progress=bar.update)
+    if as_json:
+        _print_json({"indexed": done, "engine": index.engine_name, "path": str(index.path),
+                     "configured_engine": archive.settings.search_engine})
+        return
     click.echo(f"reindex: {done} versions indexed with {index.engine_name} in {index.path}")
     if engine and engine != archive.settings.search_engine:
         click.echo(f'note: docgen.toml uses "{archive.settings.search_engine}"; set [search] engine = "{engine}" '
@@ -945,13 +1000,13 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--as", "as_number", metavar="NUMBER", help="File it as this document: a person has checked it.")
-@click.option("--version", "as_version", type=click.IntRange(min=1), help="With --as: the version it signs.")
+@click.option("--version", "as_version", type=VERSION, help="With --as: the version it signs (2 or v2).")
 @click.option("--supersede", is_flag=True,
               help="With --as and --version: file an old version's signed copy although a newer one replaced it.")
 @click.option("--note", default="", help="With --supersede: why the old version stands (kept in the log).")
 @click.option("--join", is_flag=True, help="The files are the pages of one scan, in the order given.")
 @click.option("--keep", is_flag=True, help="Leave the files where they are (quarantine gets a copy).")
-@click.option("--json", "as_json", is_flag=True, help="Print the outcomes as JSON.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the outcomes as JSON.")
 @click.pass_obj
 def ingest(
     obj: Ctx, paths: tuple[Path, ...], as_number: str | None, as_version: int | None, supersede: bool,
@@ -974,13 +1029,13 @@ def ingest(
     from docgen.intake import join as join_files
 
     if as_version is not None and as_number is None:
-        raise DocgenError("--version goes with --as NUMBER")
+        raise click.UsageError("--version goes with --as NUMBER")
     if supersede and as_version is None:
-        raise DocgenError("--supersede goes with --as NUMBER --version N (the old version that stands)")
+        raise click.UsageError("--supersede goes with --as NUMBER --version N (the old version that stands)")
     if supersede and not note.strip():
-        raise DocgenError('--supersede needs the reason: --note "why the old version stands"')
+        raise click.UsageError('--supersede needs the reason: --note "why the old version stands"')
     if note and not supersede:
-        raise DocgenError("--note goes with --supersede")
+        raise click.UsageError("--note goes with --supersede")
     reason = note.strip() if supersede else None
     archive = obj.archive(create=False)
     intake = _intake(archive)
@@ -988,11 +1043,11 @@ def ingest(
     if not files:
         raise DocgenError(f"no files to take in under {', '.join(map(str, paths))}")
     if as_number and len(files) > 1 and not join:
-        raise DocgenError("--as names one document: give one file (or several with --join)")
+        raise click.UsageError("--as names one document: give one file (or several with --join)")
     outcomes = []
     if join:
         if len(files) < 2:
-            raise DocgenError("--join needs two files or more (the pages of one scan, in order)")
+            raise click.UsageError("--join needs two files or more (the pages of one scan, in order)")
         data = join_files(files)
         outcome = intake.process(
             files[0], as_number=as_number, as_version=as_version, keep=True, data=data,
@@ -1020,7 +1075,7 @@ def ingest(
                 click.echo((f"[{n}/{len(files)}] " if len(files) > 1 else "") + outcome.line())
     intake.close()
     if as_json:
-        click.echo(json.dumps([o.as_dict() for o in outcomes], ensure_ascii=False, indent=2))
+        _print_json([o.as_dict() for o in outcomes])
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.result] = counts.get(o.result, 0) + 1
@@ -1045,7 +1100,7 @@ def quarantine() -> None:
 
 
 @quarantine.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print a JSON list.")
 @click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
 def quarantine_list(obj: Ctx, as_json: bool, wide: bool) -> None:
@@ -1061,8 +1116,8 @@ def quarantine_list(obj: Ctx, as_json: bool, wide: bool) -> None:
 
     items = quarantined(obj.archive(create=False))
     if as_json:
-        click.echo(json.dumps([{"file": str(q.path), "reason": q.reason, "todo": q.todo, "checked": q.checked,
-                                "proposed": q.proposed} for q in items], ensure_ascii=False, indent=2))
+        _print_json([{"file": str(q.path), "reason": q.reason, "todo": q.todo, "checked": q.checked,
+                      "proposed": q.proposed} for q in items])
         return
     if not items:
         click.echo("quarantine is empty")
@@ -1080,8 +1135,9 @@ def quarantine_list(obj: Ctx, as_json: bool, wide: bool) -> None:
 
 @quarantine.command(name="retry")
 @click.argument("files", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the outcomes as JSON.")
 @click.pass_obj
-def quarantine_retry(obj: Ctx, files: tuple[str, ...]) -> None:
+def quarantine_retry(obj: Ctx, files: tuple[str, ...], as_json: bool) -> None:
     """Try to file quarantined scans again (all of them, or the FILES named).
 
     \b
@@ -1093,14 +1149,22 @@ def quarantine_retry(obj: Ctx, files: tuple[str, ...]) -> None:
     archive = obj.archive(create=False)
     paths = [find_quarantined(archive, f) for f in files] or [q.path for q in quarantined(archive)]
     if not paths:
-        click.echo("quarantine is empty")
+        if as_json:
+            _print_json([])
+        else:
+            click.echo("quarantine is empty")
         return
     intake = _intake(archive)
     left = 0
+    outcomes = []
     for path in paths:
         outcome = intake.process(path)
-        click.echo(outcome.line())
+        outcomes.append(outcome)
+        if not as_json:
+            click.echo(outcome.line())
         left += outcome.result not in ("filed", "duplicate", "gone")
+    if as_json:
+        _print_json([o.as_dict() for o in outcomes])
     if left:
         click.echo(f"{left} file(s) stay in quarantine", err=True)
         sys.exit(1)
@@ -1109,7 +1173,7 @@ def quarantine_retry(obj: Ctx, files: tuple[str, ...]) -> None:
 @main.command()
 @click.argument("number")
 @click.option("--again", is_flag=True, help="Deliver again to departments that already have this version.")
-@click.option("--json", "as_json", is_flag=True, help="Print the deliveries as JSON.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the deliveries as JSON.")
 @click.pass_obj
 def distribute(obj: Ctx, number: str, again: bool, as_json: bool) -> None:
     """Deliver the effective version of NUMBER to the departments its rule names.
@@ -1149,10 +1213,10 @@ def distribute(obj: Ctx, number: str, again: bool, as_json: bool) -> None:
 @click.option("--as", "dept", required=True, metavar="DEPT", help="The department pulling (finance, legal, …).")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Folder to write the copies to.")
-@click.option("--version", type=click.IntRange(min=1), help="This version instead of the effective one.")
-@click.option("--kind", type=click.Choice(KINDS), help="With --since: every document of this kind…")
+@click.option("--version", type=VERSION, help="This version (2 or v2) instead of the effective one.")
+@click.option("--kind", type=KIND, help="With --since: every document of this kind (contract or 合同, …)…")
 @click.option("--since", type=DATE, help="…signed on or after this day (the company's date).")
-@click.option("--json", "as_json", is_flag=True, help="Print the copies as JSON.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the copies as JSON.")
 @click.pass_obj
 def pull(
     obj: Ctx, number: str | None, dept: str, output: Path, version: int | None, kind: str | None,
@@ -1176,19 +1240,22 @@ def pull(
     archive = obj.archive(create=False)
     actor = current_user()
     if number and (kind or since):
-        raise DocgenError("give either NUMBER or --kind with --since, not both")
+        raise click.UsageError("give either NUMBER or --kind with --since, not both")
     if not number:
         if not (kind and since):
-            raise DocgenError("give the document NUMBER, or --kind and --since for every document signed since a day")
+            raise click.UsageError("give the document NUMBER, or --kind and --since for every document signed since a day")
         if version is not None:
-            raise DocgenError("--version goes with one NUMBER")
+            raise click.UsageError("--version goes with one NUMBER")
         day = since
         from docgen.distribute import may_pull
 
         may_pull(archive, dept, kind, actor)
         numbers = signed_since(archive, kind, day)
         if not numbers:
-            click.echo(f"no {kind} signed since {day}")
+            if as_json:
+                _print_json([])
+            else:
+                click.echo(f"no {kind} signed since {day}")
             return
     else:
         numbers = [number]
@@ -1201,9 +1268,8 @@ def pull(
         for n in numbers:
             copies.append(do_pull(archive, n, dept, output, _converter(), actor, version=version))
     if as_json:
-        click.echo(json.dumps([{"number": c.number, "version": c.version, "department": c.department,
-                                "label": c.label, "path": str(c.path), "sha256": c.sha256} for c in copies],
-                              ensure_ascii=False, indent=2))
+        _print_json([{"number": c.number, "version": c.version, "department": c.department,
+                      "label": c.label, "path": str(c.path), "sha256": c.sha256} for c in copies])
         return
     for c in copies:
         click.echo(f"{c.number} v{c.version}  {c.label}  {c.path}")
@@ -1226,7 +1292,7 @@ def _when(text: str) -> Any:
 @main.command()
 @click.argument("number", required=False)
 @click.option("--as", "dept", metavar="DEPT", help="Only what this department received, pulled or was refused.")
-@click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the events as JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help=CSV_HELP)
 @click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
@@ -1262,15 +1328,15 @@ def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: b
                 v = next((v for v in cat.versions(e.number) if v.version == e.version), None)
                 f = v and (v.file("scan") or v.file("pdf"))
                 shas = {"sha256": f.sha256} if f else {}
-            rows.append({"time": fmt_instant(e.created), "action": e.action, "number": e.number, "version": e.version,
+            rows.append({"created": fmt_instant(e.created), "action": e.action, "number": e.number, "version": e.version,
                          "department": None, "actor": e.actor, "status": e.to_status, "note": e.note, **shas})
     for r in cat.ledger(number, key):
-        rows.append({"time": fmt_instant(r["created"]), "action": r["action"], "number": r["number"], "version": r["version"],
+        rows.append({"created": fmt_instant(r["created"]), "action": r["action"], "number": r["number"], "version": r["version"],
                      "department": r["department"], "actor": r["actor"], "label": r["label"],
                      "sha256": r["sha256"], "path": r["path"], "note": r["note"]})
-    rows.sort(key=lambda r: _when(r["time"]))
+    rows.sort(key=lambda r: _when(r["created"]))
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        _print_json(rows)
         return
     from docgen import table
 
@@ -1285,7 +1351,7 @@ def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: b
               "department": r.get("label") or r.get("department"), "sha256": (r.get("sha256") or "")[:12]}
              for r in rows]
     # a column no row fills (the department: no copies yet) is left out
-    columns = [table.Column("time", flex=1), table.Column("action"), table.Column("number"),
+    columns = [table.Column("created", header=table.HEADERS["time"], flex=1), table.Column("action"), table.Column("number"),
                table.Column("actor", flex=2), table.Column("department", flex=1),
                table.Column("sha256", flex=2, min_width=8), table.Column("note", flex=2, min_width=8)]
     for text in table.render(columns, shown, wide=wide):
@@ -1307,8 +1373,9 @@ def _extra(counts: dict[str, int]) -> str:
 
 @main.command()
 @click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the report as JSON.")
 @click.pass_obj
-def backup(obj: Ctx, dest: Path) -> None:
+def backup(obj: Ctx, dest: Path, as_json: bool) -> None:
     """Back up the archive into DEST while docgen goes on working.
 
     The catalog is copied with SQLite's online backup, then the files it names, by
@@ -1327,11 +1394,17 @@ def backup(obj: Ctx, dest: Path) -> None:
     report = do_backup(archive, dest, progress=_bar)
     for line in report.damaged:
         click.echo(line, err=True)
-    click.echo(
+    if as_json:
+        _print_json({"snapshot": report.snapshot, "path": str(dest), "documents": report.documents,
+                     "versions": report.versions, "files": report.blobs, "copied": report.copied,
+                     "copied_bytes": report.copied_bytes, "kept": report.kept, "extra": report.extra,
+                     "damaged": report.damaged, "clean": not report.damaged})
+    else:
+        click.echo(
         f"backup: snapshot {report.snapshot} in {dest}: {report.documents} documents, {report.versions} versions, "
         f"{report.blobs} files ({report.copied} copied, {_size(report.copied_bytes)}; "
         f"{report.kept} already in the backup); {_extra(report.extra)}"
-    )
+        )
     if report.damaged:
         click.echo(f"backup: {len(report.damaged)} damaged file(s) not backed up; "
                    "run `docgen verify --repair`, then back up again", err=True)
@@ -1343,8 +1416,9 @@ def backup(obj: Ctx, dest: Path) -> None:
 @click.option("--snapshot", "name", metavar="NAME", help="The snapshot to restore (default: the newest).")
 @click.option("--archive", "root", type=click.Path(file_okay=False, path_type=Path),
               help="The new archive root (default: docgen's --archive, $DOCGEN_ARCHIVE, else ./archive).")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the report as JSON.")
 @click.pass_obj
-def restore(obj: Ctx, src: Path, name: str | None, root: Path | None) -> None:
+def restore(obj: Ctx, src: Path, name: str | None, root: Path | None, as_json: bool) -> None:
     """Restore a backup made by `docgen backup` into an empty or new archive root.
 
     Every file is checked against the backup's manifest before the archive is put in
@@ -1359,6 +1433,20 @@ def restore(obj: Ctx, src: Path, name: str | None, root: Path | None) -> None:
     from docgen.archive.backup import restore as do_restore
 
     report = do_restore(src, root or obj.root, name, progress=_bar)
+    if as_json:
+        for line in report.lacking:
+            click.echo(f"{line} was damaged in the archive when the backup was made: not in the backup", err=True)
+        for line in report.problems:
+            click.echo(line, err=True)
+        _print_json({"snapshot": report.snapshot, "source": str(src), "created": fmt_instant(report.created),
+                     "docgen_version": report.version, "path": str(report.root), "documents": report.documents,
+                     "versions": report.versions, "files": report.blobs, "bytes": report.blob_bytes,
+                     "extra": report.extra, "views": report.views, "indexed": report.indexed,
+                     "checked": report.checked, "problems": report.problems, "lacking": report.lacking,
+                     "clean": not (report.problems or report.lacking)})
+        if report.problems or report.lacking:
+            sys.exit(1)
+        return
     click.echo(f"restore: snapshot {report.snapshot} of {src} (made {fmt_instant(report.created)} by docgen {report.version}) "
                f"into {report.root}")
     click.echo(f"restore: {report.documents} documents, {report.versions} versions, {report.blobs} files "
@@ -1380,8 +1468,9 @@ def restore(obj: Ctx, src: Path, name: str | None, root: Path | None) -> None:
               help="Re-make missing or changed readable copies; put back damaged blobs from identical copies.")
 @click.option("--chain-head", "chain_head", is_flag=False, flag_value="-", default=None, metavar="[HASH]",
               help="Check the chain only and print its head; with HASH, check that a recorded head is in it.")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the findings as JSON.")
 @click.pass_obj
-def verify(obj: Ctx, repair: bool, chain_head: str | None) -> None:
+def verify(obj: Ctx, repair: bool, chain_head: str | None, as_json: bool) -> None:
     """Recompute every checksum and walk the events' and ledger's hash chain; report
     missing, corrupt and orphaned files, rows changed or removed, files others may read.
 
@@ -1401,7 +1490,7 @@ def verify(obj: Ctx, repair: bool, chain_head: str | None) -> None:
 
     archive = obj.archive(create=False)
     if chain_head is not None:
-        _verify_chain_head(archive, chain_head)
+        _verify_chain_head(archive, chain_head, as_json)
         return
     report = do_verify(archive, repair=repair)
     lost: list[str] = []
@@ -1410,6 +1499,20 @@ def verify(obj: Ctx, repair: bool, chain_head: str | None) -> None:
         waiting, lost = archive.search_index().missing()
     except DocgenError as exc:
         waiting, index_line = [], str(exc)
+    problems = len(report.missing) + len(report.corrupt) + len(report.orphaned) + len(report.other)
+    problems += len(report.chain) + len(report.modes) + (0 if repair else len(report.copies))
+    problems += len(lost) + bool(index_line)
+    if as_json:
+        _print_json({
+            "clean": not problems, "checked": report.checked, "problems": problems,
+            "missing": report.missing, "corrupt": report.corrupt, "orphaned": report.orphaned,
+            "chain": report.chain, "modes": report.modes, "other": report.other, "restored": report.restored,
+            "copies": report.copies, "repaired": report.repaired, "unused": report.unused,
+            "index_missing": lost, "index_queued": len(waiting), "index_error": index_line or None,
+        })
+        if problems:
+            sys.exit(1)
+        return
     for line in lost:
         click.echo(f"{line}: not in the search index (docgen reindex adds it)", err=True)
     if index_line:
@@ -1426,9 +1529,6 @@ def verify(obj: Ctx, repair: bool, chain_head: str | None) -> None:
         click.echo(line + ("" if repair else " (docgen verify --repair re-makes it)"), err=True)
     if repair and report.repaired:
         click.echo(f"verify: re-made {report.repaired} readable copies from the archive")
-    problems = len(report.missing) + len(report.corrupt) + len(report.orphaned) + len(report.other)
-    problems += len(report.chain) + len(report.modes) + (0 if repair else len(report.copies))
-    problems += len(lost) + bool(index_line)
     state = "clean" if not problems else "PROBLEMS FOUND"
     click.echo(
         f"verify: {state}: {report.checked} files checked, {len(report.missing)} missing, "
@@ -1446,7 +1546,7 @@ def verify(obj: Ctx, repair: bool, chain_head: str | None) -> None:
         sys.exit(1)
 
 
-def _verify_chain_head(archive: Archive, recorded: str) -> None:
+def _verify_chain_head(archive: Archive, recorded: str, as_json: bool = False) -> None:
     """`verify --chain-head [HASH]`: the chain alone, its head, or where a recorded head sits."""
     problems, hashes = archive.catalog.check_chain()
     for line in problems:
@@ -1454,7 +1554,11 @@ def _verify_chain_head(archive: Archive, recorded: str) -> None:
     if problems:
         raise DocgenError(f"verify: the chain is broken ({len(problems)} problems above); its head cannot be trusted")
     if recorded == "-":
-        click.echo(hashes[-1] if hashes else archive.catalog.chain_head()[1])
+        head = hashes[-1] if hashes else archive.catalog.chain_head()[1]
+        if as_json:
+            _print_json({"clean": True, "head": head, "rows": len(hashes)})
+        else:
+            click.echo(head)
         return
     wanted = recorded.strip().lower()
     if len(wanted) != 64 or any(c not in "0123456789abcdef" for c in wanted):
@@ -1466,6 +1570,9 @@ def _verify_chain_head(archive: Archive, recorded: str) -> None:
             "were changed or removed since it was recorded; restore the catalog from a backup made before"
         )
     at = hashes.index(wanted) + 1
+    if as_json:
+        _print_json({"clean": True, "head": wanted, "row": at, "rows": len(hashes), "since": len(hashes) - at})
+        return
     click.echo(f"verify: chain intact; the recorded head is row {at} of {len(hashes)} "
                f"({len(hashes) - at} written since)")
 

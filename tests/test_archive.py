@@ -30,7 +30,7 @@ def test_show_json_has_versions_and_checksums(work: Path, archive_dir: Path) -> 
         "total": "51299.99",
     }
     v = data["versions"][0]
-    assert v["version"] == 1 and v["status"] == "draft" and v["author"] == "tester"
+    assert v["version"] == 1 and v["status"] == "draft" and v["actor"] == "tester"
     assert v["created"] and v["note"] == "新建"
     for role in ("docx", "pdf", "data", "text", "template"):
         sha = v["files"][role]["sha256"]

@@ -108,7 +108,7 @@ def test_missing_file(work: Path) -> None:
 
 def test_unknown_kind(work: Path, archive_dir: Path) -> None:
     r = run("new", "invoice", work / "quote.yaml")
-    assert r.exit_code == 1
+    assert r.exit_code == 2  # a usage error: the argument, not the document, is wrong
     assert "unknown kind 'invoice'; use one of: quote, contract" in r.stderr
 
 

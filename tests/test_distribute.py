@@ -52,7 +52,7 @@ def test_signed_contract_goes_to_four_departments(scans: Path, archive_dir: Path
     r = run("ingest", scans / "ht.pdf")
     assert r.exit_code == 0, r
     assert "delivered   HT-2026-0001 v2 [signed] to customer (第一联 客户留存), finance (第二联 财务), " \
-           "engineering (第三联 工程), legal (第四联 法务)" in r.stderr
+           "engineering (第三联 工程), legal (第四联 法务)" in r.stdout
     out = archive_dir / "outbox"
     copies = {d: out / d / f"HT-2026-0001_v2_{n}联.pdf" for d, n in
               (("customer", "客户"), ("finance", "财务"), ("engineering", "工程"), ("legal", "法务"))}
@@ -91,7 +91,7 @@ def test_reissued_notice_supersedes_the_old_copy(scans: Path, archive_dir: Path)
     r = run("recheck", "ZG-2026-0001", "--failed", "--note", "仍有空鼓", "--deadline", "2027-01-10",
             "--date", "2026-12-20")
     assert r.exit_code == 0, r
-    assert "delivered   ZG-2026-0001 v2 [issued] to engineering (第一联 工程); superseded: engineering v1" in r.stderr
+    assert "delivered   ZG-2026-0001 v2 [issued] to engineering (第一联 工程); superseded: engineering v1" in r.stdout
     assert (eng / "ZG-2026-0001_v2_工程联.pdf").is_file()
     notice = (eng / "ZG-2026-0001_v1_工程联_已被第2版取代.txt").read_text(encoding="utf-8")
     assert "ZG-2026-0001 第1版副本已被第2版取代" in notice
@@ -163,7 +163,7 @@ def test_an_outbox_that_cannot_be_written_delivers_nothing(scans: Path, archive_
     r = run("list")
     assert r.exit_code == 0
     r = run("void", "BJ-2026-0001", "--note", "测试")
-    assert "delivered   HT-2026-0001 v2 [signed]" in r.stderr
+    assert "delivered   HT-2026-0001 v2 [signed]" in r.stdout
     assert len([e for e in ledger("HT-2026-0001") if e["action"] == "delivered"]) == 4
 
 
@@ -333,7 +333,7 @@ def test_voiding_a_delivered_document_tells_every_holder(scans: Path, archive_di
     assert (eng / "ZG-2026-0001_v1_工程联.pdf").is_file()
     r = run("void", "ZG-2026-0001", "--note", "重复开具")
     assert r.exit_code == 0, r
-    assert "withdrawn   ZG-2026-0001: void notice to engineering" in r.stderr
+    assert "withdrawn   ZG-2026-0001: void notice to engineering" in r.stdout
     notice = (eng / "ZG-2026-0001_v1_工程联_已作废.txt").read_text(encoding="utf-8")
     assert "ZG-2026-0001 已作废（重复开具）" in notice
     assert [r["action"] for r in ledger("ZG-2026-0001", "engineering")] == ["delivered", "withdrawn"]

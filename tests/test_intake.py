@@ -63,9 +63,11 @@ def test_scan_is_filed_as_the_signed_version(scans: Path, archive_dir: Path) -> 
     data = scan.read_bytes()
     r = run("ingest", scan)
     assert r.exit_code == 0, r
-    assert r.stdout.strip() == (
-        "filed       ht.pdf -> HT-2026-0001 v2 (signed copy of v1, 6 pages, matched by QR code)"
-    )
+    assert r.stdout.strip().splitlines() == [  # what was filed, then what was delivered: results, on stdout
+        "filed       ht.pdf -> HT-2026-0001 v2 (signed copy of v1, 6 pages, matched by QR code)",
+        "delivered   HT-2026-0001 v2 [signed] to customer (第一联 客户留存), finance (第二联 财务), "
+        "engineering (第三联 工程), legal (第四联 法务)",
+    ]
     assert not scan.exists()  # it is in the archive now
     d = show("HT-2026-0001")
     assert d["status"] == "signed"
@@ -265,9 +267,9 @@ def test_outdated_version_then_filed_by_hand(scans: Path, archive_dir: Path, wor
     )
     assert versions_count("BJ-2026-0001") == 2 and quarantined.exists()
     r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--version", "1", "--supersede")
-    assert r.exit_code == 1 and '--supersede needs the reason: --note "why the old version stands"' in r.stderr
+    assert r.exit_code == 2 and '--supersede needs the reason: --note "why the old version stands"' in r.stderr
     r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--supersede", "--note", "x")
-    assert r.exit_code == 1 and "--supersede goes with --as NUMBER --version N" in r.stderr
+    assert r.exit_code == 2 and "--supersede goes with --as NUMBER --version N" in r.stderr
     assert versions_count("BJ-2026-0001") == 2
     r = run("ingest", quarantined, "--as", "BJ-2026-0001", "--version", "1", "--supersede",
             "--note", "客户不同意v2的工期，按v1签字")
@@ -279,7 +281,7 @@ def test_outdated_version_then_filed_by_hand(scans: Path, archive_dir: Path, wor
     )
     d = show("BJ-2026-0001")
     v3 = d["versions"][2]
-    assert (v3["signs"], v3["scan"]["matched_by"], v3["author"]) == (1, "manual", "tester")
+    assert (v3["signs"], v3["scan"]["matched_by"], v3["actor"]) == (1, "manual", "tester")
     assert d["status"] == "signed" and d["effective_version"] == 3  # the signed quote stands
     assert not (archive_dir / "quarantine/bj.pdf.reason.txt").exists()
 
@@ -414,9 +416,9 @@ def test_ingest_usage_errors(scans: Path, archive_dir: Path) -> None:
     r = run("ingest", scans / "nothing.pdf")
     assert r.exit_code == 1 and "does not exist" in r.stderr
     r = run("ingest", scans / "bj.pdf", "--version", "1")
-    assert r.exit_code == 1 and "--version goes with --as" in r.stderr
+    assert r.exit_code == 2 and "--version goes with --as" in r.stderr
     r = run("ingest", scans / "bj.pdf", scans / "ht.pdf", "--as", "BJ-2026-0001")
-    assert r.exit_code == 1 and "give one file" in r.stderr
+    assert r.exit_code == 2 and "give one file" in r.stderr
     r = run("ingest", archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.pdf")
     assert r.exit_code == 1 and "is part of the archive itself" in r.stderr
     assert (archive_dir / "documents/BJ-2026-0001/BJ-2026-0001-v1.pdf").exists()

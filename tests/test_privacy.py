@@ -128,7 +128,7 @@ def test_header_footer_and_text_box_are_masked_in_delivered_and_pulled_copies(
     scan = scanmaker.scan(Path(company["files"]["pdf"]), tmp_path / "signed.pdf", 200, seed=11)
     r = run("ingest", scan)
     assert r.exit_code == 0, r
-    assert f"delivered   {number} v2 [signed] to customer" in r.stderr and "finance (第二联 财务)" in r.stderr
+    assert f"delivered   {number} v2 [signed] to customer" in r.stdout and "finance (第二联 财务)" in r.stdout
     for dept, name in (("finance", "财务"), ("engineering", "工程")):
         assert_masked_everywhere(archive_dir / "outbox" / dept / f"{number}_v2_{name}联.pdf")
     out = tmp_path / "pulled"
@@ -271,7 +271,7 @@ def test_copies_of_a_scan_carry_no_active_content(scans: Path, archive_dir: Path
     scan_images = [p.images[0].data for p in PdfReader(scan).pages]
     r = run("ingest", scan)
     assert r.exit_code == 0, r
-    assert "delivered   HT-2026-0001 v2 [signed] to customer (第一联 客户留存), finance (第二联 财务)" in r.stderr
+    assert "delivered   HT-2026-0001 v2 [signed] to customer (第一联 客户留存), finance (第二联 财务)" in r.stdout
     out = tmp_path / "pulled"
     for dept in ("legal", "customer"):
         assert run("pull", "HT-2026-0001", "--as", dept, "-o", out).exit_code == 0

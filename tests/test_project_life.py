@@ -261,7 +261,6 @@ def test_recheck_of_closed_notice(contracted: Path, archive_dir: Path) -> None:
 @pytest.mark.parametrize(
     "args, message",
     [(["--failed", "--note", "x", "--date", "2026-12-20"], "needs the new deadline: --deadline"),
-     (["--note", "x"], "say the result: --passed or --failed"),
      (["--passed", "--note", "x", "--date", "2026-12-01"], "before the inspection date 2026-12-15"),
      (["--failed", "--note", "x", "--date", "2026-12-20", "--deadline", "2026-12-19"], "is before the re-inspection date")],
 )

@@ -324,7 +324,7 @@ def test_cli_effective_versions_follow_review(with_engine: str, work: Path) -> N
 def test_cli_bad_search_input(args: list[str], message: str, work: Path) -> None:
     new("quote", work / "quote.yaml")
     r = run("search", *args)
-    assert r.exit_code == (2 if "is not a date" in message else 1), r  # a bad day is a usage error
+    assert r.exit_code == (2 if "is not a date" in message or "--kind" in args else 1), r  # usage errors
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
 
 

@@ -260,7 +260,7 @@ def test_log_csv_same_fields_as_json_and_no_formula(archived: Path) -> None:
     assert r.stdout.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert set(rows[0]) >= {k for e in events for k in e}  # every field of --json, ledger ones too
-    assert list(rows[0]) == ["time", "action", "number", "version", "department", "actor", "status", "label",
+    assert list(rows[0]) == ["created", "action", "number", "version", "department", "actor", "status", "label",
                              "sha256", "path", "note"]
     assert len(rows) == len(events)
     by_note = {row["note"]: row for row in rows}

@@ -1,0 +1,58 @@
+"""Argument and option types shared by the commands, so each value is read one way everywhere.
+
+A value that cannot be used is a usage error (``click.BadParameter``, exit code 2)
+named after the option, never a document problem (exit code 1).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import click
+
+from docgen.kinds import KINDS
+from docgen.kinds.names import KIND_ALIASES, kind_key
+
+MAX_VERSION = 1_000_000  # no document has this many versions; a longer number is a typo
+
+
+class KindParam(click.ParamType):
+    """A document kind by its key (``contract``) or a Chinese name (``合同``, ``施工合同``)."""
+
+    name = "kind"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        key = kind_key(str(value))
+        if key is None:
+            chinese = ", ".join(n for k in KINDS for n in KIND_ALIASES[k])
+            self.fail(f"unknown kind {str(value)!r}; use one of: {', '.join(KINDS)}, or in Chinese: {chinese}",
+                      param, ctx)
+        return key
+
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
+        return "KIND"
+
+
+class VersionParam(click.ParamType):
+    """A version number as people write it: ``2``, ``v2``, ``V2``, full-width ``ｖ２``."""
+
+    name = "version"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            text = str(value)
+        else:
+            text = unicodedata.normalize("NFKC", str(value)).strip()
+        m = re.fullmatch(r"[vV]?([0-9]{1,7})", text)
+        if m is None or not 1 <= int(m.group(1)) <= MAX_VERSION:
+            self.fail(f"{str(value)!r} is not a version; write a version number from 1 up, as 2 or v2", param, ctx)
+        return int(m.group(1))
+
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
+        return "N" if isinstance(param, click.Option) else (param.name or "N").upper()
+
+
+KIND = KindParam()
+VERSION = VersionParam()
