@@ -591,7 +591,7 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
                      "sha256": f.get("sha256", "")[:12],
                      "note": (f"signed copy of v{v['signs']}  " if scan else "") + (v["note"] or "")})
     columns = [table.Column("version"), table.Column("status"), table.Column("created", flex=1),
-               table.Column("actor", flex=2), table.Column("pages", align=">"), table.Column("file"),
+               table.Column("actor", header=table.HEADERS["author"], flex=2), table.Column("pages", align=">"), table.Column("file"),
                table.Column("sha256", flex=1), table.Column("note", flex=2, min_width=8)]
     for text in table.render(columns, rows, wide=wide, budget=table.terminal_width() - 2):
         click.echo("  " + text)

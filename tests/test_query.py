@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import scanmaker
 from conftest import ROOT, new, run
 
 ENGINES = ["whoosh", "tantivy"]
@@ -107,6 +108,13 @@ def samples_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for kind, name in SAMPLE_FILES:
             r = run("--archive", root, "new", kind, base / "samples" / f"{name}.yaml")
             assert r.exit_code == 0, r
+            if kind == "contract":  # the notices and reports need it signed: a scan of the paper
+                number = r.stdout.split()[0]
+                scan = scanmaker.scan(root / f"documents/{number}/{number}-v1.pdf", base / f"{number}.pdf", 200)
+                for step in (["review", number, "submit"], ["review", number, "approve", "--note", "同意"],
+                             ["ingest", scan]):
+                    r = run("--archive", root, *step)
+                    assert r.exit_code == 0, r
     return root
 
 

@@ -158,12 +158,18 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
         edit(work / "project.yaml", lambda d: d["customer"].update(name=CUSTOMER))
         assert run("new", "quote", work / "quote.yaml", "--note", LONG_NOTE).exit_code == 0
         assert run("new", "contract", work / "contract.yaml", "--note", FORMULA_NOTE).exit_code == 0
-        new("acceptance", work / "acceptance-1.yaml")
-        new("rectification", work / "rectification.yaml")  # ZG-2026-0001, deadline 2026-12-22
         assert run("review", "HT-2026-0001", "submit", "--note", LONG_NOTE * 2).exit_code == 0
         mp.setenv("DOCGEN_USER", "法务\x1b[31m")
         assert run("review", "HT-2026-0001", "reject", "--note", "\x1b[2J第七条\r改").exit_code == 0
         mp.setenv("DOCGEN_USER", "前台小王")
+        # the report and the notice need the contract: approved by legal is enough for tables
+        toml = archive / "docgen.toml"
+        toml.write_text(toml.read_text(encoding="utf-8").replace(
+            'contract_status = "signed"', 'contract_status = "approved"'), encoding="utf-8")
+        assert run("review", "HT-2026-0001", "submit").exit_code == 0
+        assert run("review", "HT-2026-0001", "approve", "--note", "同意").exit_code == 0
+        new("acceptance", work / "acceptance-1.yaml")
+        new("rectification", work / "rectification.yaml")  # ZG-2026-0001, deadline 2026-12-22
         hostile = root / "扫描件\x1b[31m客户欧阳明华签字的施工合同第二版（补签）.txt"
         hostile.write_text("not a scan", encoding="utf-8")
         run("ingest", hostile)
@@ -338,7 +344,10 @@ def test_escapes_in_data_reach_the_terminal_escaped(archived: Path) -> None:
     for args in (["log"], ["log", "--wide"], ["show", "HT-2026-0001"], ["show", "HT-2026-0001", "--wide"]):
         out = run(*args).stdout
         assert "\x1b" not in out and "\r" not in out, args
-        assert "法务\\x1" in out, args  # escaped, and maybe shortened
+        if "--wide" in args:
+            assert "法务\\x1b[31m" in out, args  # escaped, whole
+        else:
+            assert re.search(r"法务(\\x|\\…|…)", out), args  # escaped, and maybe shortened
     assert "\\x1b[2J第七条\\r改" in run("log", "--wide").stdout
     assert "\\x1b[2J第七条\\r改" in run("show", "HT-2026-0001", "--wide").stdout
     text = run("log", "--csv").stdout
