@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from docgen import i18n
 from docgen.errors import ConfigError
 
 DEFAULT_TOML = """\
@@ -29,6 +30,9 @@ address = "上海市浦东新区世纪大道100号8楼"
 phone = "021-5888 8888"
 legal_representative = "陈建国"
 bank = "中国工商银行上海张江支行 1001 2345 6789 0123 456"
+# The language of messages, help, reason files, logs and status words: "zh-CN" or "en"
+# (the environment variable DOCGEN_LANGUAGE, if set, overrides it).
+language = "zh-CN"
 
 [quote]
 management_fee_rate = "0.08"   # 管理费, share of the works subtotal (typical 0.05-0.10)
@@ -192,6 +196,7 @@ class Company:
     phone: str
     legal_representative: str
     bank: str
+    language: str = "zh-CN"
 
 
 @dataclass(frozen=True)
@@ -439,6 +444,7 @@ def load_settings(root: Path) -> Settings:
     departments = _departments(data.get("departments", defaults["departments"]), text, root)
     distribution = _distribution(data.get("distribution", defaults["distribution"]), text, departments)
     c, q, k, n = merged["company"], merged["quote"], merged["contract"], merged["numbers"]
+    c = {**c, "language": i18n.configure(c.get("language", i18n.DEFAULT))}
     keepers = tuple(str(x) for x in k["keepers"])
     originals = int(k["originals"])
     if len(keepers) != originals:
