@@ -430,6 +430,19 @@ def _warranty(table: dict) -> dict[str, int]:
     return out
 
 
+def read_language(root: Path) -> None:
+    """Take ``[company] language`` from ``<root>/docgen.toml`` before the archive is opened, so
+    that even a message about a damaged archive is in the company's language. A file that
+    cannot be read is left to :func:`load_settings` to report."""
+    try:
+        data = tomllib.loads((root / "docgen.toml").read_text(encoding="utf-8"))
+        name = data.get("company", {}).get("language")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        return
+    if name is not None and isinstance(name, str) and i18n.known(name):
+        i18n.configure(name)
+
+
 def load_settings(root: Path) -> Settings:
     """Read ``<root>/docgen.toml`` (written with defaults first if missing)."""
     path = ensure_settings_file(root)

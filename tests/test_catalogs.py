@@ -25,7 +25,7 @@ def _placeholders(text: str) -> set[tuple[str, str | None]]:
 
 
 def _strings(message) -> list[str]:
-    return [message.string] if isinstance(message.string, str) else list(message.string)
+    return [message.string] if isinstance(message.string, (str, type(None))) else list(message.string)
 
 
 @pytest.fixture(scope="module")

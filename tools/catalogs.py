@@ -80,7 +80,7 @@ def compiled(lang: str) -> dict:
 
 
 def _translated(message) -> bool:
-    strings = [message.string] if isinstance(message.string, str) else list(message.string)
+    strings = [message.string] if isinstance(message.string, (str, type(None))) else list(message.string)
     return all(strings)
 
 

@@ -25,8 +25,9 @@ import sqlite3
 
 from docgen.archive.catalog import Catalog
 from docgen.archive.store import BlobStore, sha256_file
-from docgen.config import Settings, ensure_settings_file, load_settings
+from docgen.config import Settings, ensure_settings_file, load_settings, read_language
 from docgen.errors import ArchiveDamaged
+from docgen.i18n import N_, _
 
 # The archive's own files are owner-only whatever the caller's umask (the catalog, the
 # key, the index, the blobs and readable copies hold customers' personal data); SQLite's
@@ -35,7 +36,7 @@ from docgen.errors import ArchiveDamaged
 UMASK = 0o077
 SQLITE_MAGIC = b"SQLite format 3\x00"
 KEY_BYTES = 32
-RESTORE = "restore it from a backup (docgen restore SRC)"
+RESTORE = N_("restore it from a backup (docgen restore SRC)")
 
 README = """\
 This folder is a docgen archive.
@@ -144,22 +145,24 @@ def _check_catalog_file(root: Path) -> None:
     except FileNotFoundError:
         state = "missing"
     except OSError as exc:
-        raise ArchiveDamaged(f"catalog.sqlite cannot be read ({exc.strerror}): {RESTORE} or fix its permissions") from None
+        raise ArchiveDamaged(_("catalog.sqlite cannot be read ({error}): {restore} or fix its permissions").format(
+            error=exc.strerror, restore=_(RESTORE))) from None
     else:
         if head and head != SQLITE_MAGIC:
-            raise ArchiveDamaged(f"catalog.sqlite is not a SQLite database (damaged or replaced): {RESTORE}")
+            raise ArchiveDamaged(_("catalog.sqlite is not a SQLite database (damaged or replaced): {restore}").format(
+                restore=_(RESTORE)))
         state = "empty" if not head else ""
     if state:
         files = archive_files(root)
         if files:
-            raise ArchiveDamaged(_lost(f"catalog.sqlite is {state}", files))
+            raise ArchiveDamaged(_lost(_("catalog.sqlite is missing") if state == "missing" else
+                                       _("catalog.sqlite is empty"), files))
 
 
 def _lost(what: str, files: int) -> str:
-    return (
-        f"{what} but the archive holds {files} files: {RESTORE} or ask whoever keeps the "
-        "archive's backups; docgen does not start a new catalog over existing documents"
-    )
+    return _("{what} but the archive holds {files} files: {restore} or ask whoever keeps the "
+             "archive's backups; docgen does not start a new catalog over existing documents").format(
+        what=what, files=files, restore=_(RESTORE))
 
 
 class Archive:
@@ -172,7 +175,8 @@ class Archive:
         try:
             self.catalog = Catalog(root / "catalog.sqlite")
         except sqlite3.DatabaseError as exc:
-            raise ArchiveDamaged(f"catalog.sqlite is damaged ({exc}): {RESTORE}") from None
+            raise ArchiveDamaged(_("catalog.sqlite is damaged ({error}): {restore}").format(
+                error=exc, restore=_(RESTORE))) from None
         self.store.describe = self._describe_blob
         self._settings: Settings | None = None
         self._key: bytes | None = None
@@ -188,6 +192,7 @@ class Archive:
         scan's page code fail.
         """
         os.umask(UMASK)
+        read_language(root)  # before anything can go wrong: the messages are in the company's language
         fresh = not root.exists() or not (root / "catalog.sqlite").exists()
         root.mkdir(parents=True, exist_ok=True)
         _check_catalog_file(root)
@@ -216,7 +221,7 @@ class Archive:
             with self.catalog.write():
                 files = archive_files(self.root)
                 if files and not self.catalog.has_documents():
-                    raise ArchiveDamaged(_lost("catalog.sqlite holds no documents", files))
+                    raise ArchiveDamaged(_lost(_("catalog.sqlite holds no documents"), files))
 
     def _check_key(self) -> None:
         path = self.root / "secret.key"
@@ -226,14 +231,16 @@ class Archive:
             documents = self.catalog.count_documents()
             if documents:
                 raise ArchiveDamaged(
-                    f"secret.key is missing but the archive holds {documents} documents: {RESTORE}; "
-                    "a new key would make every genuine scan's page code fail"
+                    _("secret.key is missing but the archive holds {documents} documents: {restore}; "
+                      "a new key would make every genuine scan's page code fail").format(
+                        documents=documents, restore=_(RESTORE))
                 ) from None
             self._make_key(path)
             return
         if size < KEY_BYTES:
             raise ArchiveDamaged(
-                f"secret.key holds {size} bytes, fewer than the {KEY_BYTES} a page-code key needs: {RESTORE}"
+                _("secret.key holds {size} bytes, fewer than the {need} a page-code key needs: {restore}").format(
+                    size=size, need=KEY_BYTES, restore=_(RESTORE))
             )
 
     def _make_key(self, path: Path) -> None:
@@ -274,12 +281,14 @@ class Archive:
             try:
                 key = path.read_bytes()
             except FileNotFoundError:
-                raise ArchiveDamaged(f"secret.key is missing: {RESTORE}") from None
+                raise ArchiveDamaged(_("secret.key is missing: {restore}").format(restore=_(RESTORE))) from None
             except OSError as exc:
-                raise ArchiveDamaged(f"secret.key cannot be read ({exc.strerror}): fix its permissions") from None
+                raise ArchiveDamaged(_("secret.key cannot be read ({error}): fix its permissions").format(
+                    error=exc.strerror)) from None
             if len(key) < KEY_BYTES:
                 raise ArchiveDamaged(
-                    f"secret.key holds {len(key)} bytes, fewer than the {KEY_BYTES} a page-code key needs: {RESTORE}"
+                    _("secret.key holds {size} bytes, fewer than the {need} a page-code key needs: {restore}").format(
+                        size=len(key), need=KEY_BYTES, restore=_(RESTORE))
                 )
             self._key = key
         return self._key

@@ -1,0 +1,171 @@
+"""The language of what staff read: zh-CN unless docgen.toml's ``[company] language`` or the
+administrator's ``DOCGEN_LANGUAGE`` says otherwise (the environment wins)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import run
+
+from docgen import i18n
+from docgen.config import load_settings
+from docgen.errors import ConfigError
+from docgen.intake import quarantined
+
+OLD = time.time() - 3600
+
+
+@pytest.fixture
+def chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No DOCGEN_LANGUAGE: what docgen.toml says, else zh-CN."""
+    monkeypatch.delenv("DOCGEN_LANGUAGE", raising=False)
+
+
+def _toml(archive: Path, language: str) -> None:
+    (archive / "docgen.toml").write_text(f'[company]\nlanguage = "{language}"\n', encoding="utf-8")
+
+
+def _not_a_scan(tmp_path: Path) -> Path:
+    """A text file named like a scan, old enough not to be waited for."""
+    path = tmp_path / "扫描0007.pdf"
+    path.write_text("这不是扫描件", encoding="utf-8")
+    os.utime(path, (OLD, OLD))
+    return path
+
+
+def _ingest_bad(tmp_path: Path, archive: Path) -> tuple[str, str, str]:
+    r = run("ingest", _not_a_scan(tmp_path))
+    assert r.exit_code == 1, r
+    reason = (archive / "quarantine" / "扫描0007.pdf.reason.txt").read_text(encoding="utf-8")
+    log = (archive / "logs" / "intake.log").read_text(encoding="utf-8")
+    return r.stdout, reason, log
+
+
+def test_chinese_by_default(chinese: None, archive_dir: Path, tmp_path: Path) -> None:
+    out, reason, log = _ingest_bad(tmp_path, archive_dir)
+    assert out.startswith("已隔离      扫描0007.pdf -> quarantine/扫描0007.pdf：文件扩展名是 .pdf，但不是 PDF 文件"), out
+    assert "docgen 无法归档此扫描件。" in reason
+    assert "原因：文件扩展名是 .pdf，但不是 PDF 文件" in reason
+    assert "处理：请重新扫描；如果扫描仪保存为其他格式，请设为 PDF、JPEG、PNG 或 TIFF" in reason
+    assert "然后：docgen quarantine retry 扫描0007.pdf" in reason
+    assert " 已隔离 " in log.splitlines()[-1] and "文件扩展名是 .pdf" in log
+    assert "reason" not in reason and "to do" not in reason
+    assert i18n.status_word("signed") == "已签署"
+    assert i18n.status_word("void") == "已作废"
+
+
+def test_zh_cn_in_docgen_toml(chinese: None, archive_dir: Path, tmp_path: Path) -> None:
+    _toml(archive_dir, "zh-CN")
+    out, reason, _ = _ingest_bad(tmp_path, archive_dir)
+    assert "原因：" in reason and out.startswith("已隔离")
+    assert load_settings(archive_dir).company.language == "zh-CN"
+    assert i18n.status_word("issued") == "已签发"
+
+
+def test_en_in_docgen_toml(chinese: None, archive_dir: Path, tmp_path: Path) -> None:
+    _toml(archive_dir, "en")
+    out, reason, log = _ingest_bad(tmp_path, archive_dir)
+    assert out.startswith("quarantined 扫描0007.pdf -> quarantine/扫描0007.pdf: the file is named .pdf but is not a PDF")
+    assert "reason:  the file is named .pdf but is not a PDF" in reason
+    assert "to do:   scan the paper again" in reason
+    assert " quarantined " in log
+    assert i18n.status_word("signed") == "signed"
+
+
+def test_the_environment_overrides_docgen_toml(
+    archive_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _toml(archive_dir, "en")
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "zh-CN")
+    _, reason, _ = _ingest_bad(tmp_path, archive_dir)
+    assert "原因：" in reason
+
+
+def test_a_reason_file_is_read_in_either_language(chinese: None, archive_dir: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file quarantined while docgen spoke Chinese is listed with its reason after the
+    company switched to English (and the other way round)."""
+    _ingest_bad(tmp_path, archive_dir)
+    from docgen.archive.core import Archive
+
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "en")
+    archive = Archive.open(archive_dir)
+    try:
+        (q,) = quarantined(archive)
+    finally:
+        archive.close()
+    assert q.reason == "文件扩展名是 .pdf，但不是 PDF 文件（开头为 b'\\xe8\\xbf\\x99\\xe4\\xb8\\x8d\\xe6\\x98'）"
+    assert q.todo.startswith("请重新扫描")
+    assert q.checked
+
+
+def test_damaged_archive_error_in_chinese(chinese: None, archive_dir: Path) -> None:
+    (archive_dir / "catalog.sqlite").write_bytes(b"PK\x03\x04 not a database at all" * 100)
+    r = run("list")
+    assert r.exit_code == 1, r
+    assert r.stderr.strip().splitlines()[-1].endswith(
+        "catalog.sqlite 不是 SQLite 数据库（已损坏或被替换）：请从备份恢复（docgen restore SRC）"
+    ), r
+
+
+def test_damaged_archive_error_follows_docgen_toml(chinese: None, archive_dir: Path) -> None:
+    _toml(archive_dir, "en")
+    (archive_dir / "catalog.sqlite").write_bytes(b"PK\x03\x04 not a database at all" * 100)
+    r = run("list")
+    assert r.exit_code == 1, r
+    assert "catalog.sqlite is not a SQLite database (damaged or replaced)" in r.stderr, r
+
+
+@pytest.mark.parametrize("value", ['"fr"', '"klingon"', "7"])
+def test_unknown_language_is_a_one_line_config_error(chinese: None, archive_dir: Path, value: str) -> None:
+    (archive_dir / "docgen.toml").write_text(f"[company]\nlanguage = {value}\n", encoding="utf-8")
+    r = run("list")
+    assert r.exit_code == 1, r
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r
+    assert "language" in lines[0] and "zh-CN" in lines[0] and '"en"' in lines[0], r
+    assert "Traceback" not in r.stderr
+
+
+def test_unknown_language_in_the_environment(archive_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "fr")
+    with pytest.raises(ConfigError, match="DOCGEN_LANGUAGE='fr'"):
+        load_settings(archive_dir)
+    r = run("list")
+    assert r.exit_code == 1 and len(r.stderr.strip().splitlines()) == 1, r
+
+
+def test_language_names() -> None:
+    assert i18n.known("zh_CN") == i18n.known("zh-cn") == "zh-CN"
+    assert i18n.known("EN") == "en"
+    assert i18n.known("fr") is None
+
+
+def test_lazy_text_follows_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = i18n.lazy_gettext("scan the paper again")
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "en")
+    assert str(text) == "scan the paper again"
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "zh-CN")
+    assert str(text) == "请重新扫描纸质文件" and f"{text}" == "请重新扫描纸质文件"
+    assert text + "。" == "请重新扫描纸质文件。"
+
+
+def test_plural_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    from docgen.intake import _pages
+
+    assert _pages(1) == "1 page" and _pages(3) == "3 pages"
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "zh-CN")
+    assert _pages(3) == "3 页"
+
+
+def test_missing_pages_in_chinese(chinese: None, scans: Path, archive_dir: Path) -> None:
+    path = scans / "ht-missing.pdf"
+    r = run("ingest", path)
+    assert r.exit_code == 1, r
+    reason = (archive_dir / "quarantine" / "ht-missing.pdf.reason.txt").read_text(encoding="utf-8")
+    assert "原因：HT-2026-0001 v1 共 6 页，扫描件只有 5 页：缺页" in reason
+    assert "处理：请把签字后的全部 6 页扫描成一个文件，再放入收件箱" in reason
+    assert "ht-missing.pdf -> quarantine/ht-missing.pdf：HT-2026-0001 v1 共 6 页，扫描件只有 5 页：缺页" in r.stdout
