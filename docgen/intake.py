@@ -90,7 +90,7 @@ def result_word(result: str) -> str:
     return pgettext("intake", result) if result in RESULT_WORDS else result
 
 
-def _pad(text: str, width: int) -> str:
+def pad(text: str, width: int) -> str:
     """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
     cols = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
     return text + " " * max(0, width - cols)
@@ -148,7 +148,7 @@ class Outcome:
     quarantined: list[Path] = field(default_factory=list)
 
     def line(self) -> str:
-        word = _pad(result_word(self.result), 11)
+        word = pad(result_word(self.result), 11)
         return printable(f"{word} {self.file.name}" + (f" {self.message}" if self.message else ""))
 
     def as_dict(self) -> dict[str, Any]:

@@ -169,3 +169,23 @@ def test_missing_pages_in_chinese(chinese: None, scans: Path, archive_dir: Path)
     assert "原因：HT-2026-0001 v1 共 6 页，扫描件只有 5 页：缺页" in reason
     assert "处理：请把签字后的全部 6 页扫描成一个文件，再放入收件箱" in reason
     assert "ht-missing.pdf -> quarantine/ht-missing.pdf：HT-2026-0001 v1 共 6 页，扫描件只有 5 页：缺页" in r.stdout
+
+
+def test_watcher_lines_in_chinese(chinese: None, tmp_path: Path) -> None:
+    """The watcher's own lines: a handler that fails names the file and goes on."""
+    from docgen.archive.watch import Watcher
+
+    said: list[str] = []
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "扫描0001.pdf").write_bytes(b"%PDF-1.4")
+
+    def handle(path: Path) -> str:
+        raise OSError("磁盘已满")
+
+    w = Watcher(inbox, handle, poll=0.5, settle=0, say=said.append)
+    assert w.mode == "每 0.5 秒轮询一次"
+    w.scan_inbox()
+    w._seen[inbox / "扫描0001.pdf"].closed = True
+    assert w.run_once() == 1
+    assert said == ["出错        扫描0001.pdf：OSError：磁盘已满；下次重新扫描时再试"], said
