@@ -189,3 +189,22 @@ def test_watcher_lines_in_chinese(chinese: None, tmp_path: Path) -> None:
     w._seen[inbox / "扫描0001.pdf"].closed = True
     assert w.run_once() == 1
     assert said == ["出错        扫描0001.pdf：OSError：磁盘已满；下次重新扫描时再试"], said
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("en", "reason:  the PDF ends early (no %EOF): it was cut off or is still being written"),
+    ("zh-CN", "原因：PDF 提前结束（没有 %EOF）：文件被截断或仍在写入"),
+])
+def test_reasons_from_the_reader_process_follow_docgen_toml(
+    chinese: None, archive_dir: Path, tmp_path: Path, language: str, expected: str
+) -> None:
+    """Scans are read in a separate process that never reads docgen.toml: what it finds
+    wrong is still told in the company's language."""
+    _toml(archive_dir, language)
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" * 20)
+    os.utime(cut, (time.time() - 400, time.time() - 400))
+    r = run("ingest", cut)
+    assert r.exit_code == 1, r
+    reason = (archive_dir / "quarantine" / "cut.pdf.reason.txt").read_text(encoding="utf-8")
+    assert expected in reason, reason
