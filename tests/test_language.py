@@ -208,3 +208,32 @@ def test_reasons_from_the_reader_process_follow_docgen_toml(
     assert r.exit_code == 1, r
     reason = (archive_dir / "quarantine" / "cut.pdf.reason.txt").read_text(encoding="utf-8")
     assert expected in reason, reason
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("zh-CN", 'docgen.toml：不支持 [search] engine = "lucene"；请用 "whoosh" 或 "tantivy"'),
+    ("en", 'docgen.toml: [search] engine = "lucene" is not known; use "whoosh" or "tantivy"'),
+])
+def test_settings_errors_in_the_language_of_the_same_file(
+    chinese: None, archive_dir: Path, language: str, expected: str
+) -> None:
+    (archive_dir / "docgen.toml").write_text(
+        f'[company]\nlanguage = "{language}"\n\n[search]\nengine = "lucene"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(archive_dir)
+    assert str(caught.value) == expected
+    r = run("list")
+    assert r.exit_code == 1 and r.stderr.strip().endswith(expected), r
+
+
+def test_status_words_are_one_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "zh-CN")
+    words = {s: i18n.status_word(s) for s in i18n.STATUS_WORDS}
+    assert words == {
+        "draft": "草稿", "in_review": "法务审核中", "approved": "已审批", "rejected": "退回修改",
+        "issued": "已签发", "signed": "已签署", "closed": "已关闭", "void": "已作废",
+        "passed": "合格", "failed": "不合格",
+    }
+    assert i18n.status_word("someday") == "someday"
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "en")
+    assert i18n.status_word("in_review") == "in review"
