@@ -1000,7 +1000,8 @@ def _write_reason(dest: Path, refused: Refused, original: Path, note: str = "") 
     label = {key: _(REASON_LABELS[key]) for key in REASON_LABELS}
     text = (
         _("docgen could not file this scan.") + "\n\n"
-        + label["file"] + f"{printable(original.name)} ({printable(note) or _('as received')}{size})\n"
+        + label["file"] + _("{name} ({note}{size})").format(
+            name=printable(original.name), note=printable(note) or _("as received"), size=size) + "\n"
         + label["checked"] + f"{stamp}\n"
         + label["reason"] + f"{printable(refused.reason)}\n"
         + (label["proposed"] + f"{printable(refused.proposed)}\n" if refused.proposed else "")

@@ -48,6 +48,7 @@ def test_chinese_by_default(chinese: None, archive_dir: Path, tmp_path: Path) ->
     out, reason, log = _ingest_bad(tmp_path, archive_dir)
     assert out.startswith("已隔离      扫描0007.pdf -> quarantine/扫描0007.pdf：文件扩展名是 .pdf，但不是 PDF 文件"), out
     assert "docgen 无法归档此扫描件。" in reason
+    assert "文件：扫描0007.pdf（按收到时原样，18 字节）\n" in reason
     assert "原因：文件扩展名是 .pdf，但不是 PDF 文件" in reason
     assert "处理：请重新扫描；如果扫描仪保存为其他格式，请设为 PDF、JPEG、PNG 或 TIFF" in reason
     assert "然后：docgen quarantine retry 扫描0007.pdf" in reason
