@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen.errors import StateError
+from docgen.i18n import gettext
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = []
 
@@ -361,8 +362,10 @@ def project_changes(old: dict[str, Any], new: dict[str, Any], prefix: str = "") 
 
 
 def _fields(changes: list[tuple[str, Any, Any]], side: int, most: int = 3) -> str:
-    shown = ", ".join(f"{c[0]} {c[side] if c[side] not in (None, '') else '(none)'}" for c in changes[:most])
-    return shown + (f" and {len(changes) - most} more" if len(changes) > most else "")
+    none = gettext("(none)")
+    shown = gettext(", ").join(f"{c[0]} {c[side] if c[side] not in (None, '') else none}" for c in changes[:most])
+    more = gettext(" and {n} more").format(n=len(changes) - most)
+    return shown + (more if len(changes) > most else "")
 
 
 class Catalog:
@@ -477,8 +480,9 @@ class Catalog:
             changes = project_changes(stored, data)
             if not update:
                 raise StateError(
-                    f"project {code} is in the archive with {_fields(changes, 1)}; this data says "
-                    f"{_fields(changes, 2)}: to change the project, run again with --update-project"
+                    gettext("project {code} is in the archive with {stored}; this data says {given}: "
+                            "to change the project, run again with --update-project").format(
+                        code=code, stored=_fields(changes, 1), given=_fields(changes, 2))
                 )
             self.log(code, None, "project", None, None, actor,
                      "; ".join(f"{path}: {old} → {new}" for path, old, new in changes))
