@@ -33,8 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from docgen.i18n import gettext
-
 RECYCLE = 200
 HEADER = struct.Struct(">Q")
 START_SECONDS = 120.0  # the worker's own start (imports) on a busy machine
@@ -53,6 +51,14 @@ class LimitHit(Exception):
     def __init__(self, limit: str, setting: str) -> None:
         super().__init__(limit)
         self.limit, self.setting = limit, setting
+
+
+def gettext(message: str) -> str:
+    """docgen.i18n's, imported only where a message is made: the worker process stays as lean
+    as it was, since its memory limit is measured from what it has loaded."""
+    from docgen.i18n import gettext as translate
+
+    return translate(message)
 
 
 def _signal_name(code: int) -> str:

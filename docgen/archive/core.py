@@ -520,12 +520,14 @@ def wide_modes(archive: Archive) -> list[str]:
             st = path.lstat()
             if stat.S_ISLNK(st.st_mode) or not st.st_mode & 0o077:
                 continue
-            rel = path.relative_to(archive.root).as_posix() if name else "the archive folder"
-            kind = "folder" if stat.S_ISDIR(st.st_mode) else "file"
-            want = "700" if kind == "folder" else "600"
+            rel = path.relative_to(archive.root).as_posix() if name else _("the archive folder")
+            folder = stat.S_ISDIR(st.st_mode)
             found.append(
-                f"mode: {rel} is {stat.S_IMODE(st.st_mode):04o}, readable by others than its owner "
-                f"(chmod {want} it; the archive's {kind}s are owner-only)"
+                (_("mode: {path} is {mode}, readable by others than its owner "
+                   "(chmod 700 it; the archive's folders are owner-only)") if folder else
+                 _("mode: {path} is {mode}, readable by others than its owner "
+                   "(chmod 600 it; the archive's files are owner-only)")).format(
+                    path=rel, mode=f"{stat.S_IMODE(st.st_mode):04o}")
             )
     for dept in archive.settings.departments.values():
         found += _wide_outbox(archive, dept.key, dept.outbox, dept.mode)
@@ -558,12 +560,14 @@ def number_gaps(archive: Archive) -> tuple[list[str], list[str]]:
                 continue
             row = reserved.get(number)
             if row is not None and row["state"] == "unused":
-                explained.append(f"{number}: number unused ({row['reason'] or 'no reason recorded'}, {row['created']})")
+                explained.append(_("{number}: number unused ({reason}, {when})").format(
+                    number=number, reason=row["reason"] or _("no reason recorded"), when=row["created"]))
             elif row is not None and row["state"] == "pending":
-                explained.append(f"{number}: number reserved by pid {row['pid']}, not committed yet")
+                explained.append(_("{number}: number reserved by pid {pid}, not committed yet").format(
+                    number=number, pid=row["pid"]))
             else:
-                unexplained.append(f"{number}: the number was handed out but no document and no record "
-                                   "of it going unused is in the catalog")
+                unexplained.append(_("{number}: the number was handed out but no document and no record "
+                                     "of it going unused is in the catalog").format(number=number))
     return explained, unexplained
 def _wide_outbox(archive: Archive, key: str, outbox: Path, mode: int) -> list[str]:
     """An outbox's folder and copies with more access than its [departments] mode gives."""
@@ -576,8 +580,8 @@ def _wide_outbox(archive: Archive, key: str, outbox: Path, mode: int) -> list[st
             continue
         rel = path.relative_to(archive.root) if path.is_relative_to(archive.root) else path
         out.append(
-            f"mode: {rel.as_posix()} is {stat.S_IMODE(st.st_mode):04o}, wider than [departments.{key}] "
-            f"mode allows ({allowed:04o})"
+            _("mode: {path} is {mode}, wider than [departments.{key}] mode allows ({allowed})").format(
+                path=rel.as_posix(), mode=f"{stat.S_IMODE(st.st_mode):04o}", key=key, allowed=f"{allowed:04o}")
         )
     return out
 
@@ -593,7 +597,7 @@ def verify(archive: Archive, repair: bool = False) -> VerifyReport:
     report = VerifyReport()
     integrity = archive.catalog.integrity()
     if integrity != "ok":
-        report.other.append(f"catalog.sqlite: integrity check says {integrity}")
+        report.other.append(_("catalog.sqlite: integrity check says {result}").format(result=integrity))
     report.chain = archive.catalog.check_chain()[0]
     report.unused, gaps = number_gaps(archive)
     report.other += gaps
@@ -610,20 +614,21 @@ def verify(archive: Archive, repair: bool = False) -> VerifyReport:
         rel = f"objects/{sha[:2]}/{sha}"
         source = _restore_blob(archive, sha) if repair else None
         if source is not None:
-            report.restored.append(f"{owner}: {rel} restored from {source.relative_to(archive.root)}")
+            report.restored.append(_("{what}: {path} restored from {source}").format(
+                what=owner, path=rel, source=source.relative_to(archive.root)))
             continue
-        hint = " (no identical readable copy to restore it from: restore it from a backup)" if repair else ""
+        hint = _(" (no identical readable copy to restore it from: restore it from a backup)") if repair else ""
         if state == "missing":
-            report.missing.append(f"{owner}: {rel} is missing{hint}")
+            report.missing.append(_("{what}: {path} is missing").format(what=owner, path=rel) + hint)
         else:
-            report.corrupt.append(f"{owner}: {rel} does not match its checksum{hint}")
+            report.corrupt.append(_("{what}: {path} does not match its checksum").format(what=owner, path=rel) + hint)
     for name, path in archive.store:
         if name in referenced:
             continue
         if name in live or name in dead or name.endswith(".tmp"):
             report.leftovers += 1
             continue
-        report.orphaned.append(f"objects/{path.parent.name}/{name} belongs to no version")
+        report.orphaned.append(_("{path} belongs to no version").format(path=f"objects/{path.parent.name}/{name}"))
     for number, version, role, sha, _size in archive.catalog.all_files():
         if role not in ("docx", "pdf", "scan") or not archive.store.has(sha):
             continue
@@ -632,7 +637,9 @@ def verify(archive: Archive, repair: bool = False) -> VerifyReport:
         if not state:
             continue
         rel = view.relative_to(archive.root)
-        report.copies.append(f"{number} v{version} {role}: readable copy {rel} is {state}")
+        report.copies.append((_("{number} v{version} {role}: readable copy {path} is missing") if state == "missing"
+                              else _("{number} v{version} {role}: readable copy {path} is changed")).format(
+            number=number, version=version, role=role, path=rel))
         if repair and archive.store.has(sha) and sha256_file(archive.store.path(sha)) == sha:
             view.unlink(missing_ok=True) if state == "changed" else None
             archive.ensure_view(number, version, role, sha)

@@ -17,7 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from docgen.i18n import N_, _
+
+def N_(message: str) -> str:  # noqa: N802 - marks a message for the catalog (docgen.i18n.N_)
+    return message
+
 
 # What the inbox accepts, by the file's first bytes.
 MAGIC = {
@@ -53,6 +56,8 @@ class Unreadable(Exception):
         self.message, self.fields = message, fields or {}
 
     def __str__(self) -> str:
+        from docgen.i18n import _  # not in the reader process, which never shows a message
+
         return _(self.message).format(**self.fields)
 
 
