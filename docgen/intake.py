@@ -79,10 +79,11 @@ LINK_REFUSED = (
     N_("copy the scan itself into the inbox, and remove the link"),
 )
 # the word before each line of the watcher, the log and ingest, by Outcome.result
-RESULT_WORDS = ("filed", "duplicate", "quarantined", "waiting", "gone", "error")
+RESULT_WORDS = ("filed", "duplicate", "quarantined", "waiting", "deferred", "gone", "error")
 if False:  # pragma: no cover - the words, written out for the catalog
     pgettext("intake", "filed"), pgettext("intake", "duplicate"), pgettext("intake", "quarantined")
-    pgettext("intake", "waiting"), pgettext("intake", "gone"), pgettext("intake", "error")
+    pgettext("intake", "waiting"), pgettext("intake", "deferred"), pgettext("intake", "gone")
+    pgettext("intake", "error")
 
 
 def result_word(result: str) -> str:

@@ -238,3 +238,13 @@ def test_status_words_are_one_table(monkeypatch: pytest.MonkeyPatch) -> None:
     assert i18n.status_word("someday") == "someday"
     monkeypatch.setenv("DOCGEN_LANGUAGE", "en")
     assert i18n.status_word("in_review") == "in review"
+
+
+def test_every_intake_result_has_a_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    from docgen.intake import RESULT_WORDS, Outcome
+
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "zh-CN")
+    words = {r: Outcome(Path("扫描.pdf"), r).line().split()[0] for r in RESULT_WORDS}
+    assert words == {"filed": "已归档", "duplicate": "重复", "quarantined": "已隔离", "waiting": "等待中",
+                     "deferred": "稍后重试", "gone": "已被取走", "error": "出错"}
+    assert Outcome(Path("扫描.pdf"), "filed").line().startswith("已归档      扫描.pdf")  # 6 + 5 columns, a space
