@@ -248,3 +248,22 @@ def test_every_intake_result_has_a_word(monkeypatch: pytest.MonkeyPatch) -> None
     assert words == {"filed": "已归档", "duplicate": "重复", "quarantined": "已隔离", "waiting": "等待中",
                      "deferred": "稍后重试", "gone": "已被取走", "error": "出错"}
     assert Outcome(Path("扫描.pdf"), "filed").line().startswith("已归档      扫描.pdf")  # 6 + 5 columns, a space
+
+
+def test_lazy_help_texts_in_click(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Help made when the command is defined (import time) is shown in the language of the
+    moment it is shown."""
+    import click
+    from click.testing import CliRunner
+
+    @click.command(help=i18n.lazy_gettext("scan the paper again"))
+    @click.option("--pages", default=3, show_default=True, help=i18n.lazy_gettext("scan each page of paper on its own"))
+    def command(pages: int) -> None:
+        pass
+
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "zh-CN")
+    out = CliRunner().invoke(command, ["--help"]).output
+    assert "请重新扫描纸质文件" in out and "请每页纸单独扫描  [default: 3]" in out
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "en")
+    out = CliRunner().invoke(command, ["--help"]).output
+    assert "scan the paper again" in out and "scan each page of paper on its own" in out
