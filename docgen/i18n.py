@@ -195,3 +195,35 @@ def status_word(status: str) -> str:
     a status docgen does not know is shown as it is."""
     entry = STATUS_WORDS.get(status)
     return pgettext(*entry) if entry else status
+
+
+def _option_class() -> type:
+    import click
+
+    class TranslatedOption(click.Option):
+        """A click option whose help is translated when shown: click cleans an option's help
+        into a plain string when the option is made (at import time, before docgen.toml is
+        read), so ``lazy_gettext`` alone cannot reach it. Mark the help with ``N_`` or
+        ``lazy_gettext``: ``@click.option("--note", cls=TranslatedOption, help=N_("…"))``."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            message = kwargs.get("help")
+            self.message = str(message.message if isinstance(message, LazyString) else message or "")
+            super().__init__(*args, **kwargs)
+
+        def get_help_record(self, ctx: Any) -> Any:
+            shown, self.help = self.help, _(self.message) if self.message else self.help
+            try:
+                return super().get_help_record(ctx)
+            finally:
+                self.help = shown
+
+    return TranslatedOption
+
+
+def __getattr__(name: str) -> Any:  # TranslatedOption without importing click for every message
+    if name == "TranslatedOption":
+        cls = _option_class()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(name)

@@ -257,7 +257,8 @@ def test_lazy_help_texts_in_click(monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
     @click.command(help=i18n.lazy_gettext("scan the paper again"))
-    @click.option("--pages", default=3, show_default=True, help=i18n.lazy_gettext("scan each page of paper on its own"))
+    @click.option("--pages", default=3, show_default=True, cls=i18n.TranslatedOption,
+                  help=i18n.lazy_gettext("scan each page of paper on its own"))
     def command(pages: int) -> None:
         pass
 
