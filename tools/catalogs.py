@@ -57,7 +57,9 @@ def write(lang: str, catalog: Catalog) -> None:
     path = po_path(lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
-    write_po(buf, catalog, width=100, sort_output=True, omit_header=False, include_previous=False)
+    # no line numbers: a catalog changes only when a message does, so it merges like code
+    write_po(buf, catalog, width=100, sort_output=True, omit_header=False, include_previous=False,
+             include_lineno=False)
     path.write_bytes(buf.getvalue())
     compile_mo(lang, catalog)
 
@@ -88,7 +90,10 @@ def update() -> None:
     template = extract()
     for lang in LANGUAGES:
         catalog = read(lang)
+        made = catalog.creation_date  # the catalog's own date, kept: a run that changes no message changes no file
         catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+        if po_path(lang).exists():
+            catalog.creation_date = made
         catalog.obsolete.clear()
         if lang == "en":
             for message in catalog:
