@@ -15,7 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from docgen import i18n
 from docgen.errors import ConfigError
+from docgen.i18n import _
 
 DEFAULT_TOML = """\
 # docgen settings for this archive. Edit freely; docgen reads this file on every command.
@@ -32,6 +34,10 @@ bank = "中国工商银行上海张江支行 1001 2345 6789 0123 456"
 # The company's time zone (an IANA name): every time docgen shows, and "today" (overdue
 # notices, default dates, --since), is the company's, whatever zone the server runs in.
 timezone = "Asia/Shanghai"
+
+# The language of messages, help, reason files, logs and status words: "zh-CN" or "en"
+# (the environment variable DOCGEN_LANGUAGE, if set, overrides it).
+language = "zh-CN"
 
 [quote]
 management_fee_rate = "0.08"   # 管理费, share of the works subtotal (typical 0.05-0.10)
@@ -212,6 +218,7 @@ class Company:
     phone: str
     legal_representative: str
     bank: str
+    language: str = "zh-CN"
 
 
 @dataclass(frozen=True)
@@ -248,8 +255,8 @@ def _line_of(text: str, *needles: str, after: str = "") -> str:
     start = next((i for i, line in enumerate(lines) if after and after in line), 0)
     for n, line in enumerate(lines[start:], start + 1):
         if all(x in line for x in needles):
-            return f"line {n}"
-    return "(line not found)"
+            return _("line {n}").format(n=n)
+    return _("(line not found)")
 
 
 def _departments(data: dict, text: str, root: Path) -> dict[str, Department]:
@@ -257,11 +264,12 @@ def _departments(data: dict, text: str, root: Path) -> dict[str, Department]:
     for key, table in data.items():
         where = f"docgen.toml {_line_of(text, f'[departments.{key}]')}: [departments.{key}]"
         if not isinstance(table, dict):
-            raise ConfigError(f"{where} must be a table with name, outbox, personal_data and pull")
+            raise ConfigError(_("{where} must be a table with name, outbox, personal_data and pull").format(where=where))
         unknown = set(table) - {"name", "outbox", "personal_data", "pull", "mode"}
         if unknown:
             raise ConfigError(
-                f"{where}: unknown setting {sorted(unknown)[0]!r}; use name, outbox, personal_data, pull, mode"
+                _("{where}: unknown setting {setting}; use name, outbox, personal_data, pull, mode").format(
+                    where=where, setting=repr(sorted(unknown)[0]))
             )
         section = f"[departments.{key}]"
 
@@ -270,19 +278,24 @@ def _departments(data: dict, text: str, root: Path) -> dict[str, Department]:
 
         data_policy = table.get("personal_data", "masked")
         if data_policy not in ("full", "masked"):
-            raise ConfigError(f'{at("personal_data")}: personal_data = "{data_policy}" must be "full" or "masked"')
+            raise ConfigError(_('{where}: personal_data = "{value}" must be "full" or "masked"').format(
+                where=at("personal_data"), value=data_policy))
         pull = table.get("pull", [])
         if not isinstance(pull, list):
-            raise ConfigError(f'{at("pull")}: pull must be a list of kinds, e.g. pull = ["contract", "acceptance"]')
+            raise ConfigError(_('{where}: pull must be a list of kinds, e.g. pull = ["contract", "acceptance"]').format(
+                where=at("pull")))
         bad = next((k for k in pull if k not in KINDS), None)
         if bad is not None:
-            raise ConfigError(f"{at('pull')}: pull names {bad!r}, which is not a kind; use {', '.join(KINDS)}")
+            raise ConfigError(_("{where}: pull names {kind}, which is not a kind; use {kinds}").format(
+                where=at("pull"), kind=repr(bad), kinds=", ".join(KINDS)))
         mode = table.get("mode", "0750")
         if not (isinstance(mode, str) and re.fullmatch(r"0?[0-7]{3}", mode)):
-            raise ConfigError(f'{at("mode")}: mode must be an octal string such as "0750", not {mode!r}')
+            raise ConfigError(_('{where}: mode must be an octal string such as "0750", not {mode}').format(
+                where=at("mode"), mode=repr(mode)))
         if int(mode, 8) & 0o700 != 0o700 or int(mode, 8) & 0o002:
             raise ConfigError(
-                f'{at("mode")}: mode = "{mode}" must give the owner rwx and others no write access, e.g. "0750"'
+                _('{where}: mode = "{mode}" must give the owner rwx and others no write access, e.g. "0750"').format(
+                    where=at("mode"), mode=mode)
             )
         outbox = Path(str(table.get("outbox", f"outbox/{key}")))
         out[key] = Department(
@@ -303,33 +316,38 @@ def _distribution(
     for kind, by_status in data.items():
         if kind not in KINDS:
             raise ConfigError(
-                f"docgen.toml {_line_of(text, f'[distribution.{kind}')}: [distribution.{kind}]: "
-                f"{kind!r} is not a kind; use {', '.join(KINDS)}"
+                _("docgen.toml {line}: [distribution.{kind}]: {name} is not a kind; use {kinds}").format(
+                    line=_line_of(text, f"[distribution.{kind}"), kind=kind, name=repr(kind), kinds=", ".join(KINDS))
             )
         if not isinstance(by_status, dict):
-            raise ConfigError(f"docgen.toml {_line_of(text, f'[distribution.{kind}')}: [distribution.{kind}] "
-                              f"must hold tables [distribution.{kind}.STATUS]")
+            raise ConfigError(_("docgen.toml {line}: [distribution.{kind}] must hold tables "
+                                "[distribution.{kind}.STATUS]").format(
+                line=_line_of(text, f"[distribution.{kind}"), kind=kind))
         for status, copies in by_status.items():
             section = f"[distribution.{kind}.{status}]"
             where = f"docgen.toml {_line_of(text, section)}"
             if not isinstance(copies, dict):
                 raise ConfigError(
-                    f"docgen.toml {_line_of(text, status, '=', after=f'[distribution.{kind}]')}: "
-                    f"{section} must be a table of department = \"label\""
+                    _('docgen.toml {line}: {section} must be a table of department = "label"').format(
+                        line=_line_of(text, status, "=", after=f"[distribution.{kind}]"), section=section)
                 )
             if status not in RULE_STATUSES[kind]:
                 raise ConfigError(
-                    f"{where}: [distribution.{kind}.{status}]: a {kind} has no status {status!r}; "
-                    f"use {', '.join(RULE_STATUSES[kind])}"
+                    _("{where}: [distribution.{kind}.{status}]: a {kind} has no status {name}; use {statuses}").format(
+                        where=where, kind=kind, status=status, name=repr(status),
+                        statuses=", ".join(RULE_STATUSES[kind]))
                 )
             for dept, label in copies.items():
                 if dept not in departments:
                     raise ConfigError(
-                        f"docgen.toml {_line_of(text, dept, '=', after=section)}: {section} names "
-                        f"department {dept!r}, which is not in [departments]; use {', '.join(departments)}"
+                        _("docgen.toml {line}: {section} names department {dept}, which is not in "
+                          "[departments]; use {departments}").format(
+                            line=_line_of(text, dept, "=", after=section), section=section, dept=repr(dept),
+                            departments=", ".join(departments))
                     )
                 if not str(label).strip():
-                    raise ConfigError(f"{where}: [distribution.{kind}.{status}] {dept}: the label is empty")
+                    raise ConfigError(_("{where}: [distribution.{kind}.{status}] {dept}: the label is empty").format(
+                        where=where, kind=kind, status=status, dept=dept))
             rules[(kind, status)] = {d: str(label) for d, label in copies.items()}
     return rules
 
@@ -344,7 +362,8 @@ class Limits:
 def _limits(table: dict) -> Limits:
     raw = table.get("max_items")
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 100_000:
-        raise ConfigError(f"docgen.toml: [limits] max_items = {raw!r} must be a whole number from 1 to 100000")
+        raise ConfigError(_("docgen.toml: [limits] max_items = {value} must be a whole number from 1 to 100000").format(
+            value=repr(raw)))
     return Limits(max_items=raw)
 
 
@@ -401,15 +420,18 @@ def _rate(table: dict, key: str, where: str, low: str, high: str) -> Decimal:
     try:
         value = Decimal(str(raw))
     except Exception:
-        raise ConfigError(f"docgen.toml: [{where}] {key} = {raw!r} is not a number") from None
+        raise ConfigError(_("docgen.toml: [{section}] {key} = {value} is not a number").format(
+            section=where, key=key, value=repr(raw))) from None
     if not (Decimal(low) <= value <= Decimal(high)):
-        raise ConfigError(f"docgen.toml: [{where}] {key} = {raw} must be between {low} and {high}")
+        raise ConfigError(_("docgen.toml: [{section}] {key} = {value} must be between {low} and {high}").format(
+            section=where, key=key, value=raw, low=low, high=high))
     return value
 
 
 def _engine(name: str) -> str:
     if name not in ("whoosh", "tantivy"):
-        raise ConfigError(f'docgen.toml: [search] engine = "{name}" is not known; use "whoosh" or "tantivy"')
+        raise ConfigError(_('docgen.toml: [search] engine = "{name}" is not known; use "whoosh" or "tantivy"').format(
+            name=name))
     return name
 
 
@@ -420,7 +442,8 @@ def _positive(table: dict, key: str, kind: type) -> Any:
     except (TypeError, ValueError):
         value = None
     if value is None or isinstance(raw, bool) or value <= 0:
-        raise ConfigError(f"docgen.toml: [intake] {key} = {raw!r} must be a number above 0")
+        raise ConfigError(_("docgen.toml: [intake] {key} = {value} must be a number above 0").format(
+            key=key, value=repr(raw)))
     return value
 
 
@@ -437,11 +460,11 @@ def _warranty(table: dict) -> dict[str, int]:
         try:
             years = int(table[key])
         except (TypeError, ValueError):
-            raise ConfigError(f"docgen.toml: [warranty] {key} must be a whole number of years") from None
+            raise ConfigError(_("docgen.toml: [warranty] {key} must be a whole number of years").format(key=key)) from None
         if years < floor:
             raise ConfigError(
-                f"docgen.toml: [warranty] {key} = {years} is below the legal minimum of "
-                f"{floor} years ({rule}); set it to {floor} or more"
+                _("docgen.toml: [warranty] {key} = {years} is below the legal minimum of {floor} years ({rule}); "
+                  "set it to {floor} or more").format(key=key, years=years, floor=floor, rule=rule)
             )
         out[key] = years
     return out
@@ -457,6 +480,19 @@ def _timezone(raw: object) -> str:
     return str(raw).strip()
 
 
+def read_language(root: Path) -> None:
+    """Take ``[company] language`` from ``<root>/docgen.toml`` before the archive is opened, so
+    that even a message about a damaged archive is in the company's language. A file that
+    cannot be read is left to :func:`load_settings` to report."""
+    try:
+        data = tomllib.loads((root / "docgen.toml").read_text(encoding="utf-8"))
+        name = data.get("company", {}).get("language")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        return
+    if name is not None and isinstance(name, str) and i18n.known(name):
+        i18n.configure(name)
+
+
 def load_settings(root: Path) -> Settings:
     """Read ``<root>/docgen.toml`` (written with defaults first if missing)."""
     path = ensure_settings_file(root)
@@ -467,16 +503,18 @@ def load_settings(root: Path) -> Settings:
         raise ConfigError(f"{path}: {exc}") from None
     text = path.read_text(encoding="utf-8")
     merged = {k: {**v, **data.get(k, {})} for k, v in defaults.items()}
+    language = i18n.configure(merged["company"].get("language", i18n.DEFAULT))  # before any other message
     # the company's own departments and rules replace the defaults as a whole
     departments = _departments(data.get("departments", defaults["departments"]), text, root)
     distribution = _distribution(data.get("distribution", defaults["distribution"]), text, departments)
     c, q, k, n = merged["company"], merged["quote"], merged["contract"], merged["numbers"]
+    c = {**c, "language": language}
     keepers = tuple(str(x) for x in k["keepers"])
     originals = int(k["originals"])
     if len(keepers) != originals:
         raise ConfigError(
-            f"docgen.toml: [contract] keepers names {len(keepers)} holders "
-            f"but originals = {originals}; list one keeper per original"
+            _("docgen.toml: [contract] keepers names {n} holders but originals = {originals}; "
+              "list one keeper per original").format(n=len(keepers), originals=originals)
         )
     return Settings(
         company=Company(**{f: str(c[f]) for f in Company.__dataclass_fields__}),

@@ -42,21 +42,39 @@ from docgen.archive.store import fsync_dir, sha256_bytes, sha256_file
 from docgen.clock import fmt_day, fmt_instant
 from docgen.errors import DocgenError, InputError, NotFound, StateError
 from docgen.failpoints import hit
+from docgen.i18n import N_, _, ngettext, pgettext, status_word
 from docgen.reader import Attempts, LimitHit, Limits, Reader
+from docgen import table
 from docgen.table import printable  # one escaping function for every line a person reads
 
 # The document status once a signed scan is filed; kinds not named keep theirs
 # (a notice stays issued until re-inspected, a report keeps its conclusion).
 SIGNED_STATUS = {"contract": "signed", "quote": "signed", "warranty": "signed"}
 NUMBER_IN_NAME = re.compile(r"([A-Z]{2,4}-\d{4}-\d{3,})(?:[ ._-]*V(\d{1,4})(?![0-9]))?")
-MATCHED = {"qr": "matched by QR code", "text": "matched by the code in the text layer",
-           "filename": "matched by the number in the file name", "manual": "identified by hand"}
+MATCHED = {"qr": N_("matched by QR code"), "text": N_("matched by the code in the text layer"),
+           "filename": N_("matched by the number in the file name"), "manual": N_("identified by hand")}
 
 
 LINK_REFUSED = (
-    "the file is a symbolic link; docgen takes in the scans themselves and never follows a link",
-    "copy the scan itself into the inbox, and remove the link",
+    N_("the file is a symbolic link; docgen takes in the scans themselves and never follows a link"),
+    N_("copy the scan itself into the inbox, and remove the link"),
 )
+# the word before each line of the watcher, the log and ingest, by Outcome.result
+RESULT_WORDS = ("filed", "duplicate", "quarantined", "waiting", "deferred", "gone", "error")
+if False:  # pragma: no cover - the words, written out for the catalog
+    pgettext("intake", "filed"), pgettext("intake", "duplicate"), pgettext("intake", "quarantined")
+    pgettext("intake", "waiting"), pgettext("intake", "deferred"), pgettext("intake", "gone")
+    pgettext("intake", "error")
+
+
+def result_word(result: str) -> str:
+    """``filed``, ``quarantined``… in the active language (``已归档``, ``已隔离``…)."""
+    return pgettext("intake", result) if result in RESULT_WORDS else result
+
+
+def pad(text: str, columns: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    return text + " " * max(0, columns - table.width(text))
 
 
 class Deferred(Exception):
@@ -111,7 +129,8 @@ class Outcome:
     quarantined: list[Path] = field(default_factory=list)
 
     def line(self) -> str:
-        return printable(f"{self.result:<11} {self.file.name}" + (f" {self.message}" if self.message else ""))
+        word = pad(result_word(self.result), 11)
+        return printable(f"{word} {self.file.name}" + (f" {self.message}" if self.message else ""))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -129,16 +148,16 @@ class Outcome:
 
 def _span(pages: list[int]) -> str:
     if not pages:
-        return "no pages"
+        return _("no pages")
     if len(pages) == 1:
-        return f"page {pages[0]}"
+        return _("page {page}").format(page=pages[0])
     if pages == list(range(pages[0], pages[-1] + 1)):
-        return f"pages {pages[0]}-{pages[-1]}"
-    return "pages " + ", ".join(map(str, pages))
+        return _("pages {first}-{last}").format(first=pages[0], last=pages[-1])
+    return _("pages {pages}").format(pages=", ".join(map(str, pages)))
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def _pages(n: int) -> str:
+    return ngettext("{n} page", "{n} pages", n).format(n=n)
 
 
 def _write_durably(path: Path, data: bytes) -> None:
@@ -205,7 +224,7 @@ class Intake:
             except Exception as exc:
                 # not the file's fault (the catalog locked too long, a full disk): it stays
                 # where it is, and the log says why
-                self._log(Outcome(path, "error", f"{type(exc).__name__}: {exc}; the file stays in place"))
+                self._log(Outcome(path, "error", _("{error}: {detail}; the file stays in place").format(error=type(exc).__name__, detail=exc)))
                 raise
             if outcome.result != "gone":
                 self._log(outcome)
@@ -223,54 +242,58 @@ class Intake:
             try:
                 st = path.lstat()
             except FileNotFoundError:
-                return Outcome(path, "gone", "taken in by another docgen process")
+                return Outcome(path, "gone", _("taken in by another docgen process"))
             if stat.S_ISLNK(st.st_mode):  # refused unread: its target is nobody's business here
-                raise Refused(*LINK_REFUSED)
+                raise Refused(_(LINK_REFUSED[0]), _(LINK_REFUSED[1]))
             if not stat.S_ISREG(st.st_mode):
-                raise InputError(f"{printable(str(path))} is not a file")
+                raise InputError(_("{path} is not a file").format(path=printable(str(path))))
             self._identity = (st.st_ino, st.st_size, st.st_mtime_ns)
             young = time.time() - st.st_mtime < settings.intake_settle
             limit = settings.intake_max_mb * 1024 * 1024
             if st.st_size > limit:
                 raise Refused(
-                    f"the file is {st.st_size / 1048576:.0f} MB, above the {settings.intake_max_mb} MB limit "
-                    "([intake] max_mb in docgen.toml)",
-                    "scan at 150-300 dpi in grey or black and white (about 1 MB a page), "
-                    "or raise max_mb if such files are expected",
+                    _("the file is {size} MB, above the {limit} MB limit ([intake] max_mb in docgen.toml)")
+                    .format(size=f"{st.st_size / 1048576:.0f}", limit=settings.intake_max_mb),
+                    _("scan at 150-300 dpi in grey or black and white (about 1 MB a page), "
+                      "or raise max_mb if such files are expected"),
                 )
             if st.st_size == 0:
                 if young:
-                    return Outcome(path, "waiting", "is empty so far (still being written?)")
-                raise Refused("the file is empty (0 bytes)", "scan the paper again")
+                    return Outcome(path, "waiting", _("is empty so far (still being written?)"))
+                raise Refused(_("the file is empty (0 bytes)"), _("scan the paper again"))
             try:
                 data = _read_unfollowed(path, st)
             except FileNotFoundError:
-                return Outcome(path, "gone", "taken in by another docgen process")
+                return Outcome(path, "gone", _("taken in by another docgen process"))
             if data is None:  # replaced by a link or another file since it was looked at
-                return Outcome(path, "waiting", "changed while it was read (still being written?)")
+                return Outcome(path, "waiting", _("changed while it was read (still being written?)"))
             if len(data) != st.st_size:
-                return Outcome(path, "waiting", "changed while it was read (still being written?)")
+                return Outcome(path, "waiting", _("changed while it was read (still being written?)"))
         else:
             young = False
         fmt = scans.sniff(data[:16])
         named = scans.EXTENSIONS.get(path.suffix.lower()) if not sources else None
         if fmt is None:
             if named and young:
-                return Outcome(path, "waiting", "does not look complete yet (still being written?)")
+                return Outcome(path, "waiting", _("does not look complete yet (still being written?)"))
             if named:
                 raise Refused(
-                    f"the file is named {path.suffix} but is not a {named.upper()} (it starts with {data[:8]!r})",
-                    "scan the paper again; if the scanner saves another format, set it to PDF, JPEG, PNG or TIFF",
+                    _("the file is named {suffix} but is not a {format} (it starts with {start})").format(
+                        suffix=path.suffix, format=named.upper(), start=repr(data[:8])),
+                    _("scan the paper again; if the scanner saves another format, set it to PDF, JPEG, PNG or TIFF"),
                 )
             raise Refused(
-                f"not a scan: docgen files PDF, JPEG, PNG and TIFF scans, and this "
-                f"{path.suffix or 'file without extension'} is none of them",
-                "drop only scans into the inbox; remove this file",
+                (_("not a scan: docgen files PDF, JPEG, PNG and TIFF scans, and this {suffix} is none of them")
+                 .format(suffix=path.suffix) if path.suffix else
+                 _("not a scan: docgen files PDF, JPEG, PNG and TIFF scans, and this file without extension "
+                   "is none of them")),
+                _("drop only scans into the inbox; remove this file"),
             )
         if named and named != fmt:
             raise Refused(
-                f"the file is named {path.suffix} but is a {fmt.upper()} file",
-                f"rename it to {path.stem}{scans.FORMAT_EXT[fmt]} (or check the scanner's settings) and drop it again",
+                _("the file is named {suffix} but is a {format} file").format(suffix=path.suffix, format=fmt.upper()),
+                _("rename it to {name} (or check the scanner's settings) and drop it again").format(
+                    name=path.stem + scans.FORMAT_EXT[fmt]),
             )
         sha = sha256_bytes(data)
         seen = self._seen(sha, data)
@@ -281,8 +304,9 @@ class Intake:
         if generated:  # with --as too: a person's word does not make the unsigned file signed
             n, v = generated[0]
             raise Refused(
-                f"this is the generated PDF of {n} v{v} itself, not a scan of the signed paper",
-                "print it, have it signed, and scan the signed paper",
+                _("this is the generated PDF of {number} v{version} itself, not a scan of the signed paper")
+                .format(number=n, version=v),
+                _("print it, have it signed, and scan the signed paper"),
             )
         try:
             scan = self._read(path, data, fmt, sha)
@@ -292,10 +316,11 @@ class Intake:
             if isinstance(exc, scans.Truncated):
                 wait = settings.intake_truncated_wait
                 if data_given is False and time.time() - st.st_mtime < wait:  # a slow copy, paused
-                    return Outcome(path, "waiting", f"{exc}; judged once it is {wait:g} s old "
-                                   "([intake] truncated_wait_seconds)")
-                raise Refused(str(exc), "scan the paper again, or copy the whole file again") from None
-            raise Refused(str(exc), "scan the paper again") from None
+                    return Outcome(path, "waiting", _(
+                        "{problem}; judged once it is {seconds} s old ([intake] truncated_wait_seconds)"
+                    ).format(problem=exc, seconds=f"{wait:g}"))
+                raise Refused(str(exc), _("scan the paper again, or copy the whole file again")) from None
+            raise Refused(str(exc), _("scan the paper again")) from None
         if as_number is not None:
             parts, matched = [self._manual_part(scan, name, as_number, as_version)], "manual"
         else:
@@ -305,9 +330,11 @@ class Intake:
             first = seen_parts.setdefault((part.number, part.version), part)
             if first is not part and part.number is not None:
                 part.refused = Refused(
-                    f"{part.number} v{part.version} appears twice in this batch (also on {first.span})",
-                    "check which copy was signed; file that one by hand: "
-                    f"docgen ingest FILE --as {part.number} --version {part.version}",
+                    _("{number} v{version} appears twice in this batch (also on {span})").format(
+                        number=part.number, version=part.version, span=first.span),
+                    _("check which copy was signed; file that one by hand: "
+                      "docgen ingest FILE --as {number} --version {version}").format(
+                        number=part.number, version=part.version),
                 )
         for part in parts:
             if part.refused is None:
@@ -322,7 +349,7 @@ class Intake:
                 assert parts[0].refused is not None
                 raise parts[0].refused
             raise Refused(
-                "no part of this batch can be filed: "
+                _("no part of this batch can be filed: ")
                 + "; ".join(f"{p.span}: {p.refused.reason}" for p in parts if p.refused),
                 "; ".join(f"{p.span}: {p.refused.todo}" for p in parts if p.refused),
             )
@@ -335,21 +362,20 @@ class Intake:
         )
         hit("intake:committed")
         if not keep and not self._leave(path):
-            outcome.message = "(the file was replaced while it was read: the new one is left to be taken in) "
+            outcome.message = _("(the file was replaced while it was read: the new one is left to be taken in) ")
         outcome.message += "-> " + ", ".join(
             f"{f.number} v{f.version}" + (f" ({_span(p.pages)})" if len(parts) > 1 else "")
             for f, p in zip(outcome.filed, good, strict=True)
         )
         first = outcome.filed[0]
         if len(parts) == 1:
-            outcome.message += (
-                f" (signed copy of v{first.signs}, {_plural(first.pages, 'page')}, "
-                f"{MATCHED[first.matched_by]})"
-            )
+            outcome.message += _(" (signed copy of v{signs}, {pages}, {matched})").format(
+                signs=first.signs, pages=_pages(first.pages), matched=_(MATCHED[first.matched_by]))
         else:
-            outcome.message += f" (batch of {len(parts)} documents, {MATCHED[first.matched_by]})"
+            outcome.message += _(" (batch of {n} documents, {matched})").format(
+                n=len(parts), matched=_(MATCHED[first.matched_by]))
         for q in outcome.quarantined:
-            outcome.message += f"; {q.name} quarantined"
+            outcome.message += _("; {name} quarantined").format(name=q.name)
         return outcome
 
     def _read(self, path: Path, data: bytes, fmt: str, sha: str) -> scans.Scan:
@@ -371,8 +397,9 @@ class Intake:
                 self.attempts.forget(sha)
                 raise self._too_much({"limit": exc.limit, "setting": exc.setting}, most) from None
             raise Deferred(
-                f"reading it went past {exc.limit} ({exc.setting} in docgen.toml), attempt {attempt} of "
-                f"{most}; tried again after the other files"
+                _("reading it went past {limit} ({setting} in docgen.toml), attempt {attempt} of {most}; "
+                  "tried again after the other files").format(
+                    limit=exc.limit, setting=exc.setting, attempt=attempt, most=most)
             ) from None
         except scans.Unreadable:
             self.attempts.forget(sha)
@@ -383,13 +410,16 @@ class Intake:
     @staticmethod
     def _too_much(entry: dict[str, Any], most: int) -> Refused:
         if entry.get("limit"):
-            reason = f"reading it went past {entry['limit']} ({entry['setting']} in docgen.toml) {most} times"
+            reason = _("reading it went past {limit} ({setting} in docgen.toml) {most} times").format(
+                limit=entry["limit"], setting=entry["setting"], most=most)
         else:
-            reason = f"reading it did not finish {most} times (the watcher was stopped while reading it)"
+            reason = _("reading it did not finish {most} times (the watcher was stopped while reading it)").format(
+                most=most)
         return Refused(
             reason,
-            "scan the paper again in smaller parts (fewer pages a file, 150-300 dpi, grey), "
-            f"or raise {entry.get('setting') or 'the [intake] limits'} if such files are expected",
+            _("scan the paper again in smaller parts (fewer pages a file, 150-300 dpi, grey), "
+              "or raise {setting} if such files are expected").format(
+                setting=entry.get("setting") or _("the [intake] limits")),
         )
 
     # identification -------------------------------------------------------
@@ -405,17 +435,19 @@ class Intake:
                     continue  # some other QR code on the paper
                 if not pagecode.verify(code, key):
                     raise Refused(
-                        f"page {page.number} carries the code {payload}, whose check characters do not match "
-                        "this archive: the code was altered or forged, or the paper comes from another archive",
-                        "check the paper with the project manager; if it is genuine, "
-                        f"file it by hand: docgen ingest FILE --as {code.number}",
+                        _("page {page} carries the code {code}, whose check characters do not match "
+                          "this archive: the code was altered or forged, or the paper comes from another archive")
+                        .format(page=page.number, code=payload),
+                        _("check the paper with the project manager; if it is genuine, "
+                          "file it by hand: docgen ingest FILE --as {number}").format(number=code.number),
                     )
                 valid.add(code)
             if len(valid) > 1:
                 shown = ", ".join(sorted(f"{c.number}.V{c.version}" for c in valid))
                 raise Refused(
-                    f"page {page.number} shows {len(valid)} different codes ({shown})",
-                    "scan each page of paper on its own",
+                    _("page {page} shows {n} different codes ({codes})").format(
+                        page=page.number, n=len(valid), codes=shown),
+                    _("scan each page of paper on its own"),
                 )
             codes.append(next(iter(valid)) if valid else None)
         if not any(codes):
@@ -425,9 +457,10 @@ class Intake:
             m = NUMBER_IN_NAME.search(name.upper())
             if m and m.group(1) != parts[0].number:
                 raise Refused(
-                    f"the file is named for {m.group(1)} but its pages carry {parts[0].number}",
-                    "check which document this is; rename the file and drop it again, "
-                    "or file it by hand: docgen ingest FILE --as NUMBER",
+                    _("the file is named for {named} but its pages carry {number}").format(
+                        named=m.group(1), number=parts[0].number),
+                    _("check which document this is; rename the file and drop it again, "
+                      "or file it by hand: docgen ingest FILE --as NUMBER"),
                 )
         return parts, "qr"
 
@@ -447,21 +480,23 @@ class Intake:
                 found = (m.group(1), int(m.group(2)) if m.group(2) else None, "filename")
         if found is None:
             raise Refused(
-                f"no document code found: no readable QR code on {_plural(n, 'page')}, "
-                + ("no code in the text layer, " if fmt == "pdf" else "")
-                + "no document number in the file name",
-                "check the scan is sharp and shows the code at the foot of each page (150-300 dpi), "
-                "then drop it again; or file it by hand: docgen ingest FILE --as NUMBER",
+                (_("no document code found: no readable QR code on {pages}, no code in the text layer, "
+                   "no document number in the file name") if fmt == "pdf" else
+                 _("no document code found: no readable QR code on {pages}, "
+                   "no document number in the file name")).format(pages=_pages(n)),
+                _("check the scan is sharp and shows the code at the foot of each page (150-300 dpi), "
+                  "then drop it again; or file it by hand: docgen ingest FILE --as NUMBER"),
             )
         number, version, how = found
-        how_text = {"text": "the code in the PDF's text layer", "filename": "the number in the file name"}[how]
+        how_text = {"text": _("the code in the PDF's text layer"), "filename": _("the number in the file name")}[how]
         option = f" --version {version}" if version is not None else ""
+        which = f"{number} v{version}" if version is not None else number
         raise Refused(
-            f"no readable QR code on {_plural(n, 'page')}; {how_text} proposes {number}"
-            + (f" v{version}" if version is not None else "")
-            + ", which only a person can confirm",
-            f"look at the pages; if they are {number}'s signed paper: docgen ingest FILE --as {number}{option}",
-            proposed=f"{number}{f' v{version}' if version is not None else ''} (by {how_text})",
+            _("no readable QR code on {pages}; {how} proposes {document}, which only a person can confirm").format(
+                pages=_pages(n), how=how_text, document=which),
+            _("look at the pages; if they are {number}'s signed paper: docgen ingest FILE --as {command}").format(
+                number=number, command=number + option),
+            proposed=_("{document} (by {how})").format(document=which, how=how_text),
         )
 
     def _pages_of(self, number: str, version: int) -> int | None:
@@ -485,15 +520,16 @@ class Intake:
                 code = pagecode.parse(payload)
                 if code is not None and pagecode.verify(code, key) and code.number != number:
                     raise Refused(
-                        f"page {page.number} carries the code of {code.number}, not {number}",
-                        "check the number",
+                        _("page {page} carries the code of {code}, not {number}").format(
+                            page=page.number, code=code.number, number=number),
+                        _("check the number"),
                     )
                 if code is not None and pagecode.verify(code, key) and code.number == number:
                     if version is not None and version != code.version:
                         raise Refused(
-                            f"page {page.number} carries the code of {number} v{code.version}, "
-                            f"not v{version}",
-                            f"check the version: --version {code.version}",
+                            _("page {page} carries the code of {number} v{code}, not v{version}").format(
+                                page=page.number, number=number, code=code.version, version=version),
+                            _("check the version: --version {version}").format(version=code.version),
                         )
                     version = code.version
         return Part(list(range(1, len(scan.pages) + 1)), number, version, manual=True, supersede=self._supersede)
@@ -505,22 +541,23 @@ class Intake:
         number = part.number
         if number is None:
             raise Refused(
-                f"no readable code on {part.span}, and they belong to no document next to them "
-                "(the page counts do not fit)",
-                "scan those pages again; or split the file and file each part by hand with --as",
+                _("no readable code on {span}, and they belong to no document next to them "
+                  "(the page counts do not fit)").format(span=part.span),
+                _("scan those pages again; or split the file and file each part by hand with --as"),
             )
         doc = cat.document(number)
         if doc is None:
             raise Refused(
-                f"{number} is not in this archive",
-                "check the number; a document made in another archive is filed there",
+                _("{number} is not in this archive").format(number=number),
+                _("check the number; a document made in another archive is filed there"),
             )
         part.kind = doc.kind
         if doc.status == "void":
             why = next((e.note for e in reversed(cat.events(number)) if e.action == "void"), "")
             raise Refused(
-                f"{number} is void" + (f" ({why})" if why else "") + "; a void document is not filed as signed",
-                "check with the project manager which document the customer should sign",
+                (_("{number} is void ({why}); a void document is not filed as signed") if why else
+                 _("{number} is void; a void document is not filed as signed")).format(number=number, why=why),
+                _("check with the project manager which document the customer should sign"),
             )
         versions = cat.versions(number)
         generated = [v for v in versions if not is_scan(v)]
@@ -528,60 +565,66 @@ class Intake:
             candidates = [v for v in generated if v.status == "approved"] if doc.kind == "contract" else generated
             if not candidates:
                 raise Refused(
-                    f"{number} has no version approved by legal review",
-                    f"approve it first (docgen review {number} approve), then: docgen quarantine retry",
+                    _("{number} has no version approved by legal review").format(number=number),
+                    _("approve it first (docgen review {number} approve), then: docgen quarantine retry").format(
+                        number=number),
                 )
             part.version = candidates[-1].version
         target = next((v for v in generated if v.version == part.version), None)
         if target is None:
             raise Refused(
-                f"{number} has no generated version v{part.version}",
-                "check the code on the paper",
+                _("{number} has no generated version v{version}").format(number=number, version=part.version),
+                _("check the code on the paper"),
             )
         part.target = target
         if doc.kind == "contract" and target.status != "approved":
             raise Refused(
-                f"{number} v{target.version} is {target.status}: a contract is signed only after legal review "
-                "approves it",
-                f"approve it (docgen review {number} approve), then: docgen quarantine retry",
+                _("{number} v{version} is {status}: a contract is signed only after legal review approves it")
+                .format(number=number, version=target.version, status=status_word(target.status)),
+                _("approve it (docgen review {number} approve), then: docgen quarantine retry").format(number=number),
             )
         newer = [v for v in generated if v.version > target.version and v.status != "rejected"]
         if newer and not manual:
             raise Refused(
-                f"the customer signed {number} v{target.version}, but v{newer[-1].version} replaced it "
-                f"on {fmt_day(newer[-1].created)}",
-                f"have v{newer[-1].version} signed; to make this scan of v{target.version} the effective "
-                f"document instead: docgen ingest FILE --as {number} --version {target.version} "
-                '--supersede --note "REASON"',
+                _("the customer signed {number} v{version}, but v{newer} replaced it on {date}").format(
+                    number=number, version=target.version, newer=newer[-1].version, date=fmt_day(newer[-1].created)),
+                _("have v{newer} signed; to make this scan of v{version} the effective document instead: "
+                  'docgen ingest FILE --as {number} --version {version} --supersede --note "REASON"').format(
+                    newer=newer[-1].version, version=target.version, number=number),
             )
         if newer and part.supersede is None:
             raise Refused(
-                f"v{newer[-1].version} replaced {number} v{target.version} on {fmt_day(newer[-1].created)}: filing "
-                f"this signed copy of v{target.version} would make the old version the effective one",
-                f"have v{newer[-1].version} signed; if v{target.version} is what stands, say why: "
-                f'--supersede --note "REASON"',
+                _("v{newer} replaced {number} v{version} on {date}: filing this signed copy of v{version} "
+                  "would make the old version the effective one").format(
+                    newer=newer[-1].version, number=number, version=target.version, date=fmt_day(newer[-1].created)),
+                _('have v{newer} signed; if v{version} is what stands, say why: --supersede --note "REASON"')
+                .format(newer=newer[-1].version, version=target.version),
             )
         if not manual:
             done = [v for v in versions if is_scan(v) and v.summary["signs"] == target.version]
             if done:
                 raise Refused(
-                    f"{number} v{target.version} is already signed: v{done[-1].version} was filed on "
-                    f"{fmt_day(done[-1].created)} from {done[-1].summary['scan']['name']}",
-                    f"to keep this scan as well: docgen ingest FILE --as {number} --version {target.version}",
+                    _("{number} v{version} is already signed: v{filed} was filed on {date} from {name}").format(
+                        number=number, version=target.version, filed=done[-1].version,
+                        date=fmt_day(done[-1].created), name=done[-1].summary["scan"]["name"]),
+                    _("to keep this scan as well: docgen ingest FILE --as {number} --version {version}").format(
+                        number=number, version=target.version),
                 )
         n = len(part.pages)
         if n != target.pages:
-            what = "pages are missing" if n < target.pages else "there are extra pages, or a page was scanned twice"
+            what = _("pages are missing") if n < target.pages else _("there are extra pages, or a page was scanned twice")
             raise Refused(
-                f"{number} v{target.version} has {target.pages} pages but the scan has {n}: {what}",
-                f"scan all {target.pages} pages of the signed paper into one file and drop it again",
+                _("{number} v{version} has {pages} pages but the scan has {n}: {what}").format(
+                    number=number, version=target.version, pages=target.pages, n=n, what=what),
+                _("scan all {pages} pages of the signed paper into one file and drop it again").format(
+                    pages=target.pages),
             )
         flat = [p for p in part.pages if not scan.pages[p - 1].scanned]
         if flat:  # with --as too: pages drawn, not scanned, carry no one's signature
             raise Refused(
-                f"{_span(flat)} hold no scanned image: this is a PDF saved from the generated file, "
-                "not a scan of signed paper",
-                "print it, have it signed, and scan the signed paper",
+                _("{span} hold no scanned image: this is a PDF saved from the generated file, "
+                  "not a scan of signed paper").format(span=_span(flat)),
+                _("print it, have it signed, and scan the signed paper"),
             )
 
     def _compare(self, part: Part, scan: scans.Scan) -> None:
@@ -608,9 +651,9 @@ class Intake:
         signed = False
         for n, (page_no, ref) in enumerate(zip(part.pages, refs, strict=True), 1):
             page = scan.pages[page_no - 1]
-            fields += [f"{a.label} on page {page_no}" for a in ref.areas if a.required]
+            fields += [_("{field} on page {page}").format(field=a.label, page=page_no) for a in ref.areas if a.required]
             if not page.image:
-                unaligned.append(f"page {page_no}: it could not be read as an image")
+                unaligned.append(_("page {page}: it could not be read as an image").format(page=page_no))
                 continue
             image = np.frombuffer(page.image, dtype=np.uint8).reshape(page.size[1], page.size[0])
             corners = next((c for payload, c in page.corners if (code := pagecode.parse(payload)) is not None
@@ -620,26 +663,30 @@ class Intake:
             if verdict.status == "differs":
                 where = ""
                 if verdict.where is not None:
-                    where = f" (around {verdict.where[0]:.0%} down, {verdict.where[1]:.0%} across)"
+                    where = _(" (around {down} down, {across} across)").format(
+                        down=f"{verdict.where[0]:.0%}", across=f"{verdict.where[1]:.0%}")
                 raise Refused(
-                    f"page {page_no} does not match {which} page {n}: {verdict.detail}{where}",
-                    "compare the paper with the generated document; a page that is not the document's "
-                    "is not filed, by hand neither: have the right paper signed and scan it",
+                    _("page {page} does not match {document} page {n}: {detail}").format(
+                        page=page_no, document=which, n=n, detail=verdict.detail) + where,
+                    _("compare the paper with the generated document; a page that is not the document's "
+                      "is not filed, by hand neither: have the right paper signed and scan it"),
                 )
             if verdict.status == "unaligned":
-                unaligned.append(f"page {page_no}: {verdict.detail}")
+                unaligned.append(_("page {page}: {detail}").format(page=page_no, detail=verdict.detail))
         if part.manual:
             return
-        todo = (f"look at the pages; if they are {which}'s signed paper: "
-                f"docgen ingest FILE --as {part.number} --version {target.version}")
+        todo = _("look at the pages; if they are {document}'s signed paper: "
+                 "docgen ingest FILE --as {number} --version {version}").format(
+            document=which, number=part.number, version=target.version)
         if unaligned:
-            raise Refused(f"{_plural(len(unaligned), 'page')} could not be compared with {which}: "
-                          + "; ".join(unaligned), todo)
+            raise Refused(_("{pages} could not be compared with {document}: {problems}").format(
+                pages=_pages(len(unaligned)), document=which, problems="; ".join(unaligned)), todo)
         if fields and not signed:  # one field signed is enough: who signs what is the paper's business
             raise Refused(
-                "签字栏为空: " + ", ".join(fields),
-                f"have the paper signed and scan it again; if it was signed where docgen does not look: "
-                f"docgen ingest FILE --as {part.number} --version {target.version}",
+                _("the signature fields are empty: {fields}").format(fields=_(", ").join(fields)),
+                _("have the paper signed and scan it again; if it was signed where docgen does not look: "
+                  "docgen ingest FILE --as {number} --version {version}").format(
+                    number=part.number, version=target.version),
             )
 
     # filing ---------------------------------------------------------------
@@ -728,14 +775,15 @@ class Intake:
                 if not store.has(sha) or sha256_file(store.path(sha)) != sha:
                     store.path(sha).unlink(missing_ok=True)
                     store.put(data)
-                    restored = "; the archive's damaged or missing copy was restored from it"
+                    restored = _("; the archive's damaged or missing copy was restored from it")
                 scan = v.file("scan")
                 if scan is not None and store.has(scan.sha256):
                     # a watcher killed just after filing left the readable copy unmade
                     self.archive.ensure_view(number, version, "scan", scan.sha256)
                 return Outcome(
                     Path(), "duplicate",
-                    f"is the same file as {number} v{version}, filed {fmt_instant(v.created, 'minutes')[:16].replace('T', ' ')}"
+                    _("is the same file as {number} v{version}, filed {when}").format(
+                        number=number, version=version, when=fmt_instant(v.created, "minutes")[:16].replace("T", " "))
                     + restored,
                 )
         return None
@@ -773,9 +821,9 @@ class Intake:
         qdir.mkdir(parents=True, exist_ok=True)
         if path.parent.resolve() == qdir.resolve():
             _write_reason(path, refused, path)
-            return Outcome(path, "quarantined", f"stays in quarantine: {refused.reason}", quarantined=[path])
+            return Outcome(path, "quarantined", _("stays in quarantine: {reason}").format(reason=refused.reason), quarantined=[path])
         if not self._unchanged(path):
-            return Outcome(path, "waiting", "was replaced while it was read; the new file is taken in next")
+            return Outcome(path, "waiting", _("was replaced while it was read; the new file is taken in next"))
         dest = _free_name(qdir, path)
         _write_reason(dest, refused, path)
         hit("intake:reason-written")
@@ -784,7 +832,7 @@ class Intake:
                 raise OSError("copy, keeping the original")
             os.rename(path, dest)
         except FileNotFoundError:
-            return Outcome(path, "gone", "taken in by another docgen process")
+            return Outcome(path, "gone", _("taken in by another docgen process"))
         except OSError:
             if path.is_symlink():  # the link itself, never what it points to
                 os.symlink(os.readlink(path), dest)
@@ -792,7 +840,7 @@ class Intake:
                     path.unlink(missing_ok=True)
                 fsync_dir(qdir)
                 rel = dest.relative_to(self.archive.root)
-                return Outcome(path, "quarantined", f"-> {rel}: {refused.reason}", quarantined=[dest])
+                return Outcome(path, "quarantined", _("-> {path}: {reason}").format(path=rel, reason=refused.reason), quarantined=[dest])
             # another file system (a network inbox): copy durably, then remove the
             # original only if it did not change while it was copied
             tmp = dest.with_name(f".{dest.name}.tmp")
@@ -806,7 +854,7 @@ class Intake:
             os.chmod(dest, 0o600)  # the scanner's mode stays behind: the archive's files are owner-only
         fsync_dir(qdir)
         rel = dest.relative_to(self.archive.root)
-        return Outcome(path, "quarantined", f"-> {rel}: {refused.reason}", quarantined=[dest])
+        return Outcome(path, "quarantined", _("-> {path}: {reason}").format(path=rel, reason=refused.reason), quarantined=[dest])
 
     def _quarantine_part(self, path: Path, data: bytes, fmt: str, part: Part, sha: str) -> Path:
         qdir = self.archive.quarantine
@@ -815,7 +863,7 @@ class Intake:
         pages = part.span.replace("pages ", "p").replace("page ", "p").replace(", ", "_")
         dest = qdir / f"{path.stem}.{sha[:8]}.{pages}{scans.FORMAT_EXT[part_fmt]}"
         assert part.refused is not None
-        _write_reason(dest, part.refused, path, note=f"{part.span} of the batch scan {path.name}")
+        _write_reason(dest, part.refused, path, note=_("{span} of the batch scan {name}").format(span=part.span, name=path.name))
         _write_durably(dest, part_bytes)
         return dest
 
@@ -900,23 +948,46 @@ def _free_name(qdir: Path, path: Path) -> Path:
     return dest
 
 
+# The lines of a reason file: "reason:  …", in the language it was written in
+REASON_LABELS = {
+    "file": N_("file:    "), "checked": N_("checked: "), "reason": N_("reason:  "),
+    "proposed": N_("proposed: "), "to do": N_("to do:   "), "then": N_("then:    "),
+}
+
+
+def _label_of(line: str) -> tuple[str | None, str]:
+    """Which line of a reason file ``line`` is, and its value, whichever of docgen's languages
+    wrote the file (the language may have changed since)."""
+    from docgen import i18n
+
+    for key, label in REASON_LABELS.items():
+        for lang in i18n.LANGUAGES:
+            written = i18n.catalog(lang).gettext(label).strip()
+            if line.startswith(written):
+                return key, line[len(written):].strip()
+    return None, ""
+
+
 def _write_reason(dest: Path, refused: Refused, original: Path, note: str = "") -> None:
     try:
         st = original.lstat()
-        size = ", a symbolic link" if stat.S_ISLNK(st.st_mode) else f", {st.st_size:,} bytes"
+        size = _(", a symbolic link") if stat.S_ISLNK(st.st_mode) else _(", {size} bytes").format(
+            size=f"{st.st_size:,}")
     except OSError:
         size = ""
     stamp = f"{clock.now():%Y-%m-%d %H:%M:%S}"  # the company's time
     # the command to type, with this file's place in the archive
     todo = refused.todo.replace("docgen ingest FILE", f"docgen ingest {shlex.quote(f'quarantine/{dest.name}')}")
+    label = {key: _(REASON_LABELS[key]) for key in REASON_LABELS}
     text = (
-        "docgen could not file this scan.\n\n"
-        f"file:    {printable(original.name)} ({printable(note) or 'as received'}{size})\n"
-        f"checked: {stamp}\n"
-        f"reason:  {printable(refused.reason)}\n"
-        + (f"proposed: {printable(refused.proposed)}\n" if refused.proposed else "")
-        + f"to do:   {printable(todo)}\n"
-        f"then:    docgen quarantine retry {printable(dest.name)}\n"
+        _("docgen could not file this scan.") + "\n\n"
+        + label["file"] + _("{name} ({note}{size})").format(
+            name=printable(original.name), note=printable(note) or _("as received"), size=size) + "\n"
+        + label["checked"] + f"{stamp}\n"
+        + label["reason"] + f"{printable(refused.reason)}\n"
+        + (label["proposed"] + f"{printable(refused.proposed)}\n" if refused.proposed else "")
+        + label["to do"] + f"{printable(todo)}\n"
+        + label["then"] + f"docgen quarantine retry {printable(dest.name)}\n"
     )
     _write_durably(_reason_path(dest), text.encode("utf-8"))
 
@@ -940,12 +1011,12 @@ def quarantined(archive: Archive) -> list[Quarantined]:
         kind = p.lstat().st_mode
         if not (stat.S_ISREG(kind) or stat.S_ISLNK(kind)) or p.name.endswith(".reason.txt") or p.name.startswith("."):
             continue
-        fields = {"reason": "no reason file", "to do": "docgen quarantine retry", "checked": "", "proposed": ""}
+        fields = {"reason": _("no reason file"), "to do": "docgen quarantine retry", "checked": "", "proposed": ""}
         try:
             for line in _reason_path(p).read_text(encoding="utf-8").splitlines():
-                key, _, value = line.partition(":")
+                key, value = _label_of(line)
                 if key in fields:
-                    fields[key] = value.strip()
+                    fields[key] = value
         except OSError:
             pass
         out.append(Quarantined(p, fields["reason"], fields["to do"], fields["checked"], fields["proposed"]))
@@ -957,7 +1028,8 @@ def find_quarantined(archive: Archive, name: str) -> Path:
     candidate = archive.quarantine / Path(name).name
     if (candidate.is_symlink() or candidate.is_file()) and not candidate.name.endswith(".reason.txt"):
         return candidate
-    raise NotFound(f"{printable(name)} is not in {archive.quarantine}; see `docgen quarantine list`")
+    raise NotFound(_("{name} is not in {folder}; see `docgen quarantine list`").format(
+        name=printable(name), folder=archive.quarantine))
 
 
 def candidates(archive: Archive, paths: list[Path]) -> list[Path]:
@@ -975,8 +1047,8 @@ def candidates(archive: Archive, paths: list[Path]) -> list[Path]:
             full.is_relative_to(d.resolve()) for d in (archive.inbox, archive.quarantine)
         ):
             raise InputError(
-                f"{p} is part of the archive itself; take in scans from the inbox, "
-                "the quarantine or a folder outside the archive"
+                _("{path} is part of the archive itself; take in scans from the inbox, "
+                  "the quarantine or a folder outside the archive").format(path=p)
             )
     out: list[Path] = []
     for p in paths:
@@ -989,9 +1061,9 @@ def candidates(archive: Archive, paths: list[Path]) -> list[Path]:
         elif p.is_file():
             out.append(p)
         elif not p.exists():
-            raise NotFound(f"{printable(str(p))} does not exist")
+            raise NotFound(_("{path} does not exist").format(path=printable(str(p))))
         else:
-            raise InputError(f"{printable(str(p))} is not a file or a folder")
+            raise InputError(_("{path} is not a file or a folder").format(path=printable(str(p))))
     return out
 
 
@@ -1000,16 +1072,17 @@ def join(paths: list[Path]) -> bytes:
     files = []
     for p in paths:
         if p.is_symlink():
-            raise InputError(f"{printable(str(p))}: {LINK_REFUSED[0]}; {LINK_REFUSED[1]}")
+            raise InputError(_("{path}: {reason}; {todo}").format(
+                path=printable(str(p)), reason=_(LINK_REFUSED[0]), todo=_(LINK_REFUSED[1])))
         data = p.read_bytes()
         fmt = scans.sniff(data[:16])
         if fmt is None:
-            raise InputError(f"{printable(str(p))}: not a PDF, JPEG, PNG or TIFF file")
+            raise InputError(_("{path}: not a PDF, JPEG, PNG or TIFF file").format(path=printable(str(p))))
         files.append((data, fmt))
     try:
         return scans.join(files)
     except scans.Unreadable as exc:
-        raise InputError(f"cannot join the files: {exc}") from None
+        raise InputError(_("cannot join the files: {error}").format(error=exc)) from None
 
 
 __all__ = ["DocgenError", "Intake", "Outcome", "candidates", "find_quarantined", "join", "printable", "quarantined"]

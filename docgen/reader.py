@@ -53,11 +53,19 @@ class LimitHit(Exception):
         self.limit, self.setting = limit, setting
 
 
+def gettext(message: str) -> str:
+    """docgen.i18n's, imported only where a message is made: the worker process stays as lean
+    as it was, since its memory limit is measured from what it has loaded."""
+    from docgen.i18n import gettext as translate
+
+    return translate(message)
+
+
 def _signal_name(code: int) -> str:
     try:
         return signal.Signals(code).name
     except ValueError:
-        return f"signal {code}"
+        return gettext("signal {code}").format(code=code)
 
 
 class Reader:
@@ -137,7 +145,7 @@ class Reader:
         kind, value = result
         if kind == "memory":
             self.close()
-            raise LimitHit(f"the {self.limits.memory_mb} MB memory limit", "[intake] max_memory_mb")
+            raise LimitHit(gettext("the {mb} MB memory limit").format(mb=self.limits.memory_mb), "[intake] max_memory_mb")
         if kind == "unreadable":
             raise value
         return value
@@ -168,8 +176,9 @@ class Reader:
             if left <= 0:
                 self.close()
                 raise LimitHit(
-                    f"the time limit of {self.limits.seconds_per_page:g} s a page (no answer within "
-                    f"{self._wall(self.limits.seconds_per_page):g} s a page of waiting)",
+                    gettext("the time limit of {seconds} s a page (no answer within {wall} s a page of waiting)")
+                    .format(seconds=f"{self.limits.seconds_per_page:g}",
+                            wall=f"{self._wall(self.limits.seconds_per_page):g}"),
                     "[intake] max_seconds_per_page",
                 )
             ready, _, _ = select.select([fd], [], [], min(left, 1.0))
@@ -185,12 +194,14 @@ class Reader:
         self.close()
         if code in (-signal.SIGXCPU, -signal.SIGKILL):
             return LimitHit(
-                f"the time limit of {self.limits.seconds_per_page:g} s of processor time a page",
+                gettext("the time limit of {seconds} s of processor time a page").format(
+                    seconds=f"{self.limits.seconds_per_page:g}"),
                 "[intake] max_seconds_per_page",
             )
-        how = _signal_name(-code) if code < 0 else f"exit code {code}"
+        how = _signal_name(-code) if code < 0 else gettext("exit code {code}").format(code=code)
         return LimitHit(
-            f"the {self.limits.memory_mb} MB memory limit (the reader stopped with {how})",
+            gettext("the {mb} MB memory limit (the reader stopped with {how})").format(
+                mb=self.limits.memory_mb, how=how),
             "[intake] max_memory_mb",
         )
 

@@ -6,6 +6,7 @@ import difflib
 
 from docgen.archive.core import Archive
 from docgen.errors import NotFound
+from docgen.i18n import gettext
 
 
 def version_text(archive: Archive, number: str, version: int) -> str:
@@ -16,9 +17,10 @@ def version_text(archive: Archive, number: str, version: int) -> str:
         if v.version == version:
             f = v.file("text")
             if f is None:
-                raise NotFound(f"{doc.number} v{version} has no text")
+                raise NotFound(gettext("{number} v{version} has no text").format(number=doc.number, version=version))
             return archive.store.get(f.sha256).decode()
-    raise NotFound(f"{doc.number} has no version {version}; see `docgen show {doc.number}`")
+    raise NotFound(gettext("{number} has no version {version}; see `docgen show {number}`").format(
+        number=doc.number, version=version))
 
 
 def text_diff(archive: Archive, number: str, a: int, b: int) -> list[str]:

@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 from pypdf import PdfReader, PdfWriter
 
-from docgen import pagecode
+from docgen import i18n, pagecode
 from docgen.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,11 @@ def archive_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.setenv("DOCGEN_ARCHIVE", str(root))
     monkeypatch.setenv("DOCGEN_USER", "tester")
     monkeypatch.delenv("DOCGEN_DEBUG", raising=False)
+    # the suite reads docgen's messages in English; tests of the Chinese text unset this
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "en")
+    i18n.reset()
     yield root
+    i18n.reset()
     os.umask(umask)
 
 

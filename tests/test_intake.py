@@ -637,7 +637,7 @@ def test_an_unsigned_print_waits_for_a_person(scans: Path, archive_dir: Path) ->
     ht = archive_dir / "documents/HT-2026-0001/HT-2026-0001-v1.pdf"
     path = scanmaker.scan(ht, scans / "unsigned.pdf", 200, seed=7, signed=False)
     reason = ingest_quarantined(
-        path, archive_dir, "签字栏为空: 甲方（发包人）签字 on page 4, 乙方（承包人）盖章 on page 4"
+        path, archive_dir, "the signature fields are empty: 甲方（发包人）签字 on page 4, 乙方（承包人）盖章 on page 4"
     )
     assert "docgen ingest quarantine/unsigned.pdf --as HT-2026-0001 --version 1" in reason
     r = run("ingest", archive_dir / "quarantine/unsigned.pdf", "--as", "HT-2026-0001")

@@ -274,7 +274,7 @@ def test_a_truncated_file_waits_until_it_is_old_enough(scans: Path, archive_dir:
     os.utime(cut, (time.time() - 60, time.time() - 60))  # well past settle_seconds (5)
     r = run("ingest", cut)
     assert r.exit_code == 1, r
-    assert r.stdout == ("waiting     cut.pdf the PDF ends early (no %%EOF): it was cut off or is still being "
+    assert r.stdout == ("waiting     cut.pdf the PDF ends early (no %EOF): it was cut off or is still being "
                         "written; judged once it is 300 s old ([intake] truncated_wait_seconds)\n")
     assert cut.exists() and not (archive_dir / "quarantine").exists()
     cut.write_bytes(pdf)  # the copy went on
@@ -284,4 +284,4 @@ def test_a_truncated_file_waits_until_it_is_old_enough(scans: Path, archive_dir:
     os.utime(cut, (time.time() - 400, time.time() - 400))  # older than truncated_wait_seconds
     r = run("ingest", cut)
     assert r.exit_code == 1 and r.stdout.startswith(
-        "quarantined cut.pdf -> quarantine/cut.pdf: the PDF ends early (no %%EOF)"), r
+        "quarantined cut.pdf -> quarantine/cut.pdf: the PDF ends early (no %EOF)"), r

@@ -39,6 +39,7 @@ from docgen import __version__, failpoints
 from docgen.archive.core import Archive, _pid_alive, verify
 from docgen.archive.store import fsync_dir
 from docgen.errors import DocgenError
+from docgen.i18n import gettext
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -198,12 +199,14 @@ def _fsync_tree(folder: Path) -> None:
 
 def _check_dest(archive: Archive, dest: Path) -> None:
     if dest.exists() and not dest.is_dir():
-        raise BackupError(f"backup folder {dest} is a file; name a folder for the backup")
+        raise BackupError(gettext("backup folder {dest} is a file; name a folder for the backup").format(dest=dest))
     if dest.resolve().is_relative_to(archive.root.resolve()):
-        raise BackupError(f"backup folder {dest} is inside the archive {archive.root}; back up to another disk or folder")
+        raise BackupError(gettext("backup folder {dest} is inside the archive {archive}; back up to another disk or folder")
+                          .format(dest=dest, archive=archive.root))
     if dest.is_dir() and any(dest.iterdir()) and not (dest / "snapshots").is_dir():
         raise BackupError(
-            f"backup folder {dest} holds other files and no docgen backup; name an empty or new folder"
+            gettext("backup folder {dest} holds other files and no docgen backup; name an empty or new folder")
+            .format(dest=dest)
         )
 
 
@@ -281,7 +284,8 @@ def _write_snapshot(archive: Archive, dest: Path, work: Path, report: BackupRepo
         copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
         ok = str(copy.execute("PRAGMA integrity_check").fetchone()[0])
         if ok != "ok":
-            raise BackupError(f"catalog.sqlite fails SQLite's integrity check ({ok}); nothing backed up")
+            raise BackupError(gettext("catalog.sqlite fails SQLite's integrity check ({result}); nothing backed up")
+                              .format(result=ok))
         blobs = _catalog_blobs(copy)
         report.documents, report.versions = _counts(copy)
     finally:
@@ -297,7 +301,7 @@ def _write_snapshot(archive: Archive, dest: Path, work: Path, report: BackupRepo
     damaged: list[dict[str, str]] = []
     total = sum(size for sha, (size, _) in blobs.items())
     todo: list[tuple[str, int, str]] = []
-    with progress(f"backing up {len(blobs)} files", total) as bar:
+    with progress(gettext("backing up {n} files").format(n=len(blobs)), total) as bar:
         for sha, (size, owner) in sorted(blobs.items()):
             target = dest / "objects" / sha[:2] / sha
             if target.is_file() and target.stat().st_size == size:
@@ -407,21 +411,25 @@ def _order(name: str) -> tuple[str, int]:
 
 def _pick(src: Path, name: str | None) -> Path:
     if not src.exists():
-        raise BackupError(f"backup folder {src} does not exist; name the folder `docgen backup` wrote")
+        raise BackupError(gettext("backup folder {src} does not exist; name the folder `docgen backup` wrote").format(
+            src=src))
     found = snapshots(src)
     if not found:
-        raise BackupError(f"{src} holds no complete backup (no snapshots/*/{MANIFEST}); name the folder `docgen backup` wrote")
+        raise BackupError(gettext("{src} holds no complete backup (no snapshots/*/{manifest}); name the folder "
+                                  "`docgen backup` wrote").format(src=src, manifest=MANIFEST))
     if name is None:
         return src / "snapshots" / found[-1]
     if name not in found:
-        raise BackupError(f"{src} has no snapshot {name}; it has {', '.join(found)}")
+        raise BackupError(gettext("{src} has no snapshot {name}; it has {snapshots}").format(
+            src=src, name=name, snapshots=", ".join(found)))
     return src / "snapshots" / name
 
 
 def _check_root(root: Path) -> None:
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise BackupError(
-            f"archive {root} is not empty; restore only into an empty or new folder (--archive NEW-FOLDER)"
+            gettext("archive {root} is not empty; restore only into an empty or new folder (--archive NEW-FOLDER)")
+            .format(root=root)
         )
 
 
@@ -440,9 +448,11 @@ def restore(src: Path, root: Path, name: str | None = None, progress: Progress =
         files: dict[str, dict[str, Any]] = manifest["files"]
         objects: dict[str, int] = manifest["objects"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise BackupError(f"{snap / MANIFEST} cannot be read ({exc}); restore another snapshot (--snapshot NAME)") from None
+        raise BackupError(gettext("{manifest} cannot be read ({error}); restore another snapshot (--snapshot NAME)")
+                          .format(manifest=snap / MANIFEST, error=exc)) from None
     if "catalog.sqlite" not in files:
-        raise BackupError(f"{snap / MANIFEST} names no catalog.sqlite; restore another snapshot (--snapshot NAME)")
+        raise BackupError(gettext("{manifest} names no catalog.sqlite; restore another snapshot (--snapshot NAME)")
+                          .format(manifest=snap / MANIFEST))
     report = RestoreReport(root, snapshot=snap.name, created=str(manifest.get("created", "")),
                            version=str(manifest.get("docgen", "")))
     report.lacking = [f"{d.get('owner')}: objects/{d.get('sha256', '')[:2]}/{d.get('sha256')}"
@@ -459,7 +469,7 @@ def restore(src: Path, root: Path, name: str | None = None, progress: Progress =
         try:
             os.replace(work, root)
         except OSError:
-            raise BackupError(f"archive {root} is not empty any more; nothing restored") from None
+            raise BackupError(gettext("archive {root} is not empty any more; nothing restored").format(root=root)) from None
         fsync_dir(root.parent)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -470,8 +480,9 @@ def restore(src: Path, root: Path, name: str | None = None, progress: Progress =
 
 def _damaged(path: str, snap: Path, problem: str) -> BackupError:
     return BackupError(
-        f"backup file {path} {problem}: nothing restored; restore another snapshot "
-        f"(--snapshot NAME, see {snap.parent}) or back up again from the archive"
+        gettext("backup file {path} {problem}: nothing restored; restore another snapshot "
+                "(--snapshot NAME, see {folder}) or back up again from the archive").format(
+            path=path, problem=problem, folder=snap.parent)
     )
 
 
@@ -484,15 +495,15 @@ def _restore_files(
     for rel in ordered:
         entry = files[rel]
         if rel.startswith("/") or ".." in Path(rel).parts:
-            raise _damaged(f"{snap.name}/{MANIFEST}", snap, f"names a file outside the archive ({rel})")
+            raise _damaged(f"{snap.name}/{MANIFEST}", snap, gettext("names a file outside the archive ({path})").format(path=rel))
         source, target = snap / rel, work / rel
         _mkdir(target.parent)
         try:
             got, _size = _copy_verified(source, target, 0o600)
         except FileNotFoundError:
-            raise _damaged(f"snapshots/{snap.name}/{rel}", snap, "is missing") from None
+            raise _damaged(f"snapshots/{snap.name}/{rel}", snap, gettext("is missing")) from None
         if got != entry.get("sha256"):
-            raise _damaged(f"snapshots/{snap.name}/{rel}", snap, "does not match its checksum in the manifest")
+            raise _damaged(f"snapshots/{snap.name}/{rel}", snap, gettext("does not match its checksum in the manifest"))
         top = Path(rel).parts[0]
         if top in KEPT_FOLDERS or rel in KEPT_FILES:
             report.extra[top] = report.extra.get(top, 0) + 1
@@ -501,17 +512,19 @@ def _restore_files(
         named = _catalog_blobs(db)
         report.documents, report.versions = _counts(db)
     except sqlite3.Error as exc:
-        raise _damaged(f"snapshots/{snap.name}/catalog.sqlite", snap, f"cannot be read ({exc})") from None
+        raise _damaged(f"snapshots/{snap.name}/catalog.sqlite", snap,
+                       gettext("cannot be read ({error})").format(error=exc)) from None
     finally:
         db.close()
     absent = sorted(set(named) - set(objects) - {d.split("/")[-1] for d in report.lacking})
     if absent:
         raise _damaged(f"snapshots/{snap.name}/{MANIFEST}", snap,
-                       f"lacks {len(absent)} file(s) the catalog names (objects/{absent[0][:2]}/{absent[0]})")
+                       gettext("lacks {n} file(s) the catalog names ({path})").format(
+                           n=len(absent), path=f"objects/{absent[0][:2]}/{absent[0]}"))
     total = sum(objects.values())
     for sha in objects:
         if len(sha) != 64 or not all(c in "0123456789abcdef" for c in sha):
-            raise _damaged(f"snapshots/{snap.name}/{MANIFEST}", snap, f"names a bad checksum ({sha[:80]})")
+            raise _damaged(f"snapshots/{snap.name}/{MANIFEST}", snap, gettext("names a bad checksum ({sha})").format(sha=sha[:80]))
     folders = sorted({work / "objects" / sha[:2] for sha in objects})
     for folder in folders:
         _mkdir(folder)
@@ -523,10 +536,10 @@ def _restore_files(
             # owner-only and read-only: blobs are never rewritten, and hold personal data
             got, got_size = _copy_verified(src / rel, work / rel, 0o400)
         except FileNotFoundError:
-            return "is missing"
-        return "" if got == sha and got_size == size else "does not match its checksum"
+            return gettext("is missing")
+        return "" if got == sha and got_size == size else gettext("does not match its checksum")
 
-    with progress(f"restoring {len(objects)} files", total) as bar:
+    with progress(gettext("restoring {n} files").format(n=len(objects)), total) as bar:
         for (sha, size), problem in _parallel(sorted(objects.items()), copy):
             if problem:
                 raise _damaged(f"objects/{sha[:2]}/{sha}", snap, problem)
@@ -540,14 +553,14 @@ def _remake(root: Path, report: RestoreReport, progress: Progress) -> None:
     archive = Archive.open(root)
     try:
         rows = [r for r in archive.catalog.all_files() if r[2] in ("docx", "pdf", "scan")]
-        with progress(f"re-making {len(rows)} readable copies", len(rows)) as bar:
+        with progress(gettext("re-making {n} readable copies").format(n=len(rows)), len(rows)) as bar:
             for number, version, role, sha, _size in rows:
                 if archive.store.has(sha):
                     archive.ensure_view(number, version, role, sha)
                     report.views += 1
                 bar.update(1)
         index = archive.search_index()
-        with progress(f"indexing {report.versions} versions", report.versions) as bar:
+        with progress(gettext("indexing {n} versions").format(n=report.versions), report.versions) as bar:
             report.indexed = index.rebuild(progress=bar.update)
         checked = verify(archive)
         report.checked = checked.checked

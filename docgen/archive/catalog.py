@@ -20,6 +20,7 @@ from typing import Any
 
 from docgen.clock import stamp
 from docgen.errors import StateError
+from docgen.i18n import gettext
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = []
 
@@ -362,8 +363,10 @@ def project_changes(old: dict[str, Any], new: dict[str, Any], prefix: str = "") 
 
 
 def _fields(changes: list[tuple[str, Any, Any]], side: int, most: int = 3) -> str:
-    shown = ", ".join(f"{c[0]} {c[side] if c[side] not in (None, '') else '(none)'}" for c in changes[:most])
-    return shown + (f" and {len(changes) - most} more" if len(changes) > most else "")
+    none = gettext("(none)")
+    shown = gettext(", ").join(f"{c[0]} {c[side] if c[side] not in (None, '') else none}" for c in changes[:most])
+    more = gettext(" and {n} more").format(n=len(changes) - most)
+    return shown + (more if len(changes) > most else "")
 
 
 class Catalog:
@@ -478,8 +481,9 @@ class Catalog:
             changes = project_changes(stored, data)
             if not update:
                 raise StateError(
-                    f"project {code} is in the archive with {_fields(changes, 1)}; this data says "
-                    f"{_fields(changes, 2)}: to change the project, run again with --update-project"
+                    gettext("project {code} is in the archive with {stored}; this data says {given}: "
+                            "to change the project, run again with --update-project").format(
+                        code=code, stored=_fields(changes, 1), given=_fields(changes, 2))
                 )
             self.log(code, None, "project", None, None, actor,
                      "; ".join(f"{path}: {old} → {new}" for path, old, new in changes))
@@ -788,7 +792,8 @@ class Catalog:
             extra = ", files" if table == "events" else ""
             for r in self.db.execute(f"SELECT id, seq, prev, hash{extra}, {', '.join(fields)} FROM {table}"):
                 if r["seq"] is None:
-                    problems.append(f"chain: {_row_name(table, r)} is outside the chain (written around docgen)")
+                    problems.append(gettext("chain: {row} is outside the chain (written around docgen)").format(
+                        row=_row_name(table, r)))
                 else:
                     rows.append((int(r["seq"]), table, r))
         rows.sort(key=lambda t: t[0])
@@ -799,7 +804,8 @@ class Catalog:
         for expected, (seq, table, r) in enumerate(rows, 1):
             name = _row_name(table, r)
             if seq != expected or r["prev"] != prev:
-                problems.append(f"chain: {name} does not follow the row before it (rows were removed or inserted)")
+                problems.append(gettext("chain: {row} does not follow the row before it (rows were removed or inserted)")
+                                .format(row=name))
             content = {k: r[k] for k in (EVENT_FIELDS if table == "events" else LEDGER_FIELDS)}
             if table == "events":
                 try:
@@ -807,7 +813,8 @@ class Catalog:
                 except ValueError:
                     content["files"] = r["files"]
             if chain_hash(table, seq, r["prev"], content) != r["hash"]:
-                problems.append(f"chain: {name} was changed after it was written (its hash does not match)")
+                problems.append(gettext("chain: {row} was changed after it was written (its hash does not match)").format(
+                    row=name))
             recorded = content.get("files")
             if isinstance(recorded, dict) and isinstance(recorded.get("files"), dict):
                 for role, sha in recorded["files"].items():
@@ -817,18 +824,21 @@ class Catalog:
         for key, sha in sorted(current.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
             number, version, role = key
             if key not in covered:
-                problems.append(f"chain: {number} v{version} {role}: no event of the chain covers this file")
+                problems.append(gettext("chain: {number} v{version} {role}: no event of the chain covers this file").format(
+                    number=number, version=version, role=role))
             elif covered[key] != {sha}:
                 other = sorted(covered[key] - {sha}) or [sha]
                 problems.append(
-                    f"chain: {number} v{version} {role}: the catalog names {sha[:12]}… but the chain recorded "
-                    f"{other[0][:12]}… (the file was replaced)"
+                    gettext("chain: {number} v{version} {role}: the catalog names {sha}… but the chain recorded "
+                            "{recorded}… (the file was replaced)").format(
+                        number=number, version=version, role=role, sha=sha[:12], recorded=other[0][:12])
                 )
         for (number, version, role), shas in sorted(covered.items(), key=lambda kv: str(kv[0])):
             if (number, version, role) not in current:
                 problems.append(
-                    f"chain: {number} v{version} {role}: the chain recorded {sorted(shas)[0][:12]}… "
-                    "but the catalog has no such file"
+                    gettext("chain: {number} v{version} {role}: the chain recorded {recorded}… "
+                            "but the catalog has no such file").format(
+                        number=number, version=version, role=role, recorded=sorted(shas)[0][:12])
                 )
         return problems, hashes
 

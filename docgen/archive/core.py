@@ -26,8 +26,9 @@ import sqlite3
 from docgen.archive.catalog import Catalog
 from docgen.archive.store import BlobStore, sha256_file
 from docgen.clock import fmt_instant
-from docgen.config import Settings, ensure_settings_file, load_settings
+from docgen.config import Settings, ensure_settings_file, load_settings, read_language
 from docgen.errors import ArchiveDamaged
+from docgen.i18n import N_, _
 
 # The archive's own files are owner-only whatever the caller's umask (the catalog, the
 # key, the index, the blobs and readable copies hold customers' personal data); SQLite's
@@ -36,7 +37,7 @@ from docgen.errors import ArchiveDamaged
 UMASK = 0o077
 SQLITE_MAGIC = b"SQLite format 3\x00"
 KEY_BYTES = 32
-RESTORE = "restore it from a backup (docgen restore SRC)"
+RESTORE = N_("restore it from a backup (docgen restore SRC)")
 
 README = """\
 This folder is a docgen archive.
@@ -145,22 +146,24 @@ def _check_catalog_file(root: Path) -> None:
     except FileNotFoundError:
         state = "missing"
     except OSError as exc:
-        raise ArchiveDamaged(f"catalog.sqlite cannot be read ({exc.strerror}): {RESTORE} or fix its permissions") from None
+        raise ArchiveDamaged(_("catalog.sqlite cannot be read ({error}): {restore} or fix its permissions").format(
+            error=exc.strerror, restore=_(RESTORE))) from None
     else:
         if head and head != SQLITE_MAGIC:
-            raise ArchiveDamaged(f"catalog.sqlite is not a SQLite database (damaged or replaced): {RESTORE}")
+            raise ArchiveDamaged(_("catalog.sqlite is not a SQLite database (damaged or replaced): {restore}").format(
+                restore=_(RESTORE)))
         state = "empty" if not head else ""
     if state:
         files = archive_files(root)
         if files:
-            raise ArchiveDamaged(_lost(f"catalog.sqlite is {state}", files))
+            raise ArchiveDamaged(_lost(_("catalog.sqlite is missing") if state == "missing" else
+                                       _("catalog.sqlite is empty"), files))
 
 
 def _lost(what: str, files: int) -> str:
-    return (
-        f"{what} but the archive holds {files} files: {RESTORE} or ask whoever keeps the "
-        "archive's backups; docgen does not start a new catalog over existing documents"
-    )
+    return _("{what} but the archive holds {files} files: {restore} or ask whoever keeps the "
+             "archive's backups; docgen does not start a new catalog over existing documents").format(
+        what=what, files=files, restore=_(RESTORE))
 
 
 class Archive:
@@ -173,7 +176,8 @@ class Archive:
         try:
             self.catalog = Catalog(root / "catalog.sqlite")
         except sqlite3.DatabaseError as exc:
-            raise ArchiveDamaged(f"catalog.sqlite is damaged ({exc}): {RESTORE}") from None
+            raise ArchiveDamaged(_("catalog.sqlite is damaged ({error}): {restore}").format(
+                error=exc, restore=_(RESTORE))) from None
         self.store.describe = self._describe_blob
         self._settings: Settings | None = None
         self._key: bytes | None = None
@@ -189,6 +193,7 @@ class Archive:
         scan's page code fail.
         """
         os.umask(UMASK)
+        read_language(root)  # before anything can go wrong: the messages are in the company's language
         fresh = not root.exists() or not (root / "catalog.sqlite").exists()
         root.mkdir(parents=True, exist_ok=True)
         _check_catalog_file(root)
@@ -217,7 +222,7 @@ class Archive:
             with self.catalog.write():
                 files = archive_files(self.root)
                 if files and not self.catalog.has_documents():
-                    raise ArchiveDamaged(_lost("catalog.sqlite holds no documents", files))
+                    raise ArchiveDamaged(_lost(_("catalog.sqlite holds no documents"), files))
 
     def _check_key(self) -> None:
         path = self.root / "secret.key"
@@ -227,14 +232,16 @@ class Archive:
             documents = self.catalog.count_documents()
             if documents:
                 raise ArchiveDamaged(
-                    f"secret.key is missing but the archive holds {documents} documents: {RESTORE}; "
-                    "a new key would make every genuine scan's page code fail"
+                    _("secret.key is missing but the archive holds {documents} documents: {restore}; "
+                      "a new key would make every genuine scan's page code fail").format(
+                        documents=documents, restore=_(RESTORE))
                 ) from None
             self._make_key(path)
             return
         if size < KEY_BYTES:
             raise ArchiveDamaged(
-                f"secret.key holds {size} bytes, fewer than the {KEY_BYTES} a page-code key needs: {RESTORE}"
+                _("secret.key holds {size} bytes, fewer than the {need} a page-code key needs: {restore}").format(
+                    size=size, need=KEY_BYTES, restore=_(RESTORE))
             )
 
     def _make_key(self, path: Path) -> None:
@@ -278,12 +285,14 @@ class Archive:
             try:
                 key = path.read_bytes()
             except FileNotFoundError:
-                raise ArchiveDamaged(f"secret.key is missing: {RESTORE}") from None
+                raise ArchiveDamaged(_("secret.key is missing: {restore}").format(restore=_(RESTORE))) from None
             except OSError as exc:
-                raise ArchiveDamaged(f"secret.key cannot be read ({exc.strerror}): fix its permissions") from None
+                raise ArchiveDamaged(_("secret.key cannot be read ({error}): fix its permissions").format(
+                    error=exc.strerror)) from None
             if len(key) < KEY_BYTES:
                 raise ArchiveDamaged(
-                    f"secret.key holds {len(key)} bytes, fewer than the {KEY_BYTES} a page-code key needs: {RESTORE}"
+                    _("secret.key holds {size} bytes, fewer than the {need} a page-code key needs: {restore}").format(
+                        size=len(key), need=KEY_BYTES, restore=_(RESTORE))
                 )
             self._key = key
         return self._key
@@ -515,12 +524,14 @@ def wide_modes(archive: Archive) -> list[str]:
             st = path.lstat()
             if stat.S_ISLNK(st.st_mode) or not st.st_mode & 0o077:
                 continue
-            rel = path.relative_to(archive.root).as_posix() if name else "the archive folder"
-            kind = "folder" if stat.S_ISDIR(st.st_mode) else "file"
-            want = "700" if kind == "folder" else "600"
+            rel = path.relative_to(archive.root).as_posix() if name else _("the archive folder")
+            folder = stat.S_ISDIR(st.st_mode)
             found.append(
-                f"mode: {rel} is {stat.S_IMODE(st.st_mode):04o}, readable by others than its owner "
-                f"(chmod {want} it; the archive's {kind}s are owner-only)"
+                (_("mode: {path} is {mode}, readable by others than its owner "
+                   "(chmod 700 it; the archive's folders are owner-only)") if folder else
+                 _("mode: {path} is {mode}, readable by others than its owner "
+                   "(chmod 600 it; the archive's files are owner-only)")).format(
+                    path=rel, mode=f"{stat.S_IMODE(st.st_mode):04o}")
             )
     for dept in archive.settings.departments.values():
         found += _wide_outbox(archive, dept.key, dept.outbox, dept.mode)
@@ -553,14 +564,14 @@ def number_gaps(archive: Archive) -> tuple[list[str], list[str]]:
                 continue
             row = reserved.get(number)
             if row is not None and row["state"] == "unused":
-                explained.append(
-                    f"{number}: number unused ({row['reason'] or 'no reason recorded'}, {fmt_instant(row['created'])})"
-                )
+                explained.append(_("{number}: number unused ({reason}, {when})").format(
+                    number=number, reason=row["reason"] or _("no reason recorded"), when=fmt_instant(row["created"])))
             elif row is not None and row["state"] == "pending":
-                explained.append(f"{number}: number reserved by pid {row['pid']}, not committed yet")
+                explained.append(_("{number}: number reserved by pid {pid}, not committed yet").format(
+                    number=number, pid=row["pid"]))
             else:
-                unexplained.append(f"{number}: the number was handed out but no document and no record "
-                                   "of it going unused is in the catalog")
+                unexplained.append(_("{number}: the number was handed out but no document and no record "
+                                     "of it going unused is in the catalog").format(number=number))
     return explained, unexplained
 def _wide_outbox(archive: Archive, key: str, outbox: Path, mode: int) -> list[str]:
     """An outbox's folder and copies with more access than its [departments] mode gives."""
@@ -573,8 +584,8 @@ def _wide_outbox(archive: Archive, key: str, outbox: Path, mode: int) -> list[st
             continue
         rel = path.relative_to(archive.root) if path.is_relative_to(archive.root) else path
         out.append(
-            f"mode: {rel.as_posix()} is {stat.S_IMODE(st.st_mode):04o}, wider than [departments.{key}] "
-            f"mode allows ({allowed:04o})"
+            _("mode: {path} is {mode}, wider than [departments.{key}] mode allows ({allowed})").format(
+                path=rel.as_posix(), mode=f"{stat.S_IMODE(st.st_mode):04o}", key=key, allowed=f"{allowed:04o}")
         )
     return out
 
@@ -590,7 +601,7 @@ def verify(archive: Archive, repair: bool = False) -> VerifyReport:
     report = VerifyReport()
     integrity = archive.catalog.integrity()
     if integrity != "ok":
-        report.other.append(f"catalog.sqlite: integrity check says {integrity}")
+        report.other.append(_("catalog.sqlite: integrity check says {result}").format(result=integrity))
     report.chain = archive.catalog.check_chain()[0]
     report.unused, gaps = number_gaps(archive)
     report.other += gaps
@@ -607,20 +618,21 @@ def verify(archive: Archive, repair: bool = False) -> VerifyReport:
         rel = f"objects/{sha[:2]}/{sha}"
         source = _restore_blob(archive, sha) if repair else None
         if source is not None:
-            report.restored.append(f"{owner}: {rel} restored from {source.relative_to(archive.root)}")
+            report.restored.append(_("{what}: {path} restored from {source}").format(
+                what=owner, path=rel, source=source.relative_to(archive.root)))
             continue
-        hint = " (no identical readable copy to restore it from: restore it from a backup)" if repair else ""
+        hint = _(" (no identical readable copy to restore it from: restore it from a backup)") if repair else ""
         if state == "missing":
-            report.missing.append(f"{owner}: {rel} is missing{hint}")
+            report.missing.append(_("{what}: {path} is missing").format(what=owner, path=rel) + hint)
         else:
-            report.corrupt.append(f"{owner}: {rel} does not match its checksum{hint}")
+            report.corrupt.append(_("{what}: {path} does not match its checksum").format(what=owner, path=rel) + hint)
     for name, path in archive.store:
         if name in referenced:
             continue
         if name in live or name in dead or name.endswith(".tmp"):
             report.leftovers += 1
             continue
-        report.orphaned.append(f"objects/{path.parent.name}/{name} belongs to no version")
+        report.orphaned.append(_("{path} belongs to no version").format(path=f"objects/{path.parent.name}/{name}"))
     for number, version, role, sha, _size in archive.catalog.all_files():
         if role not in ("docx", "pdf", "scan") or not archive.store.has(sha):
             continue
@@ -629,7 +641,9 @@ def verify(archive: Archive, repair: bool = False) -> VerifyReport:
         if not state:
             continue
         rel = view.relative_to(archive.root)
-        report.copies.append(f"{number} v{version} {role}: readable copy {rel} is {state}")
+        report.copies.append((_("{number} v{version} {role}: readable copy {path} is missing") if state == "missing"
+                              else _("{number} v{version} {role}: readable copy {path} is changed")).format(
+            number=number, version=version, role=role, path=rel))
         if repair and archive.store.has(sha) and sha256_file(archive.store.path(sha)) == sha:
             view.unlink(missing_ok=True) if state == "changed" else None
             archive.ensure_view(number, version, role, sha)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docgen.archive import scans
+from docgen.i18n import gettext
 
 COMPARE_DPI = scans.COMPARE_DPI  # both sides are compared at this resolution (digits are ~14 px high)
 TOLERANCE = 2  # pixels either way a stroke may sit from where it should
@@ -137,10 +138,10 @@ def align(generated: Any, gen_qr: Corners, scan: Any, scan_qr: Corners) -> Any |
     dst = np.array(gen_qr, dtype=np.float32)
     m = _similarity(src, dst)
     if m is None:
-        return "the code's position on the scan cannot be used to lay it over the page"
+        return gettext("the code's position on the scan cannot be used to lay it over the page")
     scale = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))
     if not 0.25 < scale < 4:
-        return "the code on the scan is not the size it is printed (a copy enlarged or reduced?)"
+        return gettext("the code on the scan is not the size it is printed (a copy enlarged or reduced?)")
     warp = cv2.invertAffineTransform(m).astype(np.float32)  # generated -> scan
     # the code is small, so its angle is rough: a coarse ECC over the whole page first
     f = 0.25
@@ -220,13 +221,13 @@ def compare(
         # first guess, and enough tiles of print must agree on where the page lies
         ratio = (scan.shape[0] / scan.shape[1]) / (rows / cols)
         if not 0.97 < ratio < 1.03:
-            return Verdict("unaligned", "its code could not be read, so the scan cannot be laid over the page")
+            return Verdict("unaligned", gettext("its code could not be read, so the scan cannot be laid over the page"))
         h = np.diag([scan.shape[1] / cols, scan.shape[0] / rows, 1.0])
         for _ in range(PASSES + 1):  # from the frame, the first guess is rougher
             h, agreed = _tiles(generated, scan, h, None, None)
             if agreed < 8:
-                return Verdict("unaligned", "its code could not be read and the print does not show where "
-                               "the page lies")
+                return Verdict("unaligned", gettext("its code could not be read and the print does not show "
+                                                    "where the page lies"))
     warped = _warp(scan, h, generated.shape)
     keep = _mask(generated.shape, [a.box for a in areas], gen_qr)
     printed, inked = _ink_generated(generated), _ink_scan(warped)
@@ -238,7 +239,7 @@ def compare(
     if not marks:
         return Verdict("match", signed=signed)
     _n, y, x = marks[0]
-    return Verdict("differs", "the printed text differs", (y / rows, x / cols), signed=signed)
+    return Verdict("differs", gettext("the printed text differs"), (y / rows, x / cols), signed=signed)
 
 
 def _kernel() -> Any:

@@ -17,6 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+
+def N_(message: str) -> str:  # noqa: N802 - marks a message for the catalog (docgen.i18n.N_)
+    return message
+
+
 # What the inbox accepts, by the file's first bytes.
 MAGIC = {
     b"%PDF-": "pdf",
@@ -40,7 +45,20 @@ PHOTO_COMPARE = 1400  # pixels across a photo's comparison image (the page fills
 
 
 class Unreadable(Exception):
-    """The file cannot be read as a scan; the message says why, for the reason file."""
+    """The file cannot be read as a scan; the message says why, for the reason file.
+
+    The message is kept in English with its fields and translated when it is shown, in the
+    process that shows it (scans are read in the reader process, which does not know the
+    company's language)."""
+
+    def __init__(self, message: str, fields: dict[str, Any] | None = None) -> None:
+        super().__init__(message, fields or {})
+        self.message, self.fields = message, fields or {}
+
+    def __str__(self) -> str:
+        from docgen.i18n import _  # not in the reader process, which never shows a message
+
+        return _(self.message).format(**self.fields)
 
 
 class Encrypted(Unreadable):
@@ -149,7 +167,7 @@ def _load_pdf(data: bytes) -> Any:
 
     tail = data[-2048:]
     if b"%%EOF" not in tail:
-        raise Truncated("the PDF ends early (no %%EOF): it was cut off or is still being written")
+        raise Truncated(N_("the PDF ends early (no %EOF): it was cut off or is still being written"))
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -158,16 +176,17 @@ def _load_pdf(data: bytes) -> Any:
             except Exception:
                 ok = 0
             if not ok:
-                raise Encrypted("the PDF is protected by a password; save or scan it again without one")
+                raise Encrypted(N_("the PDF is protected by a password; save or scan it again without one"))
         if len(reader.pages) == 0:
-            raise Unreadable("the PDF has no pages")
+            raise Unreadable(N_("the PDF has no pages"))
         return reader
     except (Encrypted, Unreadable):
         raise
     except FileNotDecryptedError:
-        raise Encrypted("the PDF is protected by a password; save or scan it again without one") from None
+        raise Encrypted(N_("the PDF is protected by a password; save or scan it again without one")) from None
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
-        raise Unreadable(f"the PDF is damaged and cannot be read ({type(exc).__name__}: {exc})") from None
+        raise Unreadable(N_("the PDF is damaged and cannot be read ({error}: {detail})"),
+                         {"error": type(exc).__name__, "detail": str(exc)}) from None
 
 
 def _page_images(page: Any) -> Iterator[tuple[int, int, str, Any]]:
@@ -245,7 +264,7 @@ def read_pdf(data: bytes) -> Scan:
                     try:
                         pdfium_doc = pdfium.PdfDocument(data)
                     except Exception as exc:
-                        raise Unreadable(f"the PDF cannot be rendered ({exc})") from None
+                        raise Unreadable(N_("the PDF cannot be rendered ({error})"), {"error": str(exc)}) from None
                 for dpi in (150, 300):
                     rendered = _render(pdfium_doc, i, dpi)
                     found = find(rendered, thorough=dpi == 300)
@@ -283,11 +302,11 @@ def read_image(data: bytes, fmt: str) -> Scan:
         im = Image.open(io.BytesIO(data))
         frames = [f.copy() for f in ImageSequence.Iterator(im)] if fmt == "tiff" else [im]
     except Image.DecompressionBombError:
-        raise Unreadable("the image is too large to be a page scan (more than 178 million pixels)") from None
+        raise Unreadable(N_("the image is too large to be a page scan (more than 178 million pixels)")) from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         if "truncated" in str(exc):
-            raise Truncated("the image ends early: it was cut off or is still being written") from None
-        raise Unreadable("the image is damaged or incomplete and cannot be read") from None
+            raise Truncated(N_("the image ends early: it was cut off or is still being written")) from None
+        raise Unreadable(N_("the image is damaged or incomplete and cannot be read")) from None
     pages = []
     for n, frame in enumerate(frames):
         try:
@@ -304,8 +323,8 @@ def read_image(data: bytes, fmt: str) -> Scan:
             codes = [t for t, _c in found]
         except OSError as exc:
             if "truncated" in str(exc):
-                raise Truncated("the image ends early: it was cut off or is still being written") from None
-            raise Unreadable("the image is damaged or incomplete and cannot be read") from None
+                raise Truncated(N_("the image ends early: it was cut off or is still being written")) from None
+            raise Unreadable(N_("the image is damaged or incomplete and cannot be read")) from None
         page = Page(n + 1, codes=codes, scanned=True, route="image" if codes else "")
         if found:
             _keep_image(page, seen, found, PHOTO_COMPARE)
@@ -320,18 +339,19 @@ def read(data: bytes, fmt: str) -> Scan:
     so it comes out as ``Unreadable`` with a message fit for a reason file.
     """
     if fmt == "jpeg" and not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
-        raise Truncated("the image ends early: it was cut off or is still being written")
+        raise Truncated(N_("the image ends early: it was cut off or is still being written"))
     if fmt == "png" and b"IEND" not in data[-16:]:
-        raise Truncated("the image ends early: it was cut off or is still being written")
+        raise Truncated(N_("the image ends early: it was cut off or is still being written"))
     try:
         return read_pdf(data) if fmt == "pdf" else read_image(data, fmt)
     except Unreadable:
         raise
     except MemoryError:
-        raise Unreadable("the file's pages are too large to read as page scans") from None
+        raise Unreadable(N_("the file's pages are too large to read as page scans")) from None
     except Exception as exc:
-        what = "PDF" if fmt == "pdf" else "image"
-        raise Unreadable(f"the {what} is damaged and cannot be read ({type(exc).__name__})") from None
+        what = N_("the PDF is damaged and cannot be read ({error})") if fmt == "pdf" else \
+            N_("the image is damaged and cannot be read ({error})")
+        raise Unreadable(what, {"error": type(exc).__name__}) from None
 
 
 def extract(data: bytes, fmt: str, pages: list[int]) -> tuple[bytes, str]:

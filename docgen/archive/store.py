@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from docgen.errors import BlobDamaged
+from docgen.i18n import gettext
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -87,13 +88,14 @@ class BlobStore:
             data = self.path(sha).read_bytes()
         except FileNotFoundError:
             raise BlobDamaged(
-                f"{self.describe(sha)}: the archived file is missing (objects/{sha[:2]}/{sha}); "
-                "run docgen verify --repair or restore it from a backup"
+                gettext("{what}: the archived file is missing ({path}); "
+                        "run docgen verify --repair or restore it from a backup").format(
+                    what=self.describe(sha), path=f"objects/{sha[:2]}/{sha}")
             ) from None
         if sha256_bytes(data) != sha:
             raise BlobDamaged(
-                f"{self.describe(sha)}: the archived file is damaged (checksum mismatch); "
-                "run docgen verify --repair or restore it from a backup"
+                gettext("{what}: the archived file is damaged (checksum mismatch); "
+                        "run docgen verify --repair or restore it from a backup").format(what=self.describe(sha))
             )
         return data
 

@@ -26,9 +26,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from docgen.i18n import _
+
 TEMPORARY_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", ".lock")
 SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini", "icon\r"}
 DONE, AGAIN, LATER = "done", "again", "later"
+
+
+def _error_line(message: str) -> str:
+    """A watcher line about a problem: the same word and column as the intake's own lines."""
+    from docgen.intake import pad, result_word
+
+    return f"{pad(result_word('error'), 11)} {message}"
 
 
 def ignored(path: Path, root: Path | None = None) -> bool:
@@ -90,7 +99,7 @@ class Watcher:
 
     @property
     def mode(self) -> str:
-        return f"polling every {self.poll:g} s" if self.poll else "inotify"
+        return _("polling every {seconds} s").format(seconds=f"{self.poll:g}") if self.poll else "inotify"
 
     def _observer(self) -> Any:
         from watchdog.events import FileSystemEventHandler
@@ -139,7 +148,8 @@ class Watcher:
         try:
             paths = sorted(self.inbox.rglob("*"))
         except OSError as exc:  # a network share gone away: say so, and try again later
-            self.say(f"error       cannot list {self.inbox}: {exc}; listed again in {self.rescan:g} s")
+            self.say(_error_line(_("cannot list {inbox}: {error}; listed again in {seconds} s").format(
+                inbox=self.inbox, error=exc, seconds=f"{self.rescan:g}")))
             return
         for path in paths:
             if path not in self._seen and (path.is_symlink() or path.is_file()) and not ignored(path, self.inbox):
@@ -170,7 +180,8 @@ class Watcher:
             try:
                 result = self.handle(path)
             except Exception as exc:  # one bad file must not stop the watcher
-                self.say(f"error       {path.name}: {type(exc).__name__}: {exc}; tried again at the next rescan")
+                self.say(_error_line(_("{name}: {error}: {detail}; tried again at the next rescan").format(
+                    name=path.name, error=type(exc).__name__, detail=exc)))
                 result = DONE
             seen = self._seen.get(path)
             if result in (AGAIN, LATER) and seen is not None:
@@ -190,7 +201,8 @@ class Watcher:
         self.inbox = self.inbox.resolve()
         observer = self._observer()
         observer.start()
-        self.say(f"watching {self.inbox} ({self.mode}, listed again every {self.rescan:g} s); Ctrl-C stops")
+        self.say(_("watching {inbox} ({mode}, listed again every {seconds} s); Ctrl-C stops").format(
+            inbox=self.inbox, mode=self.mode, seconds=f"{self.rescan:g}"))
         try:
             self.scan_inbox()
             last_scan = time.monotonic()

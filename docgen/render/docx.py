@@ -31,6 +31,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from docgen.errors import TemplateError
+from docgen.i18n import gettext
 from docgen.pagecode import PageCode
 from docgen.picture import Picture
 
@@ -93,13 +94,13 @@ def _internal(name: str) -> bool:
 
 
 def _uses(name: str) -> Refused:
-    return Refused(f"uses {name}, which templates may not use; remove it from the template", name)
+    return Refused(gettext("uses {name}, which templates may not use; remove it from the template").format(name=name), name)
 
 
 def _too_long(size: int, needle: str = "") -> Refused:
     return Refused(
-        f"makes a text of {size:,} characters, more than the {MAX_TEXT:,} a template may make; "
-        "remove it from the template", needle,
+        gettext("makes a text of {size} characters, more than the {most} a template may make; "
+                "remove it from the template").format(size=f"{size:,}", most=f"{MAX_TEXT:,}"), needle,
     )
 
 
@@ -112,8 +113,8 @@ def _check_args(args: tuple[Any, ...], kwargs: dict[str, Any], needle: str = "")
     for arg in (*args, *kwargs.values()):
         if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_TEXT:
             raise Refused(
-                f"passes {arg:,} to a function, more than the {MAX_TEXT:,} a template may; "
-                "remove it from the template", f"{arg}"
+                gettext("passes {value} to a function, more than the {most} a template may; "
+                        "remove it from the template").format(value=f"{arg:,}", most=f"{MAX_TEXT:,}"), f"{arg}"
             )
         if _sized(arg) > MAX_TEXT:
             raise _too_long(_sized(arg), needle)
@@ -154,8 +155,8 @@ class _BoundedTemplate(jinja2.Template):
                 size += len(chunk)
                 if size > MAX_PART:
                     raise Refused(
-                        f"makes more than {MAX_PART:,} characters of document; templates may not; "
-                        "remove the loop that repeats it"
+                        gettext("makes more than {most} characters of document; templates may not; "
+                                "remove the loop that repeats it").format(most=f"{MAX_PART:,}")
                     )
                 out.append(chunk)
         except Exception:
@@ -189,8 +190,9 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         self.counted += _count(r)
         if self.counted > MAX_COUNT:
             raise Refused(
-                f"counts to {_count(r):,} ({self.counted:,} in all), more than the {MAX_COUNT:,} "
-                "a template may count to; remove it from the template", "range"
+                gettext("counts to {count} ({total} in all), more than the {most} a template may count to; "
+                        "remove it from the template").format(
+                    count=f"{_count(r):,}", total=f"{self.counted:,}", most=f"{MAX_COUNT:,}"), "range"
             )
         return r
 
@@ -202,8 +204,8 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         __self.calls += 1
         if __self.calls > MAX_CALLS:
             raise Refused(
-                f"makes more than {MAX_CALLS:,} calls, more than a template may; "
-                "remove the macro or loop that repeats it"
+                gettext("makes more than {most} calls, more than a template may; "
+                        "remove the macro or loop that repeats it").format(most=f"{MAX_CALLS:,}")
             )
         name = getattr(__obj, "__name__", "")
         _check_args(args, kwargs, name)
@@ -217,8 +219,8 @@ class Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         elif operator == "**":
             if isinstance(right, int | float) and abs(right) > MAX_POWER:
                 raise Refused(
-                    f"raises to the power {right:,}, more than the {MAX_POWER:,} a template may; "
-                    "remove it from the template", "**"
+                    gettext("raises to the power {power}, more than the {most} a template may; "
+                            "remove it from the template").format(power=f"{right:,}", most=f"{MAX_POWER:,}"), "**"
                 )
         elif operator == "%" and isinstance(left, str):
             # '%0999999999d' % 1: the width is inside the format, so read it from there
@@ -269,8 +271,8 @@ def _find_tag(source: str, needle: str, lineno: int | None) -> str | None:
 
 def _refusal(name: str, source: str, refused: Refused) -> TemplateError:
     tag = _find_tag(source, refused.needle, refused.lineno)
-    where = f"the template tag {tag}" if tag else "the template"
-    return TemplateError(f"{name}: {where} {refused.text}")
+    where = gettext("the template tag {tag}").format(tag=tag) if tag else gettext("the template")
+    return TemplateError(gettext("{name}: {where} {problem}").format(name=name, where=where, problem=refused.text))
 
 
 def _sources(tpl: DocxTemplate) -> Iterator[str]:
@@ -328,8 +330,9 @@ def _offences(node: nodes.Node, found: list[Refused]) -> None:
             if len(consts) == len(n.args) and consts and all(isinstance(c, int) for c in consts):
                 if _count(range(*consts)) > MAX_COUNT:
                     found.append(Refused(
-                        f"counts to {_count(range(*consts)):,}, more than the {MAX_COUNT:,} a template "
-                        "may count to; remove it from the template", "range", n.lineno,
+                        gettext("counts to {count}, more than the {most} a template may count to; "
+                                "remove it from the template").format(
+                            count=f"{_count(range(*consts)):,}", most=f"{MAX_COUNT:,}"), "range", n.lineno,
                     ))
         if isinstance(n, nodes.Mul) and isinstance(n.left, nodes.Const) and isinstance(n.right, nodes.Const):
             text, count = sorted((n.left.value, n.right.value), key=lambda v: isinstance(v, int))
@@ -352,7 +355,8 @@ def _checked(digest: str, name: str, data: bytes) -> None:
         try:
             tree = env.parse(source)
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(f"{name}: template syntax error near line {exc.lineno}: {exc.message}") from None
+            raise TemplateError(gettext("{name}: template syntax error near line {line}: {error}").format(
+                name=name, line=exc.lineno, error=exc.message)) from None
         try:
             _static(tree, source)
         except Refused as refused:
@@ -362,14 +366,15 @@ def _checked(digest: str, name: str, data: bytes) -> None:
 def check(template: Path) -> None:
     """Refuse a template that uses what the sandbox forbids, naming the tag; reads nothing else."""
     if not template.is_file():
-        raise TemplateError(f"template {template} does not exist")
+        raise TemplateError(gettext("template {template} does not exist").format(template=template))
     data = template.read_bytes()
     try:
         _checked(hashlib.sha256(data).hexdigest(), template.name, data)
     except TemplateError:
         raise
     except Exception as exc:
-        raise TemplateError(f"{template}: not a readable .docx template ({exc})") from None
+        raise TemplateError(gettext("{template}: not a readable .docx template ({error})").format(
+            template=template, error=exc)) from None
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -464,7 +469,8 @@ def render(template: Path, context: dict[str, Any], code: PageCode) -> RenderedD
     try:
         tpl = DocxTemplate(template)
     except Exception as exc:
-        raise TemplateError(f"{template}: not a readable .docx template ({exc})") from None
+        raise TemplateError(gettext("{template}: not a readable .docx template ({error})").format(
+            template=template, error=exc)) from None
     full = _pictures(tpl, dict(context))
     full["page_code"] = str(code)
     full["qr"] = InlineImage(tpl, io.BytesIO(qr_png(code)), width=QR_SIZE, height=QR_SIZE)
@@ -473,17 +479,19 @@ def render(template: Path, context: dict[str, Any], code: PageCode) -> RenderedD
         tpl.render(full, env, autoescape=True)
     except jinja2.UndefinedError as exc:
         raise TemplateError(
-            f"{template.name}: the template uses a field the data does not have ({exc.message}); "
-            "fix the template or add the field"
+            gettext("{name}: the template uses a field the data does not have ({error}); "
+                    "fix the template or add the field").format(name=template.name, error=exc.message)
         ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
-            f"{template.name}: template syntax error near line {exc.lineno}: {exc.message}"
+            gettext("{name}: template syntax error near line {line}: {error}").format(
+                name=template.name, line=exc.lineno, error=exc.message)
         ) from None
     except jinja2.exceptions.SecurityError as exc:
         # what the static check cannot see: a name made at run time (``x|attr(a ~ b)``)
         found = re.search(r"attribute '([^']+)'", str(exc))
-        refused = _uses(found.group(1)) if found else Refused(f"does what templates may not do ({exc}); remove it")
+        refused = _uses(found.group(1)) if found else Refused(
+            gettext("does what templates may not do ({error}); remove it").format(error=exc))
         lines = _template_lines(exc)
         refused.lineno = lines[-1] if lines else None
         raise _refusal(template.name, env.source, refused) from None
@@ -493,7 +501,8 @@ def render(template: Path, context: dict[str, Any], code: PageCode) -> RenderedD
         raise _refusal(template.name, env.source, refused) from None
     except RecursionError:
         raise TemplateError(
-            f"{template.name}: the template calls a macro within itself too deeply; remove the recursion"
+            gettext("{name}: the template calls a macro within itself too deeply; remove the recursion").format(
+                name=template.name)
         ) from None
     buf = io.BytesIO()
     tpl.save(buf)

@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from docgen.errors import ConversionError
+from docgen.i18n import N_, gettext
 
 HELPER = Path(__file__).with_name("uno_convert.py")
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/local/bin/python3")
-INSTALL_HINT = "install it with: sudo apt-get install -y libreoffice-writer-nogui python3-uno"
+INSTALL_COMMAND = "sudo apt-get install -y libreoffice-writer-nogui python3-uno"
+INSTALL_HINT = N_("install it with: sudo apt-get install -y libreoffice-writer-nogui python3-uno")
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ def find_soffice() -> str:
         "libreoffice"
     )
     if not found:
-        raise ConversionError(f"LibreOffice (soffice) is not installed; {INSTALL_HINT}")
+        raise ConversionError(gettext("LibreOffice (soffice) is not installed; {hint}").format(hint=gettext(INSTALL_HINT)))
     return found
 
 
@@ -114,13 +116,14 @@ class ColdConverter:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.communicate()
                 raise ConversionError(
-                    f"LibreOffice could not convert {docx.name}: no answer within {timeout:.0f} s"
+                    gettext("LibreOffice could not convert {name}: no answer within {seconds} s").format(
+                        name=docx.name, seconds=f"{timeout:.0f}")
                 ) from None
             out = Path(work, docx.stem + ".pdf")
             if proc.returncode != 0 or not out.is_file():
                 raise ConversionError(
-                    f"LibreOffice could not convert {docx.name}: "
-                    + (stderr.decode(errors="replace").strip() or "no PDF was written")
+                    gettext("LibreOffice could not convert {name}: {problem}").format(
+                        name=docx.name, problem=stderr.decode(errors="replace").strip() or gettext("no PDF was written"))
                 )
             shutil.move(out, pdf)
         return pdf_pages(pdf)
@@ -224,8 +227,9 @@ class WarmConverter:
             if attempt == 2:
                 reason = (first or "").removeprefix("error ") or f"no answer within {self.start_timeout:g} s"
                 raise ConversionError(
-                    f"LibreOffice did not start: {reason}; on a slow machine raise DOCGEN_LO_START_TIMEOUT "
-                    f"(now {self.start_timeout:g} s), else reinstall it: {INSTALL_HINT.removeprefix('install it with: ')}"
+                    gettext("LibreOffice did not start: {reason}; on a slow machine raise DOCGEN_LO_START_TIMEOUT "
+                            "(now {seconds} s), else reinstall it: {command}").format(
+                        reason=reason, seconds=f"{self.start_timeout:g}", command=INSTALL_COMMAND)
                 )
             self._fresh_profile()
 
@@ -286,7 +290,8 @@ class WarmConverter:
                 log.warning("LibreOffice failed on %s (%s); retrying in a fresh one", docx.name, problem)
                 pages, problem = self._once(docx, pdf, timeout)
             if pages is None:
-                raise ConversionError(f"could not convert {docx.name} to PDF: {problem}")
+                raise ConversionError(gettext("could not convert {name} to PDF: {problem}").format(
+                    name=docx.name, problem=problem))
             return pages
 
     def close(self) -> None:
