@@ -19,6 +19,9 @@ from docgen.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "zhangjiang"
 TEST_KEY = bytes(range(32))
+# The suite reads docgen's messages in English, module- and session-wide fixtures too (the
+# autouse fixture below sets it again for each test); tests of the Chinese text unset it.
+os.environ["DOCGEN_LANGUAGE"] = "en"
 
 
 @pytest.fixture(autouse=True)
