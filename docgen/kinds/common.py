@@ -222,25 +222,25 @@ def load_file(path: Path) -> dict[str, Any]:
             # exc.msg is the json module's own English ("Expecting value")
             raise InputError(_("{path}: line {line}: {problem}").format(path=path, line=exc.lineno, problem=exc.msg)) from None
         except InputError as exc:
-            raise InputError(f"{path}: {exc}") from None
+            raise InputError(at(path, exc)) from None
         except _DepthError as exc:
             raise InputError(_too_deep(path, exc.line)) from None
     else:
         full = fullwidth.problem(text)
         if full:
-            raise InputError(f"{path}: {full}")
+            raise InputError(at(path, full))
         try:
             data = yaml.load(text, Loader=_DecimalLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             full = fullwidth.near_error(text, mark.line + 1) if mark else None
             if full:
-                raise InputError(f"{path}: {full}") from None
+                raise InputError(at(path, full)) from None
             where = _("line {line}, column {column}: ").format(line=mark.line + 1, column=mark.column + 1) if mark else ""
             # PyYAML's own problem text is English ("mapping values are not allowed here"); ours is translated
             problem = str(exc.problem or exc.context)
             hint = "" if isinstance(exc, _DuplicateKey) else _("; check the indentation and brackets there")
-            raise InputError(f"{path}: {where}{problem}{hint}") from None
+            raise InputError(at(path, f"{where}{problem}{hint}")) from None
         except yaml.YAMLError as exc:
             raise InputError(_("{path}: not valid YAML ({error})").format(path=path, error=exc)) from None
         except _DepthError as exc:
@@ -248,6 +248,11 @@ def load_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(_("{path}: expected a mapping of fields (key: value) at the top").format(path=path))
     return data
+
+
+def at(place: object, message: object) -> str:
+    """``message`` about ``place`` (a file, a field): ``quote.yaml: date: …`` (``quote.yaml：date：…`` in zh-CN)."""
+    return _("{place}: {message}").format(place=place, message=message)
 
 
 def _too_deep(path: Path, line: int) -> str:
@@ -293,7 +298,7 @@ def validate(model: type[M], data: dict[str, Any], source: Path) -> M:
         more = ngettext(" (and {n} more)", " (and {n} more)", len(errors) - 1).format(n=len(errors) - 1) \
             if len(errors) > 1 else ""
         where = _path(tuple(first["loc"]))
-        raise InputError(f"{source}: {where + ': ' if where else ''}{_message(first)}{more}") from None
+        raise InputError(at(source, at(where, _message(first)) if where else _message(first)) + more) from None
 
 
 def _money(value: object) -> Decimal:
