@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docgen.errors import DocgenError
+from docgen.i18n import _
 
 
 class QueryError(DocgenError):
@@ -97,9 +98,10 @@ def _lark() -> Any:
 def parse(query: str) -> Node:
     """Read a user's query into docgen's query tree; QueryError (one line) for what cannot be read."""
     if not query.strip():
-        raise QueryError("the query is empty; give a word to search for")
+        raise QueryError(_("the query is empty; give a word to search for"))
     if len(query) > MAX_QUERY:
-        raise QueryError(f"the query is {len(query)} characters long; search with at most {MAX_QUERY}")
+        raise QueryError(_("the query is {length} characters long; search with at most {maximum}").format(
+            length=len(query), maximum=MAX_QUERY))
     query = unicodedata.normalize("NFKC", query)
     for curly in "“”「」『』":
         query = query.replace(curly, '"')
@@ -111,14 +113,14 @@ def parse(query: str) -> Node:
     except UnexpectedInput as exc:
         raise QueryError(_explain(query, exc)) from None
     except LarkError as exc:  # pragma: no cover - the grammar has no other failure
-        raise QueryError(f"the query cannot be read ({exc})") from None
+        raise QueryError(_("the query cannot be read ({error})").format(error=exc)) from None
     return _group(tree.children[0], top=True)
 
 
 def _balanced(query: str) -> None:
     """Quotes and parentheses are checked first, for a message that says which is missing."""
     if query.count('"') % 2:
-        raise QueryError('the query has an opening " without its closing "; close the phrase or remove it')
+        raise QueryError(_('the query has an opening " without its closing "; close the phrase or remove it'))
     depth = deepest = 0
     for part in re.split(r'"[^"]*"', query):  # parentheses inside a phrase are text
         for ch in part:
@@ -128,11 +130,11 @@ def _balanced(query: str) -> None:
             elif ch == ")":
                 depth -= 1
                 if depth < 0:
-                    raise QueryError("the query has a ) without its (; balance the parentheses")
+                    raise QueryError(_("the query has a ) without its (; balance the parentheses"))
     if depth > 0:
-        raise QueryError("the query has a ( without its ); balance the parentheses")
+        raise QueryError(_("the query has a ( without its ); balance the parentheses"))
     if deepest > MAX_NESTING:
-        raise QueryError("the query nests too many parentheses")
+        raise QueryError(_("the query nests too many parentheses"))
 
 
 def _explain(query: str, exc: Any) -> str:
@@ -148,14 +150,14 @@ def _explain(query: str, exc: Any) -> str:
         bad_type = bad.type
     prev = before[-1].type if before else None
     if bad_type == "_OR" or prev == "_OR":
-        return "OR needs a term on both sides"
+        return _("OR needs a term on both sides")
     if bad_type == "_AND" or prev == "_AND":
-        return "AND needs a term on both sides"
+        return _("AND needs a term on both sides")
     if prev in ("_MINUS", "_NOT"):
-        return f"{'-' if prev == '_MINUS' else 'NOT'} needs a term after it"
+        return _("{operator} needs a term after it").format(operator="-" if prev == "_MINUS" else "NOT")
     if bad_type == "_RPAR" and prev == "_LPAR":
-        return "the query has ( ) with nothing inside"
-    return f"unexpected {str(bad)!r} in the query"
+        return _("the query has ( ) with nothing inside")
+    return _("unexpected {token} in the query").format(token=repr(str(bad)))
 
 
 def _group(tree: Any, top: bool = False) -> Node:
@@ -172,9 +174,9 @@ def _group(tree: Any, top: bool = False) -> Node:
         if alternatives:
             positives.append(alternatives[0] if len(alternatives) == 1 else Or(tuple(alternatives)))
     if not positives:
-        where = "a query" if top else "each ( ) group"
-        raise QueryError(f"{where} needs at least one term that must match, not only excluded ones "
-                         "(e.g. 渗漏 -闭水)")
+        raise QueryError(
+            _("a query needs at least one term that must match, not only excluded ones (e.g. 渗漏 -闭水)") if top
+            else _("each ( ) group needs at least one term that must match, not only excluded ones (e.g. 渗漏 -闭水)"))
     nodes = positives + [Not(n) for n in excluded]
     return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
 
@@ -186,12 +188,12 @@ def _operand(tree: Any) -> Node:
     if tree.data == "phrase":
         return Term(tok[1:-1])
     if tree.data == "fielded":
-        name, _, value = tok.partition(":")
+        name, _colon, value = tok.partition(":")
         if name.lower() not in QUERY_FIELDS:
-            raise QueryError(f"unknown field {name!r}; use one of: {', '.join(QUERY_FIELDS)}")
+            raise QueryError(_("unknown field {name}; use one of: {fields}").format(name=repr(name), fields=", ".join(QUERY_FIELDS)))
         value = value.strip('"')
         if not value.strip():
-            raise QueryError(f"{name}: needs a value, e.g. {name}:…")
+            raise QueryError(_("{name}: needs a value, e.g. {name}:…").format(name=name))
         return Term(value, name.lower())
     return Term(tok)
 

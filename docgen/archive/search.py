@@ -41,6 +41,7 @@ from docgen.archive.catalog import Catalog, VersionRow, effective_version
 from docgen.archive.query import And, Node, Not, Or, QueryError, Term, parse, query_words
 from docgen.archive.store import BlobStore
 from docgen.errors import DocgenError, IndexDamaged
+from docgen.i18n import _
 from docgen.privacy import Pair, customer_pairs, id_numbers, leaks, lookup_value, mask_id, mask_text, token
 
 log = logging.getLogger(__name__)
@@ -289,7 +290,7 @@ class WhooshEngine:
         try:
             writer = self.ix.writer(limitmb=256)
         except LockError:
-            raise IndexBusy("the whoosh index is being written by another process") from None
+            raise IndexBusy(_("the {engine} index is being written by another process").format(engine="whoosh")) from None
         try:
             for number, docs in groups.items():
                 if not fresh:
@@ -417,7 +418,7 @@ class TantivyEngine:
             writer = self.ix.writer(heap_size=128_000_000, num_threads=1)
         except ValueError as exc:
             if "lock" in str(exc).lower():
-                raise IndexBusy("the tantivy index is being written by another process") from None
+                raise IndexBusy(_("the {engine} index is being written by another process").format(engine="tantivy")) from None
             raise
         try:
             for number, docs in groups.items():
@@ -541,10 +542,11 @@ def _exact(t: Term) -> str:
     if t.field == "kind":
         kind = KIND_NAMES.get(t.text, t.text.lower())
         if kind not in KINDS:
-            raise QueryError(f"unknown kind {t.text!r}; use one of: {', '.join(KINDS)}")
+            raise QueryError(_("unknown kind {kind}; use one of: {kinds}").format(kind=repr(t.text), kinds=", ".join(KINDS)))
         return kind
     if t.field == "status" and t.text.lower() not in STATUSES:
-        raise QueryError(f"unknown status {t.text!r}; use one of: {', '.join(STATUSES)}")
+        raise QueryError(_("unknown status {status}; use one of: {statuses}").format(
+            status=repr(t.text), statuses=", ".join(STATUSES)))
     if t.field in ("number", "project"):
         return t.text.upper()
     return t.text.lower()
@@ -568,7 +570,7 @@ def open_engine(name: str, path: Path) -> Engine:
         return WhooshEngine(path)
     if name == "tantivy":
         return TantivyEngine(path)
-    raise DocgenError(f"unknown search engine {name!r}; use one of: {', '.join(ENGINES)}")
+    raise DocgenError(_("unknown search engine {name}; use one of: {engines}").format(name=repr(name), engines=", ".join(ENGINES)))
 
 
 # the archive's index ----------------------------------------------------------------------
@@ -657,8 +659,8 @@ class SearchIndex:
             raise
         except Exception as exc:
             raise IndexDamaged(
-                f"the search index in {self.path.relative_to(self.root)} is damaged "
-                f"({type(exc).__name__}: {exc}); run `docgen reindex`"
+                _("the search index in {path} is damaged ({error}: {detail}); run `docgen reindex`").format(
+                    path=self.path.relative_to(self.root), error=type(exc).__name__, detail=exc)
             ) from exc
 
     def close(self) -> None:
@@ -753,7 +755,7 @@ class SearchIndex:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
             except BlockingIOError:
-                raise IndexBusy("the search index is being written by another docgen command") from None
+                raise IndexBusy(_("the search index is being written by another docgen command")) from None
             try:
                 yield
             finally:
@@ -841,7 +843,7 @@ class SearchIndex:
         node = parse_query(query)
         filters = filters or Filters()
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-            raise QueryError(f"--from {filters.date_from} is after --to {filters.date_to}")
+            raise QueryError(_("--from {start} is after --to {end}").format(start=filters.date_from, end=filters.date_to))
         looked_up = self._lookups(node)
         exact = self.engine_name == "tantivy"
         # whoosh matches long Chinese strings as sets of 5-grams and phrases without positions:

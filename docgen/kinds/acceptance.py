@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from docgen.config import Limits, Settings
+from docgen.i18n import _
 from docgen.kinds.common import (
     MAX_INSPECTORS,
     Day,
@@ -48,7 +49,7 @@ class Item(Strict):
     @classmethod
     def _result(cls, v: str) -> str:
         if v not in RESULTS:
-            raise ValueError(f"must be 合格 or 不合格 (got {v!r})")
+            raise ValueError(_("must be 合格 or 不合格 (got {value})").format(value=repr(v)))
         return v
 
 
@@ -67,7 +68,7 @@ class AcceptanceInput(Strict):
 
 def parse(data: dict[str, Any], source: Path, settings: Any = None) -> AcceptanceInput:
     limits = settings.limits if settings else Limits()
-    check_count(source, "items", raw_len(data, "items"), limits.max_items, "checklist items", "max_items")
+    check_count(source, "items", raw_len(data, "items"), limits.max_items, _("checklist items"), "max_items")
     return validate(AcceptanceInput, data, source)
 
 

@@ -28,6 +28,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from docgen.dates import parse_date
 from docgen.errors import InputError
+from docgen.i18n import _, ngettext
 from docgen.kinds import fullwidth, pydantic_errors
 from docgen.money import MAX_AMOUNT, to_decimal
 
@@ -81,6 +82,10 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
         return node.value
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping: the message says it all, without a hint."""
+
+
 def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     """A mapping whose keys are unique: YAML lets the last of two equal keys win silently."""
     loader.flatten_mapping(node)
@@ -91,8 +96,10 @@ def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
         if not isinstance(key, str | int | Decimal | bool | type(None)):
             continue  # a list or mapping as a key: the field check names it
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"{key} appears twice in one mapping (lines {seen[key]} and {line}); keep one",
+            raise _DuplicateKey(
+                None, None,
+                _("{key} appears twice in one mapping (lines {first} and {second}); keep one").format(
+                    key=key, first=seen[key], second=line),
                 key_node.start_mark,
             )
         seen[key] = line
@@ -164,7 +171,8 @@ class _JsonDecoder(json.JSONDecoder):
             s, start = s_and_end
             lines = _key_lines(s, start, dup.key, self.scan_once)
             raise InputError(
-                f"line {lines[-1]}: {dup.key} appears twice in one object (lines {lines[0]} and {lines[-1]}); keep one"
+                _("line {line}: {key} appears twice in one object (lines {first} and {second}); keep one").format(
+                    line=lines[-1], key=dup.key, first=lines[0], second=lines[-1])
             ) from None
 
 
@@ -194,54 +202,62 @@ def _key_lines(s: str, pos: int, key: str, scan_once: Callable[..., Any]) -> lis
 def load_file(path: Path) -> dict[str, Any]:
     """Read a YAML or JSON document file into a dict; one-line errors with the line."""
     if path.is_dir():
-        raise InputError(f"{path}: is a folder; give the document's .yaml file")
+        raise InputError(_("{path}: is a folder; give the document's .yaml file").format(path=path))
     if not path.is_file():
-        raise InputError(f"{path}: file does not exist")
+        raise InputError(_("{path}: file does not exist").format(path=path))
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputError(
-            f"{path}: the file is {size / 1024 / 1024:.1f} MB, more than the {MAX_FILE_BYTES // 1024 // 1024} MB "
-            "a document's data may be; split the document"
+            _("{path}: the file is {size} MB, more than the {limit} MB a document's data may be; split the document")
+            .format(path=path, size=f"{size / 1024 / 1024:.1f}", limit=MAX_FILE_BYTES // 1024 // 1024)
         )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
+        raise InputError(_("{path}: not UTF-8 text; save the file as UTF-8").format(path=path)) from None
     if path.suffix.lower() == ".json":
         try:
             data = _JsonDecoder().decode(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: line {exc.lineno}: {exc.msg}") from None
+            # exc.msg is the json module's own English ("Expecting value")
+            raise InputError(_("{path}: line {line}: {problem}").format(path=path, line=exc.lineno, problem=exc.msg)) from None
         except InputError as exc:
-            raise InputError(f"{path}: {exc}") from None
+            raise InputError(at(path, exc)) from None
         except _DepthError as exc:
-            raise InputError(
-                f"{path}: line {exc.line}: nested more than {MAX_DEPTH} levels deep; no document nests so deep"
-            ) from None
+            raise InputError(_too_deep(path, exc.line)) from None
     else:
         full = fullwidth.problem(text)
         if full:
-            raise InputError(f"{path}: {full}")
+            raise InputError(at(path, full))
         try:
             data = yaml.load(text, Loader=_DecimalLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             full = fullwidth.near_error(text, mark.line + 1) if mark else None
             if full:
-                raise InputError(f"{path}: {full}") from None
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+                raise InputError(at(path, full)) from None
+            where = _("line {line}, column {column}: ").format(line=mark.line + 1, column=mark.column + 1) if mark else ""
+            # PyYAML's own problem text is English ("mapping values are not allowed here"); ours is translated
             problem = str(exc.problem or exc.context)
-            hint = "" if "keep one" in problem else "; check the indentation and brackets there"
-            raise InputError(f"{path}: {where}{problem}{hint}") from None
+            hint = "" if isinstance(exc, _DuplicateKey) else _("; check the indentation and brackets there")
+            raise InputError(at(path, f"{where}{problem}{hint}")) from None
         except yaml.YAMLError as exc:
-            raise InputError(f"{path}: not valid YAML ({exc})") from None
+            raise InputError(_("{path}: not valid YAML ({error})").format(path=path, error=exc)) from None
         except _DepthError as exc:
-            raise InputError(
-                f"{path}: line {exc.line}: nested more than {MAX_DEPTH} levels deep; no document nests so deep"
-            ) from None
+            raise InputError(_too_deep(path, exc.line)) from None
     if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a mapping of fields (key: value) at the top")
+        raise InputError(_("{path}: expected a mapping of fields (key: value) at the top").format(path=path))
     return data
+
+
+def at(place: object, message: object) -> str:
+    """``message`` about ``place`` (a file, a field): ``quote.yaml: date: …`` (``quote.yaml：date：…`` in zh-CN)."""
+    return _("{place}: {message}").format(place=place, message=message)
+
+
+def _too_deep(path: Path, line: int) -> str:
+    return _("{path}: line {line}: nested more than {depth} levels deep; no document nests so deep").format(
+        path=path, line=line, depth=MAX_DEPTH)
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -272,13 +288,17 @@ def validate(model: type[M], data: dict[str, Any], source: Path) -> M:
         missing_top = [e for e in errors if e["type"] == "missing" and len(e["loc"]) == 1]
         required = [n for n, f in model.model_fields.items() if f.is_required()]
         if len(missing_top) >= max(2, len(required) // 2):
+            from docgen.kinds.names import kind_word
+
             names = ", ".join(str(e["loc"][0]) for e in missing_top)
             raise InputError(
-                f"{source}: {names} are missing; is this file really a {model.__name__.removesuffix('Input').lower()}?"
+                _("{source}: {names} are missing; is this file really a {kind}?").format(
+                    source=source, names=names, kind=kind_word(model.__name__.removesuffix("Input").lower()))
             ) from None
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        more = ngettext(" (and {n} more)", " (and {n} more)", len(errors) - 1).format(n=len(errors) - 1) \
+            if len(errors) > 1 else ""
         where = _path(tuple(first["loc"]))
-        raise InputError(f"{source}: {where + ': ' if where else ''}{_message(first)}{more}") from None
+        raise InputError(at(source, at(where, _message(first)) if where else _message(first)) + more) from None
 
 
 def _money(value: object) -> Decimal:
@@ -296,7 +316,8 @@ def _rate(value: object) -> Decimal:
     rate = _money(value)
     if rate > 1:
         shown = f"{rate.normalize():f}"
-        raise ValueError(f'"{shown}" is a rate above 1: write "{shown}%" for {shown} percent, or a fraction such as 0.08')
+        raise ValueError(
+            _('"{rate}" is a rate above 1: write "{rate}%" for {rate} percent, or a fraction such as 0.08').format(rate=shown))
     return rate
 
 
@@ -311,10 +332,11 @@ def bounded(maximum: Decimal, decimals: int = MAX_DECIMALS) -> Callable[[Decimal
 
     def check(value: Decimal) -> Decimal:
         if value > maximum:
-            raise ValueError(f"must be at most {maximum:,f} (got {_show(value)})")
+            raise ValueError(_("must be at most {maximum} (got {value})").format(maximum=f"{maximum:,f}", value=_show(value)))
         exponent = value.normalize().as_tuple().exponent
         if isinstance(exponent, int) and -exponent > decimals:
-            raise ValueError(f"has more than {decimals} decimal places (got {_show(value)})")
+            raise ValueError(
+                _("has more than {decimals} decimal places (got {value})").format(decimals=decimals, value=_show(value)))
         return value
 
     return check
@@ -322,7 +344,8 @@ def bounded(maximum: Decimal, decimals: int = MAX_DECIMALS) -> Callable[[Decimal
 
 def _in_range(day: dt.date) -> dt.date:
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(f"{day.isoformat()} is outside {FIRST_DAY.isoformat()}..{LAST_DAY.isoformat()}; check the year")
+        raise ValueError(_("{day} is outside {first}..{last}; check the year").format(
+            day=day.isoformat(), first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
     return day
 
 
@@ -338,13 +361,14 @@ def text(maximum: int, *, lines: bool = False) -> Callable[[str], str]:
 
     def check(value: str) -> str:
         if len(value) > maximum:
-            raise ValueError(f"is {len(value):,} characters long, more than the {maximum:,} allowed; shorten it")
+            raise ValueError(_("is {length} characters long, more than the {maximum} allowed; shorten it").format(
+                length=f"{len(value):,}", maximum=f"{maximum:,}"))
         found = bad.search(value)
         if found:
             c = found.group()
             if c in "\n\r\u2028\u2029":
-                raise ValueError(f"contains a line break ({_char(c)}); write it on one line")
-            raise ValueError(f"contains the control character {_char(c)}; remove it")
+                raise ValueError(_("contains a line break ({char}); write it on one line").format(char=_char(c)))
+            raise ValueError(_("contains the control character {char}; remove it").format(char=_char(c)))
         return value
 
     return check
@@ -364,8 +388,8 @@ def check_id_number(value: str) -> str:
     number = value.replace(" ", "").upper()
     if not _ID_SHAPE.fullmatch(number):
         raise ValueError(
-            f'"{value}" is not an ID number: a 居民身份证 number is 17 digits and then a digit or X '
-            f"({len(number)} characters here)"
+            _('"{value}" is not an ID number: a 居民身份证 number is 17 digits and then a digit or X '
+              "({n} characters here)").format(value=value, n=len(number))
         )
     born = number[6:14]
     try:
@@ -374,15 +398,15 @@ def check_id_number(value: str) -> str:
         birth = None
     if birth is None or not dt.date(1900, 1, 1) <= birth <= dt.date.today():
         raise ValueError(
-            f'"{value}" is not an ID number: its birth date {born} (characters 7-14) is not a plausible date; '
-            "copy the number from the ID card again"
+            _('"{value}" is not an ID number: its birth date {born} (characters 7-14) is not a plausible date; '
+              "copy the number from the ID card again").format(value=value, born=born)
         )
     # GB 11643-1999 (ISO 7064 MOD 11-2): the weighted sum of the first 17 digits picks the 18th
     check = "10X98765432"[sum(int(d) * w for d, w in zip(number, _ID_WEIGHTS)) % 11]
     if number[17] != check:
         raise ValueError(
-            f'"{value}" is not an ID number: its check digit (the last character) does not match the other '
-            "17 (GB 11643-1999); a digit is mistyped, copy the number from the ID card again"
+            _('"{value}" is not an ID number: its check digit (the last character) does not match the other '
+              "17 (GB 11643-1999); a digit is mistyped, copy the number from the ID card again").format(value=value)
         )
     return number
 
@@ -391,11 +415,13 @@ def check_phone(value: str) -> str:
     """A mainland mobile (11 digits, 1[3-9]…) or landline (0, area code, 7-8 digits), +86 allowed."""
     text = value.strip()
     if len(text) > MAX_PHONE:
-        raise ValueError(f'"{text[:30]}…" is not a phone number: it is {len(text)} characters long, a phone number at most {MAX_PHONE}')
+        raise ValueError(
+            _('"{value}…" is not a phone number: it is {length} characters long, a phone number at most {maximum}')
+            .format(value=text[:30], length=len(text), maximum=MAX_PHONE))
     if not re.fullmatch(r"\+?[0-9][0-9 \-]*", text, re.ASCII):
         raise ValueError(
-            f'"{value}" is not a phone number: write digits, spaces and dashes only, '
-            "as in 13812345678 or 021-12345678"
+            _('"{value}" is not a phone number: write digits, spaces and dashes only, '
+              "as in 13812345678 or 021-12345678").format(value=value)
         )
     digits = re.sub(r"[ \-]", "", text)
     international = digits.startswith(("+86", "0086"))
@@ -404,38 +430,42 @@ def check_phone(value: str) -> str:
         if not digits.startswith("1"):
             digits = "0" + digits.removeprefix("0")  # +86 21 1234 5678 is 021-12345678
     elif digits.startswith("+"):
-        raise ValueError(f'"{value}" is not a phone number: only mainland numbers (+86) are taken')
+        raise ValueError(_('"{value}" is not a phone number: only mainland numbers (+86) are taken').format(value=value))
     if digits.startswith("1"):
         if len(digits) != 11:
             raise ValueError(
-                f'"{value}" is not a phone number: a mobile number has 11 digits, this one {len(digits)}'
+                _('"{value}" is not a phone number: a mobile number has 11 digits, this one {n}').format(
+                    value=value, n=len(digits))
             )
         if digits[1] not in "3456789":
-            raise ValueError(f'"{value}" is not a phone number: a mobile number starts with 13 to 19')
+            raise ValueError(_('"{value}" is not a phone number: a mobile number starts with 13 to 19').format(value=value))
         return text
     if digits.startswith("0"):
         if not 10 <= len(digits) <= 12 or digits[1] == "0":
             raise ValueError(
-                f'"{value}" is not a phone number: a landline is 0, the area code and 7 or 8 digits, '
-                "as in 021-12345678 or 0755-1234567"
+                _('"{value}" is not a phone number: a landline is 0, the area code and 7 or 8 digits, '
+                  "as in 021-12345678 or 0755-1234567").format(value=value)
             )
         return text
     raise ValueError(
-        f'"{value}" is not a phone number: write a mobile number such as 13812345678, '
-        "or a landline with its area code such as 021-12345678"
+        _('"{value}" is not a phone number: write a mobile number such as 13812345678, '
+          "or a landline with its area code such as 021-12345678").format(value=value)
     )
 
 
 def check_count(source: Path, field: str, found: int, limit: int, what: str, setting: str | None = None) -> None:
-    """Refuse a list longer than its limit before its entries are validated."""
+    """Refuse a list longer than its limit before its entries are validated; ``what`` names the
+    entries in the active language (``_("line items")``)."""
     if found <= limit:
         return
     if setting:
         raise InputError(
-            f"{source}: {field}: {found:,} {what}, more than the {limit:,} allowed by [limits] {setting} "
-            "in docgen.toml; split the document or raise the limit there"
+            _("{source}: {field}: {found} {what}, more than the {limit} allowed by [limits] {setting} "
+              "in docgen.toml; split the document or raise the limit there").format(
+                source=source, field=field, found=f"{found:,}", what=what, limit=f"{limit:,}", setting=setting)
         )
-    raise InputError(f"{source}: {field}: {found:,} {what}, more than the {limit:,} allowed; split the document")
+    raise InputError(_("{source}: {field}: {found} {what}, more than the {limit} allowed; split the document").format(
+        source=source, field=field, found=f"{found:,}", what=what, limit=f"{limit:,}"))
 
 
 def raw_len(data: object, *keys: str) -> int:
@@ -447,13 +477,13 @@ def raw_len(data: object, *keys: str) -> int:
 
 def _non_negative(value: Decimal) -> Decimal:
     if value < 0:
-        raise ValueError(f"must not be negative (got {value})")
+        raise ValueError(_("must not be negative (got {value})").format(value=value))
     return value
 
 
 def _positive(value: Decimal) -> Decimal:
     if value <= 0:
-        raise ValueError(f"must be greater than 0 (got {value})")
+        raise ValueError(_("must be greater than 0 (got {value})").format(value=value))
     return value
 
 
@@ -518,7 +548,8 @@ def load_project(ref: str, base: Path) -> tuple[Project | None, str | None, Path
     candidate = (base.parent / ref) if not Path(ref).is_absolute() else Path(ref)
     if candidate.suffix.lower() in (".yaml", ".yml", ".json") or candidate.exists():
         if not candidate.is_file():
-            raise InputError(f"{base}: project: file {ref} does not exist (looked at {candidate})")
+            raise InputError(_("{base}: project: file {ref} does not exist (looked at {candidate})").format(
+                base=base, ref=ref, candidate=candidate))
         data = load_file(candidate)
         return validate(Project, data, candidate), None, candidate
     return None, ref, None

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field
 
 from docgen.config import Settings
 from docgen.errors import InputError
+from docgen.i18n import _
 from docgen.kinds.common import (
     MAX_DECIMALS,
     MAX_MATERIALS,
@@ -79,21 +80,22 @@ class ContractInput(Strict):
 def parse(data: dict[str, Any], source: Path, settings: Any = None) -> ContractInput:
     c = validate(ContractInput, data, source)
     if c.quote is None and c.price is None:
-        raise InputError(f"{source}: price: is missing (give price, or quote: with a quote number)")
+        raise InputError(_("{source}: price: is missing (give price, or quote: with a quote number)").format(source=source))
     if c.quote is not None and c.price is not None:
         raise InputError(
-            f"{source}: price: leave it out when quote: is given (the price comes from {c.quote})"
+            _("{source}: price: leave it out when quote: is given (the price comes from {quote})").format(
+                source=source, quote=c.quote)
         )
     total = sum((p.percent for p in c.payments), Decimal(0))
     if total != 100:
         raise InputError(
-            f"{source}: payments: percentages add up to {total.normalize():f}%, not 100%; "
-            "fix payments[].percent"
+            _("{source}: payments: percentages add up to {total}%, not 100%; fix payments[].percent").format(
+                source=source, total=f"{total.normalize():f}")
         )
     if c.start_date < c.sign_date:
         raise InputError(
-            f"{source}: start_date: {c.start_date} is before sign_date {c.sign_date}; "
-            "work starts on or after signing"
+            _("{source}: start_date: {start} is before sign_date {sign}; work starts on or after signing").format(
+                source=source, start=c.start_date, sign=c.sign_date)
         )
     return c
 

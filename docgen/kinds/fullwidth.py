@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 
+from docgen.i18n import N_, _
+
 COLON, COMMA, SPACE = "\uff1a", "\uff0c", "\u3000"  # ： ， and the ideographic space
-_HINT = "switch the input method to 半角 (Shift) and retype it"
+_HINT = N_("switch the input method to 半角 (Shift) and retype it")
 # every key of docgen's format is lower-case ASCII: a Chinese text before ： is a value
 _KEY = r"[a-z_][a-z0-9_]*"
 _ITEM = r"^[ ]*(?:-[ ]+)*"
@@ -52,31 +54,32 @@ def problem(text: str) -> str | None:
         found = _KEY_FULL_COLON.search(code) or ("{" in code and _FLOW_KEY_FULL_COLON.search(code))
         if found:
             return (
-                f"line {number}: the colon after {found.group(1)} is a full-width colon ： (全角); "
-                f"type the ASCII colon : and a space ({_HINT})"
+                _("line {line}: the colon after {key} is a full-width colon ： (全角); "
+                  "type the ASCII colon : and a space ({hint})").format(line=number, key=found.group(1), hint=_(_HINT))
             )
         found = _KEY_COLON_FULL_SPACE.search(code)
         if found:
             return (
-                f"line {number}: after {found.group(1)}: comes a full-width space (全角空格); "
-                f"type an ordinary space ({_HINT})"
+                _("line {line}: after {key}: comes a full-width space (全角空格); "
+                  "type an ordinary space ({hint})").format(line=number, key=found.group(1), hint=_(_HINT))
             )
         if _INDENT_FULL_SPACE.match(code):
             return (
-                f"line {number}: the indentation holds a full-width space (全角空格); "
-                f"indent with ordinary spaces ({_HINT})"
+                _("line {line}: the indentation holds a full-width space (全角空格); "
+                  "indent with ordinary spaces ({hint})").format(line=number, hint=_(_HINT))
             )
         if ("{" in code or "[" in code) and _FLOW_FULL_COMMA.search(code):
             return (
-                f"line {number}: the entries are separated by a full-width comma ， (全角); "
-                f"type the ASCII comma , ({_HINT})"
+                _("line {line}: the entries are separated by a full-width comma ， (全角); "
+                  "type the ASCII comma , ({hint})").format(line=number, hint=_(_HINT))
             )
         found = _FLOW_NUMBER_COMMA.search(code) if "{" in code else None
         if found:
             key, whole, part = found.groups()
             return (
-                f'line {number}: {key}: "{whole},{part}" is not a number: write {whole}.{part} '
-                '(a comma only separates thousands, and inside { } only in quotes, as in "1,234.50")'
+                _('line {line}: {key}: "{whole},{part}" is not a number: write {whole}.{part} '
+                  '(a comma only separates thousands, and inside {{ }} only in quotes, as in "1,234.50")').format(
+                    line=number, key=key, whole=whole, part=part)
             )
         if _BLOCK.search(code):
             block = _indent(line)
@@ -94,7 +97,7 @@ def near_error(text: str, line: int) -> str | None:
     for number in range(min(line, len(lines)), max(line - 3, 0), -1):
         if _ANY_FULL.search(_code(lines[number - 1])):
             return (
-                f"line {number}: a full-width colon ： or space 　 (全角) where YAML expects its own; "
-                f"type the ASCII colon : and ordinary spaces ({_HINT})"
+                _("line {line}: a full-width colon ： or space 　 (全角) where YAML expects its own; "
+                  "type the ASCII colon : and ordinary spaces ({hint})").format(line=number, hint=_(_HINT))
             )
     return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from docgen.i18n import pgettext
 from docgen.kinds import KINDS
 
 KIND_CN = {
@@ -39,6 +40,19 @@ def kind_key(text: str) -> str | None:
     if name.lower() in KINDS:
         return name.lower()
     return _BY_NAME.get(name)
+
+
+def kind_word(key: str) -> str:
+    """The kind's name in a message, in the active language (``quote`` -> ``报价单`` in zh-CN,
+    its English name in en); a key docgen does not know is shown as it is."""
+    words = {
+        "quote": pgettext("kind", "quote"),
+        "contract": pgettext("kind", "contract"),
+        "rectification": pgettext("kind", "rectification notice"),
+        "acceptance": pgettext("kind", "acceptance report"),
+        "warranty": pgettext("kind", "warranty card"),
+    }
+    return words.get(key, key)
 
 
 def accepted_names() -> str:

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field
 
 from docgen.config import Limits, Settings
 from docgen.errors import InputError
+from docgen.i18n import _
 from docgen.kinds.common import (
     MAX_PRICE,
     MAX_QUANTITY,
@@ -79,7 +80,7 @@ def parse(data: dict[str, Any], source: Path, settings: Settings | None = None) 
     limits = settings.limits if settings else Limits()
     sections = data.get("sections")
     items = sum(raw_len(s, "items") for s in sections) if isinstance(sections, list) else 0
-    check_count(source, "sections", items, limits.max_items, "line items", "max_items")
+    check_count(source, "sections", items, limits.max_items, _("line items"), "max_items")
     q = validate(QuoteInput, data, source)
     # every sum must have an uppercase form (money.MAX_AMOUNT): the lines, then the total
     works = Decimal(0)
@@ -88,8 +89,9 @@ def parse(data: dict[str, Any], source: Path, settings: Settings | None = None) 
             amount = fen(it.quantity * it.unit_price)
             if amount > MAX_AMOUNT:
                 raise InputError(
-                    f"{source}: sections[{i}].items[{j}]: the line total {fmt_yuan(amount)} is above the "
-                    f"largest amount docgen writes ({fmt_yuan(MAX_AMOUNT)}); check quantity and unit_price"
+                    _("{source}: sections[{i}].items[{j}]: the line total {amount} is above the "
+                      "largest amount docgen writes ({maximum}); check quantity and unit_price").format(
+                        source=source, i=i, j=j, amount=fmt_yuan(amount), maximum=fmt_yuan(MAX_AMOUNT))
                 )
             works += amount
     # the rates as derive() takes them; without settings the largest docgen.toml allows
@@ -100,8 +102,9 @@ def parse(data: dict[str, Any], source: Path, settings: Settings | None = None) 
     total = works + fee + fen((works + fee) * tax_rate)
     if total > MAX_AMOUNT:
         raise InputError(
-            f"{source}: sections: the total comes to {fmt_yuan(total)}, above the largest amount "
-            f"docgen writes ({fmt_yuan(MAX_AMOUNT)}); split the quote"
+            _("{source}: sections: the total comes to {total}, above the largest amount "
+              "docgen writes ({maximum}); split the quote").format(
+                source=source, total=fmt_yuan(total), maximum=fmt_yuan(MAX_AMOUNT))
         )
     return q
 

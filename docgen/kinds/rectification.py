@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from docgen.errors import InputError
+from docgen.i18n import _
 from docgen.config import Limits
 from docgen.kinds.common import (
     Day,
@@ -65,12 +66,13 @@ class RectificationInput(Strict):
 
 def parse(data: dict[str, Any], source: Path, settings: Any = None) -> RectificationInput:
     limits = settings.limits if settings else Limits()
-    check_count(source, "issues", raw_len(data, "issues"), limits.max_items, "issues", "max_items")
+    check_count(source, "issues", raw_len(data, "issues"), limits.max_items, _("issues"), "max_items")
     r = validate(RectificationInput, data, source)
     if r.deadline < r.inspection_date:
         raise InputError(
-            f"{source}: deadline: {r.deadline} is before inspection_date {r.inspection_date}; "
-            "the deadline must be on or after the inspection"
+            _("{source}: deadline: {deadline} is before inspection_date {inspection}; "
+              "the deadline must be on or after the inspection").format(
+                source=source, deadline=r.deadline, inspection=r.inspection_date)
         )
     return r
 

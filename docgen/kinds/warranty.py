@@ -13,6 +13,7 @@ from typing import Any
 
 from docgen.config import Settings
 from docgen.errors import InputError
+from docgen.i18n import _
 from docgen.kinds.common import Day, Number, Paragraph, Strict, Text, chinese_date, lines_of, validate
 
 KIND = "warranty"
@@ -58,8 +59,8 @@ def derive(
     start = dt.date.fromisoformat(acceptance["date"])
     if w.issue_date < start:
         raise InputError(
-            f"{source}: issue_date: {w.issue_date} is before the acceptance date {start}; "
-            "a warranty card is issued on or after acceptance"
+            _("{source}: issue_date: {issued} is before the acceptance date {start}; "
+              "a warranty card is issued on or after acceptance").format(source=source, issued=w.issue_date, start=start)
         )
     return {
         "acceptance": w.acceptance,
