@@ -15,8 +15,9 @@ an HTML comment right before the block::
     python tools/print_and_scan.py archive/documents/HT-2026-0001/HT-2026-0001-v2.pdf HT签字.pdf
     -->
 
-Only what cannot be the same twice is normalised on both sides: temporary paths, times, and
-checksums.
+Only what cannot be the same twice is normalised on both sides: temporary paths, times,
+checksums, and sizes of files (a scan's codes carry the archive's own key, so its bytes differ
+from one archive to the next).
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ def normalise(line: str) -> str:
     line = re.sub(r"\b\d{8}T\d{6}Z\b", "<instant>", line)
     line = re.sub(r"\b\d\d:\d\d(?::\d\d)?\b", "<time>", line)
     line = re.sub(r"\b[0-9a-f]{8,64}(?:\b|(?=…))", "<sha256>", line)
+    # sizes of scans and backups: a scan's codes carry the archive's own key, so its bytes differ
+    line = re.sub(r"\b\d[\d,]*(?:\.\d+)? ?(?:字节|bytes|MB|KB)", "<size>", line)
     return line.rstrip()
 
 
