@@ -20,6 +20,7 @@ import os
 import zoneinfo
 
 from docgen.errors import ConfigError
+from docgen.i18n import _
 
 DEFAULT_ZONE = "Asia/Shanghai"
 
@@ -29,11 +30,13 @@ _zone_name = DEFAULT_ZONE
 def zone(name: str) -> zoneinfo.ZoneInfo:
     """The IANA time zone ``name``; ValueError with one line when there is none by that name."""
     if not isinstance(name, str) or not name.strip() or len(name) > 64:
-        raise ValueError(f"{str(name)[:64]!r} is not a time zone; use an IANA name such as \"Asia/Shanghai\"")
+        raise ValueError(_('{name} is not a time zone; use an IANA name such as "Asia/Shanghai"').format(
+            name=repr(str(name)[:64])))
     try:
         return zoneinfo.ZoneInfo(name.strip())
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"{name!r} is not a known time zone; use an IANA name such as \"Asia/Shanghai\"") from None
+        raise ValueError(_('{name} is not a known time zone; use an IANA name such as "Asia/Shanghai"').format(
+            name=repr(name))) from None
 
 
 def use_zone(name: str) -> None:
@@ -55,8 +58,8 @@ def now() -> dt.datetime:
             return instant(fixed)
         except ValueError:
             raise ConfigError(
-                f"DOCGEN_NOW={fixed[:40]!r} is not an instant; write e.g. 2026-11-30T16:30:00Z or "
-                "2026-12-01T00:30:00+08:00"
+                _("DOCGEN_NOW={value} is not an instant; write e.g. 2026-11-30T16:30:00Z or "
+                  "2026-12-01T00:30:00+08:00").format(value=repr(fixed[:40]))
             ) from None
     return dt.datetime.now(company_tz())
 

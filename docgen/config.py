@@ -476,7 +476,7 @@ def _timezone(raw: object) -> str:
     try:
         zone(raw)  # type: ignore[arg-type]
     except ValueError as exc:
-        raise ConfigError(f"docgen.toml: [company] timezone: {exc}") from None
+        raise ConfigError(_("docgen.toml: [company] timezone: {error}").format(error=exc)) from None
     return str(raw).strip()
 
 

@@ -17,7 +17,9 @@ from typing import Any
 
 import click
 
-FORMS = "2026-11-02, 2026/11/02 or 2026年11月2日"
+from docgen.i18n import N_, _
+
+FORMS = N_("2026-11-02, 2026/11/02 or 2026年11月2日")  # shown through _()
 
 _NUMERIC = re.compile(r"([0-9]{4})([-/])([0-9]{1,2})\2([0-9]{1,2})", re.ASCII)
 _CHINESE = re.compile(r"([0-9]{4})\s*年\s*([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*[日号]", re.ASCII)
@@ -39,7 +41,7 @@ def parse_date(value: str | dt.date) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"{_shown(str(value))} is not a date; write {FORMS}")
+        raise ValueError(_("{value} is not a date; write {forms}").format(value=_shown(str(value)), forms=_(FORMS)))
     # NFKC: full-width digits and ／ － become ASCII; 年月日 stay as they are
     text = unicodedata.normalize("NFKC", value).strip()
     text = text.replace("\u2212", "-").replace("\u2010", "-").replace("\u2011", "-")
@@ -49,15 +51,16 @@ def parse_date(value: str | dt.date) -> dt.date:
         c = _CHINESE.fullmatch(text)
         parts = (c.group(1), c.group(2), c.group(3)) if c else None
     if parts is None:
-        raise ValueError(f"{_shown(value)} is not a date; write {FORMS}")
+        raise ValueError(_("{value} is not a date; write {forms}").format(value=_shown(value), forms=_(FORMS)))
     year, month, day = (int(p) for p in parts)
     if not 1 <= month <= 12:
-        raise ValueError(f"{_shown(value)} is not a date: there is no month {month}")
+        raise ValueError(_("{value} is not a date: there is no month {month}").format(value=_shown(value), month=month))
     if year < dt.MINYEAR:
-        raise ValueError(f"{_shown(value)} is not a date: there is no year {year}")
+        raise ValueError(_("{value} is not a date: there is no year {year}").format(value=_shown(value), year=year))
     days = calendar.monthrange(year, month)[1]
     if not 1 <= day <= days:
-        raise ValueError(f"{_shown(value)} is not a date: {year:04d}-{month:02d} has {days} days")
+        raise ValueError(_("{value} is not a date: {month} has {days} days").format(
+            value=_shown(value), month=f"{year:04d}-{month:02d}", days=days))
     return dt.date(year, month, day)
 
 
@@ -73,7 +76,7 @@ class BadDate(click.BadParameter):
         return f"{name} {self.message}"
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"Error: {self.format_message()}", file=file, err=True)
+        click.echo(_("Error: {message}").format(message=self.format_message()), file=file, err=True)
 
 
 class DateParam(click.ParamType):

@@ -37,6 +37,7 @@ from docgen.clock import instant, today
 from docgen.config import Department
 from docgen.errors import DocgenError, NotFound, StateError
 from docgen.failpoints import hit
+from docgen.i18n import _, status_word
 from docgen.privacy import customer_pairs, leaks, loose, mask_text, what
 from docgen.render.pdf import Converter
 
@@ -57,7 +58,7 @@ class Copy:
 def _snapshot(archive: Archive, version: VersionRow) -> dict[str, Any]:
     f = version.file("data")
     if f is None:
-        raise DocgenError(f"{version.number} v{version.version} has no data snapshot")
+        raise DocgenError(_("{number} v{version} has no data snapshot").format(number=version.number, version=version.version))
     data: dict[str, Any] = json.loads(archive.store.get(f.sha256))
     return data
 
@@ -88,13 +89,13 @@ def pdf_readable(data: bytes) -> list[tuple[str, str]]:
     import pikepdf
     from pypdf import PdfReader
 
-    out = [(f"page {n}", page.extract_text() or "")
+    out = [(_("page {n}").format(n=n), page.extract_text() or "")
            for n, page in enumerate(PdfReader(io.BytesIO(data)).pages, 1)]
     strings: list[str] = []
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for obj in pdf.objects:
             _strings(obj, strings, 0)
-    out.append(("the file's strings", "\n".join(strings)))
+    out.append((_("the file's strings"), "\n".join(strings)))
     return out
 
 
@@ -123,9 +124,10 @@ def check_masked(data: bytes, pairs: list[tuple[str, str]], what_copy: str) -> N
         found = leaks(text, pairs)
         if found:
             raise DocgenError(
-                f"{what_copy}: the customer's {what(found[0])} is still readable on {where} after masking; "
-                "no copy was made (the template writes it in a way masking cannot reach; print the field "
-                "as it is, e.g. {{ customer.phone }})"
+                _("{copy}: the customer's {what} is still readable on {where} after masking; "
+                  "no copy was made (the template writes it in a way masking cannot reach; print the field "
+                  "as it is, e.g. {field})").format(
+                    copy=what_copy, what=what(found[0]), where=where, field="{{ customer.phone }}")
             )
 
 
@@ -332,10 +334,12 @@ class Copier:
         if is_scan(version) and not dept.masked:
             left = active_content(data)
             if left:  # never expected after inert_pdf: a copy that could act is not sent
-                raise DocgenError(f"{number} v{version.version}: the copy of the scan still holds "
-                                  f"{', '.join(left)}; no copy was made")
+                raise DocgenError(_("{number} v{version}: the copy of the scan still holds "
+                                    "{content}; no copy was made").format(
+                    number=number, version=version.version, content=", ".join(left)))
         if dept.masked:  # what leaves is checked as a whole, whatever made it
-            check_masked(data, personal_data(self.archive, version), f"{number} v{version.version} for {dept.key}")
+            check_masked(data, personal_data(self.archive, version), _("{number} v{version} for {department}").format(
+                number=number, version=version.version, department=dept.key))
         return data, note
 
 
@@ -409,7 +413,8 @@ def department(archive: Archive, key: str) -> Department:
     depts = archive.settings.departments
     found = _find_department(archive, key)
     if found is None:
-        raise NotFound(f"unknown department {key!r}; use one of: {', '.join(depts)} (see [departments] in docgen.toml)")
+        raise NotFound(_("unknown department {key}; use one of: {departments} (see [departments] in docgen.toml)")
+                       .format(key=repr(key), departments=", ".join(depts)))
     return found
 
 
@@ -460,17 +465,18 @@ def _distribute(
     cat = archive.catalog
     doc = cat.document(number.strip().upper())
     if doc is None:
-        raise NotFound(f"no document {number} in {archive.root}; see `docgen list`")
+        raise NotFound(_("no document {number} in {archive}; see `docgen list`").format(number=number, archive=archive.root))
     if doc.status == "void":
-        raise StateError(f"{doc.number} is void; void documents are not distributed")
+        raise StateError(_("{number} is void; void documents are not distributed").format(number=doc.number))
     versions = cat.versions(doc.number)
     eff = effective_version(versions, doc.kind)
     if eff is None:
         if only_new:
             return Delivery(doc.number, None, doc.status, [], [], [])
         raise StateError(
-            f"{doc.number} has no effective version yet ({doc.status}): a contract is distributed once "
-            "legal review approves it or a signed scan is filed"
+            _("{number} has no effective version yet ({status}): a contract is distributed once "
+              "legal review approves it or a signed scan is filed").format(
+                number=doc.number, status=status_word(doc.status))
         )
     status = trigger(eff)
     rule = archive.settings.distribution.get((doc.kind, status), {})
@@ -481,7 +487,8 @@ def _distribute(
         if only_new:
             return result
         raise StateError(
-            f"no rule sends a {doc.kind} that is {status}: add [distribution.{doc.kind}.{status}] to docgen.toml"
+            _("no rule sends a {kind} that is {status}: add [distribution.{kind}.{key}] to docgen.toml").format(
+                kind=doc.kind, status=status_word(status), key=status)
         )
     copier = Copier(archive, converter)
     planned = []
@@ -505,7 +512,7 @@ def _distribute(
     # the document stays queued until the ledger says what was delivered: a delivery
     # killed after its files are in place is recorded by the next command's sync
     seq = cat.queue_distribution(doc.number)
-    for dept in {d.key: d for d, *_ in planned} | {d.key: d for d, _ in stale}:
+    for dept in {d.key: d for d, *_rest in planned} | {d.key: d for d, _old in stale}:
         _sweep(archive.settings.departments[dept].outbox)
     # all copies and notices to temporary files first: a folder that cannot be written
     # stops the whole delivery before anything is in place or recorded
@@ -521,10 +528,11 @@ def _distribute(
     except OSError as exc:
         for tmp, _final in temps:
             tmp.unlink(missing_ok=True)
-        where = Path(exc.filename).parent if getattr(exc, "filename", None) else "an outbox"
+        where = Path(exc.filename).parent if getattr(exc, "filename", None) else _("an outbox")
         raise DocgenError(
-            f"cannot write to {where}: {exc.strerror or exc}; nothing of {doc.number} was delivered "
-            "(check the outbox folder in [departments] of docgen.toml)"
+            _("cannot write to {where}: {error}; nothing of {number} was delivered "
+              "(check the outbox folder in [departments] of docgen.toml)").format(
+                where=where, error=exc.strerror or exc, number=doc.number)
         ) from None
     for tmp, final in temps:
         os.replace(tmp, final)
@@ -573,7 +581,8 @@ def withdraw(archive: Archive, number: str, actor: str) -> list[str]:
         except OSError as exc:
             for tmp, _final in temps:
                 tmp.unlink(missing_ok=True)
-            raise DocgenError(f"cannot write the void notice of {number}: {exc.strerror or exc}") from None
+            raise DocgenError(_("cannot write the void notice of {number}: {error}").format(
+                number=number, error=exc.strerror or exc)) from None
         for tmp, final in temps:
             os.replace(tmp, final)
         with cat.write():
@@ -584,7 +593,7 @@ def withdraw(archive: Archive, number: str, actor: str) -> list[str]:
                                  note=f"void: {why}" if why else "void")
                 cat.supersede(old["id"], row)
             cat.dequeue_distribution(number, seq)
-        return [d.key for d, _ in held if d is not None]
+        return [d.key for d, _old in held if d is not None]
 
 
 def _sweep(outbox: Path) -> None:

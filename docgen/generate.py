@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from docgen import pagecode
+from docgen.i18n import _, status_word
 from docgen.archive.catalog import VersionRow, effective_version, is_scan
 from docgen.archive.core import Archive
 from docgen.clock import fmt_day
@@ -43,18 +44,20 @@ REVIEW: dict[str, tuple[str, str, str]] = {
     "approve": ("in_review", "approved", "approved"),
     "reject": ("in_review", "draft", "rejected"),
 }
-STATUS_CN = {
-    "draft": "草稿",
-    "in_review": "法务审核中",
-    "approved": "已审批",
-    "rejected": "退回修改",
-    "void": "作废",
-    "signed": "已签署",
-    "issued": "已签发",
-    "closed": "已关闭",
-    "passed": "合格",
-    "failed": "不合格",
-}
+
+
+class _StatusWords:
+    """The status words of :func:`docgen.i18n.status_word`, under the name docgen/cli.py still
+    imports (``STATUS_CN.get(status, default)``): one table of status words, in the active language."""
+
+    def get(self, status: str, default: str | None = None) -> str:
+        return status_word(status)
+
+    def __getitem__(self, status: str) -> str:
+        return status_word(status)
+
+
+STATUS_CN = _StatusWords()
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,8 @@ def template_path(archive: Archive, name: str) -> Path:
         return own
     bundled = Path(os.environ.get("DOCGEN_TEMPLATES", BUNDLED_TEMPLATES)) / name
     if not bundled.is_file():
-        raise TemplateError(f"template {name} not found in {archive.root / 'templates'} or {bundled.parent}")
+        raise TemplateError(_("template {name} not found in {own} or {bundled}").format(
+            name=name, own=archive.root / "templates", bundled=bundled.parent))
     return bundled
 
 
@@ -138,16 +142,17 @@ def _resolve_project(
 
             changes = project_changes(stored, data)
             raise InputError(
-                f"{path}: project {found} is in the archive with {_fields(changes, 1)}; this file says "
-                f"{_fields(changes, 2)}: to change the project, run again with --update-project"
+                _("{path}: project {code} is in the archive with {stored}; this file says "
+                  "{given}: to change the project, run again with --update-project").format(
+                    path=path, code=found, stored=_fields(changes, 1), given=_fields(changes, 2))
             )
         return data, model.code
     assert code is not None
     stored = archive.catalog.project(code)
     if stored is None:
         raise NotFound(
-            f"{source}: project: {code} is neither a file nor a project in the archive; "
-            "give the path of project.yaml or an existing project code"
+            _("{source}: project: {code} is neither a file nor a project in the archive; "
+              "give the path of project.yaml or an existing project code").format(source=source, code=code)
         )
     return stored, code
 
@@ -157,13 +162,16 @@ def _referenced(
 ) -> dict[str, Any]:
     """The newest summary of a referenced document, checked: right kind, not void, same project."""
     doc = archive.catalog.document(number)
-    name = {"quote": "a quote", "contract": "a contract", "acceptance": "an acceptance report"}[kind]
+    name = {"quote": _("a quote"), "contract": _("a contract"), "acceptance": _("an acceptance report")}[kind]
     if doc is None or doc.kind != kind:
-        raise NotFound(f"{source}: {field}: {number} is not {name} in this archive; check the number")
+        raise NotFound(_("{source}: {field}: {number} is not {name} in this archive; check the number").format(
+            source=source, field=field, number=number, name=name))
     if doc.status == "void":
-        raise StateError(f"{source}: {field}: {number} is void; refer to a valid document")
+        raise StateError(_("{source}: {field}: {number} is void; refer to a valid document").format(
+            source=source, field=field, number=number))
     if project_code is not None and doc.project != project_code:
-        raise InputError(f"{source}: {field}: {number} belongs to project {doc.project}, not {project_code}")
+        raise InputError(_("{source}: {field}: {number} belongs to project {project}, not {code}").format(
+            source=source, field=field, number=number, project=doc.project, code=project_code))
     return {**archive.catalog.versions(number)[-1].summary, "status": doc.status, "project": doc.project}
 
 
@@ -178,18 +186,22 @@ def _contract_counts(
     contracts = [d for d in archive.catalog.documents("contract") if code is not None and d.project == code]
     if any(d.status in counts for d in contracts):
         return
-    who = code or f"the project of {project['customer']['name']} ({project['site']['address']})"
+    who = code or _("the project of {customer} ({address})").format(
+        customer=project["customer"]["name"], address=project["site"]["address"])
     other = "approved" if wanted == "signed" else "signed"
     how = (
-        f'sign the contract first, or set [chain] contract_status = "{other}" in docgen.toml'
+        _('sign the contract first, or set [chain] contract_status = "{other}" in docgen.toml').format(other=other)
         if wanted == "signed"
-        else "approve the contract in legal review (docgen review) first"
+        else _("approve the contract in legal review (docgen review) first")
     )
     if not contracts:
-        raise StateError(f"{source}: contract: {who} has no contract ({named} is another project's): "
-                         f"make the project's contract and have it {wanted} first")
-    states = ", ".join(f"{d.number} is {d.status}" for d in contracts)
-    raise StateError(f"{source}: contract: {who} has no {wanted} contract ({states}): {how}")
+        raise StateError(_("{source}: contract: {who} has no contract ({named} is another project's): "
+                           "make the project's contract and have it {wanted} first").format(
+            source=source, who=who, named=named, wanted=status_word(wanted)))
+    states = _(", ").join(
+        _("{number} is {status}").format(number=d.number, status=status_word(d.status)) for d in contracts)
+    raise StateError(_("{source}: contract: {who} has no {wanted} contract ({states}): {how}").format(
+        source=source, who=who, wanted=status_word(wanted), states=states, how=how))
 
 
 def _photo(ref: str, source: Path, field: str) -> tuple[bytes, str]:
@@ -199,14 +211,17 @@ def _photo(ref: str, source: Path, field: str) -> tuple[bytes, str]:
 
     path = Path(ref) if Path(ref).is_absolute() else source.parent / ref
     if path.is_dir():
-        raise InputError(f"{source}: {field}: {ref} is a folder; give the photo's file")
+        raise InputError(_("{source}: {field}: {ref} is a folder; give the photo's file").format(
+            source=source, field=field, ref=ref))
     if not path.is_file():
-        raise InputError(f"{source}: {field}: photo {ref} does not exist (looked at {path})")
+        raise InputError(_("{source}: {field}: photo {ref} does not exist (looked at {path})").format(
+            source=source, field=field, ref=ref, path=path))
     data = path.read_bytes()
     try:
         Image.from_blob(data)
     except (UnrecognizedImageError, Exception):
-        raise InputError(f"{source}: {field}: {ref} is not an image (use JPEG or PNG)") from None
+        raise InputError(_("{source}: {field}: {ref} is not an image (use JPEG or PNG)").format(
+            source=source, field=field, ref=ref)) from None
     return data, path.name
 
 
@@ -249,7 +264,8 @@ def prepare(
 ) -> Prepared:
     """Read and validate a document file and everything it refers to; writes nothing."""
     if kind not in KIND_MODULES:
-        raise InputError(f"unknown kind {kind!r}; use one of: {', '.join(KIND_MODULES)}")
+        raise InputError(_("unknown kind {kind}; use one of: {kinds}").format(
+            kind=repr(kind), kinds=", ".join(KIND_MODULES)))
     return prepare_data(
         archive, kind, common.load_file(source), source, number=number, update_project=update_project
     )
@@ -283,7 +299,8 @@ def prepare_data(
         derived = contract.derive(model, project, settings, q)
     elif kind == "rectification":
         if model.rechecks and number is None:
-            raise InputError(f"{source}: rechecks: are recorded by `docgen recheck`, not written in a new notice")
+            raise InputError(_("{source}: rechecks: are recorded by `docgen recheck`, not written in a new notice")
+                             .format(source=source))
         # a re-inspection keeps the references checked when the notice was made
         if not rechecking:
             _referenced(archive, model.contract, "contract", "contract", source, code)
@@ -292,13 +309,15 @@ def prepare_data(
             a = _referenced(archive, model.acceptance, "acceptance", "acceptance", source, code)
             if a["conclusion"] == "合格":
                 raise StateError(
-                    f"{source}: acceptance: {model.acceptance} passed (合格); a notice comes from a failed report"
+                    _("{source}: acceptance: {number} passed (合格); a notice comes from a failed report").format(
+                        source=source, number=model.acceptance)
                 )
             earlier = _made_from(archive, "rectification", model.acceptance, exclude=number)
             if earlier:
                 raise StateError(
-                    f"{source}: acceptance: notice {earlier} was already made from {model.acceptance}; "
-                    f"recheck {earlier}, or void it first"
+                    _("{source}: acceptance: notice {notice} was already made from {number}; "
+                      "recheck {notice}, or void it first").format(
+                        source=source, notice=earlier, number=model.acceptance)
                 )
         for n, issue in enumerate(model.issues):
             if stored_photos and n in stored_photos:
@@ -321,25 +340,28 @@ def prepare_data(
         a = _referenced(archive, model.acceptance, "acceptance", "acceptance", source, code)
         if a["stage"] != "正式验收":
             raise StateError(
-                f"{source}: acceptance: {model.acceptance} is an {a['stage']} report; "
-                "a warranty card needs a passed 正式验收"
+                _("{source}: acceptance: {number} is an {stage} report; "
+                  "a warranty card needs a passed 正式验收").format(
+                    source=source, number=model.acceptance, stage=a["stage"])
             )
         if a["conclusion"] != "合格":
             raise StateError(
-                f"{source}: acceptance: {model.acceptance} did not pass (不合格); "
-                "rectify, pass a new 正式验收, then issue the warranty from that report"
+                _("{source}: acceptance: {number} did not pass (不合格); "
+                  "rectify, pass a new 正式验收, then issue the warranty from that report").format(
+                    source=source, number=model.acceptance)
             )
         still_open = _open_notices(archive, code)
         if still_open:
             raise StateError(
-                f"{source}: rectification notice {', '.join(still_open)} is still open; "
-                "recheck it (docgen recheck) before issuing the warranty card"
+                _("{source}: rectification notice {notices} is still open; "
+                  "recheck it (docgen recheck) before issuing the warranty card").format(
+                    source=source, notices=", ".join(still_open))
             )
         earlier = _made_from(archive, "warranty", model.acceptance, exclude=number)
         if earlier:
             raise StateError(
-                f"{source}: acceptance: warranty card {earlier} was already issued from {model.acceptance}; "
-                "void it first to issue a new one"
+                _("{source}: acceptance: warranty card {card} was already issued from {number}; "
+                  "void it first to issue a new one").format(source=source, card=earlier, number=model.acceptance)
             )
         c = _referenced(archive, a["contract"], "contract", "acceptance", source, None)
         derived = warranty.derive(model, source, settings, a, c)
@@ -354,16 +376,18 @@ def from_acceptance(archive: Archive, kind: str, number: str, *, deadline: date 
     """A rectification notice from the failed items of a report, or a warranty card from a passed one."""
     doc = document(archive, number)
     if doc.kind != "acceptance":
-        raise InputError(f"--from-acceptance: {doc.number} is a {doc.kind}, not an acceptance report")
+        raise InputError(_("--from-acceptance: {number} is a {kind}, not an acceptance report").format(
+            number=doc.number, kind=doc.kind))
     a = archive.catalog.versions(doc.number)[-1].summary
     source = Path(f"{doc.number}")
     if kind == "rectification":
         if a["conclusion"] == "合格":
-            raise StateError(f"{doc.number} passed (合格); there is nothing to rectify")
+            raise StateError(_("{number} passed (合格); there is nothing to rectify").format(number=doc.number))
         day = date.fromisoformat(a["date"])
         due = deadline or max(day, today()) + timedelta(days=archive.settings.rectification_days)
         if due < max(day, today()):
-            raise InputError(f"--deadline {due} is already past; give a date from {max(day, today())} on")
+            raise InputError(_("--deadline {due} is already past; give a date from {first} on").format(
+                due=due, first=max(day, today())))
         raw: dict[str, Any] = {
             "project": doc.project,
             "contract": a["contract"],
@@ -384,10 +408,10 @@ def from_acceptance(archive: Archive, kind: str, number: str, *, deadline: date 
         }
     elif kind == "warranty":
         if deadline is not None:
-            raise InputError("--deadline is for rectification notices, not warranty cards")
+            raise InputError(_("--deadline is for rectification notices, not warranty cards"))
         raw = {"project": doc.project, "acceptance": doc.number, "issue_date": max(today(), date.fromisoformat(a["date"]))}
     else:
-        raise InputError(f"--from-acceptance makes a rectification or a warranty, not a {kind}")
+        raise InputError(_("--from-acceptance makes a rectification or a warranty, not a {kind}").format(kind=kind))
     return prepare_data(archive, kind, raw, source)
 
 
@@ -512,7 +536,8 @@ def _write_version(
             with cat.write():
                 if reserved:
                     if cat.reservation_state(number) != "pending":
-                        raise StateError(f"{number} was recorded as unused while this command ran; run it again")
+                        raise StateError(_("{number} was recorded as unused while this command ran; run it again")
+                                         .format(number=number))
                 else:
                     _check_unchanged(archive, number, version, expected_version)
                 for role, b in blobs.items():
@@ -561,12 +586,13 @@ def _check_unchanged(archive: Archive, number: str, version: int, expected_versi
     voided or closed it meanwhile)."""
     if expected_version is not None and version != expected_version:
         raise StateError(
-            f"{number} changed while this command ran (now v{version - 1}); "
-            "look at `docgen show` and run it again"
+            _("{number} changed while this command ran (now v{version}); "
+              "look at `docgen show` and run it again").format(number=number, version=version - 1)
         )
     current = archive.catalog.document(number)
     if current is not None and current.status in ("void", "closed"):
-        raise StateError(f"{number} became {current.status} while this command ran")
+        raise StateError(_("{number} became {status} while this command ran").format(
+            number=number, status=status_word(current.status)))
 
 
 def _give_up(archive: Archive, number: str, exc: BaseException) -> None:
@@ -644,39 +670,41 @@ def revise(
     """A new version of ``number`` from changed data."""
     doc = document(archive, number)
     if doc.status == "void":
-        raise StateError(f"{number} is void; a void document cannot be revised")
+        raise StateError(_("{number} is void; a void document cannot be revised").format(number=number))
     if doc.status == "in_review":
-        raise StateError(f"{number} is in legal review; approve or reject it before revising")
+        raise StateError(_("{number} is in legal review; approve or reject it before revising").format(number=number))
     if doc.status == "closed":
-        raise StateError(f"{number} is closed; issue a new notice instead of revising it")
+        raise StateError(_("{number} is closed; issue a new notice instead of revising it").format(number=number))
     signed = [v for v in archive.catalog.versions(doc.number) if is_scan(v)]
     if signed:
         raise StateError(
-            f"{doc.number} was signed (v{signed[-1].version}, scan filed {fmt_day(signed[-1].created)}); "
-            "a signed document is not revised: agree changes in a supplementary document, "
-            "or void it and make a new one"
+            _("{number} was signed (v{version}, scan filed {day}); "
+              "a signed document is not revised: agree changes in a supplementary document, "
+              "or void it and make a new one").format(
+                number=doc.number, version=signed[-1].version, day=fmt_day(signed[-1].created))
         )
     if doc.kind == "rectification" and archive.catalog.versions(doc.number)[-1].summary.get("rechecks"):
         raise StateError(
-            f"{doc.number} has re-inspections; record changes with `docgen recheck`, "
-            "or void it and issue a new notice"
+            _("{number} has re-inspections; record changes with `docgen recheck`, "
+              "or void it and issue a new notice").format(number=doc.number)
         )
     if doc.kind == "acceptance":
         card = _made_from(archive, "warranty", doc.number)
         if card:
-            raise StateError(f"warranty card {card} was issued from {doc.number}; void the card before revising the report")
+            raise StateError(_("warranty card {card} was issued from {number}; void the card before revising the report")
+                             .format(card=card, number=doc.number))
     prepared = prepare(archive, doc.kind, source, number=doc.number, update_project=update_project)
     if prepared.project_code is not None and prepared.project_code != doc.project:
         raise InputError(
-            f"{source}: project: this file is for project {prepared.project_code}, "
-            f"but {number} belongs to {doc.project}"
+            _("{source}: project: this file is for project {code}, but {number} belongs to {project}").format(
+                source=source, code=prepared.project_code, number=number, project=doc.project)
         )
     prepared.project_code = doc.project
     latest = archive.catalog.versions(doc.number)[-1]
     if latest.summary.get("input_sha") == prepared.input_sha:
         raise InputError(
-            f"{source}: the data is the same as {doc.number} v{latest.version}; "
-            "change the file, then revise"
+            _("{source}: the data is the same as {number} v{version}; change the file, then revise").format(
+                source=source, number=doc.number, version=latest.version)
         )
     return _write_version(
         archive, prepared, converter, number=number, author=author or current_user(), note=note,
@@ -687,7 +715,7 @@ def revise(
 def document(archive: Archive, number: str):  # type: ignore[no-untyped-def]
     doc = archive.catalog.document(number.strip().upper())
     if doc is None:
-        raise NotFound(f"no document {number} in {archive.root}; see `docgen list`")
+        raise NotFound(_("no document {number} in {archive}; see `docgen list`").format(number=number, archive=archive.root))
     return doc
 
 
@@ -695,18 +723,18 @@ def review(archive: Archive, number: str, action: str, *, note: str, actor: str 
     """Legal review of a contract: submit, approve or reject (with notes) its newest version."""
     doc = document(archive, number)
     if doc.kind != "contract":
-        raise StateError(f"{doc.number} is a {doc.kind}; legal review is for contracts")
+        raise StateError(_("{number} is a {kind}; legal review is for contracts").format(number=doc.number, kind=doc.kind))
     if action not in REVIEW:
-        raise InputError(f"unknown review action {action!r}; use submit, approve or reject")
+        raise InputError(_("unknown review action {action}; use submit, approve or reject").format(action=repr(action)))
     expected, status, version_status = REVIEW[action]
     if action == "reject" and not note.strip():
-        raise InputError("reject needs review notes: --note '…what to change…'")
+        raise InputError(_("reject needs review notes: --note '…what to change…'"))
     with archive.catalog.write():
         doc = document(archive, number)
         if doc.status != expected:
             raise StateError(
-                f"{doc.number} is {doc.status} ({STATUS_CN.get(doc.status, doc.status)}); "
-                f"'{action}' needs a document that is {expected}"
+                _("{number} is {status}; '{action}' needs a document that is {expected}").format(
+                    number=doc.number, status=status_word(doc.status), action=action, expected=status_word(expected))
             )
         latest = archive.catalog.versions(doc.number)[-1].version
         archive.catalog.set_status(
@@ -719,21 +747,22 @@ def review(archive: Archive, number: str, action: str, *, note: str, actor: str 
 def void(archive: Archive, number: str, *, note: str, actor: str | None = None) -> None:
     """Void a document; its number stays taken and its versions stay in the archive."""
     if not note.strip():
-        raise InputError("say why the document is void: --note '…'")
+        raise InputError(_("say why the document is void: --note '…'"))
     with archive.catalog.write():
         doc = document(archive, number)
         if doc.status == "void":
-            raise StateError(f"{doc.number} is already void")
+            raise StateError(_("{number} is already void").format(number=doc.number))
         if doc.kind == "acceptance":
             card = _made_from(archive, "warranty", doc.number)
             if card:
-                raise StateError(f"warranty card {card} was issued from {doc.number}; void the card first")
+                raise StateError(_("warranty card {card} was issued from {number}; void the card first").format(
+                    card=card, number=doc.number))
         if doc.kind == "contract":
             still_open = _open_notices(archive, None, contract=doc.number)
             if still_open:
                 raise StateError(
-                    f"rectification notice {', '.join(still_open)} of {doc.number} is still open; "
-                    "close or void it first"
+                    _("rectification notice {notices} of {number} is still open; close or void it first").format(
+                        notices=", ".join(still_open), number=doc.number)
                 )
         archive.catalog.set_status(
             doc.number, "void", version=None, version_status=None,
@@ -768,30 +797,35 @@ def recheck(
     """Record a re-inspection of a notice as a new version: passed closes it, failed re-issues it."""
     doc = document(archive, number)
     if doc.kind != "rectification":
-        raise StateError(f"{doc.number} is a {doc.kind}; recheck is for rectification notices")
+        raise StateError(_("{number} is a {kind}; recheck is for rectification notices").format(
+            number=doc.number, kind=doc.kind))
     if doc.status == "closed":
-        raise StateError(f"{doc.number} is closed (its last re-inspection passed); nothing to recheck")
+        raise StateError(_("{number} is closed (its last re-inspection passed); nothing to recheck").format(
+            number=doc.number))
     if doc.status == "void":
-        raise StateError(f"{doc.number} is void")
+        raise StateError(_("{number} is void").format(number=doc.number))
     if not note.strip():
-        raise InputError("say what the re-inspection found: --note '…'")
+        raise InputError(_("say what the re-inspection found: --note '…'"))
     day = day or today()
     if passed and deadline is not None:
-        raise InputError("--deadline is for a failed re-inspection (the new deadline)")
+        raise InputError(_("--deadline is for a failed re-inspection (the new deadline)"))
     if not passed:
         if deadline is None:
-            raise InputError("a failed re-inspection needs the new deadline: --deadline YYYY-MM-DD")
+            raise InputError(_("a failed re-inspection needs the new deadline: --deadline YYYY-MM-DD"))
         if deadline < day:
-            raise InputError(f"--deadline {deadline} is before the re-inspection date {day}")
+            raise InputError(_("--deadline {deadline} is before the re-inspection date {day}").format(
+                deadline=deadline, day=day))
     latest = archive.catalog.versions(doc.number)[-1]
     snap = _snapshot(archive, latest)
     raw = dict(snap["input"])
     if day < date.fromisoformat(str(raw["inspection_date"])):
-        raise InputError(f"the re-inspection date {day} is before the inspection date {raw['inspection_date']}")
+        raise InputError(_("the re-inspection date {day} is before the inspection date {inspected}").format(
+            day=day, inspected=raw["inspection_date"]))
     previous_checks = raw.get("rechecks", [])
     if previous_checks and day < date.fromisoformat(str(previous_checks[-1]["date"])):
         raise InputError(
-            f"the re-inspection date {day} is before the last re-inspection ({previous_checks[-1]['date']})"
+            _("the re-inspection date {day} is before the last re-inspection ({last})").format(
+                day=day, last=previous_checks[-1]["date"])
         )
     raw["project"] = doc.project
     check: dict[str, Any] = {

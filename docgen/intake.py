@@ -217,7 +217,7 @@ class Intake:
             except Refused as r:
                 self.archive.recover()
                 if as_number is not None or data is not None:
-                    raise StateError(f"{display or path.name}: {r.reason}; {r.todo}") from None
+                    raise StateError(_("{file}: {reason}; {todo}").format(file=display or path.name, reason=r.reason, todo=r.todo)) from None
                 outcome = self._quarantine_whole(path, r, keep)
             except DocgenError:
                 raise

@@ -9,6 +9,9 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from docgen.i18n import _
+
+
 FEN = Decimal("0.01")
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 SMALL_UNITS = ("", "拾", "佰", "仟")
@@ -28,14 +31,15 @@ def _commas(text: str) -> str:
         return text
     if _GROUPED.fullmatch(text):
         return text.replace(",", "")
-    head, _, tail = text.partition(",")
+    head, _comma, tail = text.partition(",")
     if "," not in tail and "." not in text and tail.isdigit() and head.lstrip("+-").isdigit():
         raise ValueError(
-            f'"{text}" is not a number: write {head}.{tail} (a comma only separates thousands, as in 1,234.50)'
+            _('"{text}" is not a number: write {number} (a comma only separates thousands, as in 1,234.50)')
+            .format(text=text, number=f"{head}.{tail}")
         )
     raise ValueError(
-        f'"{text}" is not a number: a comma only separates thousands, one every three digits as in 1,234.50; '
-        "write the number without commas"
+        _('"{text}" is not a number: a comma only separates thousands, one every three digits as in 1,234.50; '
+          "write the number without commas").format(text=text)
     )
 
 
@@ -46,7 +50,7 @@ def to_decimal(value: object) -> Decimal:
     a comma is accepted only as a thousands separator.
     """
     if isinstance(value, bool):
-        raise ValueError("not a number")
+        raise ValueError(_("not a number"))
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
@@ -58,12 +62,14 @@ def to_decimal(value: object) -> Decimal:
             result = Decimal(text)
         except InvalidOperation:
             if text.lower().lstrip("+-.") in ("inf", "infinity", "nan"):
-                raise ValueError(f'"{value.strip()}" is not a finite number: write digits, as in 12.5') from None
-            raise ValueError(f'"{value.strip()}" is not a number: write digits, as in 12.5') from None
+                raise ValueError(_('"{value}" is not a finite number: write digits, as in 12.5').format(
+                    value=value.strip())) from None
+            raise ValueError(_('"{value}" is not a number: write digits, as in 12.5').format(
+                value=value.strip())) from None
     else:
-        raise ValueError(f"{value!r} is not a number: write digits, as in 12.5")
+        raise ValueError(_("{value} is not a number: write digits, as in 12.5").format(value=repr(value)))
     if not result.is_finite():
-        raise ValueError(f'"{value}" is not a finite number: write digits, as in 12.5')
+        raise ValueError(_('"{value}" is not a finite number: write digits, as in 12.5').format(value=value))
     return result
 
 
@@ -119,9 +125,9 @@ def uppercase(amount: Decimal) -> str:
     """
     amount = fen(amount)
     if amount < 0:
-        raise ValueError("uppercase amounts are for non-negative sums")
+        raise ValueError(_("uppercase amounts are for non-negative sums"))
     if amount > MAX_AMOUNT:
-        raise ValueError(f"uppercase amounts are for sums up to {MAX_AMOUNT:,}")
+        raise ValueError(_("uppercase amounts are for sums up to {max}").format(max=f"{MAX_AMOUNT:,}"))
     cents = int(amount * 100)
     yuan, rest = divmod(cents, 100)
     jiao, fen_ = divmod(rest, 10)

@@ -19,6 +19,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from docgen.i18n import _
+
 Pair = tuple[str, str]  # (the value as the data holds it, its masked form)
 
 
@@ -48,7 +50,7 @@ def customer_pairs(customer: Mapping[str, Any]) -> list[Pair]:
 
 def what(value: str) -> str:
     """'ID number' or 'phone number', for messages."""
-    return "ID number" if len(_core(value)) >= 15 else "phone number"
+    return _("ID number") if len(_core(value)) >= 15 else _("phone number")
 
 
 def _core(value: str) -> str:
@@ -87,7 +89,7 @@ def leaks(text: str, pairs: Iterable[Pair]) -> list[str]:
     Broader than ``loose`` on purpose: what masking could not reach is found here.
     """
     squeezed = _squeezed(text)
-    return [value for value, _ in pairs if _core(value) and _core(value) in squeezed]
+    return [value for value, _masked in pairs if _core(value) and _core(value) in squeezed]
 
 
 # ID numbers anywhere in a text (not only the customer's): 17 digits and a check character

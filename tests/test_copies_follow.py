@@ -153,7 +153,7 @@ def test_notice_and_report_need_a_signed_contract(work: Path, archive_dir: Path,
     for kind, name in (("rectification", "rectification.yaml"), ("acceptance", "acceptance-1.yaml")):
         r = run("new", kind, work / name)
         assert r.exit_code == 1, r
-        assert ('P-2026-0001 has no signed contract (HT-2026-0001 is in_review): sign the contract first, '
+        assert ('P-2026-0001 has no signed contract (HT-2026-0001 is in review): sign the contract first, '
                 'or set [chain] contract_status = "approved"') in r.stderr
     ok("review", "HT-2026-0001", "approve")
     r = run("new", "rectification", work / "rectification.yaml")

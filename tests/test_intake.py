@@ -155,7 +155,7 @@ def test_number_in_the_file_name_only_proposes(scans: Path, archive_dir: Path) -
     assert "  BJ-2026-0001 (by the number in the file name)  " in row
     assert row.endswith("  look at the pages; if they are BJ-2026-0001's signed paper: "
                         "docgen ingest 'quarantine/BJ-2026-0001 客户签字.pdf' --as BJ-2026-0001")
-    assert r.stdout.splitlines()[0].split() == ["文件", "检查时间", "原因", "建议编号", "处理办法"]
+    assert r.stdout.splitlines()[0].split() == ["file", "checked", "reason", "proposed", "to-do"]
     (item,) = [q for q in json.loads(run("quarantine", "list", "--json").stdout) if q["proposed"]]
     assert item["proposed"] == "BJ-2026-0001 (by the number in the file name)"
 

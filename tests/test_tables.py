@@ -25,6 +25,13 @@ LONG_NOTE = ("客户要求把卫生间的防水做到一米八高，厨房墙面
 FORMULA_NOTE = '=HYPERLINK("http://evil.example/x","点此")'
 
 
+@pytest.fixture(autouse=True)
+def chinese_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tables as the company reads them: Chinese header words (two columns a character),
+    the widths these tests are about."""
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "zh-CN")
+
+
 def cols(text: str) -> int:
     w = wcwidth.wcswidth(text)
     assert w >= 0, repr(text)  # nothing unprintable reached the output
@@ -150,6 +157,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mp = pytest.MonkeyPatch()
     mp.setenv("DOCGEN_ARCHIVE", str(archive))
     mp.setenv("DOCGEN_USER", "前台小王")
+    mp.setenv("DOCGEN_LANGUAGE", "zh-CN")  # the module reads the Chinese tables, reasons included
     try:
         import shutil
 
@@ -322,13 +330,15 @@ def test_quarantine_list_is_a_table_with_the_name_escaped(archived: Path) -> Non
     assert all(cols(text) <= 100 for text in lines)
     wide = run("quarantine", "list", "--wide").stdout
     assert "扫描件\\x1b[31m客户欧阳明华签字的施工合同第二版（补签）.txt" in wide
-    assert "drop only scans into the inbox; remove this file" in wide
+    assert "收件箱只放扫描件；请删除此文件" in wide
 
 
 def test_overdue_table(archived: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCGEN_TODAY", "2026-12-22")
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "en")  # the message in the suite's English
     r = run("list", "--overdue")
     assert r.exit_code == 0 and "no overdue" in r.stdout
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "zh-CN")
     text = run("list", "--overdue", "--csv").stdout
     assert text.replace("\r\n", "\n") == "\ufeffnumber,project,customer,deadline,days_overdue\n"
     monkeypatch.setenv("DOCGEN_TODAY", "2027-01-05")

@@ -566,6 +566,7 @@ def _remake(root: Path, report: RestoreReport, progress: Progress) -> None:
         report.checked = checked.checked
         report.problems = checked.missing + checked.corrupt + checked.orphaned + checked.other + checked.copies
         _waiting, lost = index.missing()
-        report.problems += [f"{line}: not in the search index (docgen reindex adds it)" for line in lost]
+        report.problems += [gettext("{line}: not in the search index (docgen reindex adds it)").format(line=line)
+                            for line in lost]
     finally:
         archive.close()
