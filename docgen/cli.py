@@ -51,6 +51,33 @@ def _debug() -> bool:
     return os.environ.get("DOCGEN_DEBUG") == "1" or "pytest" in sys.modules
 
 
+class Failure(click.ClickException):
+    """What stops a command, as one line on stderr after ``Error:`` in the company's language
+    (``错误：``); exit code 1, or 2 for a usage error."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(_("Error: {message}").format(message=self.format_message()),
+                   file=file or click.get_text_stream("stderr"))
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """A usage error's text; a value an option cannot take is named in the company's language
+    (click's own words for the other usage errors)."""
+    if type(exc) is not click.BadParameter:
+        return exc.format_message()
+    from click.exceptions import _join_param_hints
+
+    hint = exc.param_hint if exc.param_hint is not None else (
+        exc.param.get_error_hint(exc.ctx) if exc.param is not None and exc.ctx is not None else None)  # type: ignore[arg-type]
+    if hint is None:
+        return _("Invalid value: {message}").format(message=exc.message)
+    return _("Invalid value for {param}: {message}").format(param=_join_param_hints(hint), message=exc.message)
+
+
 class _HelpInLanguage:
     """The -h/--help option's own line in the company's language (click's words otherwise)."""
 
@@ -74,18 +101,20 @@ class DocgenGroup(_HelpInLanguage, click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except Failure:
+            raise
         except click.UsageError as exc:
             # one line, as for every other error: the usage text and help hint are for -h
             from docgen.intake import printable  # a value echoed in a message cannot forge a line
 
-            exc.ctx = None
-            exc.message = printable(exc.message)
-            raise
+            raise Failure(printable(_usage_message(exc)), exit_code=2) from None
         except DocgenError as exc:
             from docgen.table import printable  # a file name in a message cannot forge a line
 
-            raise click.ClickException(printable(str(exc))) from None
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise Failure(printable(str(exc))) from None
+        except click.ClickException as exc:
+            raise Failure(exc.format_message(), exit_code=exc.exit_code) from None
+        except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except BrokenPipeError:
             # output piped into `head` and the like: stop quietly, as other tools do
@@ -95,7 +124,7 @@ class DocgenGroup(_HelpInLanguage, click.Group):
         except Exception as exc:
             if _debug():
                 raise
-            raise click.ClickException(
+            raise Failure(
                 _("internal error: {kind}: {error} (run with DOCGEN_DEBUG=1 for details)").format(
                     kind=type(exc).__name__, error=exc)
             ) from None
@@ -778,10 +807,11 @@ class QueryCommand(click.Command):
         return super().parse_args(ctx, [*options, "--", *words])
 
 
-class QueryUsageError(click.ClickException):
+class QueryUsageError(Failure):
     """A search query that cannot be read: a usage error, one line, exit 2."""
 
-    exit_code = 2
+    def __init__(self, message: str) -> None:
+        super().__init__(message, exit_code=2)
 
 
 @main.command(cls=QueryCommand, help=lazy_gettext("""Full-text search of the archive, in Simplified or Traditional Chinese.
