@@ -60,8 +60,7 @@ class Failure(click.ClickException):
         self.exit_code = exit_code
 
     def show(self, file: Any = None) -> None:
-        click.echo(_("Error: {message}").format(message=self.format_message()),
-                   file=file or click.get_text_stream("stderr"))
+        click.echo(_("Error: {message}").format(message=self.format_message()), file=file, err=file is None)
 
 
 def _usage_message(exc: click.UsageError) -> str:
