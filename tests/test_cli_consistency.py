@@ -34,6 +34,7 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DOCGEN_ARCHIVE", str(archive))
         mp.setenv("DOCGEN_USER", "tester")
+        mp.setenv("DOCGEN_LANGUAGE", "en")  # a module's fixture runs before conftest sets it
         assert run("new", "quote", work / "quote.yaml").exit_code == 0
         edit(work / "quote.yaml", lambda d: d.update(valid_days=45))
         assert run("revise", "BJ-2026-0001", work / "quote.yaml", "--note", "有效期改为45天").exit_code == 0

@@ -150,6 +150,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mp = pytest.MonkeyPatch()
     mp.setenv("DOCGEN_ARCHIVE", str(archive))
     mp.setenv("DOCGEN_USER", "前台小王")
+    mp.setenv("DOCGEN_LANGUAGE", "en")  # a module's fixture runs before conftest sets it
     try:
         import shutil
 
