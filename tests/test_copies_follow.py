@@ -140,7 +140,7 @@ def test_a_closed_notice_without_a_rule_for_closed_tells_engineering(contracted:
     assert holds(archive_dir, "engineering", "ZG-2026-0001_v1_工程联.pdf")
     r = run("recheck", "ZG-2026-0001", "--passed", "--note", "复查合格", "--date", "2026-12-20")
     assert r.exit_code == 0, r
-    assert "superseded  ZG-2026-0001 v2 [closed]: notice to engineering v1" in r.stderr
+    assert "superseded  ZG-2026-0001 v2 [closed]: notice to engineering v1" in r.stdout  # a result: stdout
     notice = archive_dir / "outbox/engineering/ZG-2026-0001_v1_工程联_已被第2版取代.txt"
     assert "新版本不再分发给本部门" in notice.read_text(encoding="utf-8")
     assert check_copies(archive_dir) == []
