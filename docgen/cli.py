@@ -18,14 +18,15 @@ from docgen.clock import fmt_instant
 from docgen.dates import DATE
 from docgen.cliparams import KIND, VERSION
 from docgen.errors import BlobDamaged, DocgenError, IndexDamaged
+from docgen.i18n import N_, TranslatedOption, _, lazy_gettext, ngettext, status_word
 from docgen.kinds import KINDS  # noqa: F401 - docgen.cli.KINDS, as before
 from docgen.kinds.names import KIND_CN
 
 if TYPE_CHECKING:
     from docgen.archive.core import Archive
 
-WIDE_HELP = "Show every cell whole instead of shortening it with … to the terminal's width."
-CSV_HELP = "Print CSV for a spreadsheet: the --json fields, UTF-8 with a BOM for Excel."
+WIDE_HELP = N_("Show every cell whole instead of shortening it with … to the terminal's width.")
+CSV_HELP = N_("Print CSV for a spreadsheet: the --json fields, UTF-8 with a BOM for Excel.")
 # The fields of --csv: those of the same command's --json, in that order.
 LIST_FIELDS = ("number", "kind", "status", "project", "customer", "versions", "total", "updated")
 LATE_FIELDS = ("number", "project", "customer", "deadline", "days_overdue")
@@ -50,24 +51,69 @@ def _debug() -> bool:
     return os.environ.get("DOCGEN_DEBUG") == "1" or "pytest" in sys.modules
 
 
-class DocgenGroup(click.Group):
+class Failure(click.ClickException):
+    """What stops a command, as one line on stderr after ``Error:`` in the company's language
+    (``错误：``); exit code 1, or 2 for a usage error."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(_("Error: {message}").format(message=self.format_message()), file=file, err=file is None)
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """A usage error's text; a value an option cannot take is named in the company's language
+    (click's own words for the other usage errors)."""
+    if type(exc) is not click.BadParameter:
+        return exc.format_message()
+    from click.exceptions import _join_param_hints
+
+    hint = exc.param_hint if exc.param_hint is not None else (
+        exc.param.get_error_hint(exc.ctx) if exc.param is not None and exc.ctx is not None else None)  # type: ignore[arg-type]
+    if hint is None:
+        return _("Invalid value: {message}").format(message=exc.message)
+    return _("Invalid value for {param}: {message}").format(param=_join_param_hints(hint), message=exc.message)
+
+
+class _HelpInLanguage:
+    """The -h/--help option's own line in the company's language (click's words otherwise)."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = _("Show this message and exit.")
+        return option
+
+
+class DocgenCommand(_HelpInLanguage, click.Command):
+    """A docgen command: its help (``lazy_gettext``) and its options' help follow the language."""
+
+
+class DocgenGroup(_HelpInLanguage, click.Group):
     """Turns DocgenError into one line on stderr and exit code 1, a usage error into one line and 2."""
+
+    command_class = DocgenCommand
+    group_class = type  # a group of commands under docgen (quarantine) is a DocgenGroup too
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except Failure:
+            raise
         except click.UsageError as exc:
             # one line, as for every other error: the usage text and help hint are for -h
             from docgen.intake import printable  # a value echoed in a message cannot forge a line
 
-            exc.ctx = None
-            exc.message = printable(exc.message)
-            raise
+            raise Failure(printable(_usage_message(exc)), exit_code=2) from None
         except DocgenError as exc:
             from docgen.table import printable  # a file name in a message cannot forge a line
 
-            raise click.ClickException(printable(str(exc))) from None
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise Failure(printable(str(exc))) from None
+        except click.ClickException as exc:
+            raise Failure(exc.format_message(), exit_code=exc.exit_code) from None
+        except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except BrokenPipeError:
             # output piped into `head` and the like: stop quietly, as other tools do
@@ -77,8 +123,9 @@ class DocgenGroup(click.Group):
         except Exception as exc:
             if _debug():
                 raise
-            raise click.ClickException(
-                f"internal error: {type(exc).__name__}: {exc} (run with DOCGEN_DEBUG=1 for details)"
+            raise Failure(
+                _("internal error: {kind}: {error} (run with DOCGEN_DEBUG=1 for details)").format(
+                    kind=type(exc).__name__, error=exc)
             ) from None
 
 
@@ -94,11 +141,12 @@ class Ctx:
             from docgen.archive.core import Archive
 
             if self.root.exists() and not self.root.is_dir():
-                raise DocgenError(f"archive {self.root} is a file, not a folder; check --archive or DOCGEN_ARCHIVE")
+                raise DocgenError(_("archive {root} is a file, not a folder; check --archive or DOCGEN_ARCHIVE").format(
+                    root=self.root))
             if not create and not self.root.is_dir():
                 raise DocgenError(
-                    f"no archive at {self.root}; check --archive or DOCGEN_ARCHIVE "
-                    "(docgen new creates an archive)"
+                    _("no archive at {root}; check --archive or DOCGEN_ARCHIVE "
+                      "(docgen new creates an archive)").format(root=self.root)
                 )
             archive = Archive.open(self.root)
             archive.settings  # noqa: B018 - a docgen.toml that cannot be used stops every command at start
@@ -119,24 +167,23 @@ def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-@click.group(cls=DocgenGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--archive",
-    "archive_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Archive root (default: $DOCGEN_ARCHIVE, else ./archive).",
-)
-@click.version_option(package_name="docgen")
-@click.pass_context
-def main(ctx: click.Context, archive_dir: Path | None) -> None:
-    """docgen: a renovation company's quotes and contracts, numbered and archived.
+@click.group(cls=DocgenGroup, context_settings={"help_option_names": ["-h", "--help"]}, help=lazy_gettext("""docgen: a renovation company's quotes and contracts, numbered and archived.
 
     \b
     Example:
       docgen new quote samples/zhangjiang/quote.yaml
       docgen new contract samples/zhangjiang/contract.yaml
       docgen show HT-2026-0001
-    """
+    """))
+@click.option(
+    "--archive",
+    "archive_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    cls=TranslatedOption, help=N_("Archive root (default: $DOCGEN_ARCHIVE, else ./archive)."),
+)
+@click.version_option(package_name="docgen", cls=TranslatedOption, help=N_("Show the version and exit."))
+@click.pass_context
+def main(ctx: click.Context, archive_dir: Path | None) -> None:
     from docgen.config import archive_root
 
     ctx.obj = Ctx(archive_root(archive_dir))
@@ -170,23 +217,26 @@ def _sync_distribution(archive: Archive, say: Any = None, stop: Any = None) -> N
     try:
         report = sync(archive, _converter(), current_user(), stop)
     except DocgenError as exc:
-        warn(f"note: copies not delivered ({exc}); the next command tries again")
+        warn(_("note: copies not delivered ({error}); the next command tries again").format(error=exc))
         return
     for d in report.deliveries:
         tell(_delivery_line(d))
     for line in report.withdrawn:
-        tell(f"withdrawn   {line}")
+        tell(_("withdrawn   {line}").format(line=line))
     for line in report.errors:
-        warn(f"note: copies not delivered: {line}; the next command tries again (or docgen distribute)")
+        warn(_("note: copies not delivered: {line}; the next command tries again (or docgen distribute)").format(
+            line=line))
 
 
 def _delivery_line(d: Any) -> str:
     if not d.copies:  # no rule sends this status: the holders of older copies are told
-        return f"superseded  {d.number} v{d.version} [{d.status}]: notice to {', '.join(d.superseded)}"
+        return _("superseded  {number} v{version} [{status}]: notice to {departments}").format(
+            number=d.number, version=d.version, status=status_word(d.status), departments=", ".join(d.superseded))
     to = ", ".join(f"{c.department} ({c.label})" for c in d.copies)
-    line = f"delivered   {d.number} v{d.version} [{d.status}] to {to}"
+    line = _("delivered   {number} v{version} [{status}] to {copies}").format(
+        number=d.number, version=d.version, status=status_word(d.status), copies=to)
     if d.superseded:
-        line += f"; superseded: {', '.join(d.superseded)}"
+        line += _("; superseded: {departments}").format(departments=", ".join(d.superseded))
     return line
 
 
@@ -195,19 +245,20 @@ def _sync_index(archive: Archive, quiet: bool = True) -> None:
         report = archive.search_index().sync()
     except (IndexDamaged, BlobDamaged) as exc:  # the filing stands; verify names the damage
         if not quiet:
-            click.echo(f"note: search index not updated: {exc}", err=True)
+            click.echo(_("note: search index not updated: {error}").format(error=exc), err=True)
         return
     except DocgenError:
         raise
     except Exception as exc:
         if _debug():
             raise
-        click.echo(f"note: search index not updated ({exc}); `docgen reindex` catches up", err=True)
+        click.echo(_("note: search index not updated ({error}); `docgen reindex` catches up").format(error=exc),
+                   err=True)
         return
     if report.error and not quiet:
         click.echo(
-            f"note: {report.error}; {len(report.pending)} document(s) will be indexed by the next "
-            "command or `docgen reindex`",
+            _("note: {error}; {n} document(s) will be indexed by the next command or `docgen reindex`").format(
+                error=report.error, n=len(report.pending)),
             err=True,
         )
 
@@ -236,52 +287,17 @@ def _print_made(made: Any) -> None:
     from docgen.money import fmt_yuan
 
     total = made.summary.get("total")
-    extra = f", total {fmt_yuan(Decimal(total))}" if total else ""
+    extra = _(", total {total}").format(total=fmt_yuan(Decimal(total))) if total else ""
     click.echo(
         f"{made.number} v{made.version}  {KIND_CN.get(made.kind, made.kind)}  "
-        f"{made.pages} page{'s' if made.pages != 1 else ''}{extra}"
-        + ("  (already in the archive: made from the same data)" if made.existing else "")
+        + ngettext("{n} page", "{n} pages", made.pages).format(n=made.pages) + extra
+        + (_("  (already in the archive: made from the same data)") if made.existing else "")
     )
     click.echo(f"  docx: {made.docx}")
     click.echo(f"  pdf:  {made.pdf}")
 
 
-@main.command()
-@click.argument("kind", metavar="KIND", type=KIND)
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--from-acceptance",
-    "from_acceptance",
-    metavar="YS-NUMBER",
-    help="Make a rectification notice from the failed items of this report, or a warranty card from it.",
-)
-@click.option(
-    "--deadline",
-    type=DATE,
-    help="Rectification deadline with --from-acceptance (default: [rectification] default_days).",
-)
-@click.option("--note", default="", help="Why this document is made (kept with version 1).")
-@click.option(
-    "--once", is_flag=True, help="If a document was already made from exactly this data, show it instead."
-)
-@click.option(
-    "--update-project", "update_project", is_flag=True,
-    help="Let the project file change the archived project's data (recorded in `docgen log P-…`).",
-)
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the result as JSON.")
-@click.pass_obj
-def new(
-    obj: Ctx,
-    kind: str,
-    files: tuple[Path, ...],
-    from_acceptance: str | None,
-    deadline: Any,
-    note: str,
-    once: bool,
-    update_project: bool,
-    as_json: bool,
-) -> None:
-    """Validate, number, render and archive a new document from a YAML file.
+@main.command(help=lazy_gettext("""Validate, number, render and archive a new document from a YAML file.
 
     KIND is quote, contract, rectification, acceptance or warranty, or its
     Chinese name (报价单, 合同, 整改通知书, 验收报告, 保修卡). Several files
@@ -294,7 +310,41 @@ def new(
       docgen new contract samples/zhangjiang/contract.yaml --json
       docgen new rectification --from-acceptance YS-2027-0001 --deadline 2027-02-27
       docgen new warranty samples/zhangjiang/warranty.yaml
-    """
+    """))
+@click.argument("kind", metavar="KIND", type=KIND)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--from-acceptance",
+    "from_acceptance",
+    metavar="YS-NUMBER",
+    cls=TranslatedOption, help=N_("Make a rectification notice from the failed items of this report, or a warranty card from it."),
+)
+@click.option(
+    "--deadline",
+    type=DATE,
+    cls=TranslatedOption, help=N_("Rectification deadline with --from-acceptance (default: [rectification] default_days)."),
+)
+@click.option("--note", default="", cls=TranslatedOption, help=N_("Why this document is made (kept with version 1)."))
+@click.option(
+    "--once", is_flag=True, cls=TranslatedOption, help=N_("If a document was already made from exactly this data, show it instead.")
+)
+@click.option(
+    "--update-project", "update_project", is_flag=True,
+    cls=TranslatedOption, help=N_("Let the project file change the archived project's data (recorded in `docgen log P-…`)."),
+)
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
+@click.pass_obj
+def new(
+    obj: Ctx,
+    kind: str,
+    files: tuple[Path, ...],
+    from_acceptance: str | None,
+    deadline: Any,
+    note: str,
+    once: bool,
+    update_project: bool,
+    as_json: bool,
+) -> None:
     from docgen.generate import from_acceptance as prepare_from
     from docgen.generate import made_from, new_document
 
@@ -302,7 +352,7 @@ def new(
     results = []
     if from_acceptance:
         if files:
-            raise click.UsageError("give either FILE or --from-acceptance, not both")
+            raise click.UsageError(_("give either FILE or --from-acceptance, not both"))
         prepared = prepare_from(
             archive, kind, from_acceptance.strip().upper(), deadline=deadline
         )
@@ -311,9 +361,11 @@ def new(
         if not as_json:
             _print_made(made)
     elif not files:
-        raise click.UsageError(f"give the {kind} file to make (or --from-acceptance YS-… for notices and warranty cards)")
+        raise click.UsageError(
+            _("give the {kind} file to make (or --from-acceptance YS-… for notices and warranty cards)").format(
+                kind=kind))
     elif deadline:
-        raise click.UsageError("--deadline goes with --from-acceptance; a notice file sets its own deadline")
+        raise click.UsageError(_("--deadline goes with --from-acceptance; a notice file sets its own deadline"))
     for path in files:
         made = new_document(archive, kind, path, _converter(), note=note, once=once, update_project=update_project)
         results.append(made)
@@ -324,23 +376,22 @@ def new(
         _print_json(out[0] if len(out) == 1 else out)
 
 
-@main.command()
-@click.argument("number")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--note", required=True, help="What changed and why (kept with the version).")
-@click.option(
-    "--update-project", "update_project", is_flag=True,
-    help="Let the project file change the archived project's data (recorded in `docgen log P-…`).",
-)
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the result as JSON.")
-@click.pass_obj
-def revise(obj: Ctx, number: str, file: Path, note: str, update_project: bool, as_json: bool) -> None:
-    """Make a new version of NUMBER from changed data in FILE.
+@main.command(help=lazy_gettext("""Make a new version of NUMBER from changed data in FILE.
 
     \b
     Example:
       docgen revise HT-2026-0001 contract.yaml --note "法务意见：违约金改为每日0.3%"
-    """
+    """))
+@click.argument("number")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--note", required=True, cls=TranslatedOption, help=N_("What changed and why (kept with the version)."))
+@click.option(
+    "--update-project", "update_project", is_flag=True,
+    cls=TranslatedOption, help=N_("Let the project file change the archived project's data (recorded in `docgen log P-…`)."),
+)
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
+@click.pass_obj
+def revise(obj: Ctx, number: str, file: Path, note: str, update_project: bool, as_json: bool) -> None:
     from docgen.generate import revise as do_revise
 
     made = do_revise(obj.archive(), number, file, _converter(), note=note, update_project=update_project)
@@ -350,14 +401,7 @@ def revise(obj: Ctx, number: str, file: Path, note: str, update_project: bool, a
         _print_made(made)
 
 
-@main.command()
-@click.argument("number")
-@click.argument("action", type=click.Choice(["submit", "approve", "reject"]))
-@click.option("--note", default="", help="Review notes (required to reject).")
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the result as JSON.")
-@click.pass_obj
-def review(obj: Ctx, number: str, action: str, note: str, as_json: bool) -> None:
-    """Legal review of a contract: submit it, approve it, or reject it with notes.
+@main.command(help=lazy_gettext("""Legal review of a contract: submit it, approve it, or reject it with notes.
 
     \b
     draft --submit--> in_review --approve--> approved
@@ -365,8 +409,13 @@ def review(obj: Ctx, number: str, action: str, note: str, as_json: bool) -> None
     Example:
       docgen review HT-2026-0001 submit --note "请法务审核"
       docgen review HT-2026-0001 reject --note "第七条违约金比例过高"
-    """
-    from docgen.generate import STATUS_CN
+    """))
+@click.argument("number")
+@click.argument("action", type=click.Choice(["submit", "approve", "reject"]))
+@click.option("--note", default="", cls=TranslatedOption, help=N_("Review notes (required to reject)."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
+@click.pass_obj
+def review(obj: Ctx, number: str, action: str, note: str, as_json: bool) -> None:
     from docgen.generate import review as do_review
 
     from docgen.generate import document
@@ -378,7 +427,7 @@ def review(obj: Ctx, number: str, action: str, note: str, as_json: bool) -> None
         _print_json({"number": doc.number, "kind": doc.kind, "action": action, "status": status,
                      "version": _latest_version(archive, doc.number), "note": note})
         return
-    click.echo(f"{number.upper()}: {status} ({STATUS_CN.get(status, status)})")
+    click.echo(f"{number.upper()}: {status_word(status)}")
 
 
 def _latest_version(archive: Archive, number: str) -> int | None:
@@ -386,20 +435,7 @@ def _latest_version(archive: Archive, number: str) -> int | None:
     return versions[-1].version if versions else None
 
 
-@main.command()
-@click.argument("number")
-@click.option("--passed/--failed", default=None, help="The result of the re-inspection.")
-@click.option("--note", required=True, help="What the re-inspection found (复查意见).")
-@click.option("--deadline", type=DATE, help="New deadline when it failed.")
-@click.option("--inspector", help="Who re-inspected (default: the notice's inspector).")
-@click.option("--date", "day", type=DATE, help="Re-inspection date (default today).")
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the result as JSON.")
-@click.pass_obj
-def recheck(
-    obj: Ctx, number: str, passed: bool | None, note: str, deadline: Any, inspector: str | None, day: Any,
-    as_json: bool,
-) -> None:
-    """Record the re-inspection of a rectification notice as a new version.
+@main.command(help=lazy_gettext("""Record the re-inspection of a rectification notice as a new version.
 
     Passed closes the notice; failed re-issues it with a new deadline.
 
@@ -407,11 +443,23 @@ def recheck(
     Example:
       docgen recheck ZG-2026-0001 --passed --note "空鼓墙砖已返工，复查合格"
       docgen recheck ZG-2026-0001 --failed --note "仍有两处空鼓" --deadline 2026-12-29
-    """
+    """))
+@click.argument("number")
+@click.option("--passed/--failed", default=None, cls=TranslatedOption, help=N_("The result of the re-inspection."))
+@click.option("--note", required=True, cls=TranslatedOption, help=N_("What the re-inspection found (复查意见)."))
+@click.option("--deadline", type=DATE, cls=TranslatedOption, help=N_("New deadline when it failed."))
+@click.option("--inspector", cls=TranslatedOption, help=N_("Who re-inspected (default: the notice's inspector)."))
+@click.option("--date", "day", type=DATE, cls=TranslatedOption, help=N_("Re-inspection date (default today)."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
+@click.pass_obj
+def recheck(
+    obj: Ctx, number: str, passed: bool | None, note: str, deadline: Any, inspector: str | None, day: Any,
+    as_json: bool,
+) -> None:
     from docgen.generate import recheck as do_recheck
 
     if passed is None:
-        raise click.UsageError("say the result: --passed or --failed")
+        raise click.UsageError(_("say the result: --passed or --failed"))
     made = do_recheck(
         obj.archive(),
         number.strip().upper(),
@@ -426,21 +474,21 @@ def recheck(
         _print_json({**_made_dict(made), "status": "closed" if passed else "issued"})
     else:
         _print_made(made)
-        click.echo("  closed (已关闭)" if passed else f"  re-issued (已重新签发), deadline {deadline}")
+        click.echo("  " + (status_word("closed") if passed else
+                           _("re-issued, deadline {deadline}").format(deadline=deadline)))
 
 
-@main.command()
-@click.argument("number")
-@click.option("--note", required=True, help="Why the document is void.")
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the result as JSON.")
-@click.pass_obj
-def void(obj: Ctx, number: str, note: str, as_json: bool) -> None:
-    """Void a document. Its number is never reused; its versions stay archived.
+@main.command(help=lazy_gettext("""Void a document. Its number is never reused; its versions stay archived.
 
     \b
     Example:
       docgen void BJ-2026-0002 --note "客户取消"
-    """
+    """))
+@click.argument("number")
+@click.option("--note", required=True, cls=TranslatedOption, help=N_("Why the document is void."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
+@click.pass_obj
+def void(obj: Ctx, number: str, note: str, as_json: bool) -> None:
     from docgen.generate import void as do_void
 
     from docgen.generate import document
@@ -452,7 +500,7 @@ def void(obj: Ctx, number: str, note: str, as_json: bool) -> None:
         _print_json({"number": doc.number, "kind": doc.kind, "action": "void", "status": doc.status,
                      "version": _latest_version(archive, doc.number), "note": note})
         return
-    click.echo(f"{number.upper()}: void (作废)")
+    click.echo(f"{number.upper()}: {status_word('void')}")
 
 
 def _show_data(archive: Archive, number: str) -> dict[str, Any]:
@@ -504,24 +552,22 @@ def _show_data(archive: Archive, number: str) -> dict[str, Any]:
     }
 
 
-@main.command()
-@click.argument("number")
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print everything as JSON.")
-@click.option("--wide", is_flag=True, help=WIDE_HELP)
-@click.pass_obj
-def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
-    """Kind, status, project, figures and every version of a document.
+@main.command(help=lazy_gettext("""Kind, status, project, figures and every version of a document.
 
     \b
     Example:
       docgen show HT-2026-0001
       docgen show BJ-2026-0001 --json
       docgen show HT-2026-0001 --wide
-    """
+    """))
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print everything as JSON."))
+@click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
+@click.pass_obj
+def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
     from decimal import Decimal
 
     from docgen import table
-    from docgen.generate import STATUS_CN
     from docgen.money import fmt_yuan, uppercase
 
     data = _show_data(obj.archive(create=False), number)
@@ -533,24 +579,26 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
     def echo(text: str) -> None:  # a key/value line: escaped, and shortened unless --wide
         click.echo(table.line(text, wide=wide))
 
-    echo(f"{data['number']}  {data['title']}  [{data['status']} {STATUS_CN.get(data['status'], '')}]")
-    echo(f"project:  {data['project']}  {data['customer']}  {data['site']}")
+    echo(f"{data['number']}  {data['title']}  [{status_word(data['status'])}]")
+    echo(_("project:  {project}  {customer}  {site}").format(
+        project=data["project"], customer=data["customer"], site=data["site"]))
     if data["total"]:
         total = Decimal(data["total"])
-        echo(f"total:    {fmt_yuan(total)}  {uppercase(total)}")
+        echo(_("total:    {total}  {uppercase}").format(total=fmt_yuan(total), uppercase=uppercase(total)))
     if data["kind"] == "quote":
         from docgen.config import today
 
         expired = s.get("valid_until") and today().isoformat() > s["valid_until"]
         echo(
-            f"date:     {s.get('date')}  valid until {s.get('valid_until')}"
-            + ("  (EXPIRED: quote again before signing)" if expired else "")
-            + f"  designer {s.get('designer')}"
+            _("date:     {date}  valid until {valid_until}").format(date=s.get("date"), valid_until=s.get("valid_until"))
+            + (_("  (EXPIRED: quote again before signing)") if expired else "")
+            + _("  designer {designer}").format(designer=s.get("designer"))
         )
     if data["kind"] == "contract":
         echo(
-            f"schedule: signed {s.get('sign_date')}, {s.get('start_date')} -> {s.get('completion_date')}"
-            + (f"  (quote {s['quote']})" if s.get("quote") else "")
+            _("schedule: signed {sign_date}, {start_date} -> {completion_date}").format(
+                sign_date=s.get("sign_date"), start_date=s.get("start_date"), completion_date=s.get("completion_date"))
+            + (_("  (quote {quote})").format(quote=s["quote"]) if s.get("quote") else "")
         )
         for p in s.get("payments", []):
             echo(f"          {p['percent']:>5}%  {fmt_yuan(Decimal(p['amount'])):>14}  {p['stage']}")
@@ -562,61 +610,56 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
         deadline = date.fromisoformat(s["deadline"])
         late = (today() - deadline).days if data["status"] not in ("closed", "void") else 0
         echo(
-            f"notice:   contract {s['contract']}, inspected {s['inspection_date']} by {s['inspector']}, "
-            f"{s['issues']} problem(s), {s['rechecks']} re-inspection(s)"
-            + (f", from {s['acceptance']}" if s.get("acceptance") else "")
+            _("notice:   contract {contract}, inspected {date} by {inspector}, {issues} problem(s), "
+              "{rechecks} re-inspection(s)").format(contract=s["contract"], date=s["inspection_date"],
+                                                    inspector=s["inspector"], issues=s["issues"],
+                                                    rechecks=s["rechecks"])
+            + (_(", from {acceptance}").format(acceptance=s["acceptance"]) if s.get("acceptance") else "")
         )
-        echo(f"deadline: {deadline}" + (f"  OVERDUE by {late} day(s)" if late > 0 else ""))
+        echo(_("deadline: {deadline}").format(deadline=deadline)
+             + (_("  OVERDUE by {n} day(s)").format(n=late) if late > 0 else ""))
     if data["kind"] == "acceptance":
         echo(
-            f"report:   {s['stage']} on {s['date']}, contract {s['contract']}: {s['conclusion']}"
-            + (f"  (after {s['previous']})" if s.get("previous") else "")
+            _("report:   {stage} on {date}, contract {contract}: {conclusion}").format(
+                stage=s["stage"], date=s["date"], contract=s["contract"], conclusion=s["conclusion"])
+            + (_("  (after {previous})").format(previous=s["previous"]) if s.get("previous") else "")
         )
         for item in s["items"]:
             if item["result"] != "合格":
-                echo(f"          不合格: {item['category']} {item['item']} {item['note']}")
+                echo(f"          {status_word('failed')}: {item['category']} {item['item']} {item['note']}")
     if data["kind"] == "warranty":
-        echo(f"warranty: from {s['acceptance']} passed {s['acceptance_date']}, contract {s['contract']}")
+        echo(_("warranty: from {acceptance} passed {date}, contract {contract}").format(
+            acceptance=s["acceptance"], date=s["acceptance_date"], contract=s["contract"]))
         for key, p in s["periods"].items():
-            echo(f"          {key:<20} {p['years']:>2} years  {p['start']} -> {p['end']}")
+            echo(_("          {period:<20} {years:>2} years  {start} -> {end}").format(
+                period=key, years=p["years"], start=p["start"], end=p["end"]))
     eff = data["effective_version"]
-    echo(f"effective version: {'v' + str(eff) if eff else 'none yet (no approved or signed version)'}")
-    click.echo("versions:")
+    echo(_("effective version: {version}").format(
+        version="v" + str(eff) if eff else _("none yet (no approved or signed version)")))
+    click.echo(_("versions:"))
     rows = []
     for v in data["versions"]:
         scan = "scan" in v["files"]
         f = v["files"]["scan"] if scan else v["files"].get("pdf", {})
-        rows.append({"version": f"v{v['version']}", "status": v["status"], "created": v["created"],
-                     "actor": v["actor"], "pages": v["pages"], "file": "scan" if scan else "pdf",
+        rows.append({"version": f"v{v['version']}", "status": status_word(v["status"]), "created": v["created"],
+                     "actor": v["actor"], "pages": v["pages"], "file": _("scan") if scan else "pdf",
                      "sha256": f.get("sha256", "")[:12],
-                     "note": (f"signed copy of v{v['signs']}  " if scan else "") + (v["note"] or "")})
+                     "note": (_("signed copy of v{version}  ").format(version=v["signs"]) if scan else "")
+                     + (v["note"] or "")})
     columns = [table.Column("version"), table.Column("status"), table.Column("created", flex=1),
                table.Column("actor", header=table.HEADERS["author"], flex=2), table.Column("pages", align=">"), table.Column("file"),
                table.Column("sha256", flex=1), table.Column("note", flex=2, min_width=8)]
     for text in table.render(columns, rows, wide=wide, budget=table.terminal_width() - 2):
         click.echo("  " + text)
-    click.echo("history:")
+    click.echo(_("history:"))
+    events = [{**e, "to": status_word(e["to"]) if e["to"] else e["to"]} for e in data["events"]]
     columns = [table.Column("created", header=table.HEADERS["time"], flex=1), table.Column("actor", flex=2),
                table.Column("action"), table.Column("to"), table.Column("note", flex=2, min_width=8)]
-    for text in table.render(columns, data["events"], wide=wide, budget=table.terminal_width() - 2):
+    for text in table.render(columns, events, wide=wide, budget=table.terminal_width() - 2):
         click.echo("  " + text)
 
 
-@main.command(name="list")
-@click.option("--kind", type=KIND, help="Only documents of this kind (quote or 报价单, contract or 合同, …).")
-@click.option(
-    "--status",
-    type=click.Choice(["draft", "in_review", "approved", "signed", "void", "issued", "closed", "passed", "failed"]),
-    help="Only documents with this status.",
-)
-@click.option("--overdue", is_flag=True, help="Only rectification notices past their deadline and not closed.")
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print a JSON list.")
-@click.option("--csv", "as_csv", is_flag=True, help=CSV_HELP)
-@click.option("--wide", is_flag=True, help=WIDE_HELP)
-@click.pass_obj
-def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json: bool, as_csv: bool,
-          wide: bool) -> None:
-    """List the documents of the archive.
+@main.command(name="list", help=lazy_gettext("""List the documents of the archive.
 
     \b
     Example:
@@ -624,7 +667,20 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
       docgen list --overdue
       docgen list --json
       docgen list --csv > 文档.csv
-    """
+    """))
+@click.option("--kind", type=KIND, cls=TranslatedOption, help=N_("Only documents of this kind (quote or 报价单, contract or 合同, …)."))
+@click.option(
+    "--status",
+    type=click.Choice(["draft", "in_review", "approved", "signed", "void", "issued", "closed", "passed", "failed"]),
+    cls=TranslatedOption, help=N_("Only documents with this status."),
+)
+@click.option("--overdue", is_flag=True, cls=TranslatedOption, help=N_("Only rectification notices past their deadline and not closed."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print a JSON list."))
+@click.option("--csv", "as_csv", is_flag=True, cls=TranslatedOption, help=CSV_HELP)
+@click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
+@click.pass_obj
+def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json: bool, as_csv: bool,
+          wide: bool) -> None:
     from decimal import Decimal
 
     from docgen import table
@@ -641,7 +697,7 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
         elif as_csv:
             _echo_csv(table.to_csv(late, LATE_FIELDS))
         elif not late:
-            click.echo("no overdue rectification notices")
+            click.echo(_("no overdue rectification notices"))
         else:
             columns = [table.Column("number"), table.Column("project"), table.Column("customer", flex=2, min_width=8),
                        table.Column("deadline"), table.Column("days_overdue", align=">")]
@@ -674,9 +730,9 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
         _echo_csv(table.to_csv(rows, LIST_FIELDS))
         return
     if not rows:
-        click.echo("no documents")
+        click.echo(_("no documents"))
         return
-    shown = [{**r, "kind": KIND_CN.get(r["kind"], r["kind"]), "versions": f"v{r['versions']}",
+    shown = [{**r, "kind": KIND_CN.get(r["kind"], r["kind"]), "status": status_word(r["status"]), "versions": f"v{r['versions']}",
               "total": fmt_yuan(Decimal(r["total"])) if r["total"] else ""} for r in rows]
     columns = [table.Column("number"), table.Column("kind"), table.Column("status"),
                table.Column("versions", header=table.HEADERS["version"]), table.Column("project"),
@@ -686,20 +742,19 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
         click.echo(text)
 
 
-@main.command()
-@click.argument("number")
-@click.argument("a", type=VERSION)
-@click.argument("b", type=VERSION)
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the changed lines as JSON.")
-@click.pass_obj
-def diff(obj: Ctx, number: str, a: int, b: int, as_json: bool) -> None:
-    """What changed in the text between versions A and B of NUMBER (2 or v2).
+@main.command(help=lazy_gettext("""What changed in the text between versions A and B of NUMBER (2 or v2).
 
     \b
     Example:
       docgen diff HT-2026-0001 1 2
       docgen diff HT-2026-0001 v1 v2 --json
-    """
+    """))
+@click.argument("number")
+@click.argument("a", type=VERSION)
+@click.argument("b", type=VERSION)
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the changed lines as JSON."))
+@click.pass_obj
+def diff(obj: Ctx, number: str, a: int, b: int, as_json: bool) -> None:
     from docgen.generate import document
     from docgen.versions import text_diff
 
@@ -711,7 +766,7 @@ def diff(obj: Ctx, number: str, a: int, b: int, as_json: bool) -> None:
                      "same": not lines, "lines": lines})
         return
     if not lines:
-        click.echo(f"{number.upper()}: no differences in the text between v{a} and v{b}")
+        click.echo(_("{number}: no differences in the text between v{a} and v{b}").format(number=number.upper(), a=a, b=b))
     for line in lines:
         color = "green" if line.startswith("+") else "red" if line.startswith("-") else None
         click.secho(line, fg=color)
@@ -751,37 +806,14 @@ class QueryCommand(click.Command):
         return super().parse_args(ctx, [*options, "--", *words])
 
 
-class QueryUsageError(click.ClickException):
+class QueryUsageError(Failure):
     """A search query that cannot be read: a usage error, one line, exit 2."""
 
-    exit_code = 2
+    def __init__(self, message: str) -> None:
+        super().__init__(message, exit_code=2)
 
 
-@main.command(cls=QueryCommand)
-@click.argument("query_words", metavar="QUERY...", nargs=-1, required=True)
-@click.option("--kind", type=KIND, help="Only this kind (quote, contract, rectification, acceptance, warranty, "
-              "or 报价单, 合同, 整改通知书, 验收报告, 保修卡).")
-@click.option("--project", help="Only this project code, e.g. P-2026-0001.")
-@click.option("--customer", help="Only this customer's documents (the exact name).")
-@click.option("--status", help="Only documents with this status.")
-@click.option("--from", "date_from", type=DATE, help="Documents dated on or after this day.")
-@click.option("--to", "date_to", type=DATE, help="Documents dated on or before this day.")
-@click.option("--all-versions", is_flag=True, help="Search every version, not only the effective ones.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="At most N results.")
-@click.option("--as", "dept_key", metavar="DEPT",
-              help="Search as this department (key or name): ID and phone numbers are shown whole only "
-                   'where its policy is personal_data = "full"; masked by default.')
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the results as a JSON list.")
-@click.option("--csv", "as_csv", is_flag=True, help=CSV_HELP)
-@click.option("--wide", is_flag=True, help=WIDE_HELP)
-@click.pass_obj
-def search(
-    obj: Ctx, query_words: tuple[str, ...], kind: str | None, project: str | None, customer: str | None,
-    status: str | None,
-    date_from: Any, date_to: Any, all_versions: bool, limit: int, dept_key: str | None,
-    as_json: bool, as_csv: bool, wide: bool,
-) -> None:
-    """Full-text search of the archive, in Simplified or Traditional Chinese.
+@main.command(cls=QueryCommand, help=lazy_gettext("""Full-text search of the archive, in Simplified or Traditional Chinese.
 
     Words must all match; any two or more Chinese characters match where they
     appear together (通知 finds 通知书). "quotes" make a phrase, OR joins
@@ -801,7 +833,30 @@ def search(
       docgen search HT-2026-0001 --json
       docgen search -闭水 渗漏 --kind acceptance
       docgen search 防水 --csv > 防水.csv
-    """
+    """))
+@click.argument("query_words", metavar="QUERY...", nargs=-1, required=True)
+@click.option("--kind", type=KIND, cls=TranslatedOption, help=N_("Only this kind (quote, contract, rectification, acceptance, warranty, "
+              "or 报价单, 合同, 整改通知书, 验收报告, 保修卡)."))
+@click.option("--project", cls=TranslatedOption, help=N_("Only this project code, e.g. P-2026-0001."))
+@click.option("--customer", cls=TranslatedOption, help=N_("Only this customer's documents (the exact name)."))
+@click.option("--status", cls=TranslatedOption, help=N_("Only documents with this status."))
+@click.option("--from", "date_from", type=DATE, cls=TranslatedOption, help=N_("Documents dated on or after this day."))
+@click.option("--to", "date_to", type=DATE, cls=TranslatedOption, help=N_("Documents dated on or before this day."))
+@click.option("--all-versions", is_flag=True, cls=TranslatedOption, help=N_("Search every version, not only the effective ones."))
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), cls=TranslatedOption, help=N_("At most N results."))
+@click.option("--as", "dept_key", metavar="DEPT",
+              cls=TranslatedOption, help=N_("Search as this department (key or name): ID and phone numbers are shown whole only "
+                   'where its policy is personal_data = "full"; masked by default.'))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the results as a JSON list."))
+@click.option("--csv", "as_csv", is_flag=True, cls=TranslatedOption, help=CSV_HELP)
+@click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
+@click.pass_obj
+def search(
+    obj: Ctx, query_words: tuple[str, ...], kind: str | None, project: str | None, customer: str | None,
+    status: str | None,
+    date_from: Any, date_to: Any, all_versions: bool, limit: int, dept_key: str | None,
+    as_json: bool, as_csv: bool, wide: bool,
+) -> None:
     from docgen.archive.search import STATUSES, Filters, QueryError, parse_query
     from docgen.intake import printable
 
@@ -812,7 +867,8 @@ def search(
         raise QueryUsageError(printable(str(exc))) from None
 
     if status and status not in STATUSES:
-        raise click.BadParameter(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}",
+        raise click.BadParameter(_("unknown status {status}; use one of: {statuses}").format(
+                                     status=repr(status), statuses=", ".join(STATUSES)),
                                  param_hint="'--status'")
     filters = Filters(
         kind=kind, project=project, customer=customer, status=status,
@@ -836,11 +892,12 @@ def search(
         _echo_csv(table.to_csv([vars(r) for r in results], SEARCH_FIELDS))
         return
     if not results:
-        click.echo("no documents found")
+        click.echo(_("no documents found"))
         return
     columns = [table.Column("number"), table.Column("version"), table.Column("kind"), table.Column("status"),
                table.Column("project"), table.Column("customer", flex=2, min_width=8), table.Column("date")]
-    lines = table.render(columns, [{**vars(r), "version": f"v{r.version}", "kind": KIND_CN.get(r.kind, r.kind)}
+    lines = table.render(columns, [{**vars(r), "version": f"v{r.version}", "kind": KIND_CN.get(r.kind, r.kind),
+                                    "status": status_word(r.status)}
                                    for r in results], wide=wide)
     click.echo(lines[0])
     for r, text in zip(results, lines[1:]):
@@ -849,32 +906,32 @@ def search(
         click.echo(snippet.replace("【", click.style("【", fg="red")).replace("】", click.style("】", fg="red")))
 
 
-@main.command()
-@click.option("--engine", type=click.Choice(["whoosh", "tantivy"]), help="Build this engine's index.")
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the result as JSON.")
-@click.pass_obj
-def reindex(obj: Ctx, engine: str | None, as_json: bool) -> None:
-    """Rebuild the search index from the catalog, with a progress bar.
+@main.command(help=lazy_gettext("""Rebuild the search index from the catalog, with a progress bar.
 
     \b
     Example:
       docgen reindex
       docgen reindex --engine tantivy
-    """
+    """))
+@click.option("--engine", type=click.Choice(["whoosh", "tantivy"]), cls=TranslatedOption, help=N_("Build this engine's index."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
+@click.pass_obj
+def reindex(obj: Ctx, engine: str | None, as_json: bool) -> None:
     archive = obj.archive(create=False)
     index = archive.search_index(engine)
     total = len(archive.catalog.version_keys())
-    with click.progressbar(length=total, label=f"indexing {total} versions ({index.engine_name})",
+    with click.progressbar(length=total, label=_("indexing {n} versions ({engine})").format(n=total, engine=index.engine_name),
                            file=sys.stderr) as bar:
         done = index.rebuild(progress=bar.update)
     if as_json:
         _print_json({"indexed": done, "engine": index.engine_name, "path": str(index.path),
                      "configured_engine": archive.settings.search_engine})
         return
-    click.echo(f"reindex: {done} versions indexed with {index.engine_name} in {index.path}")
+    click.echo(_("reindex: {n} versions indexed with {engine} in {path}").format(
+        n=done, engine=index.engine_name, path=index.path))
     if engine and engine != archive.settings.search_engine:
-        click.echo(f'note: docgen.toml uses "{archive.settings.search_engine}"; set [search] engine = "{engine}" '
-                   "to search with this index")
+        click.echo(_('note: docgen.toml uses "{configured}"; set [search] engine = "{engine}" '
+                     "to search with this index").format(configured=archive.settings.search_engine, engine=engine))
 
 
 def _intake(archive: Archive):  # type: ignore[no-untyped-def]
@@ -884,22 +941,7 @@ def _intake(archive: Archive):  # type: ignore[no-untyped-def]
     return Intake(archive, current_user())
 
 
-@main.command()
-@click.option(
-    "--inbox", type=click.Path(file_okay=False, path_type=Path),
-    help="The folder to watch (default: <archive>/inbox).",
-)
-@click.option(
-    "--poll", type=click.FloatRange(min=0.1), metavar="SECONDS",
-    help="Check the folder every SECONDS instead of inotify (for network shares).",
-)
-@click.option(
-    "--rescan", type=click.FloatRange(min=1), metavar="SECONDS",
-    help="List the folder again this often (default: [intake] rescan_seconds).",
-)
-@click.pass_obj
-def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None) -> None:
-    """File the signed scans dropped into the inbox, until stopped (Ctrl-C).
+@main.command(help=lazy_gettext("""File the signed scans dropped into the inbox, until stopped (Ctrl-C).
 
     Each scan is identified by the code printed on its pages and filed as the
     signed version of its document; what cannot be filed moves to
@@ -911,7 +953,21 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
     Example:
       docgen watch
       docgen watch --inbox /mnt/scanner --poll 5
-    """
+    """))
+@click.option(
+    "--inbox", type=click.Path(file_okay=False, path_type=Path),
+    cls=TranslatedOption, help=N_("The folder to watch (default: <archive>/inbox)."),
+)
+@click.option(
+    "--poll", type=click.FloatRange(min=0.1), metavar="SECONDS",
+    cls=TranslatedOption, help=N_("Check the folder every SECONDS instead of inotify (for network shares)."),
+)
+@click.option(
+    "--rescan", type=click.FloatRange(min=1), metavar="SECONDS",
+    cls=TranslatedOption, help=N_("List the folder again this often (default: [intake] rescan_seconds)."),
+)
+@click.pass_obj
+def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None) -> None:
     import signal
     import time
 
@@ -922,7 +978,7 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
     archive = obj.archive(create=False)
     settings = archive.settings
     if inbox is not None and not inbox.is_dir():
-        raise DocgenError(f"inbox {inbox} does not exist; check the path (is the share mounted?)")
+        raise DocgenError(_("inbox {inbox} does not exist; check the path (is the share mounted?)").format(inbox=inbox))
     folder = inbox or archive.inbox
     intake = _intake(archive)
     intake.reader.start()  # the reader process loads its libraries meanwhile
@@ -941,7 +997,7 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
         try:
             outcome = intake.process(path)
         except DocgenError as exc:
-            say(f"error       {path.name}: {exc}")
+            say(_("error       {file}: {error}").format(file=path.name, error=exc))
             return DONE
         if outcome.result == "gone":
             return DONE
@@ -969,7 +1025,7 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
             try:
                 _sync_distribution(archive, say_once, watcher.stop.is_set)
             except Stopped:
-                say("stopping: copies not delivered yet stay queued for the next command")
+                say(_("stopping: copies not delivered yet stay queued for the next command"))
             finally:
                 converting[0] = False
             queued = archive.catalog.index_queue() or archive.catalog.distribution_queue()
@@ -994,25 +1050,10 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
         watcher.run()
     finally:
         intake.close()
-    say("stopped")
+    say(_("stopped"))
 
 
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--as", "as_number", metavar="NUMBER", help="File it as this document: a person has checked it.")
-@click.option("--version", "as_version", type=VERSION, help="With --as: the version it signs (2 or v2).")
-@click.option("--supersede", is_flag=True,
-              help="With --as and --version: file an old version's signed copy although a newer one replaced it.")
-@click.option("--note", default="", help="With --supersede: why the old version stands (kept in the log).")
-@click.option("--join", is_flag=True, help="The files are the pages of one scan, in the order given.")
-@click.option("--keep", is_flag=True, help="Leave the files where they are (quarantine gets a copy).")
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the outcomes as JSON.")
-@click.pass_obj
-def ingest(
-    obj: Ctx, paths: tuple[Path, ...], as_number: str | None, as_version: int | None, supersede: bool,
-    note: str, join: bool, keep: bool, as_json: bool,
-) -> None:
-    """File signed scans (files or folders) once, as `docgen watch` would.
+@main.command(help=lazy_gettext("""File signed scans (files or folders) once, as `docgen watch` would.
 
     Filed and duplicate files are removed, the others move to quarantine, unless
     --keep. Exit code 0 when every file was filed (or was a duplicate), 1 otherwise.
@@ -1024,34 +1065,48 @@ def ingest(
       docgen ingest page1.jpg page2.jpg --join
       docgen ingest archive/quarantine/scan.pdf --as HT-2026-0001
       docgen ingest quarantine/bj.pdf --as BJ-2026-0001 --version 1 --supersede --note "客户只签v1，v2作废"
-    """
+    """))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as", "as_number", metavar="NUMBER", cls=TranslatedOption, help=N_("File it as this document: a person has checked it."))
+@click.option("--version", "as_version", type=VERSION, cls=TranslatedOption, help=N_("With --as: the version it signs (2 or v2)."))
+@click.option("--supersede", is_flag=True,
+              cls=TranslatedOption, help=N_("With --as and --version: file an old version's signed copy although a newer one replaced it."))
+@click.option("--note", default="", cls=TranslatedOption, help=N_("With --supersede: why the old version stands (kept in the log)."))
+@click.option("--join", is_flag=True, cls=TranslatedOption, help=N_("The files are the pages of one scan, in the order given."))
+@click.option("--keep", is_flag=True, cls=TranslatedOption, help=N_("Leave the files where they are (quarantine gets a copy)."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the outcomes as JSON."))
+@click.pass_obj
+def ingest(
+    obj: Ctx, paths: tuple[Path, ...], as_number: str | None, as_version: int | None, supersede: bool,
+    note: str, join: bool, keep: bool, as_json: bool,
+) -> None:
     from docgen.intake import candidates
     from docgen.intake import join as join_files
 
     if as_version is not None and as_number is None:
-        raise click.UsageError("--version goes with --as NUMBER")
+        raise click.UsageError(_("--version goes with --as NUMBER"))
     if supersede and as_version is None:
-        raise click.UsageError("--supersede goes with --as NUMBER --version N (the old version that stands)")
+        raise click.UsageError(_("--supersede goes with --as NUMBER --version N (the old version that stands)"))
     if supersede and not note.strip():
-        raise click.UsageError('--supersede needs the reason: --note "why the old version stands"')
+        raise click.UsageError(_('--supersede needs the reason: --note "why the old version stands"'))
     if note and not supersede:
-        raise click.UsageError("--note goes with --supersede")
+        raise click.UsageError(_("--note goes with --supersede"))
     reason = note.strip() if supersede else None
     archive = obj.archive(create=False)
     intake = _intake(archive)
     files = candidates(archive, list(paths))
     if not files:
-        raise DocgenError(f"no files to take in under {', '.join(map(str, paths))}")
+        raise DocgenError(_("no files to take in under {paths}").format(paths=", ".join(map(str, paths))))
     if as_number and len(files) > 1 and not join:
-        raise click.UsageError("--as names one document: give one file (or several with --join)")
+        raise click.UsageError(_("--as names one document: give one file (or several with --join)"))
     outcomes = []
     if join:
         if len(files) < 2:
-            raise click.UsageError("--join needs two files or more (the pages of one scan, in order)")
+            raise click.UsageError(_("--join needs two files or more (the pages of one scan, in order)"))
         data = join_files(files)
         outcome = intake.process(
             files[0], as_number=as_number, as_version=as_version, keep=True, data=data,
-            sources=[f.read_bytes() for f in files], display=f"{files[0].name} (+{len(files) - 1} joined)",
+            sources=[f.read_bytes() for f in files], display=_("{file} (+{n} joined)").format(file=files[0].name, n=len(files) - 1),
             supersede=reason,
         )
         if outcome.result in ("filed", "duplicate") and not keep:
@@ -1080,37 +1135,38 @@ def ingest(
     for o in outcomes:
         counts[o.result] = counts.get(o.result, 0) + 1
     if len(outcomes) > 1 and not as_json:
-        click.echo("ingest: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        from docgen.intake import result_word
+
+        click.echo(_("ingest: {counts}").format(counts=", ".join(f"{v} {result_word(k)}" for k, v in counts.items())))
     if set(counts) - {"filed", "duplicate", "gone"}:
         if not as_json and counts.get("quarantined"):
-            click.echo("see `docgen quarantine list` for what to do", err=True)
+            click.echo(_("see `docgen quarantine list` for what to do"), err=True)
         sys.exit(1)
 
 
-@main.group()
-def quarantine() -> None:
-    """Scans that could not be filed, with the reason for each.
+@main.group(help=lazy_gettext("""Scans that could not be filed, with the reason for each.
 
     \b
     Example:
       docgen quarantine list
       docgen quarantine retry
       docgen quarantine retry scan.pdf
-    """
+    """))
+def quarantine() -> None:
+    pass
 
 
-@quarantine.command(name="list")
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print a JSON list.")
-@click.option("--wide", is_flag=True, help=WIDE_HELP)
-@click.pass_obj
-def quarantine_list(obj: Ctx, as_json: bool, wide: bool) -> None:
-    """The quarantined files, oldest first, with why each was not filed.
+@quarantine.command(name="list", help=lazy_gettext("""The quarantined files, oldest first, with why each was not filed.
 
     \b
     Example:
       docgen quarantine list
       docgen quarantine list --wide
-    """
+    """))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print a JSON list."))
+@click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
+@click.pass_obj
+def quarantine_list(obj: Ctx, as_json: bool, wide: bool) -> None:
     from docgen import table
     from docgen.intake import quarantined
 
@@ -1120,7 +1176,7 @@ def quarantine_list(obj: Ctx, as_json: bool, wide: bool) -> None:
                       "proposed": q.proposed} for q in items])
         return
     if not items:
-        click.echo("quarantine is empty")
+        click.echo(_("quarantine is empty"))
         return
     columns = [table.Column("file", flex=2, min_width=8), table.Column("checked", flex=1),
                table.Column("reason", flex=2, min_width=12), table.Column("proposed", flex=2),
@@ -1129,21 +1185,20 @@ def quarantine_list(obj: Ctx, as_json: bool, wide: bool) -> None:
              "todo": q.todo} for q in items]
     for text in table.render(columns, rows, wide=wide):
         click.echo(text)
-    click.echo(table.line(f"{len(items)} file(s) in {items[0].path.parent}; each has a .reason.txt saying what "
-                          "to do", wide=wide))
+    click.echo(table.line(_("{n} file(s) in {folder}; each has a .reason.txt saying what to do").format(
+        n=len(items), folder=items[0].path.parent), wide=wide))
 
 
-@quarantine.command(name="retry")
-@click.argument("files", nargs=-1)
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the outcomes as JSON.")
-@click.pass_obj
-def quarantine_retry(obj: Ctx, files: tuple[str, ...], as_json: bool) -> None:
-    """Try to file quarantined scans again (all of them, or the FILES named).
+@quarantine.command(name="retry", help=lazy_gettext("""Try to file quarantined scans again (all of them, or the FILES named).
 
     \b
     Example:
       docgen review HT-2026-0001 approve && docgen quarantine retry HT-2026-0001.pdf
-    """
+    """))
+@click.argument("files", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the outcomes as JSON."))
+@click.pass_obj
+def quarantine_retry(obj: Ctx, files: tuple[str, ...], as_json: bool) -> None:
     from docgen.intake import find_quarantined, quarantined
 
     archive = obj.archive(create=False)
@@ -1152,7 +1207,7 @@ def quarantine_retry(obj: Ctx, files: tuple[str, ...], as_json: bool) -> None:
         if as_json:
             _print_json([])
         else:
-            click.echo("quarantine is empty")
+            click.echo(_("quarantine is empty"))
         return
     intake = _intake(archive)
     left = 0
@@ -1166,17 +1221,11 @@ def quarantine_retry(obj: Ctx, files: tuple[str, ...], as_json: bool) -> None:
     if as_json:
         _print_json([o.as_dict() for o in outcomes])
     if left:
-        click.echo(f"{left} file(s) stay in quarantine", err=True)
+        click.echo(_("{n} file(s) stay in quarantine").format(n=left), err=True)
         sys.exit(1)
 
 
-@main.command()
-@click.argument("number")
-@click.option("--again", is_flag=True, help="Deliver again to departments that already have this version.")
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the deliveries as JSON.")
-@click.pass_obj
-def distribute(obj: Ctx, number: str, again: bool, as_json: bool) -> None:
-    """Deliver the effective version of NUMBER to the departments its rule names.
+@main.command(help=lazy_gettext("""Deliver the effective version of NUMBER to the departments its rule names.
 
     Each department gets a PDF labelled with its 联次 in its outbox folder; a
     department holding an older version gets a notice that it is superseded.
@@ -1187,7 +1236,12 @@ def distribute(obj: Ctx, number: str, again: bool, as_json: bool) -> None:
     Example:
       docgen distribute HT-2026-0001
       docgen distribute YS-2027-0002 --again
-    """
+    """))
+@click.argument("number")
+@click.option("--again", is_flag=True, cls=TranslatedOption, help=N_("Deliver again to departments that already have this version."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the deliveries as JSON."))
+@click.pass_obj
+def distribute(obj: Ctx, number: str, again: bool, as_json: bool) -> None:
     from docgen.distribute import distribute as do_distribute
     from docgen.generate import current_user
 
@@ -1205,24 +1259,11 @@ def distribute(obj: Ctx, number: str, again: bool, as_json: bool) -> None:
         for c in d.copies:
             click.echo(f"  {c.path}")
     if d.skipped:
-        click.echo(f"{d.number} v{d.version}: already delivered to {', '.join(d.skipped)} (--again delivers again)")
+        click.echo(_("{number} v{version}: already delivered to {departments} (--again delivers again)").format(
+            number=d.number, version=d.version, departments=", ".join(d.skipped)))
 
 
-@main.command()
-@click.argument("number", required=False)
-@click.option("--as", "dept", required=True, metavar="DEPT", help="The department pulling (finance, legal, …).")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Folder to write the copies to.")
-@click.option("--version", type=VERSION, help="This version (2 or v2) instead of the effective one.")
-@click.option("--kind", type=KIND, help="With --since: every document of this kind (contract or 合同, …)…")
-@click.option("--since", type=DATE, help="…signed on or after this day (the company's date).")
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the copies as JSON.")
-@click.pass_obj
-def pull(
-    obj: Ctx, number: str | None, dept: str, output: Path, version: int | None, kind: str | None,
-    since: Any, as_json: bool,
-) -> None:
-    """A department's copy of a document, or of every document signed since a day.
+@main.command(help=lazy_gettext("""A department's copy of a document, or of every document signed since a day.
 
     The copy is the effective version (the signed scan, else the approved
     version), labelled for the department and masked where its policy says;
@@ -1232,7 +1273,20 @@ def pull(
     Example:
       docgen pull HT-2026-0001 --as finance -o ~/财务/合同
       docgen pull --as finance --kind contract --since 2026-11-01 -o ~/财务/11月
-    """
+    """))
+@click.argument("number", required=False)
+@click.option("--as", "dept", required=True, metavar="DEPT", cls=TranslatedOption, help=N_("The department pulling (finance, legal, …)."))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, cls=TranslatedOption, help=N_("Folder to write the copies to."))
+@click.option("--version", type=VERSION, cls=TranslatedOption, help=N_("This version (2 or v2) instead of the effective one."))
+@click.option("--kind", type=KIND, cls=TranslatedOption, help=N_("With --since: every document of this kind (contract or 合同, …)…"))
+@click.option("--since", type=DATE, cls=TranslatedOption, help=N_("…signed on or after this day (the company's date)."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the copies as JSON."))
+@click.pass_obj
+def pull(
+    obj: Ctx, number: str | None, dept: str, output: Path, version: int | None, kind: str | None,
+    since: Any, as_json: bool,
+) -> None:
     from docgen.distribute import pull as do_pull
     from docgen.distribute import signed_since
     from docgen.generate import current_user
@@ -1240,12 +1294,13 @@ def pull(
     archive = obj.archive(create=False)
     actor = current_user()
     if number and (kind or since):
-        raise click.UsageError("give either NUMBER or --kind with --since, not both")
+        raise click.UsageError(_("give either NUMBER or --kind with --since, not both"))
     if not number:
         if not (kind and since):
-            raise click.UsageError("give the document NUMBER, or --kind and --since for every document signed since a day")
+            raise click.UsageError(
+                _("give the document NUMBER, or --kind and --since for every document signed since a day"))
         if version is not None:
-            raise click.UsageError("--version goes with one NUMBER")
+            raise click.UsageError(_("--version goes with one NUMBER"))
         day = since
         from docgen.distribute import may_pull
 
@@ -1255,13 +1310,13 @@ def pull(
             if as_json:
                 _print_json([])
             else:
-                click.echo(f"no {kind} signed since {day}")
+                click.echo(_("no {kind} signed since {day}").format(kind=kind, day=day))
             return
     else:
         numbers = [number]
     copies = []
     if len(numbers) > 1 and not as_json:
-        with click.progressbar(numbers, label=f"pulling {len(numbers)} copies for {dept}", file=sys.stderr) as bar:
+        with click.progressbar(numbers, label=_("pulling {n} copies for {department}").format(n=len(numbers), department=dept), file=sys.stderr) as bar:
             for n in bar:
                 copies.append(do_pull(archive, n, dept, output, _converter(), actor))
     else:
@@ -1274,7 +1329,8 @@ def pull(
     for c in copies:
         click.echo(f"{c.number} v{c.version}  {c.label}  {c.path}")
     if len(copies) > 1:
-        click.echo(f"pull: {len(copies)} copies for {copies[0].department} in {output}")
+        click.echo(_("pull: {n} copies for {department} in {folder}").format(
+            n=len(copies), department=copies[0].department, folder=output))
 
 
 def _when(text: str) -> Any:
@@ -1289,15 +1345,7 @@ def _when(text: str) -> Any:
         return datetime.min.replace(tzinfo=timezone.utc)
 
 
-@main.command()
-@click.argument("number", required=False)
-@click.option("--as", "dept", metavar="DEPT", help="Only what this department received, pulled or was refused.")
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the events as JSON.")
-@click.option("--csv", "as_csv", is_flag=True, help=CSV_HELP)
-@click.option("--wide", is_flag=True, help=WIDE_HELP)
-@click.pass_obj
-def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: bool, wide: bool) -> None:
-    """Every event of the archive or of one document: created, revised, reviewed, signed,
+@main.command(help=lazy_gettext("""Every event of the archive or of one document: created, revised, reviewed, signed,
     voided, delivered, pulled, refused, superseded; with who, when and checksums.
 
     \b
@@ -1306,7 +1354,14 @@ def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: b
       docgen log P-2026-0001
       docgen log --as finance --json
       docgen log --as finance --csv > 财务台账.csv
-    """
+    """))
+@click.argument("number", required=False)
+@click.option("--as", "dept", metavar="DEPT", cls=TranslatedOption, help=N_("Only what this department received, pulled or was refused."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the events as JSON."))
+@click.option("--csv", "as_csv", is_flag=True, cls=TranslatedOption, help=CSV_HELP)
+@click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
+@click.pass_obj
+def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: bool, wide: bool) -> None:
     archive = obj.archive(create=False)
     cat = archive.catalog
     key = None
@@ -1344,7 +1399,7 @@ def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: b
         _echo_csv(table.to_csv(rows, LOG_FIELDS))
         return
     if not rows:
-        click.echo("no events")
+        click.echo(_("no events"))
         return
     # the department by its copy's label (第二联 财务), which names it; the key where there is none
     shown = [{**r, "number": f"{r['number'] or ''}" + (f" v{r['version']}" if r.get("version") else ""),
@@ -1371,12 +1426,7 @@ def _extra(counts: dict[str, int]) -> str:
     return ", ".join(names + [f"{folder}/ {counts.get(folder, 0)}" for folder in ("templates", "quarantine", "logs")])
 
 
-@main.command()
-@click.argument("dest", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the report as JSON.")
-@click.pass_obj
-def backup(obj: Ctx, dest: Path, as_json: bool) -> None:
-    """Back up the archive into DEST while docgen goes on working.
+@main.command(help=lazy_gettext("""Back up the archive into DEST while docgen goes on working.
 
     The catalog is copied with SQLite's online backup, then the files it names, by
     checksum: a later backup into the same DEST copies only the files it lacks. Each
@@ -1387,7 +1437,11 @@ def backup(obj: Ctx, dest: Path, as_json: bool) -> None:
     Example:
       docgen backup /mnt/nas/docgen-backup
       docgen restore /mnt/nas/docgen-backup --archive /srv/docgen-restored
-    """
+    """))
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the report as JSON."))
+@click.pass_obj
+def backup(obj: Ctx, dest: Path, as_json: bool) -> None:
     from docgen.archive.backup import backup as do_backup
 
     archive = obj.archive(create=False)
@@ -1401,25 +1455,19 @@ def backup(obj: Ctx, dest: Path, as_json: bool) -> None:
                      "damaged": report.damaged, "clean": not report.damaged})
     else:
         click.echo(
-        f"backup: snapshot {report.snapshot} in {dest}: {report.documents} documents, {report.versions} versions, "
-        f"{report.blobs} files ({report.copied} copied, {_size(report.copied_bytes)}; "
-        f"{report.kept} already in the backup); {_extra(report.extra)}"
+            _("backup: snapshot {snapshot} in {folder}: {documents} documents, {versions} versions, "
+              "{files} files ({copied} copied, {size}; {kept} already in the backup); {extra}").format(
+                snapshot=report.snapshot, folder=dest, documents=report.documents, versions=report.versions,
+                files=report.blobs, copied=report.copied, size=_size(report.copied_bytes), kept=report.kept,
+                extra=_extra(report.extra))
         )
     if report.damaged:
-        click.echo(f"backup: {len(report.damaged)} damaged file(s) not backed up; "
-                   "run `docgen verify --repair`, then back up again", err=True)
+        click.echo(_("backup: {n} damaged file(s) not backed up; run `docgen verify --repair`, then back up again")
+                   .format(n=len(report.damaged)), err=True)
         sys.exit(1)
 
 
-@main.command()
-@click.argument("src", type=click.Path(path_type=Path))
-@click.option("--snapshot", "name", metavar="NAME", help="The snapshot to restore (default: the newest).")
-@click.option("--archive", "root", type=click.Path(file_okay=False, path_type=Path),
-              help="The new archive root (default: docgen's --archive, $DOCGEN_ARCHIVE, else ./archive).")
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the report as JSON.")
-@click.pass_obj
-def restore(obj: Ctx, src: Path, name: str | None, root: Path | None, as_json: bool) -> None:
-    """Restore a backup made by `docgen backup` into an empty or new archive root.
+@main.command(help=lazy_gettext("""Restore a backup made by `docgen backup` into an empty or new archive root.
 
     Every file is checked against the backup's manifest before the archive is put in
     place; then the readable copies and the search index are made again and the
@@ -1429,13 +1477,21 @@ def restore(obj: Ctx, src: Path, name: str | None, root: Path | None, as_json: b
     Example:
       docgen restore /mnt/nas/docgen-backup --archive /srv/docgen
       docgen restore /mnt/nas/docgen-backup --snapshot 20261202T011500Z --archive /srv/docgen
-    """
+    """))
+@click.argument("src", type=click.Path(path_type=Path))
+@click.option("--snapshot", "name", metavar="NAME", cls=TranslatedOption, help=N_("The snapshot to restore (default: the newest)."))
+@click.option("--archive", "root", type=click.Path(file_okay=False, path_type=Path),
+              cls=TranslatedOption, help=N_("The new archive root (default: docgen's --archive, $DOCGEN_ARCHIVE, else ./archive)."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the report as JSON."))
+@click.pass_obj
+def restore(obj: Ctx, src: Path, name: str | None, root: Path | None, as_json: bool) -> None:
     from docgen.archive.backup import restore as do_restore
 
     report = do_restore(src, root or obj.root, name, progress=_bar)
     if as_json:
         for line in report.lacking:
-            click.echo(f"{line} was damaged in the archive when the backup was made: not in the backup", err=True)
+            click.echo(_("{line} was damaged in the archive when the backup was made: not in the backup").format(
+                line=line), err=True)
         for line in report.problems:
             click.echo(line, err=True)
         _print_json({"snapshot": report.snapshot, "source": str(src), "created": fmt_instant(report.created),
@@ -1447,31 +1503,27 @@ def restore(obj: Ctx, src: Path, name: str | None, root: Path | None, as_json: b
         if report.problems or report.lacking:
             sys.exit(1)
         return
-    click.echo(f"restore: snapshot {report.snapshot} of {src} (made {fmt_instant(report.created)} by docgen {report.version}) "
-               f"into {report.root}")
-    click.echo(f"restore: {report.documents} documents, {report.versions} versions, {report.blobs} files "
-               f"({_size(report.blob_bytes)}); {_extra(report.extra)}")
-    click.echo(f"restore: re-made {report.views} readable copies; indexed {report.indexed} versions")
+    click.echo(_("restore: snapshot {snapshot} of {source} (made {created} by docgen {version}) into {root}").format(
+        snapshot=report.snapshot, source=src, created=fmt_instant(report.created), version=report.version,
+        root=report.root))
+    click.echo(_("restore: {documents} documents, {versions} versions, {files} files ({size}); {extra}").format(
+        documents=report.documents, versions=report.versions, files=report.blobs, size=_size(report.blob_bytes),
+        extra=_extra(report.extra)))
+    click.echo(_("restore: re-made {views} readable copies; indexed {indexed} versions").format(
+        views=report.views, indexed=report.indexed))
     for line in report.lacking:
-        click.echo(f"{line} was damaged in the archive when the backup was made: not in the backup", err=True)
+        click.echo(_("{line} was damaged in the archive when the backup was made: not in the backup").format(
+                line=line), err=True)
     for line in report.problems:
         click.echo(line, err=True)
     if report.problems or report.lacking:
-        click.echo(f"verify: PROBLEMS FOUND: {report.checked} files checked, "
-                   f"{len(report.problems)} problem(s)", err=True)
+        click.echo(_("verify: PROBLEMS FOUND: {checked} files checked, {n} problem(s)").format(
+            checked=report.checked, n=len(report.problems)), err=True)
         sys.exit(1)
-    click.echo(f"verify: clean: {report.checked} files checked")
+    click.echo(_("verify: clean: {checked} files checked").format(checked=report.checked))
 
 
-@main.command()
-@click.option("--repair", is_flag=True,
-              help="Re-make missing or changed readable copies; put back damaged blobs from identical copies.")
-@click.option("--chain-head", "chain_head", is_flag=False, flag_value="-", default=None, metavar="[HASH]",
-              help="Check the chain only and print its head; with HASH, check that a recorded head is in it.")
-@click.option("--json", "as_json", is_flag=True, callback=_json_seen, help="Print the findings as JSON.")
-@click.pass_obj
-def verify(obj: Ctx, repair: bool, chain_head: str | None, as_json: bool) -> None:
-    """Recompute every checksum and walk the events' and ledger's hash chain; report
+@main.command(help=lazy_gettext("""Recompute every checksum and walk the events' and ledger's hash chain; report
     missing, corrupt and orphaned files, rows changed or removed, files others may read.
 
     Also checks the readable copies in documents/ against the archive; --repair
@@ -1485,7 +1537,14 @@ def verify(obj: Ctx, repair: bool, chain_head: str | None, as_json: bool) -> Non
       docgen verify --repair
       docgen verify --chain-head          # print the head, to record it elsewhere
       docgen verify --chain-head 5f3a…    # is the recorded head still in the chain?
-    """
+    """))
+@click.option("--repair", is_flag=True,
+              cls=TranslatedOption, help=N_("Re-make missing or changed readable copies; put back damaged blobs from identical copies."))
+@click.option("--chain-head", "chain_head", is_flag=False, flag_value="-", default=None, metavar="[HASH]",
+              cls=TranslatedOption, help=N_("Check the chain only and print its head; with HASH, check that a recorded head is in it."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the findings as JSON."))
+@click.pass_obj
+def verify(obj: Ctx, repair: bool, chain_head: str | None, as_json: bool) -> None:
     from docgen.archive.core import verify as do_verify
 
     archive = obj.archive(create=False)
@@ -1514,11 +1573,12 @@ def verify(obj: Ctx, repair: bool, chain_head: str | None, as_json: bool) -> Non
             sys.exit(1)
         return
     for line in lost:
-        click.echo(f"{line}: not in the search index (docgen reindex adds it)", err=True)
+        click.echo(_("{line}: not in the search index (docgen reindex adds it)").format(line=line), err=True)
     if index_line:
         click.echo(index_line, err=True)
     if waiting:
-        click.echo(f"verify: {len(waiting)} version(s) queued for the search index; the next command indexes them")
+        click.echo(_("verify: {n} version(s) queued for the search index; the next command indexes them").format(
+            n=len(waiting)))
     for line in report.unused:
         click.echo(line)
     for line in report.chain + report.missing + report.corrupt + report.orphaned + report.other + report.modes:
@@ -1526,21 +1586,22 @@ def verify(obj: Ctx, repair: bool, chain_head: str | None, as_json: bool) -> Non
     for line in report.restored:
         click.echo(line)
     for line in report.copies:
-        click.echo(line + ("" if repair else " (docgen verify --repair re-makes it)"), err=True)
+        click.echo(line + ("" if repair else _(" (docgen verify --repair re-makes it)")), err=True)
     if repair and report.repaired:
-        click.echo(f"verify: re-made {report.repaired} readable copies from the archive")
-    state = "clean" if not problems else "PROBLEMS FOUND"
+        click.echo(_("verify: re-made {n} readable copies from the archive").format(n=report.repaired))
+    state = _("clean") if not problems else _("PROBLEMS FOUND")
     click.echo(
-        f"verify: {state}: {report.checked} files checked, {len(report.missing)} missing, "
-        f"{len(report.corrupt)} corrupt, {len(report.orphaned)} orphaned"
-        + (f", {len(report.restored)} restored" if report.restored else "")
-        + (f", {len(report.chain)} chain problems" if report.chain else "")
-        + (f", {len(report.modes)} with wide modes" if report.modes else "")
-        + (f", {len(report.other)} other" if report.other else "")
-        + (f", {len(lost)} missing from the search index" if lost else "")
-        + (", search index damaged" if index_line else "")
-        + (f", {len(report.copies)} readable copies {'re-made' if repair else 'missing or changed'}"
-           if report.copies else "")
+        _("verify: {state}: {checked} files checked, {missing} missing, {corrupt} corrupt, {orphaned} orphaned")
+        .format(state=state, checked=report.checked, missing=len(report.missing), corrupt=len(report.corrupt),
+                orphaned=len(report.orphaned))
+        + (_(", {n} restored").format(n=len(report.restored)) if report.restored else "")
+        + (_(", {n} chain problems").format(n=len(report.chain)) if report.chain else "")
+        + (_(", {n} with wide modes").format(n=len(report.modes)) if report.modes else "")
+        + (_(", {n} other").format(n=len(report.other)) if report.other else "")
+        + (_(", {n} missing from the search index").format(n=len(lost)) if lost else "")
+        + (_(", search index damaged") if index_line else "")
+        + ((_(", {n} readable copies re-made") if repair else _(", {n} readable copies missing or changed"))
+           .format(n=len(report.copies)) if report.copies else "")
     )
     if problems:
         sys.exit(1)
@@ -1552,7 +1613,8 @@ def _verify_chain_head(archive: Archive, recorded: str, as_json: bool = False) -
     for line in problems:
         click.echo(line, err=True)
     if problems:
-        raise DocgenError(f"verify: the chain is broken ({len(problems)} problems above); its head cannot be trusted")
+        raise DocgenError(_("verify: the chain is broken ({n} problems above); its head cannot be trusted").format(
+            n=len(problems)))
     if recorded == "-":
         head = hashes[-1] if hashes else archive.catalog.chain_head()[1]
         if as_json:
@@ -1562,19 +1624,20 @@ def _verify_chain_head(archive: Archive, recorded: str, as_json: bool = False) -
         return
     wanted = recorded.strip().lower()
     if len(wanted) != 64 or any(c not in "0123456789abcdef" for c in wanted):
-        raise click.BadParameter("a chain head is 64 hexadecimal digits (docgen verify --chain-head prints it)",
+        raise click.BadParameter(_("a chain head is 64 hexadecimal digits (docgen verify --chain-head prints it)"),
                                  param_hint="--chain-head")
     if wanted not in hashes:
         raise DocgenError(
-            f"verify: the recorded chain head {wanted[:12]}… is not in the chain: rows written before it "
-            "were changed or removed since it was recorded; restore the catalog from a backup made before"
+            _("verify: the recorded chain head {head}… is not in the chain: rows written before it "
+              "were changed or removed since it was recorded; restore the catalog from a backup made before")
+            .format(head=wanted[:12])
         )
     at = hashes.index(wanted) + 1
     if as_json:
         _print_json({"clean": True, "head": wanted, "row": at, "rows": len(hashes), "since": len(hashes) - at})
         return
-    click.echo(f"verify: chain intact; the recorded head is row {at} of {len(hashes)} "
-               f"({len(hashes) - at} written since)")
+    click.echo(_("verify: chain intact; the recorded head is row {row} of {rows} ({since} written since)").format(
+        row=at, rows=len(hashes), since=len(hashes) - at))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from docgen.i18n import _
 from docgen.kinds import KINDS
 from docgen.kinds.names import KIND_ALIASES, kind_key
 
@@ -27,8 +28,8 @@ class KindParam(click.ParamType):
         key = kind_key(str(value))
         if key is None:
             chinese = ", ".join(n for k in KINDS for n in KIND_ALIASES[k])
-            self.fail(f"unknown kind {str(value)!r}; use one of: {', '.join(KINDS)}, or in Chinese: {chinese}",
-                      param, ctx)
+            self.fail(_("unknown kind {kind}; use one of: {kinds}, or in Chinese: {chinese}").format(
+                kind=repr(str(value)), kinds=", ".join(KINDS), chinese=chinese), param, ctx)
         return key
 
     def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
@@ -47,7 +48,8 @@ class VersionParam(click.ParamType):
             text = unicodedata.normalize("NFKC", str(value)).strip()
         m = re.fullmatch(r"[vV]?([0-9]{1,7})", text)
         if m is None or not 1 <= int(m.group(1)) <= MAX_VERSION:
-            self.fail(f"{str(value)!r} is not a version; write a version number from 1 up, as 2 or v2", param, ctx)
+            self.fail(_("{value} is not a version; write a version number from 1 up, as 2 or v2").format(
+                value=repr(str(value))), param, ctx)
         return int(m.group(1))
 
     def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:

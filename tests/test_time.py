@@ -396,7 +396,7 @@ def test_recheck_default_date_and_copies_are_dated_in_shanghai(
 ) -> None:
     out = docgen(archive_at_midnight, tz, "recheck", "ZG-2026-0001", "--failed", "--note", "仍有空鼓",
                  "--deadline", deadline)
-    assert "re-issued (已重新签发), deadline 2026-12-20" in out
+    assert "re-issued, deadline 2026-12-20" in out
     data = json.loads(docgen(archive_at_midnight, tz, "show", "ZG-2026-0001", "--json"))
     assert data["summary"]["deadline"] == "2026-12-20" and data["summary"]["rechecks"] == 1
     sha = data["versions"][1]["files"]["text"]["sha256"]
