@@ -1185,8 +1185,9 @@ def quarantine_list(obj: Ctx, as_json: bool, wide: bool) -> None:
              "todo": q.todo} for q in items]
     for text in table.render(columns, rows, wide=wide):
         click.echo(text)
+    # never shortened: the folder is where the person goes next
     click.echo(table.line(_("{n} file(s) in {folder}; each has a .reason.txt saying what to do").format(
-        n=len(items), folder=items[0].path.parent), wide=wide))
+        n=len(items), folder=items[0].path.parent), wide=True))
 
 
 @quarantine.command(name="retry", help=lazy_gettext("""Try to file quarantined scans again (all of them, or the FILES named).

@@ -383,3 +383,9 @@ def test_a_narrow_budget_keeps_the_header_words() -> None:
     assert line == "BJ-…  欧…   客户要…" and width(line) <= 20  # shortened to the header widths
     head, again = render(columns, rows, budget=10)
     assert (head.split(), again) == (["编号", "客户", "说明"], line)  # below that: the floors, no less
+
+
+def test_the_quarantine_folder_is_never_shortened(archived: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")  # narrower than the folder's path
+    footer = run("quarantine", "list").stdout.splitlines()[-1]
+    assert str(archived / "quarantine") in footer and "…" not in footer
