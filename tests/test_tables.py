@@ -327,7 +327,7 @@ def test_quarantine_list_is_a_table_with_the_name_escaped(archived: Path) -> Non
     assert lines[0].split() == ["文件", "检查时间", "原因", "处理办法"]
     assert lines[1].startswith("扫描件\\x1b[31m")
     assert "\x1b" not in r.stdout
-    assert all(cols(text) <= 100 for text in lines)
+    assert all(cols(text) <= 100 for text in lines[:-1])  # the folder under the table is shown whole
     wide = run("quarantine", "list", "--wide").stdout
     assert "扫描件\\x1b[31m客户欧阳明华签字的施工合同第二版（补签）.txt" in wide
     assert "收件箱只放扫描件；请删除此文件" in wide
