@@ -309,8 +309,8 @@ def test_show_tables_align_and_fit(archived: Path) -> None:
     assert r.exit_code == 0, r
     lines = r.stdout.splitlines()
     assert all(cols(text) <= 100 for text in lines)
-    versions = lines[lines.index("versions:") + 1:lines.index("history:")]
-    history = lines[lines.index("history:") + 1:]
+    versions = lines[lines.index("版本：") + 1:lines.index("历史：")]
+    history = lines[lines.index("历史：") + 1:]
     assert versions[0].split() == ["版本", "状态", "创建时间", "作者", "页数", "文件", "校验值", "说明"]
     assert history[0].split()[:4] == ["时间", "操作人", "操作", "新状态"]
     assert "前台小王" in history[1]
