@@ -18,7 +18,7 @@ from docgen.clock import fmt_instant
 from docgen.dates import DATE
 from docgen.cliparams import KIND, VERSION
 from docgen.errors import BlobDamaged, DocgenError, IndexDamaged
-from docgen.i18n import N_, TranslatedOption, _, lazy_gettext, ngettext, status_word
+from docgen.i18n import N_, TranslatedOption, _, action_word, lazy_gettext, ngettext, status_word
 from docgen.kinds import KINDS  # noqa: F401 - docgen.cli.KINDS, as before
 from docgen.kinds.names import KIND_CN
 
@@ -652,7 +652,8 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
     for text in table.render(columns, rows, wide=wide, budget=table.terminal_width() - 2):
         click.echo("  " + text)
     click.echo(_("history:"))
-    events = [{**e, "to": status_word(e["to"]) if e["to"] else e["to"]} for e in data["events"]]
+    events = [{**e, "action": action_word(e["action"]), "to": status_word(e["to"]) if e["to"] else e["to"]}
+              for e in data["events"]]
     columns = [table.Column("created", header=table.HEADERS["time"], flex=1), table.Column("actor", flex=2),
                table.Column("action"), table.Column("to"), table.Column("note", flex=2, min_width=8)]
     for text in table.render(columns, events, wide=wide, budget=table.terminal_width() - 2):
@@ -1404,6 +1405,7 @@ def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: b
         return
     # the department by its copy's label (第二联 财务), which names it; the key where there is none
     shown = [{**r, "number": f"{r['number'] or ''}" + (f" v{r['version']}" if r.get("version") else ""),
+              "action": action_word(r["action"]),
               "department": r.get("label") or r.get("department"), "sha256": (r.get("sha256") or "")[:12]}
              for r in rows]
     # a column no row fills (the department: no copies yet) is left out

@@ -38,6 +38,7 @@ from docgen.config import Department
 from docgen.errors import DocgenError, NotFound, StateError
 from docgen.failpoints import hit
 from docgen.i18n import _, status_word
+from docgen.kinds.names import kind_word
 from docgen.privacy import customer_pairs, leaks, loose, mask_text, what
 from docgen.render.pdf import Converter
 
@@ -669,7 +670,8 @@ def _known_department(archive: Archive, dept_key: str, actor: str, number: str |
     dept = _find_department(archive, dept_key)
     if dept is None:
         depts = archive.settings.departments
-        raise _refuse(archive, dept_key, actor, number, f"unknown department {dept_key!r}; use one of: {', '.join(depts)}")
+        raise _refuse(archive, dept_key, actor, number, _("unknown department {department}; use one of: {departments}").format(
+            department=repr(dept_key), departments=", ".join(depts)))
     return dept
 
 
@@ -678,8 +680,10 @@ def _allowed(archive: Archive, dept: Department, kind: str, actor: str, number: 
     if kind not in dept.pull:
         raise _refuse(
             archive, dept.key, actor, number,
-            f"{dept.key} ({dept.name}) may not pull {kind} documents; its policy allows "
-            f"{', '.join(dept.pull) or 'none'} ([departments.{dept.key}] pull in docgen.toml)",
+            _("{department} ({name}) may not pull a {kind}; its policy allows: {kinds} "
+              "([departments.{department}] pull in docgen.toml)").format(
+                department=dept.key, name=dept.name, kind=kind_word(kind),
+                kinds=", ".join(kind_word(k) for k in dept.pull) or _("none")),
         )
 
 

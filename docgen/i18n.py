@@ -190,6 +190,39 @@ if False:  # pragma: no cover
     pgettext("status", "passed"), pgettext("status", "failed")
 
 
+ACTION_WORDS: dict[str, tuple[str, str]] = {
+    # what an event or a ledger row records -> (context, English word), as status words are
+    "create": ("action", "created"),
+    "revise": ("action", "revised"),
+    "review:submit": ("action", "sent for review"),
+    "review:approve": ("action", "approved"),
+    "review:reject": ("action", "returned"),
+    "void": ("action", "voided"),
+    "sign": ("action", "signed copy filed"),
+    "recheck:passed": ("action", "re-inspected: passed"),
+    "recheck:failed": ("action", "re-inspected: failed"),
+    "delivered": ("action", "delivered"),
+    "pulled": ("action", "pulled"),
+    "refused": ("action", "refused"),
+    "superseded": ("action", "superseded"),
+    "withdrawn": ("action", "withdrawn"),
+}
+if False:  # pragma: no cover
+    pgettext("action", "created"), pgettext("action", "revised"), pgettext("action", "sent for review")
+    pgettext("action", "approved"), pgettext("action", "returned"), pgettext("action", "voided")
+    pgettext("action", "signed copy filed"), pgettext("action", "re-inspected: passed")
+    pgettext("action", "re-inspected: failed"), pgettext("action", "delivered"), pgettext("action", "pulled")
+    pgettext("action", "refused"), pgettext("action", "superseded"), pgettext("action", "withdrawn")
+
+
+def action_word(action: str) -> str:
+    """The word for what an event or a copy's ledger row records (``review:submit`` ->
+    ``提交审核`` in zh-CN) in tables a person reads; JSON and CSV keep the key. An action
+    docgen does not know is shown as it is."""
+    entry = ACTION_WORDS.get(action)
+    return pgettext(*entry) if entry else action
+
+
 def status_word(status: str) -> str:
     """The word for a document's or version's status (``signed`` -> ``已签署`` in zh-CN);
     a status docgen does not know is shown as it is."""

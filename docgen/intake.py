@@ -790,7 +790,7 @@ class Intake:
 
     def _remove(self, path: Path, seen: Outcome) -> Outcome:
         if self._leave(path):
-            seen.message += "; removed" + (" from the inbox" if path.parent == self.archive.inbox else "")
+            seen.message += (_("; removed from the inbox") if path.parent == self.archive.inbox else _("; removed"))
         return seen
 
     def _unchanged(self, path: Path) -> bool:

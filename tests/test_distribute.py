@@ -109,7 +109,7 @@ def test_pulls_follow_each_departments_policy(scans: Path, archive_dir: Path, tm
     r = run("pull", "HT-2026-0001", "--as", "legal", "-o", out)
     assert r.exit_code == 0 and ID in pdf_text(out / "HT-2026-0001_v1_法务联.pdf")  # legal sees it all
     refused = [
-        (("pull", "ZG-2026-0001", "--as", "finance"), "finance (财务) may not pull rectification documents"),
+        (("pull", "ZG-2026-0001", "--as", "finance"), "finance (财务) may not pull a rectification notice"),
         (("pull", "HT-2026-0001", "--as", "marketing"), "unknown department 'marketing'"),
         (("pull", "HT-2026-0002", "--as", "legal"), "HT-2026-0002 has no effective version (draft)"),
     ]
@@ -121,7 +121,7 @@ def test_pulls_follow_each_departments_policy(scans: Path, archive_dir: Path, tm
     assert r.exit_code == 0, r
     log = ledger()
     assert [e["action"] for e in log if e["department"] in ("finance", "marketing", "legal")].count("refused") == 3
-    assert any(e["action"] == "refused" and "may not pull rectification" in e["note"] for e in log)
+    assert any(e["action"] == "refused" and "may not pull a rectification notice" in e["note"] for e in log)
 
 
 def test_finance_pulls_last_months_signed_contracts(scans: Path, archive_dir: Path, tmp_path: Path) -> None:
@@ -303,7 +303,7 @@ def test_batch_pull_and_log_refuse_unknown_departments(scans: Path, tmp_path: Pa
     r = run("pull", "--as", "marketing", "--kind", "contract", "--since", "2099-01-01", "-o", tmp_path)
     assert r.exit_code == 1 and "unknown department 'marketing'" in r.stderr
     r = run("pull", "--as", "engineering", "--kind", "quote", "--since", "2099-01-01", "-o", tmp_path)
-    assert r.exit_code == 1 and "engineering (工程) may not pull quote documents" in r.stderr
+    assert r.exit_code == 1 and "engineering (工程) may not pull a quote" in r.stderr
     r = run("log", "--as", "marketing")
     assert r.exit_code == 1 and "unknown department 'marketing'" in r.stderr
     refused = [e for e in ledger() if e["action"] == "refused"]

@@ -268,3 +268,17 @@ def test_lazy_help_texts_in_click(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCGEN_LANGUAGE", "en")
     out = CliRunner().invoke(command, ["--help"]).output
     assert "scan the paper again" in out and "scan each page of paper on its own" in out
+
+
+def test_action_words_are_one_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an event or a copy's row records reads as a word in each language (tables of show
+    and log); JSON and CSV keep the key."""
+    from docgen.i18n import ACTION_WORDS, action_word
+
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "zh-CN")
+    words = {key: action_word(key) for key in ACTION_WORDS}
+    assert words["review:submit"] == "提交审核" and words["delivered"] == "已分发"
+    assert all(w and not w.isascii() for w in words.values()), words
+    assert len(set(words.values())) == len(words)  # no two actions read alike
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "en")
+    assert action_word("review:submit") == "sent for review" and action_word("odd") == "odd"
