@@ -460,6 +460,11 @@ def recheck(
 
     if passed is None:
         raise click.UsageError(_("say the result: --passed or --failed"))
+    # options that do not go together are a usage error, before the archive is opened
+    if passed and deadline is not None:
+        raise click.UsageError(_("--deadline is for a failed re-inspection (the new deadline)"))
+    if not passed and deadline is None:
+        raise click.UsageError(_("a failed re-inspection needs the new deadline: --deadline YYYY-MM-DD"))
     made = do_recheck(
         obj.archive(),
         number.strip().upper(),

@@ -260,13 +260,27 @@ def test_recheck_of_closed_notice(contracted: Path, archive_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     "args, message",
-    [(["--failed", "--note", "x", "--date", "2026-12-20"], "needs the new deadline: --deadline"),
-     (["--passed", "--note", "x", "--date", "2026-12-01"], "before the inspection date 2026-12-15"),
+    [(["--passed", "--note", "x", "--date", "2026-12-01"], "before the inspection date 2026-12-15"),
      (["--failed", "--note", "x", "--date", "2026-12-20", "--deadline", "2026-12-19"], "is before the re-inspection date")],
 )
 def test_recheck_bad_options(args: list, message: str, contracted: Path, archive_dir: Path) -> None:  # type: ignore[type-arg]
     new("rectification", contracted / "rectification.yaml")
     _fails_cleanly(["recheck", "ZG-2026-0001", *args], message, archive_dir)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [(["--failed", "--note", "x", "--date", "2026-12-20"], "needs the new deadline: --deadline"),
+     (["--passed", "--note", "x", "--deadline", "2026-12-30"], "--deadline is for a failed re-inspection")],
+)
+def test_recheck_options_that_do_not_go_together(args: list, message: str, contracted: Path,  # type: ignore[type-arg]
+                                                 archive_dir: Path) -> None:
+    new("rectification", contracted / "rectification.yaml")
+    before = archived_counts(archive_dir)
+    r = run("recheck", "ZG-2026-0001", *args)
+    lines = r.stderr.strip().splitlines()
+    assert r.exit_code == 2 and len(lines) == 1 and message in lines[0], r  # a usage error
+    assert archived_counts(archive_dir) == before
 
 
 def test_notice_from_passed_acceptance_is_refused(contracted: Path, archive_dir: Path) -> None:
