@@ -416,12 +416,14 @@ def ensure_settings_file(root: Path) -> Path:
 
 
 def _rate(table: dict, key: str, where: str, low: str, high: str) -> Decimal:
+    from docgen.money import to_rate
+
     raw = table.get(key)
-    try:
-        value = Decimal(str(raw))
-    except Exception:
-        raise ConfigError(_("docgen.toml: [{section}] {key} = {value} is not a number").format(
-            section=where, key=key, value=repr(raw))) from None
+    try:  # "0.08" or "8%", as in the data
+        value = to_rate(repr(raw) if isinstance(raw, float) else raw)
+    except ValueError as exc:
+        raise ConfigError(_("docgen.toml: [{section}] {key}: {problem}").format(
+            section=where, key=key, problem=exc)) from None
     if not (Decimal(low) <= value <= Decimal(high)):
         raise ConfigError(_("docgen.toml: [{section}] {key} = {value} must be between {low} and {high}").format(
             section=where, key=key, value=raw, low=low, high=high))

@@ -73,6 +73,21 @@ def to_decimal(value: object) -> Decimal:
     return result
 
 
+def to_rate(value: object) -> Decimal:
+    """A rate written as a fraction (``0.08``) or a percentage (``"8%"``, ``"8％"``), for the
+    data and docgen.toml alike; ``"8"`` alone is refused with a message suggesting ``"8%"``."""
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        if text.endswith("%"):
+            return to_decimal(text[:-1]) / 100
+    rate = to_decimal(value)
+    if rate > 1:
+        shown = f"{rate.normalize():f}"
+        raise ValueError(
+            _('"{rate}" is a rate above 1: write "{rate}%" for {rate} percent, or a fraction such as 0.08').format(rate=shown))
+    return rate
+
+
 def fen(amount: Decimal) -> Decimal:
     """Round half-up to the fen (0.01 yuan)."""
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)

@@ -181,3 +181,19 @@ def test_company_template_in_archive_overrides_bundled(work: Path, archive_dir: 
 @pytest.mark.parametrize("name", ["quote.yaml", "contract.yaml", "project.yaml"])
 def test_samples_are_documented(name: str) -> None:
     assert (ROOT / "samples" / "zhangjiang" / name).read_text(encoding="utf-8").startswith("#")
+
+
+def test_settings_rates_as_percentages(work: Path, archive_dir: Path) -> None:
+    """docgen.toml takes a rate as "10%" as the data does; "10" alone is one line suggesting "10%"."""
+    run("list")  # writes docgen.toml
+    toml = archive_dir / "docgen.toml"
+    default = toml.read_text(encoding="utf-8")
+    toml.write_text(default.replace('management_fee_rate = "0.08"', 'management_fee_rate = "10%"'), encoding="utf-8")
+    edit(work / "quote.yaml", lambda d: (d.pop("management_fee_rate")))
+    made = new("quote", work / "quote.yaml")
+    assert ["管理费（直接费 × 10%）", "¥4,611.65"] in table_rows(made["files"]["docx"])
+    toml.write_text(default.replace('management_fee_rate = "0.08"', 'management_fee_rate = "10"'), encoding="utf-8")
+    r = run("list")
+    assert r.exit_code == 1 and r.stderr.strip().splitlines() == [
+        'Error: docgen.toml: [quote] management_fee_rate: "10" is a rate above 1: write "10%" for 10 percent, '
+        'or a fraction such as 0.08'], r

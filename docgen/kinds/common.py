@@ -30,7 +30,7 @@ from docgen.dates import parse_date
 from docgen.errors import InputError
 from docgen.i18n import _, ngettext
 from docgen.kinds import fullwidth, pydantic_errors
-from docgen.money import MAX_AMOUNT, to_decimal
+from docgen.money import MAX_AMOUNT, to_decimal, to_rate
 
 # Bounds -----------------------------------------------------------------------------------
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a quote of 2,000 items with long notes is about 3 MB
@@ -309,16 +309,7 @@ def _money(value: object) -> Decimal:
 
 def _rate(value: object) -> Decimal:
     """A rate written as a fraction (0.08) or a percentage ("8%", "8％"); "8" alone is refused."""
-    if isinstance(value, str):
-        text = unicodedata.normalize("NFKC", value).strip()
-        if text.endswith("%"):
-            return to_decimal(text[:-1]) / 100
-    rate = _money(value)
-    if rate > 1:
-        shown = f"{rate.normalize():f}"
-        raise ValueError(
-            _('"{rate}" is a rate above 1: write "{rate}%" for {rate} percent, or a fraction such as 0.08').format(rate=shown))
-    return rate
+    return to_rate(repr(value) if isinstance(value, float) else value)
 
 
 def _show(value: Decimal) -> str:
