@@ -17,6 +17,7 @@ import click
 from docgen.clock import fmt_instant
 from docgen.dates import DATE
 from docgen.cliparams import KIND, VERSION
+from docgen import clickwords
 from docgen.errors import BlobDamaged, DocgenError, IndexDamaged
 from docgen.i18n import N_, TranslatedOption, _, action_word, lazy_gettext, ngettext, status_word
 from docgen.kinds import KINDS  # noqa: F401 - docgen.cli.KINDS, as before
@@ -25,6 +26,7 @@ from docgen.kinds.names import KIND_CN
 if TYPE_CHECKING:
     from docgen.archive.core import Archive
 
+clickwords.install()  # click's own words (Usage:, Options, its usage errors) from docgen's catalog
 WIDE_HELP = N_("Show every cell whole instead of shortening it with … to the terminal's width.")
 CSV_HELP = N_("Print CSV for a spreadsheet: the --json fields, UTF-8 with a BOM for Excel.")
 # The fields of --csv: those of the same command's --json, in that order.

@@ -61,7 +61,10 @@ def test_translations_are_complete_and_keep_placeholders(template, lang: str) ->
         ids = [m.id] if isinstance(m.id, str) else list(m.id)
         expected = set().union(*(_placeholders(i) for i in ids))
         for s in strings:
-            if _placeholders(s) != expected:
+            # a plural's singular form may leave the count out ("requires an argument"), never
+            # add a name the code does not give; every other text keeps exactly its names
+            found = _placeholders(s)
+            if found != expected and not (len(ids) > 1 and found < expected and found >= _placeholders(ids[0])):
                 bad.append(f"{_key(m)}: placeholders {sorted(map(str, _placeholders(s)))} "
                            f"instead of {sorted(map(str, expected))}")
     assert not bad, f"{lang}: " + "; ".join(bad)

@@ -112,3 +112,17 @@ def test_status_words_in_english(contracted: Path) -> None:
     assert "effective version: v2" in r.stdout and "signed copy of v1" in r.stdout
     r = run("void", "BJ-2026-0001", "--note", "customer cancelled")
     assert r.stdout == "BJ-2026-0001: void\n", r
+
+
+def test_click_s_own_words_follow_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The headings and usage errors click writes itself come from docgen's catalog too."""
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "zh-CN")
+    r = run("list", "--help")
+    assert r.exit_code == 0 and r.stdout.startswith("用法：") and "显示此帮助后退出。" in r.stdout, r
+    assert "Usage:" not in r.stdout and "Show this message" not in r.stdout
+    r = run("list", "--bogus")
+    assert r.exit_code == 2 and r.stderr.strip().splitlines() == ["错误：没有选项 '--bogus'。"], r
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "en")
+    r = run("list", "--help")
+    assert r.stdout.startswith("Usage:") and "Show this message and exit." in r.stdout
+    assert "No such option '--bogus'" in run("list", "--bogus").stderr
