@@ -974,8 +974,11 @@ def _intake(archive: Archive):  # type: ignore[no-untyped-def]
     "--rescan", type=click.FloatRange(min=1), metavar="SECONDS",
     cls=TranslatedOption, help=N_("List the folder again this often (default: [intake] rescan_seconds)."),
 )
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption,
+              help=N_("One JSON object per filed, quarantined or refused file on stdout (JSON Lines); "
+                      "the other lines go to stderr."))
 @click.pass_obj
-def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None) -> None:
+def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None, as_json: bool) -> None:
     import signal
     import time
 
@@ -992,7 +995,11 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
     intake.reader.start()  # the reader process loads its libraries meanwhile
 
     def say(line: str) -> None:
-        click.echo(f"{clock.now():%H:%M:%S} {printable(line)}")  # the company's time
+        # the company's time; with --json stdout holds only the outcomes, one object a line
+        click.echo(f"{clock.now():%H:%M:%S} {printable(line)}", err=as_json)
+
+    def tell(outcome: dict[str, Any]) -> None:
+        click.echo(json.dumps({"created": clock.stamp(), **outcome}, ensure_ascii=False))
 
     # Index entries and copies still to be made: at start-up whatever an earlier command
     # left queued (a watcher killed before it was idle, an outbox that was not writable),
@@ -1005,11 +1012,17 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
         try:
             outcome = intake.process(path)
         except DocgenError as exc:
-            say(_("error       {file}: {error}").format(file=path.name, error=exc))
+            if as_json:
+                tell({"file": str(path), "result": "error", "message": str(exc), "filed": [], "quarantined": []})
+            else:
+                say(_("error       {file}: {error}").format(file=path.name, error=exc))
             return DONE
         if outcome.result == "gone":
             return DONE
-        say(outcome.line())
+        if as_json:
+            tell(outcome.as_dict())
+        else:
+            say(outcome.line())
         due[0] = due[0] or bool(outcome.filed)
         return AGAIN if outcome.result == "waiting" else LATER if outcome.result == "deferred" else DONE
 

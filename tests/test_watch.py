@@ -234,3 +234,31 @@ def test_kill_9_while_200_scans_arrive_loses_nothing(archive_dir: Path, tmp_path
     r = run("verify")
     assert r.exit_code == 0, r
     assert kills >= 8
+
+
+def test_json_lines_on_stdout_the_rest_on_stderr(scans: Path, inbox: Path, tmp_path: Path) -> None:
+    """`watch --json`: one JSON object per file on stdout, with ingest's fields and the time;
+    the watcher's own lines (watching, delivered, stopped) on stderr."""
+    err = (tmp_path / "stderr.txt").open("w+", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "docgen.cli", "watch", "--json"], stdout=subprocess.PIPE,
+                            stderr=err, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(line.rstrip("\n") for line in proc.stdout), daemon=True)
+    reader.start()
+    try:
+        drop(scans / "bj.pdf", inbox)
+        (inbox / "notes.txt").write_text("备忘", encoding="utf-8")
+        deadline = time.monotonic() + 180
+        while len(lines) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=300) == 0
+        reader.join(timeout=5)
+    outcomes = {o["file"].rsplit("/", 1)[-1]: o for o in map(json.loads, lines)}
+    assert outcomes["bj.pdf"]["result"] == "filed" and outcomes["bj.pdf"]["filed"][0]["number"] == "BJ-2026-0001"
+    assert outcomes["notes.txt"]["result"] == "quarantined"
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", o["created"]) for o in outcomes.values())
+    err.seek(0)
+    said = err.read()
+    assert "watching" in said and said.rstrip().endswith("stopped")
