@@ -315,7 +315,7 @@ def test_show_tables_align_and_fit(archived: Path) -> None:
     assert history[0].split()[:4] == ["时间", "操作人", "操作", "新状态"]
     assert "前台小王" in history[1]
     assert len({tuple(col_starts(text, ["前台小王"])) for text in history[1:] if "前台小王" in text}) == 1
-    assert len({tuple(col_starts(text, ["review:"])) for text in history[1:] if "review:" in text}) == 1
+    assert len({tuple(col_starts(text, ["提交审核"])) for text in history[1:] if "提交审核" in text}) == 1
     assert LONG_NOTE * 2 not in r.stdout
     assert LONG_NOTE * 2 in run("show", "HT-2026-0001", "--wide").stdout
 
