@@ -24,7 +24,7 @@ import os
 import stat
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -92,22 +92,20 @@ def pdf_readable(data: bytes) -> list[tuple[str, str]]:
 
     out = [(_("page {n}").format(n=n), page.extract_text() or "")
            for n, page in enumerate(PdfReader(io.BytesIO(data)).pages, 1)]
-    strings: list[str] = []
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        for obj in pdf.objects:
-            _strings(obj, strings, 0)
+        strings = [str(o) for obj in pdf.objects for o in _direct(obj) if isinstance(o, pikepdf.String)]
     out.append((_("the file's strings"), "\n".join(strings)))
     return out
 
 
-def _strings(obj: Any, out: list[str], depth: int) -> None:
+def _direct(obj: Any, depth: int = 0) -> Iterator[Any]:
+    """``obj`` and every direct object nested in it. Indirect objects are visited on their
+    own (the callers walk ``pdf.objects``); nesting past 50 levels is not followed."""
     import pikepdf
 
-    if depth > 50:  # indirect objects are visited on their own; this walks direct nesting only
+    if depth > 50:
         return
-    if isinstance(obj, pikepdf.String):
-        out.append(str(obj))
-        return
+    yield obj
     if isinstance(obj, pikepdf.Array):
         items: Any = list(obj)
     elif isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
@@ -116,7 +114,7 @@ def _strings(obj: Any, out: list[str], depth: int) -> None:
         return
     for item in items:
         if isinstance(item, pikepdf.Object) and not item.is_indirect:
-            _strings(item, out, depth + 1)
+            yield from _direct(item, depth + 1)
 
 
 def check_masked(data: bytes, pairs: list[tuple[str, str]], what_copy: str) -> None:
@@ -177,28 +175,12 @@ def active_content(data: bytes) -> list[str]:
     found: set[str] = set()
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for obj in pdf.objects:
-            _names(obj, found, 0)
+            for o in _direct(obj):
+                if isinstance(o, pikepdf.Name):
+                    found.add(str(o))
+                elif isinstance(o, pikepdf.Dictionary | pikepdf.Stream):
+                    found.update(o.keys())
     return sorted(found & _ACTIVE)
-
-
-def _names(obj: Any, found: set[str], depth: int) -> None:
-    import pikepdf
-
-    if depth > 50:
-        return
-    if isinstance(obj, pikepdf.Name):
-        found.add(str(obj))
-        return
-    if isinstance(obj, pikepdf.Array):
-        items: Any = list(obj)
-    elif isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
-        found.update(obj.keys())
-        items = [v for _k, v in obj.items()]
-    else:
-        return
-    for item in items:
-        if isinstance(item, pikepdf.Object) and not item.is_indirect:
-            _names(item, found, depth + 1)
 
 
 class Copier:
