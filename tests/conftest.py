@@ -24,17 +24,28 @@ TEST_KEY = bytes(range(32))
 os.environ["DOCGEN_LANGUAGE"] = "en"
 
 
+def legal_approves(number: str) -> None:
+    """Legal review of a contract, submitted and approved (a step most set-ups need)."""
+    assert run("review", number, "submit").exit_code == 0
+    assert run("review", number, "approve", "--note", "同意").exit_code == 0
+
+
+def keyed_archive(root: Path) -> Path:
+    """A new, empty archive folder with the suite's fixed page-code key (owner-only)."""
+    root.mkdir()
+    key = root / "secret.key"
+    key.write_bytes(TEST_KEY)
+    key.chmod(0o600)
+    return root
+
+
 @pytest.fixture(autouse=True)
 def archive_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test gets its own archive, with a fixed page-code key (reproducible golden text),
     under a permissive umask: docgen keeps the archive owner-only whatever the umask (opening
     an archive sets the process's own, so each test starts from the permissive one again)."""
     umask = os.umask(0o022)
-    root = tmp_path / "archive"
-    root.mkdir()
-    key = root / "secret.key"
-    key.write_bytes(TEST_KEY)
-    key.chmod(0o600)
+    root = keyed_archive(tmp_path / "archive")
     monkeypatch.setenv("DOCGEN_ARCHIVE", str(root))
     monkeypatch.setenv("DOCGEN_USER", "tester")
     monkeypatch.delenv("DOCGEN_DEBUG", raising=False)
@@ -107,10 +118,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     the archive's settings are the defaults again afterwards.
     """
     root = tmp_path_factory.mktemp("intake-base")
-    archive = root / "archive"
-    archive.mkdir()
-    (archive / "secret.key").write_bytes(TEST_KEY)
-    (archive / "secret.key").chmod(0o600)
+    archive = keyed_archive(root / "archive")
     work = root / "work"
     shutil.copytree(SAMPLES, work)
     with pytest.MonkeyPatch.context() as mp:
@@ -118,8 +126,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
         mp.setenv("DOCGEN_USER", "tester")
         new("quote", work / "quote.yaml")
         new("contract", work / "contract.yaml")
-        assert run("review", "HT-2026-0001", "submit").exit_code == 0
-        assert run("review", "HT-2026-0001", "approve", "--note", "同意").exit_code == 0
+        legal_approves("HT-2026-0001")
         new("contract", work / "contract.yaml")
         toml = archive / "docgen.toml"
         default = toml.read_text(encoding="utf-8")
@@ -182,17 +189,13 @@ def signed_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     BJ-2026-0001 quote, HT-2026-0001 contract approved by legal review and signed (v2, a
     scan of the signed paper filed), as the life cycle needs before a notice or a report."""
     root = tmp_path_factory.mktemp("signed-base")
-    archive = root / "archive"
-    archive.mkdir()
-    (archive / "secret.key").write_bytes(TEST_KEY)
-    (archive / "secret.key").chmod(0o600)
+    archive = keyed_archive(root / "archive")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DOCGEN_ARCHIVE", str(archive))
         mp.setenv("DOCGEN_USER", "tester")
         new("quote", SAMPLES / "quote.yaml")
         new("contract", SAMPLES / "contract.yaml")
-        assert run("review", "HT-2026-0001", "submit").exit_code == 0
-        assert run("review", "HT-2026-0001", "approve", "--note", "同意").exit_code == 0
+        legal_approves("HT-2026-0001")
         scan = scanmaker.scan(archive / "documents/HT-2026-0001/HT-2026-0001-v1.pdf", root / "ht.pdf", 200)
         r = run("ingest", scan)
         assert r.exit_code == 0 and "HT-2026-0001 v2" in r.stdout + r.stderr, r

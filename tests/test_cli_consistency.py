@@ -12,7 +12,7 @@ from typing import Any
 import click
 import pytest
 import scanmaker
-from conftest import TEST_KEY, SAMPLES, Result, edit, run
+from conftest import SAMPLES, Result, edit, keyed_archive, run
 
 from docgen.cliparams import KIND, VERSION
 
@@ -25,10 +25,7 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """BJ-2026-0001 quote v1 and v2, HT-2026-0001 contract in draft; "before" as made,
     "after" with BJ-2026-0001 v2 signed (its scan filed, its copy delivered)."""
     root = tmp_path_factory.mktemp("cliout")
-    archive = root / "archive"
-    archive.mkdir()
-    (archive / "secret.key").write_bytes(TEST_KEY)
-    (archive / "secret.key").chmod(0o600)
+    archive = keyed_archive(root / "archive")
     work = root / "work"
     shutil.copytree(SAMPLES, work)
     with pytest.MonkeyPatch.context() as mp:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import wcwidth
-from conftest import SAMPLES, edit, new, run
+from conftest import SAMPLES, edit, keyed_archive, new, run
 
 from docgen import table
 from docgen.table import Column, render, to_csv, truncate, width
@@ -149,11 +149,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An archive with a 4-character customer, the longest kind name (竣工验收报告), long
     notes, a note that is a formula, and a quarantined file with a hostile name."""
     root = tmp_path_factory.mktemp("tables")
-    archive = root / "archive"
-    archive.mkdir()
-    key = archive / "secret.key"
-    key.write_bytes(bytes(range(32)))
-    key.chmod(0o600)
+    archive = keyed_archive(root / "archive")
     mp = pytest.MonkeyPatch()
     mp.setenv("DOCGEN_ARCHIVE", str(archive))
     mp.setenv("DOCGEN_USER", "前台小王")

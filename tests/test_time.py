@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES, TEST_KEY, edit, new, run, run_process
+from conftest import SAMPLES, edit, keyed_archive, new, run, run_process
 
 from docgen import clock
 from docgen.dates import DATE, parse_date
@@ -331,10 +331,7 @@ def midnight(tmp_path_factory: pytest.TempPathFactory) -> Path:
     quote and contract, and a notice inspected 2026-11-25 and due 2026-11-27."""
     assert "DOCGEN_TODAY" not in os.environ
     base = tmp_path_factory.mktemp("midnight")
-    root = base / "archive"
-    root.mkdir()
-    (root / "secret.key").write_bytes(TEST_KEY)
-    (root / "secret.key").chmod(0o600)
+    root = keyed_archive(base / "archive")
     work = base / "work"
     shutil.copytree(SAMPLES, work)
 
