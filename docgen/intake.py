@@ -42,7 +42,7 @@ from docgen.archive.store import fsync_dir, sha256_bytes, sha256_file
 from docgen.clock import fmt_day, fmt_instant
 from docgen.errors import DocgenError, InputError, NotFound, StateError
 from docgen.failpoints import hit
-from docgen.i18n import N_, _, ngettext, pgettext, status_word
+from docgen.i18n import N_, NP_, _, ngettext, pgettext, status_word
 from docgen.reader import Attempts, LimitHit, Limits, Reader
 from docgen import table
 from docgen.table import printable  # one escaping function for every line a person reads
@@ -60,16 +60,16 @@ LINK_REFUSED = (
     N_("copy the scan itself into the inbox, and remove the link"),
 )
 # the word before each line of the watcher, the log and ingest, by Outcome.result
-RESULT_WORDS = ("filed", "duplicate", "quarantined", "waiting", "deferred", "gone", "error")
-if False:  # pragma: no cover - the words, written out for the catalog
-    pgettext("intake", "filed"), pgettext("intake", "duplicate"), pgettext("intake", "quarantined")
-    pgettext("intake", "waiting"), pgettext("intake", "deferred"), pgettext("intake", "gone")
-    pgettext("intake", "error")
+RESULT_WORDS = {
+    "filed": NP_("intake", "filed"), "duplicate": NP_("intake", "duplicate"),
+    "quarantined": NP_("intake", "quarantined"), "waiting": NP_("intake", "waiting"),
+    "deferred": NP_("intake", "deferred"), "gone": NP_("intake", "gone"), "error": NP_("intake", "error"),
+}
 
 
 def result_word(result: str) -> str:
     """``filed``, ``quarantined``… in the active language (``已归档``, ``已隔离``…)."""
-    return pgettext("intake", result) if result in RESULT_WORDS else result
+    return pgettext("intake", RESULT_WORDS[result]) if result in RESULT_WORDS else result
 
 
 def pad(text: str, columns: int) -> str:

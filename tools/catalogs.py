@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "docgen"
 LOCALE = PACKAGE / "locale"
 LANGUAGES = ("zh_CN", "en")
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "NP_": ((1, "c"), 2)}  # NP_(context, message)
 METHOD_MAP = [("**.py", "python")]  # the same mapping as babel.cfg
 
 
