@@ -23,11 +23,7 @@ WORDS = (
     N_("Option {name!r} does not take a value."), N_("Did you mean {possibility}?"),
     N_("(Did you mean one of: {possibilities}?)"), N_("deprecated"),
 )
-PLURALS = (
-    ("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"),
-    ("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."),
-)
-if False:  # pragma: no cover - written out for the extractor
+if False:  # pragma: no cover - click's plurals, written out for the extractor (N_ takes one form)
     ngettext("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})", 1)
     ngettext("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments.", 1)
 
