@@ -46,20 +46,6 @@ REVIEW: dict[str, tuple[str, str, str]] = {
 }
 
 
-class _StatusWords:
-    """The status words of :func:`docgen.i18n.status_word`, under the name docgen/cli.py still
-    imports (``STATUS_CN.get(status, default)``): one table of status words, in the active language."""
-
-    def get(self, status: str, default: str | None = None) -> str:
-        return status_word(status)
-
-    def __getitem__(self, status: str) -> str:
-        return status_word(status)
-
-
-STATUS_CN = _StatusWords()
-
-
 @dataclass(frozen=True)
 class Made:
     number: str
