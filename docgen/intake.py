@@ -72,11 +72,6 @@ def result_word(result: str) -> str:
     return pgettext("intake", RESULT_WORDS[result]) if result in RESULT_WORDS else result
 
 
-def pad(text: str, columns: int) -> str:
-    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
-    return text + " " * max(0, columns - table.width(text))
-
-
 class Deferred(Exception):
     """A file whose read went past a limit, to be tried again after the other files."""
 
@@ -129,7 +124,7 @@ class Outcome:
     quarantined: list[Path] = field(default_factory=list)
 
     def line(self) -> str:
-        word = pad(result_word(self.result), 11)
+        word = table.pad(result_word(self.result), 11)
         return printable(f"{word} {self.file.name}" + (f" {self.message}" if self.message else ""))
 
     def as_dict(self) -> dict[str, Any]:

@@ -35,7 +35,8 @@ DONE, AGAIN, LATER = "done", "again", "later"
 
 def _error_line(message: str) -> str:
     """A watcher line about a problem: the same word and column as the intake's own lines."""
-    from docgen.intake import pad, result_word
+    from docgen.intake import result_word
+    from docgen.table import pad
 
     return f"{pad(result_word('error'), 11)} {message}"
 
