@@ -326,21 +326,29 @@ def is_scan(version: VersionRow) -> bool:
     return "signs" in version.summary
 
 
-def effective_version(versions: list[VersionRow], kind: str = "contract") -> VersionRow | None:
-    """What a department pulls.
+@dataclass(frozen=True)
+class EffectivePolicy:
+    """Which version of a document stands (a kind's definition gives it).
 
-    A signed document stands as signed: its newest signed scan. Without one, a
-    contract's newest version approved by legal review (else none), and for the
-    other kinds their newest version. A rectification notice goes on after it is
-    signed for (re-inspections add versions): its newest generated version, or the
-    signed scan of that version where one was filed, so a notice re-issued after a
-    failed re-inspection stands as re-issued.
+    ``needs_approval``: without a signed scan, only a version approved by legal review
+    stands (else none). ``follows_newest``: the document goes on after it is signed (a
+    notice re-issued after a failed re-inspection): its newest generated version stands, or
+    the signed scan of that version where one was filed; otherwise a signed document stands
+    as signed, its newest signed scan.
     """
+
+    needs_approval: bool = False
+    follows_newest: bool = False
+
+
+def effective_version(versions: list[VersionRow], policy: EffectivePolicy) -> VersionRow | None:
+    """What a department pulls, by the kind's ``policy``: a signed document's newest signed
+    scan; without one, the newest version (approved, where the policy needs approval)."""
     scans = [v for v in versions if is_scan(v)]
     generated = [v for v in versions if not is_scan(v)]
-    if scans and kind != "rectification":
+    if scans and not policy.follows_newest:
         return scans[-1]
-    if kind == "contract":
+    if policy.needs_approval:
         approved = [v for v in generated if v.status == "approved"]
         return approved[-1] if approved else None
     if not generated:

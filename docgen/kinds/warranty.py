@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from docgen.config import Settings
-from docgen.errors import InputError
-from docgen.i18n import _
+from docgen.errors import InputError, StateError
+from docgen.i18n import N_, NP_, _
+from docgen.kinds.base import Kind, Lookup, Related, register
 from docgen.kinds.common import Day, Number, Paragraph, Strict, Text, chinese_date, lines_of, validate
 
 KIND = "warranty"
@@ -120,3 +121,78 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
             for p in d["periods"]
         },
     }
+
+
+class Warranty(Kind):
+    key = "warranty"
+    title = TITLE
+    template = TEMPLATE
+    prefix = "BX"
+    names = ("保修卡", "保修")
+    word = NP_("kind", "warranty card")
+    a_word = N_("a warranty card")
+    model = WarrantyInput
+    statuses = ("issued", "signed", "void")
+    rule_statuses = ("issued", "signed")
+    refers = ("acceptance", "contract")
+    pulled_by = ("customer", "engineering", "legal", "archive")
+    distribution = {"signed": {"customer": "第一联 客户留存", "engineering": "第二联 工程（售后）", "archive": "第三联 档案"}}
+
+    def parse(self, data: dict[str, Any], source: Path, settings: Any) -> WarrantyInput:
+        return parse(data, source, settings)
+
+    def prepare(self, model: WarrantyInput, lookup: Lookup) -> tuple[dict[str, Any], list[bytes | None]]:
+        source = lookup.source
+        a = lookup.referenced(model.acceptance, "acceptance", "acceptance").summary
+        if a["stage"] != "正式验收":
+            raise StateError(
+                _("{source}: acceptance: {number} is an {stage} report; "
+                  "a warranty card needs a passed 正式验收").format(
+                    source=source, number=model.acceptance, stage=a["stage"])
+            )
+        if a["conclusion"] != "合格":
+            raise StateError(
+                _("{source}: acceptance: {number} did not pass (不合格); "
+                  "rectify, pass a new 正式验收, then issue the warranty from that report").format(
+                    source=source, number=model.acceptance)
+            )
+        still_open = [d.number for d in lookup.live("rectification", project=lookup.code) if d.status == "issued"]
+        if still_open:
+            raise StateError(
+                _("{source}: rectification notice {notices} is still open; "
+                  "recheck it (docgen recheck) before issuing the warranty card").format(
+                    source=source, notices=", ".join(still_open))
+            )
+        earlier = next((d.number for d in lookup.live("warranty") if d.number != lookup.number
+                        and d.summary.get("acceptance") == model.acceptance), None)
+        if earlier:
+            raise StateError(
+                _("{source}: acceptance: warranty card {card} was already issued from {number}; "
+                  "void it first to issue a new one").format(source=source, card=earlier, number=model.acceptance)
+            )
+        c = lookup.referenced(a["contract"], "contract", "acceptance", same_project=False).summary
+        return derive(model, source, lookup.settings, a, c), []
+
+    def status(self, derived: dict[str, Any]) -> str:
+        return status(derived)
+
+    def number_date(self, derived: dict[str, Any]) -> dt.date:
+        return number_date(derived)
+
+    def context(self, derived: dict[str, Any], settings: Any) -> dict[str, Any]:
+        return context(derived)
+
+    def summary(self, derived: dict[str, Any]) -> dict[str, Any]:
+        return summary(derived)
+
+    def show(self, doc: Related, referring: list[Related], today: dt.date) -> list[str]:
+        s = doc.summary
+        lines = [_("warranty: from {acceptance} passed {date}, contract {contract}").format(
+            acceptance=s["acceptance"], date=s["acceptance_date"], contract=s["contract"])]
+        for key, p in s["periods"].items():
+            lines.append(_("          {period:<20} {years:>2} years  {start} -> {end}").format(
+                period=key, years=p["years"], start=p["start"], end=p["end"]))
+        return lines
+
+
+KIND = register(Warranty())
