@@ -46,19 +46,23 @@ valid_days = 30                # 报价有效期 when the quote does not say
 
 [contract]
 penalty_rate_per_day = "0.002" # 违约金 per day of delay, share of the contract price
-originals = 4                  # 本合同一式 N 份
-# Who keeps each original, in order (甲方 = the customer).
-keepers = ["甲方（发包人）", "乙方财务部", "乙方工程部", "乙方法务部"]
+penalty_cap = "0.1"            # 逾期违约金累计上限, share of the contract price (0.01-0.3)
+# The originals each party keeps (本合同一式两份，甲乙双方各执一份); 乙方's departments
+# work from copies (see [departments] and [distribution]), not from originals.
+originals_customer = 1         # 甲方（发包人）执 N 份
+originals_company = 1          # 乙方（承包人）执 N 份
 dispute_body = "上海仲裁委员会"  # named when dispute = 仲裁
 court = "工程所在地人民法院"      # named when dispute = 诉讼
 
 [warranty]
 # 保修期 in years, counted from the day completion acceptance is passed. Legal floors:
 # 《建设工程质量管理条例》第四十条 and 《住宅室内装饰装修管理办法》第三十二条:
-# 基础装修 >= 2, 水电 >= 2, 防水 (有防水要求的厨房、卫生间和外墙面防渗漏) >= 5.
+# 基础装修 >= 2, 水电 >= 2, 防水 (有防水要求的厨房、卫生间和外墙面防渗漏) >= 5;
+# 供热与供冷系统 in heating and cooling seasons (采暖期、供冷期), >= 2.
 basic = 2
 plumbing_electrical = 2
 waterproof = 5
+heating_cooling = 2
 
 [rectification]
 default_days = 7               # 整改期限 when a notice made from a failed acceptance gives none
@@ -374,8 +378,9 @@ class Settings:
     tax_rate: Decimal
     valid_days: int
     penalty_rate_per_day: Decimal
-    originals: int
-    keepers: tuple[str, ...]
+    penalty_cap: Decimal  # 逾期违约金累计上限, share of the contract price
+    originals_customer: int  # originals 甲方 keeps
+    originals_company: int  # originals 乙方 keeps
     dispute_body: str
     court: str
     warranty: dict[str, int]
@@ -397,6 +402,11 @@ class Settings:
     limits: Limits = Limits()
     timezone: str = "Asia/Shanghai"  # [company] timezone, an IANA name
     chain_contract_status: str = "signed"  # [chain] contract_status: what a notice or report needs
+
+    @property
+    def originals(self) -> int:
+        """本合同一式 N 份: the originals both parties keep."""
+        return self.originals_customer + self.originals_company
 
     def number(self, kind: str, year: int, seq: int) -> str:
         return self.number_format.format(
@@ -453,23 +463,94 @@ WARRANTY_FLOORS = {
     "basic": (2, "《住宅室内装饰装修管理办法》第三十二条"),
     "plumbing_electrical": (2, "《建设工程质量管理条例》第四十条"),
     "waterproof": (5, "《建设工程质量管理条例》第四十条"),
+    "heating_cooling": (2, "《建设工程质量管理条例》第四十条"),
 }
+SEASONS = frozenset({"heating_cooling"})
+"""The periods counted in heating and cooling seasons (采暖期、供冷期), not in years."""
 
 
 def _warranty(table: dict) -> dict[str, int]:
     out = {}
     for key, (floor, rule) in WARRANTY_FLOORS.items():
+        raw = table[key]
         try:
-            years = int(table[key])
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError
+            years = int(raw)
         except (TypeError, ValueError):
+            if key in SEASONS:
+                raise ConfigError(
+                    _("docgen.toml: [warranty] {key} must be a whole number of heating and cooling seasons").format(
+                        key=key)) from None
             raise ConfigError(_("docgen.toml: [warranty] {key} must be a whole number of years").format(key=key)) from None
         if years < floor:
+            if key in SEASONS:
+                raise ConfigError(
+                    _("docgen.toml: [warranty] {key} = {years} is below the legal minimum of {floor} heating and "
+                      "cooling seasons ({rule}); set it to {floor} or more").format(
+                        key=key, years=years, floor=floor, rule=rule)
+                )
             raise ConfigError(
                 _("docgen.toml: [warranty] {key} = {years} is below the legal minimum of {floor} years ({rule}); "
                   "set it to {floor} or more").format(key=key, years=years, floor=floor, rule=rule)
             )
+        if years > 50:
+            raise ConfigError(_("docgen.toml: [warranty] {key} = {years} is more than 50; write the period "
+                                "in whole years (seasons for heating_cooling)").format(key=key, years=years))
         out[key] = years
     return out
+
+
+def _count(table: dict, key: str) -> int:
+    raw = table.get(key)
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 10:
+        raise ConfigError(_("docgen.toml: [contract] {key} = {value} must be a whole number from 1 to 10").format(
+            key=key, value=repr(raw)))
+    return raw
+
+
+def _originals(contract: dict, own: dict) -> tuple[int, int]:
+    """(甲方's, 乙方's) originals. A docgen.toml of the earlier form (``originals`` and
+    ``keepers``, one keeper per original) is read as before: the keepers naming 甲方 are
+    甲方's originals, the rest 乙方's."""
+    old = [k for k in ("originals", "keepers") if k in own]
+    if old:
+        new = [k for k in ("originals_customer", "originals_company") if k in own]
+        if new:
+            raise ConfigError(
+                _("docgen.toml: [contract] has both {old} and {new}; keep {new} (the originals 甲方 and 乙方 "
+                  "keep) and delete {old}").format(old=" and ".join(old), new=" and ".join(new)))
+        keepers = [str(x) for x in own.get("keepers", [])]
+        if "keepers" not in own or not keepers:
+            raise ConfigError(
+                _("docgen.toml: [contract] originals is no longer read; write originals_customer = N and "
+                  "originals_company = N (the originals 甲方 and 乙方 keep) instead"))
+        originals = own.get("originals", len(keepers))
+        if isinstance(originals, bool) or not isinstance(originals, int) or len(keepers) != originals:
+            raise ConfigError(
+                _("docgen.toml: [contract] keepers names {n} holders but originals = {originals}; "
+                  "list one keeper per original").format(n=len(keepers), originals=originals)
+            )
+        customer = sum(1 for k in keepers if k.startswith(("甲方", "发包人")))
+        company = sum(1 for k in keepers if k.startswith(("乙方", "承包人")))
+        if customer + company != len(keepers) or not customer or not company:
+            raise ConfigError(
+                _("docgen.toml: [contract] keepers: each keeper must start with 甲方 or 乙方, and both must keep "
+                  "an original; better, replace originals and keepers by originals_customer = N and "
+                  "originals_company = N"))
+        return customer, company
+    return _count(contract, "originals_customer"), _count(contract, "originals_company")
+
+
+def _penalty_cap(contract: dict) -> Decimal:
+    cap = _rate(contract, "penalty_cap", "contract", "0.01", "0.3")
+    rate = _rate(contract, "penalty_rate_per_day", "contract", "0", "0.05")
+    if cap < rate:
+        raise ConfigError(
+            _("docgen.toml: [contract] penalty_cap = {cap} is less than one day's penalty "
+              "(penalty_rate_per_day = {rate}); raise the cap").format(
+                cap=contract.get("penalty_cap"), rate=contract.get("penalty_rate_per_day")))
+    return cap
 
 
 def _timezone(raw: object) -> str:
@@ -511,21 +592,16 @@ def load_settings(root: Path) -> Settings:
     distribution = _distribution(data.get("distribution", defaults["distribution"]), text, departments)
     c, q, k, n = merged["company"], merged["quote"], merged["contract"], merged["numbers"]
     c = {**c, "language": language}
-    keepers = tuple(str(x) for x in k["keepers"])
-    originals = int(k["originals"])
-    if len(keepers) != originals:
-        raise ConfigError(
-            _("docgen.toml: [contract] keepers names {n} holders but originals = {originals}; "
-              "list one keeper per original").format(n=len(keepers), originals=originals)
-        )
+    originals_customer, originals_company = _originals(k, data.get("contract", {}))
     return Settings(
         company=Company(**{f: str(c[f]) for f in Company.__dataclass_fields__}),
         management_fee_rate=_rate(q, "management_fee_rate", "quote", "0", "0.5"),
         tax_rate=_rate(q, "tax_rate", "quote", "0", "0.5"),
         valid_days=int(q["valid_days"]),
         penalty_rate_per_day=_rate(k, "penalty_rate_per_day", "contract", "0", "0.05"),
-        originals=originals,
-        keepers=keepers,
+        penalty_cap=_penalty_cap(k),
+        originals_customer=originals_customer,
+        originals_company=originals_company,
         dispute_body=str(k["dispute_body"]),
         court=str(k["court"]),
         warranty=_warranty(merged["warranty"]),

@@ -282,7 +282,7 @@ def prepare_data(
         derived = quote.derive(model, project, settings)
     elif kind == "contract":
         q = _referenced(archive, model.quote, "quote", "quote", source, code) if model.quote else None
-        derived = contract.derive(model, project, settings, q)
+        derived = contract.derive(model, project, settings, q, source)
     elif kind == "rectification":
         if model.rechecks and number is None:
             raise InputError(_("{source}: rechecks: are recorded by `docgen recheck`, not written in a new notice")

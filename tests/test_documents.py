@@ -68,14 +68,16 @@ def test_contract_from_quote_takes_price_and_annex(work: Path, archive_dir: Path
     assert ["4", "竣工验收合格后三日内", "5%", "¥2,564.99", "人民币贰仟伍佰陆拾肆元玖角玖分"] in rows
     assert ["合计", "¥51,299.99", "人民币伍万壹仟贰佰玖拾玖元玖角玖分"] in rows
     # the quote's items are the annex
-    assert ["拆除非承重墙", "㎡", "12.5", "45.00", "562.50"] in rows
-    assert ["报价总额（即合同价款）", "¥51,299.99"] in rows
+    # with the item's 工艺及材料说明: brands, coats and heights are promises of the contract
+    assert ["拆除非承重墙", "㎡", "12.5", "45.00", "562.50", "含垃圾装袋、清运至物业指定地点"] in rows
+    assert ["卫生间防水", "㎡", "18.4", "168.00", "3,091.20", "东方雨虹柔性防水涂刷两遍，淋浴区墙面1.8m"] in rows
+    assert ["报价总额（即合同价款）", "¥51,299.99", ""] in rows
     shown = json.loads(run("show", "HT-2026-0001", "--json").stdout)
     text_sha = shown["versions"][0]["files"]["text"]["sha256"]
     body = (archive_dir / "objects" / text_sha[:2] / text_sha).read_text(encoding="utf-8")
     check_golden("contract.txt", body)
     assert "竣工日期 2027年2月17日" in body  # 90 days from 2026-11-20, start day included
-    assert "本合同一式四份，甲方（发包人）执一份、乙方财务部执一份、乙方工程部执一份、乙方法务部执一份" in body
+    assert "本合同一式两份，甲乙双方各执一份，具有同等法律效力。" in body
 
 
 def test_contract_with_own_price_and_rounding_remainder(work: Path) -> None:

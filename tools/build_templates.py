@@ -248,7 +248,11 @@ def put(cell, text: str, *, align=WD_ALIGN_PARAGRAPH.LEFT, bold: bool = False,
     p.paragraph_format.line_spacing = 1.15
     p.alignment = align
     if text:
-        style_run(p.add_run(text), size, bold, sans)
+        run = p.add_run(text)
+        style_run(run, size, bold, sans)
+        if "□" in text:  # a neutral character: one CJK face for all, so both boxes are one size
+            face = SANS_CJK if sans else SERIF_CJK
+            set_fonts(run._r.get_or_add_rPr(), face, face)
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
 
 
@@ -473,16 +477,15 @@ def build_contract() -> None:
     clause(doc, "第一条  工程概况")
     body(doc, "1.1 工程地点：{{ site.address }}。")
     body(doc, "1.2 房屋建筑面积：{{ site.area }} 平方米；户型：{{ site.layout }}。")
-    body(doc, "1.3 工程内容及做法：{{ scope }}。"
-              "{% if quote %}详见附件《装修工程报价单》（编号 {{ quote }}）。{% endif %}")
+    body(doc, "1.3 工程内容及做法：{{ scope }}。{{ scope_annex }}")
     body(doc, "1.4 承包方式：{{ mode_term }}（{{ mode }}）。")
     body(doc, "1.5 工期：{{ duration_days }} 日历天（含开工当日），开工日期 {{ start_date }}，"
-              "竣工日期 {{ completion_date }}。")
+              "竣工日期 {{ completion_date }}；工期按本合同第四条顺延的，竣工日期相应顺延。")
     body(doc, "1.6 合同价款：{{ price }}（大写：{{ price_upper }}）。"
-              "工程施工中如有增减项目，按双方签字确认的变更单结算。")
+              "工程施工中如有增减项目，按本合同第五条办理，并按双方签字确认的工程变更单结算。")
 
     clause(doc, "第二条  工程款支付")
-    body(doc, "2.1 甲方按下列节点向乙方支付工程款，各期金额之和等于合同价款：")
+    body(doc, "2.1 甲方按下列节点向乙方支付工程款，各期金额之和等于合同价款：", keep_next=True)
     pay = fixed_table(doc, 1, [11, 45, 15, 29, 70])
     for c, h in zip(pay.rows[0].cells, ["期数", "付款节点", "比例", "金额", "大写金额"]):
         put(c, h, align=C, bold=True, sans=True)
@@ -501,13 +504,15 @@ def build_contract() -> None:
     put(tot.cells[4], "{{ price_upper }}", bold=True)
     no_split(tot)
     para(doc, "", spacing=0.6)
-    body(doc, "2.2 乙方收款后应向甲方出具收款凭证。甲方未按期付款的，乙方有权顺延工期。")
+    body(doc, "2.2 乙方收款后应向甲方出具收款凭证。")
+    body(doc, "2.3 工程变更的价款按工程变更单约定的方式支付（见本合同第 5.3 条），竣工后按本合同第 8.5 条结算。")
 
     clause(doc, "第三条  材料供应")
-    body(doc, "3.1 本工程承包方式为{{ mode_term }}。由甲方提供的材料、设备，甲方应按时供应到现场，"
-              "并对其质量负责；由乙方提供的材料，应符合国家标准及双方约定的品牌、规格。")
-    body(doc, "{%p if materials %}")
-    body(doc, "3.2 双方约定的材料供应如下：")
+    para(doc, "{%p for t in material_terms %}")
+    body(doc, "3.{{ loop.index }} {{ t }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if materials %}")
+    body(doc, "3.{{ material_terms | length + 1 }} 双方约定的材料供应如下：", keep_next=True)
     mat = fixed_table(doc, 1, [60, 70, 40])
     for c, h in zip(mat.rows[0].cells, ["材料名称", "品牌、规格", "供应方"]):
         put(c, h, align=C, bold=True, sans=True)
@@ -516,68 +521,139 @@ def build_contract() -> None:
     r = mat.add_row()
     for c, v, a in zip(r.cells, ["{{ m.name }}", "{{ m.spec }}", "{{ m.supplied_by }}"], [L, L, C]):
         put(c, v, align=a)
+    no_split(r)
     tag_row(mat, "{%tr endfor %}")
-    body(doc, "{%p endif %}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if jia_materials %}")
+    body(doc, "3.{{ material_terms | length + 1 }} 甲供材料清单（甲方按下表供应，双方在进场时共同验收）：",
+         keep_next=True)
+    jia = fixed_table(doc, 1, [11, 44, 53, 28, 34])
+    for c, h in zip(jia.rows[0].cells, ["序号", "材料名称", "品牌、规格", "数量", "进场时间"]):
+        put(c, h, align=C, bold=True, sans=True)
+    header_row(jia.rows[0])
+    tag_row(jia, "{%tr for m in jia_materials %}")
+    r = jia.add_row()
+    for c, v, a in zip(r.cells, ["{{ m.no }}", "{{ m.name }}", "{{ m.spec }}", "{{ m.quantity }}",
+                                 "{{ m.delivery }}"], [C, L, L, C, L]):
+        put(c, v, align=a)
+    no_split(r)
+    tag_row(jia, "{%tr endfor %}")
+    para(doc, "{%p endif %}")
 
-    clause(doc, "第四条  工程质量及验收")
-    body(doc, "4.1 本工程执行 GB 50210-2018《建筑装饰装修工程质量验收标准》、GB 50327-2001"
+    clause(doc, "第四条  工期顺延")
+    body(doc, "4.1 有下列情形之一的，工期相应顺延：（1）工程变更，顺延天数以双方签字确认的工程变更单写明的为准，"
+              "变更单未写明的不顺延；（2）甲方未按约定支付工程款；（3）甲方未按约定提供施工场地、水电条件或办理"
+              "物业手续，或甲供材料、设备未按时供应、验收不合格；（4）甲方未按约定参加隐蔽工程验收或竣工验收，"
+              "或要求暂停施工；（5）不可抗力，或非乙方原因的停水、停电、物业停工。")
+    body(doc, "4.2 发生第 4.1 条情形的，乙方应在三日内书面通知甲方，写明原因及顺延天数，经甲方签字确认；"
+              "因乙方原因造成的延误，工期不予顺延。")
+
+    clause(doc, "第五条  工程变更")
+    body(doc, "5.1 施工期间任何一方需要增加、减少或变更施工项目、做法、材料的，应先签订书面的工程变更单"
+              "（编号 BG-年份-序号），写明变更内容，增减项目的名称、单位、数量、单价及金额，对工期的影响及付款方式，"
+              "经甲方签字、乙方盖章确认后方可施工。")
+    body(doc, "5.2 变更项目的单价：报价单中有同类项目的，按报价单的同类单价计算；没有同类项目的，由双方协商确定。"
+              "管理费、税金按报价单的费率计取。")
+    body(doc, "5.3 变更价款按工程变更单约定的方式支付：随下一期工程款一并支付，或在变更单签字后约定的日数内支付；"
+              "减项价款从合同价款中扣减。")
+    body(doc, "5.4 变更影响工期的，工期按工程变更单写明的天数顺延。")
+    body(doc, "5.5 未经甲方签字确认的变更，甲方不承担费用；乙方擅自变更施工项目、做法或材料的，甲方有权要求"
+              "乙方恢复原状，费用由乙方承担，工期不予顺延。")
+
+    clause(doc, "第六条  双方责任及施工管理")
+    body(doc, "6.1 甲方：按约定提供施工场地、水电条件并办理物业手续；按期支付工程款；参加隐蔽工程及竣工验收。")
+    body(doc, "6.2 乙方：按图纸、报价单及施工规范施工；遵守物业管理规定，在物业允许的时间内施工，文明施工；"
+              "保护甲方财产及相邻房屋；完工后清理现场。")
+    body(doc, "6.3 乙方不得拆改房屋的承重结构和主体结构（承重墙、梁、柱、楼板、剪力墙等），不得扩大承重墙上原有的"
+              "门窗尺寸，不得破坏厨房、卫生间地面的防水层，不得拆改燃气管道及设施、供暖主管、烟道和通风道；"
+              "甲方提出上述要求的，乙方应当拒绝。施工中需拆除原防水层的，乙方应按不低于原标准的要求重做防水，"
+              "并经闭水试验合格。")
+    body(doc, "6.4 安全与防火：乙方应遵守安全生产及消防规定，施工现场配备灭火器，严禁吸烟；确需动火作业的，"
+              "须经物业同意并采取防火措施；临时用电由持证电工操作，易燃材料妥善存放，每日离场前关闭水电。"
+              "因乙方原因发生安全事故、火灾，或造成甲方及相邻住户财产损失的，由乙方承担责任和费用。")
+    body(doc, "6.5 垃圾清运：施工垃圾由乙方负责装袋，每日清理，并按物业规定的时间、路线清运至物业指定地点，"
+              "清运费用已包含在合同价款中；物业向业主收取的装修垃圾清运费、装修押金等，由甲方按物业规定交纳。")
+
+    clause(doc, "第七条  室内环境污染控制")
+    body(doc, "7.1 本工程使用的装饰装修材料应符合国家室内装饰装修材料有害物质限量标准；工程完工后，室内环境"
+              "污染物浓度应符合 GB 50325-2020《民用建筑工程室内环境污染控制标准》的规定。")
+    body(doc, "7.2 甲方可在工程完工七日后、入住前委托有资质的检测机构进行室内环境检测，检测费用由甲方先行支付。"
+              "检测合格的，检测费用由甲方承担。")
+    body(doc, "7.3 检测不合格的，乙方应在十五日内采取措施治理，并经复检合格；治理费用和全部检测（含复检）费用"
+              "由乙方承担。经检测机构确认系甲供材料或甲方自行购置的家具、物品造成不合格的，由甲方承担。")
+
+    clause(doc, "第八条  工程质量、验收及结算")
+    body(doc, "8.1 本工程执行 GB 50210-2018《建筑装饰装修工程质量验收标准》、GB 50327-2001"
               "《住宅装饰装修工程施工规范》及国家、地方现行有关标准。")
-    body(doc, "4.2 隐蔽工程（给排水、电路、防水等）完工后，乙方应提前两日通知甲方验收，"
+    body(doc, "8.2 隐蔽工程（给排水、电路、防水等）完工后，乙方应提前两日通知甲方验收，"
               "验收合格并经双方签字后方可进入下道工序。")
-    body(doc, "4.3 工程竣工后，乙方通知甲方验收，甲方应在接到通知后三日内组织验收，"
+    body(doc, "8.3 工程竣工后，乙方通知甲方验收，甲方应在接到通知后三日内组织验收，"
               "验收合格双方签署竣工验收报告；验收不合格的，乙方按整改通知书限期整改后重新验收。")
+    body(doc, "8.4 双方对工程质量有争议的，由双方共同委托有资质的检测机构检测鉴定；鉴定费用由提出鉴定的一方"
+              "先行垫付，最终由责任方承担。")
+    body(doc, "8.5 结算：竣工验收合格后七日内，双方办理工程结算。结算价款为合同价款加减经双方签字确认的"
+              "工程变更单的增减价款；结算单经双方签字确认后，甲方按第二条支付剩余工程款，多退少补。")
 
-    clause(doc, "第五条  双方责任")
-    body(doc, "5.1 甲方：按约定提供施工场地、水电条件并办理物业手续；按期支付工程款；"
-              "参加隐蔽工程及竣工验收。")
-    body(doc, "5.2 乙方：按图纸、报价单及施工规范施工；遵守物业管理规定，文明施工、"
-              "安全施工；保护甲方财产及相邻房屋；完工后清理现场。")
+    clause(doc, "第九条  保修")
+    body(doc, "9.1 本工程自竣工验收合格之日起计算保修期：{{ warranty_terms }}。"
+              "保修期内因施工质量造成的问题，乙方免费维修。")
+    body(doc, "9.2 竣工验收合格后，乙方向甲方出具保修卡。因甲方使用不当、甲供材料或甲方自购设备的质量问题、"
+              "不可抗力造成的损坏，乙方可提供有偿维修。")
 
-    clause(doc, "第六条  保修")
-    body(doc, "6.1 本工程自竣工验收合格之日起计算保修期：基础装修工程 {{ warranty.basic }} 年，"
-              "电气管线、给排水管道 {{ warranty.plumbing_electrical }} 年，有防水要求的厨房、卫生间"
-              "和外墙面防渗漏 {{ warranty.waterproof }} 年。保修期内因施工质量造成的问题，乙方免费维修。")
-    body(doc, "6.2 竣工验收合格后，乙方向甲方出具保修卡。因甲方使用不当、甲方自购材料或不可抗力"
-              "造成的损坏，乙方可提供有偿维修。")
-
-    clause(doc, "第七条  违约责任")
-    body(doc, "7.1 乙方未按期竣工的，每逾期一日，按合同价款的 {{ penalty_rate }} 向甲方支付违约金。")
-    body(doc, "7.2 甲方未按期支付工程款的，每逾期一日，按逾期未付金额的 {{ penalty_rate }} "
+    clause(doc, "第十条  违约责任")
+    body(doc, "10.1 乙方未按期竣工的（按第四条顺延的除外），每逾期一日，按合同价款的 {{ penalty_rate }} "
+              "向甲方支付违约金。")
+    body(doc, "10.2 甲方未按期支付工程款的，每逾期一日，按逾期未付金额的 {{ penalty_rate }} "
               "向乙方支付违约金。")
-    body(doc, "7.3 因一方原因致使合同无法继续履行的，该方应赔偿对方因此造成的实际损失。")
+    body(doc, "10.3 依第 10.1 条、第 10.2 条计算的逾期违约金，各自累计不超过合同价款的 {{ penalty_cap }}"
+              "（{{ penalty_cap_amount }}）。")
+    body(doc, "10.4 因一方原因致使合同无法继续履行的，该方应赔偿对方因此造成的实际损失。")
 
-    clause(doc, "第八条  争议解决")
+    clause(doc, "第十一条  合同解除")
+    body(doc, "11.1 有下列情形之一的，甲方可以书面通知乙方解除合同：（1）乙方逾期竣工超过三十日；"
+              "（2）乙方违反第 6.3 条拆改承重结构、主体结构，或将工程转包；（3）工程质量经检测鉴定不合格，"
+              "乙方在甲方书面通知后十日内拒不整改或整改后仍不合格。")
+    body(doc, "11.2 有下列情形之一的，乙方可以书面通知甲方解除合同：（1）甲方逾期付款超过三十日，"
+              "经乙方书面催告后七日内仍未支付；（2）甲方坚持要求乙方违反第 6.3 条或强制性标准施工；"
+              "（3）因甲方原因停工累计超过三十日。")
+    body(doc, "11.3 合同解除后七日内，双方核对已完成的工程量，按报价单单价（变更项目按变更单单价）结算已完成"
+              "且质量合格的工程价款{% if not qingbao %}及乙方已采购进场、归甲方所有的材料费用{% endif %}，"
+              "多退少补；乙方应在结算后三日内撤场并清理现场。解除合同不影响守约方要求违约方承担违约责任。")
+
+    clause(doc, "第十二条  争议解决")
     body(doc, "本合同履行中发生争议，双方协商解决；协商不成的，可请求有关部门调解；调解不成的，"
               "{% if dispute == '仲裁' %}提交{{ dispute_body }}仲裁。"
               "{% else %}依法向{{ court }}提起诉讼。{% endif %}")
 
-    clause(doc, "第九条  其他约定")
+    clause(doc, "第十三条  其他约定")
     para(doc, "{%p for t in special_terms %}")
-    body(doc, "9.{{ loop.index }} {{ t }}")
+    body(doc, "13.{{ loop.index }} {{ t }}")
     para(doc, "{%p endfor %}")
-    body(doc, "9.{{ special_terms | length + 1 }} 本合同自双方签字（盖章）之日起生效。"
-              "{% if quote %}附件《装修工程报价单》是本合同的组成部分。{% endif %}", keep_next=True)
+    body(doc, "13.{{ special_terms | length + 1 }} 本合同附件：{{ annex_list }}。"
+              "{% if quote %}报价单“工艺及材料说明”栏所列的做法、品牌、规格、遍数、高度等是双方约定的施工标准。{% endif %}"
+              "附件及经双方签字确认的工程变更单均为本合同的组成部分，与本合同具有同等法律效力。")
+    body(doc, "13.{{ special_terms | length + 2 }} 本合同自双方签字（盖章）之日起生效。", keep_next=True)
     # The last clause stays on the signature page: a page of signatures alone could be swapped.
-    body(doc, "9.{{ special_terms | length + 2 }} 本合同一式{{ originals }}份，{{ keepers }}，"
-              "具有同等法律效力。", keep_next=True)
+    body(doc, "13.{{ special_terms | length + 3 }} {{ copies }}", keep_next=True)
     para(doc, "（以下无正文）", size=10.5, align=C, keep_next=True, before=3)
+    # 甲方 is a natural person: they sign themselves or through an agent; no date is printed
+    # before the paper is signed, the parties write it.
     signature_block(
         doc,
-        ["甲方（发包人）签字：______________", "代表人：______________",
-         "日期：{{ sign_date }}"],
-        ["乙方（承包人）盖章：______________", "代表人：{{ company.legal_representative }}",
-         "日期：{{ sign_date }}"],
+        ["甲方（签字）：______________", "委托代理人（签字）：__________", "日期：______年____月____日"],
+        ["乙方（盖章）：______________", "法定代表人或委托代理人（签字）：______",
+         "日期：______年____月____日"],
         width,
     )
 
     para(doc, "{%p if annex %}")
     p = para(doc, "")
     p.add_run().add_break(WD_BREAK.PAGE)
-    para(doc, "附件：装修工程报价单（编号 {{ quote }}，报价日期 {{ quote_date }}）",
-         size=HEADING_PT, bold=True, sans=True, align=C, after=6)
-    widths = [60, 14, 20, 32, 44]
+    para(doc, "附件一：装修工程报价单", size=HEADING_PT, bold=True, sans=True, align=C)
+    para(doc, "报价单编号 {{ quote }}    报价日期 {{ quote_date }}", size=10.5, align=C, after=6)
+    widths = [40, 12, 14, 23, 25, 56]
     ann = fixed_table(doc, 1, widths)
-    for c, h in zip(ann.rows[0].cells, ["项目名称", "单位", "数量", "单价（元）", "合价（元）"]):
+    for c, h in zip(ann.rows[0].cells, ["项目名称", "单位", "数量", "单价（元）", "合价（元）", "工艺及材料说明"]):
         put(c, h, align=C, bold=True, sans=True)
     header_row(ann.rows[0])
     tag_row(ann, "{%tr for s in annex %}")
@@ -589,7 +665,7 @@ def build_contract() -> None:
     tag_row(ann, "{%tr for it in s.rows %}")
     r = ann.add_row()
     for c, v, a in zip(r.cells, ["{{ it.name }}", "{{ it.unit }}", "{{ it.quantity }}",
-                                 "{{ it.unit_price }}", "{{ it.amount }}"], [L, C, R, R, R]):
+                                 "{{ it.unit_price }}", "{{ it.amount }}", "{{ it.note }}"], [L, C, R, R, R, L]):
         put(c, v, align=a)
     no_split(r)
     tag_row(ann, "{%tr endfor %}")
@@ -800,8 +876,12 @@ def build_warranty() -> None:
     ]
     for n in notes:
         body(doc, n)
+    para(doc, "{%p if seasons %}")
+    body(doc, "5. 供热与供冷系统的保修期为{{ seasons }}（《建设工程质量管理条例》第四十条），按每年一个采暖期和"
+              "一个供冷期计算截止日期；截止日期正处于采暖期或供冷期的，保修期延至该采暖期或供冷期结束。")
+    para(doc, "{%p endif %}")
     para(doc, "{%p for n in notes %}")
-    body(doc, "{{ loop.index + 4 }}. {{ n }}")
+    body(doc, "{{ loop.index + (5 if seasons else 4) }}. {{ n }}")
     para(doc, "{%p endfor %}")
     clause(doc, "三、维修记录")
     v = grid(doc, [11, 30, 57, 20, 26, 26], ["序号", "报修日期", "维修内容", "是否收费", "维修人", "客户签字"])

@@ -58,6 +58,8 @@ class Material(Strict):
     name: Text
     spec: Line = ""
     supplied_by: Literal["甲方", "乙方"]
+    quantity: Line = ""  # 数量, for the 甲供材料清单 ("约 40 ㎡")
+    delivery: Line = ""  # 进场时间 of a 甲方 material ("泥瓦工程进场前三日")
 
 
 class ContractInput(Strict):
@@ -74,6 +76,7 @@ class ContractInput(Strict):
     dispute: Literal["仲裁", "诉讼"] = "仲裁"
     scope: OptionalParagraph = ""
     materials: Annotated[list[Material], Field(max_length=MAX_MATERIALS)] = []
+    drawings: lines_of(Text) = []  # type: ignore[valid-type]  # 设计图纸 of the annex, by name
     special_terms: lines_of(Paragraph) = []  # type: ignore[valid-type]
 
 
@@ -112,12 +115,24 @@ def derive(
     project: dict[str, Any],
     settings: Settings,
     quote: dict[str, Any] | None,
+    source: Path = Path("contract.yaml"),
 ) -> dict[str, Any]:
     price = Decimal(quote["total"]) if quote is not None else c.price
     assert price is not None
     amounts = installments(price, list(c.payments))
     completion = c.start_date + dt.timedelta(days=c.duration_days - 1)
     penalty = c.penalty_rate_per_day if c.penalty_rate_per_day is not None else settings.penalty_rate_per_day
+    if penalty > settings.penalty_cap:
+        raise InputError(
+            _("{source}: penalty_rate_per_day: {rate} a day is more than the cap on all delay penalties "
+              "({cap} of the price, [contract] penalty_cap in docgen.toml); lower the rate").format(
+                source=source, rate=percent_text(penalty), cap=percent_text(settings.penalty_cap)))
+    if project["mode"] == "清包":
+        for n, m in enumerate(c.materials):
+            if m.supplied_by != "甲方":
+                raise InputError(
+                    _("{source}: materials[{n}].supplied_by: 乙方 supplies no materials in a 清包 contract "
+                      "(包工、发包人包料); write 甲方, or make the project 半包 or 全包").format(source=source, n=n))
     return {
         "sign_date": c.sign_date,
         "start_date": c.start_date,
@@ -132,6 +147,8 @@ def derive(
         "dispute": c.dispute,
         "scope": c.scope,
         "materials": [m.model_dump() for m in c.materials],
+        "drawings": list(c.drawings),
+        "penalty_cap": settings.penalty_cap,
         "special_terms": list(c.special_terms),
         "quote": c.quote,
         "quote_sections": quote["sections"] if quote is not None else [],
@@ -142,10 +159,87 @@ def derive(
 
 
 CN_COUNT = "零一二三四五六七八九十"
+CN_ORDINAL = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+
+
+def count_text(n: int, before_measure: bool = True) -> str:
+    """一, 两 (before a measure word: 一式两份, 各执两份), 三 … 十, then digits."""
+    if n == 2 and before_measure:
+        return "两"
+    return CN_COUNT[n] if n <= 10 else str(n)
+
+
+def copies_text(customer: int, company: int) -> str:
+    """甲乙双方各执一份 / 甲方执一份，乙方执三份."""
+    if customer == company:
+        return f"甲乙双方各执{count_text(customer)}份"
+    return f"甲方执{count_text(customer)}份，乙方执{count_text(company)}份"
+
+
+def warranty_text(sections: list[str] | None, settings: Settings) -> str:
+    """The 保修 clause's periods, for the categories the job has (as on its warranty card)."""
+    from docgen.kinds.warranty import CATEGORIES, SEASONS, job_categories
+
+    have = job_categories(sections)
+    parts = []
+    for key, name, scope in CATEGORIES:
+        if key not in have:
+            continue
+        n = settings.warranty[key]
+        period = f"{n} 个采暖期、供冷期" if key in SEASONS else f"{n} 年"
+        parts.append(f"{name} {period}" if key == "basic" else f"{name}（{scope}）{period}")
+    return "，".join(parts)
+
+
+def material_terms(mode: str, materials: list[dict[str, Any]]) -> list[str]:
+    """第三条's clauses before its table: the mode's supply, 乙方's materials and their sealed
+    samples (not in a 清包 contract: 乙方 supplies none), 甲方's materials and their acceptance
+    on delivery."""
+    jia = mode != "全包" or any(m["supplied_by"] == "甲方" for m in materials)
+    terms = {
+        "全包": "本工程承包方式为包工包料（全包），工程所需材料、设备除双方约定由甲方提供的以外，均由乙方采购供应。",
+        "半包": "本工程承包方式为包工、部分包料（半包），材料、设备的供应方以本条材料供应表的约定为准；"
+                "表中未列明的，主材由甲方提供，辅材由乙方提供。",
+        "清包": "本工程承包方式为包工、发包人包料（清包），工程所需的全部材料、设备均由甲方提供，"
+                "乙方负责施工并自备施工机具。",
+    }
+    out = [terms[mode]]
+    if mode != "清包":
+        out.append(
+            "乙方提供的材料、设备应符合国家标准及双方约定的品牌、规格、型号，并具有产品合格证明；"
+            "主要材料进场前应经甲方确认并封样，封样经双方签字后留存至竣工验收。进场材料与封样不符的，"
+            "甲方有权拒收，乙方应予更换并承担由此产生的费用，工期不予顺延。"
+        )
+    if jia:
+        out.append(
+            "甲方提供的材料、设备（以下简称“甲供材料”）应按约定的时间送达施工现场，并对其质量负责。"
+            "甲供材料进场时，双方共同清点验收并签署验收记录；验收后由乙方妥善保管，因乙方保管、使用不当"
+            "造成的损失由乙方承担。乙方发现甲供材料不符合质量要求或与约定不符的，应及时书面告知甲方，"
+            "未经验收或验收不合格的甲供材料不得使用；甲供材料未按时供应或不合格造成的返工费用和工期延误"
+            "由甲方承担，工期相应顺延。"
+        )
+    if mode == "清包" and not materials:
+        out.append("甲供材料的名称、品牌、规格、数量及进场时间，由双方在开工前以书面清单确认，作为本合同附件。")
+    return out
 
 
 def context(d: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    mode = d["mode"]
+    qingbao = mode == "清包"
+    materials = d["materials"]
+    terms = material_terms(mode, materials)
+    sections = [s["name"] for s in d["quote_sections"]] if d["quote"] else None
+    annexes = []
+    if d["quote"]:
+        annexes.append(f"《装修工程报价单》（编号 {d['quote']}）")
+    drawings = "、".join(d.get("drawings", []))
+    annexes.append(f"设计图纸（{drawings}，经双方签字确认）" if drawings else "设计图纸（经双方签字确认，另行装订）")
+    if qingbao and materials:
+        annexes.append("甲供材料清单（本合同第三条）")
+    annex_list = "；".join(f"附件{CN_ORDINAL[i]}{'' if a.startswith('《') else ' '}{a}" for i, a in enumerate(annexes))
+    cap = d.get("penalty_cap", settings.penalty_cap)
     originals = settings.originals
+    copies = copies_text(settings.originals_customer, settings.originals_company)
     return {
         "sign_date": chinese_date(d["sign_date"]),
         "start_date": chinese_date(d["start_date"]),
@@ -153,7 +247,8 @@ def context(d: dict[str, Any], settings: Settings) -> dict[str, Any]:
         "duration_days": d["duration_days"],
         "price": fmt_yuan(d["price"]),
         "price_upper": uppercase(d["price"]),
-        "mode_term": MODE_TERMS[d["mode"]],
+        "mode_term": MODE_TERMS[mode],
+        "qingbao": qingbao,
         "payments": [
             {
                 "no": p["no"],
@@ -165,11 +260,18 @@ def context(d: dict[str, Any], settings: Settings) -> dict[str, Any]:
             for p in d["payments"]
         ],
         "penalty_rate": percent_text(d["penalty_rate"]),
+        "penalty_cap": percent_text(cap),
+        "penalty_cap_amount": fmt_yuan(fen(d["price"] * cap)),
         "dispute": d["dispute"],
         "dispute_body": settings.dispute_body,
         "court": settings.court,
         "scope": d["scope"] or "按双方确认的报价单及设计图纸施工",
-        "materials": d["materials"],
+        "scope_annex": (f"详见附件一《装修工程报价单》（编号 {d['quote']}）及附件二设计图纸。" if d["quote"]
+                        else "详见附件一设计图纸。"),
+        # 第三条: its clauses, then the supply table (全包/半包) or the 甲供材料清单 (清包)
+        "material_terms": terms,
+        "materials": [] if qingbao else materials,
+        "jia_materials": [{"no": i + 1, **m} for i, m in enumerate(materials)] if qingbao else [],
         "special_terms": d["special_terms"],
         "quote": d["quote"] or "",
         "quote_date": chinese_date(dt.date.fromisoformat(d["quote_date"])) if d["quote_date"] else "",
@@ -184,21 +286,23 @@ def context(d: dict[str, Any], settings: Settings) -> dict[str, Any]:
                         "quantity": quantity_text(Decimal(it["quantity"])),
                         "unit_price": fmt(Decimal(it["unit_price"])),
                         "amount": fmt(Decimal(it["amount"])),
+                        "note": it.get("note", ""),
                     }
                     for it in s["items"]
                 ],
             }
             for s in d["quote_sections"]
         ],
+        "annex_list": annex_list,
         "warranty": settings.warranty,
+        "warranty_terms": warranty_text(sections, settings),
         **{
             f"annex_{k}": fmt(Decimal(d["quote_figures"][k])) if d["quote_figures"] else ""
             for k in ("works", "fee", "tax")
         },
-        "originals": CN_COUNT[originals] if originals <= 10 else str(originals),
-        "keepers": "、".join(
-            f"{k}执{'一' if i < len(settings.keepers) else ''}份" for i, k in enumerate(settings.keepers)
-        ),
+        "originals": count_text(originals),
+        "keepers": copies,  # templates of the earlier form print 本合同一式{{ originals }}份，{{ keepers }}，…
+        "copies": f"本合同一式{count_text(originals)}份，{copies}，具有同等法律效力。",
     }
 
 
@@ -213,6 +317,8 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
             {"stage": p["stage"], "percent": str(p["percent"]), "amount": str(p["amount"])}
             for p in d["payments"]
         ],
+        # the quote's section names (None without a quote): the warranty card's categories follow them
+        "sections": [s["name"] for s in d["quote_sections"]] if d["quote"] else None,
     }
 
 

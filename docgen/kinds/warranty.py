@@ -2,14 +2,21 @@
 
 Periods per category come from docgen.toml, whose legal floors config.py enforces;
 each runs from the day acceptance passed (自竣工验收合格之日起) and ends that many
-years later (a 29 February start ends on 28 February).
+years later (a 29 February start ends on 28 February). 供热与供冷系统 is counted in
+heating and cooling seasons (采暖期、供冷期): one of each a year, so N seasons end N
+years later, and a season running on that day runs to its end.
+
+The card lists the categories the job has: the input's ``categories:``, else what the
+contract's quote sections show (see ``job_categories``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from docgen.config import Settings
 from docgen.errors import InputError, StateError
@@ -24,18 +31,68 @@ CATEGORIES = (
     ("basic", "基础装修工程", "墙面、顶面、地面、门窗套等装饰装修工程"),
     ("plumbing_electrical", "水电工程", "电气管线、给排水管道及设备安装"),
     ("waterproof", "防水工程", "有防水要求的厨房、卫生间和外墙面的防渗漏"),
+    ("heating_cooling", "供热与供冷系统", "地暖、暖气、空调等供热与供冷管道及设备"),
 )
+NAMES = {key: name for key, name, _scope in CATEGORIES}
+SEASONS = frozenset({"heating_cooling"})
+"""Categories whose period is counted in heating and cooling seasons, not years."""
+SECTION_WORDS = {
+    "plumbing_electrical": ("水电", "给排水", "电路", "电气"),
+    "waterproof": ("防水",),
+    "heating_cooling": ("暖通", "地暖", "空调", "采暖", "供暖", "暖气"),
+}
+"""A quote section whose name holds one of these words means the job has the category."""
+EARLIER = ("basic", "plumbing_electrical", "waterproof")
+"""What a card lists when the contract shows nothing (no quote, or a contract made before
+the contract kept its quote's sections): the three categories every card listed before."""
+
+
+def job_categories(sections: list[str] | None) -> list[str]:
+    """The warranty categories of a job whose quote has these section names; 基础装修 always.
+    ``None`` (nothing known about the job) gives the earlier cards' three categories."""
+    if sections is None:
+        return list(EARLIER)
+    return ["basic"] + [key for key, words in SECTION_WORDS.items()
+                        if any(w in name for name in sections for w in words)]
+
+
+def category_key(text: str) -> str | None:
+    """The category a key or Chinese name names: ``heating_cooling``, ``供热与供冷系统``,
+    ``供热与供冷``, ``水电工程``, ``水电`` …"""
+    text = text.strip()
+    if text in NAMES:
+        return text
+    for key, name in NAMES.items():
+        short = name.removesuffix("工程").removesuffix("系统")
+        if text in (name, short):
+            return key
+    return None
 
 
 class WarrantyInput(Strict):
     project: Text
     acceptance: Number
     issue_date: Day
+    categories: Annotated[list[Text], Field(min_length=1, max_length=len(CATEGORIES))] | None = None
     notes: lines_of(Paragraph) = []  # type: ignore[valid-type]
 
 
 def parse(data: dict[str, Any], source: Path, settings: Any = None) -> WarrantyInput:
-    return validate(WarrantyInput, data, source)
+    w = validate(WarrantyInput, data, source)
+    if w.categories is not None:
+        keys = []
+        for n, text in enumerate(w.categories):
+            key = category_key(text)
+            if key is None:
+                raise InputError(
+                    _("{source}: categories[{n}]: {text} is not a warranty category; use {names}").format(
+                        source=source, n=n, text=repr(text), names="、".join(NAMES.values())))
+            if key in keys:
+                raise InputError(_("{source}: categories[{n}]: {text} is listed twice").format(
+                    source=source, n=n, text=repr(text)))
+            keys.append(key)
+        w = w.model_copy(update={"categories": keys})
+    return w
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -74,17 +131,28 @@ def derive(
                 "key": key,
                 "name": name,
                 "scope": scope,
+                # seasons: one heating and one cooling season a year
                 "years": settings.warranty[key],
+                "seasons": key in SEASONS,
                 "start": start,
                 "end": add_years(start, settings.warranty[key]),
             }
             for key, name, scope in CATEGORIES
+            if key in (w.categories or job_categories(contract.get("sections")))
         ],
         "notes": list(w.notes),
     }
 
 
 CN_YEARS = "零一二三四五六七八九十"
+
+
+def period_text(n: int, seasons: bool) -> str:
+    """二年, 五年, 20年; 两个采暖期、供冷期 (a count before 个 says 两, not 二)."""
+    count = CN_YEARS[n] if n <= 10 else str(n)
+    if seasons:
+        return f"{'两' if n == 2 else count}个采暖期、供冷期"
+    return f"{count}年"
 
 
 def context(d: dict[str, Any]) -> dict[str, Any]:
@@ -99,12 +167,14 @@ def context(d: dict[str, Any]) -> dict[str, Any]:
             {
                 "name": p["name"],
                 "scope": p["scope"],
-                "years": f"{CN_YEARS[p['years']] if p['years'] <= 10 else p['years']}年",
+                "years": period_text(p["years"], p.get("seasons", False)),
                 "start": chinese_date(p["start"]),
                 "end": chinese_date(p["end"]),
             }
             for p in d["periods"]
         ],
+        # the heating and cooling period in words, when the card has one (its note says how it ends)
+        "seasons": next((period_text(p["years"], True) for p in d["periods"] if p.get("seasons")), ""),
         "notes": d["notes"],
         "visits": [{"no": n} for n in range(1, 7)],
     }
@@ -118,6 +188,7 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
         "issue_date": d["issue_date"].isoformat(),
         "periods": {
             p["key"]: {"years": p["years"], "start": p["start"].isoformat(), "end": p["end"].isoformat()}
+            | ({"seasons": p["years"]} if p.get("seasons") else {})
             for p in d["periods"]
         },
     }
@@ -190,6 +261,10 @@ class Warranty(Kind):
         lines = [_("warranty: from {acceptance} passed {date}, contract {contract}").format(
             acceptance=s["acceptance"], date=s["acceptance_date"], contract=s["contract"])]
         for key, p in s["periods"].items():
+            if "seasons" in p:
+                lines.append(_("          {period:<20} {seasons:>2} heating and cooling seasons  {start} -> {end}")
+                             .format(period=key, seasons=p["seasons"], start=p["start"], end=p["end"]))
+                continue
             lines.append(_("          {period:<20} {years:>2} years  {start} -> {end}").format(
                 period=key, years=p["years"], start=p["start"], end=p["end"]))
         return lines
