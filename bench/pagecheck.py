@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pagecheck.py [--seeds N]
 
-A quote (2 pages), a contract (6 pages) and a rectification notice (2 pages) are
+A quote (2 pages), a contract (9 pages) and a rectification notice (2 pages) are
 generated, printed, signed and scanned in many ways (tests/scanmaker.py), each page
 read by docgen's reader (`scans.read`, which also keeps the page image and the code's
 corners) and compared with its generated page (`pagecheck.compare`):

@@ -111,7 +111,7 @@ def new(kind: str, path: Path) -> dict:  # type: ignore[type-arg]
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An archive with documents ready to be signed, and scans of them (made once per test run).
 
-    BJ-2026-0001 quote (2 pages), HT-2026-0001 contract approved (6 pages),
+    BJ-2026-0001 quote (2 pages), HT-2026-0001 contract approved (9 pages),
     HT-2026-0002 contract in draft, ZG-2026-0001 rectification notice (2 pages). The notice
     is made while the archive lets work start on an approved contract ([chain]
     contract_status = "approved"), so the tests can still file the contract's signed scan;
@@ -144,7 +144,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     scanmaker.scan(bj, s / "bj-300.pdf", 300, seed=3)
     scanmaker.scan(docs / "HT-2026-0002/HT-2026-0002-v1.pdf", s / "ht2.pdf", 200, seed=4)
     scanmaker.scan(docs / "ZG-2026-0001/ZG-2026-0001-v1.pdf", s / "zg.pdf", 200, seed=5)
-    scanmaker.scan(ht, s / "ht-missing.pdf", 200, pages=[1, 2, 4, 5, 6])
+    scanmaker.scan(ht, s / "ht-missing.pdf", 200, pages=[1, 2, 4, 5, 6, 7, 8, 9])
     pages = [scanmaker.degrade(im, n) for n, im in enumerate(scanmaker.render(bj, 200))]
     pages[0].save(s / "bj.tif", save_all=True, append_images=pages[1:], compression="tiff_lzw", dpi=(200, 200))
     bilevel = [im.point(lambda v: 255 if v > 150 else 0).convert("1") for im in pages]

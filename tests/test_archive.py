@@ -57,8 +57,8 @@ def test_revise_makes_new_version_and_keeps_old(work: Path, archive_dir: Path) -
     assert Path(made["files"]["pdf"]).read_bytes() == v1_pdf  # v1 untouched
     d = run("diff", "HT-2026-0001", "1", "2")
     assert d.exit_code == 0
-    assert "-7.1 乙方未按期竣工的，每逾期一日，按合同价款的 0.2% 向甲方支付违约金。" in d.stdout
-    assert "+7.1 乙方未按期竣工的，每逾期一日，按合同价款的 0.3% 向甲方支付违约金。" in d.stdout
+    assert "-10.1 乙方未按期竣工的（按第四条顺延的除外），每逾期一日，按合同价款的 0.2% 向甲方支付违约金。" in d.stdout
+    assert "+10.1 乙方未按期竣工的（按第四条顺延的除外），每逾期一日，按合同价款的 0.3% 向甲方支付违约金。" in d.stdout
     assert "HT-2026-0001.V2." in data["summary"]["page_code"]
     same = run("diff", "HT-2026-0001", "1", "1")
     assert "no differences" in same.stdout
@@ -82,7 +82,7 @@ def test_contract_review_life_cycle(work: Path) -> None:
     assert r.exit_code == 1 and "in legal review" in r.stderr
     r = run("review", "HT-2026-0001", "reject")
     assert r.exit_code == 1 and "reject needs review notes" in r.stderr
-    assert run("review", "HT-2026-0001", "reject", "--note", "第七条违约金过高").exit_code == 0
+    assert run("review", "HT-2026-0001", "reject", "--note", "第十条违约金过高").exit_code == 0
     data = show("HT-2026-0001")
     assert data["status"] == "draft" and data["versions"][0]["status"] == "rejected"
     assert data["effective_version"] is None
@@ -96,7 +96,7 @@ def test_contract_review_life_cycle(work: Path) -> None:
     assert data["effective_version"] == 2
     actions = [e["action"] for e in data["events"]]
     assert actions == ["create", "review:submit", "review:reject", "revise", "review:submit", "review:approve"]
-    assert data["events"][2]["note"] == "第七条违约金过高"
+    assert data["events"][2]["note"] == "第十条违约金过高"
     # quotes are not legally reviewed
     r = run("review", "BJ-2026-0001", "submit")
     assert r.exit_code == 1 and "legal review is for contracts" in r.stderr

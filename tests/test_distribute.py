@@ -61,7 +61,7 @@ def test_signed_contract_goes_to_four_departments(scans: Path, archive_dir: Path
     for dept, path in copies.items():
         assert path.is_file(), dept
         assert labels[dept].replace(" ", "") in first_page_text(path)
-        assert PdfReader(path).get_num_pages() == 6
+        assert PdfReader(path).get_num_pages() == 9
     # who may see personal data gets the signed scan itself: its pages are the scan's images
     scan_pages = PdfReader(scans.parent / "archive" / "documents/HT-2026-0001/HT-2026-0001-v2.pdf").pages
     for dept in ("customer", "legal"):

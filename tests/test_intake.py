@@ -64,7 +64,7 @@ def test_scan_is_filed_as_the_signed_version(scans: Path, archive_dir: Path) -> 
     r = run("ingest", scan)
     assert r.exit_code == 0, r
     assert r.stdout.strip().splitlines() == [  # what was filed, then what was delivered: results, on stdout
-        "filed       ht.pdf -> HT-2026-0001 v2 (signed copy of v1, 6 pages, matched by QR code)",
+        "filed       ht.pdf -> HT-2026-0001 v2 (signed copy of v1, 9 pages, matched by QR code)",
         "delivered   HT-2026-0001 v2 [signed] to customer (第一联 客户留存), finance (第二联 财务), "
         "engineering (第三联 工程), legal (第四联 法务)",
     ]
@@ -73,7 +73,7 @@ def test_scan_is_filed_as_the_signed_version(scans: Path, archive_dir: Path) -> 
     assert d["status"] == "signed"
     assert d["effective_version"] == 2
     v2 = d["versions"][1]
-    assert (v2["status"], v2["signs"], v2["pages"]) == ("signed", 1, 6)
+    assert (v2["status"], v2["signs"], v2["pages"]) == ("signed", 1, 9)
     assert v2["scan"]["matched_by"] == "qr" and v2["scan"]["name"] == "ht.pdf"
     assert blob(archive_dir, v2["files"]["scan"]["sha256"]) == data  # stored unchanged
     # tied to the version it signs: its data and text are those of v1
@@ -179,8 +179,8 @@ def test_batch_scan_is_split_by_its_codes(scans: Path, archive_dir: Path) -> Non
     data = (scans / "batch.pdf").read_bytes()
     r = run("ingest", scans / "batch.pdf")
     assert r.exit_code == 0, r
-    assert "-> HT-2026-0001 v2 (pages 1-6), BJ-2026-0001 v2 (pages 7-8)" in r.stdout
-    for number, pages in (("HT-2026-0001", 6), ("BJ-2026-0001", 2)):
+    assert "-> HT-2026-0001 v2 (pages 1-9), BJ-2026-0001 v2 (pages 10-11)" in r.stdout
+    for number, pages in (("HT-2026-0001", 9), ("BJ-2026-0001", 2)):
         v2 = show(number)["versions"][1]
         part = archive_dir / f"documents/{number}/{number}-v2.pdf"
         assert PdfReader(part).get_num_pages() == pages == v2["pages"]
@@ -190,12 +190,12 @@ def test_batch_scan_is_split_by_its_codes(scans: Path, archive_dir: Path) -> Non
 def test_batch_with_a_bad_part_files_the_good_ones(scans: Path, archive_dir: Path) -> None:
     r = run("ingest", scans / "batch-bad.pdf")
     assert r.exit_code == 0, r
-    assert "-> BJ-2026-0001 v2 (pages 6-7)" in r.stdout
+    assert "-> BJ-2026-0001 v2 (pages 9-10)" in r.stdout
     assert versions_count("HT-2026-0001") == 1
     (part,) = [p for p in (archive_dir / "quarantine").iterdir() if p.suffix == ".pdf"]
-    assert part.name.startswith("batch-bad.") and part.name.endswith(".p1-5.pdf")
-    assert PdfReader(part).get_num_pages() == 5
-    assert "HT-2026-0001 v1 has 6 pages but the scan has 5" in quarantine_reason(archive_dir, part.name)
+    assert part.name.startswith("batch-bad.") and part.name.endswith(".p1-8.pdf")
+    assert PdfReader(part).get_num_pages() == 8
+    assert "HT-2026-0001 v1 has 9 pages but the scan has 8" in quarantine_reason(archive_dir, part.name)
 
 
 def test_rectification_receipt_keeps_the_notice_open(scans: Path) -> None:
@@ -226,7 +226,7 @@ def test_void_document_is_quarantined(scans: Path, archive_dir: Path) -> None:
 
 def test_missing_pages_are_quarantined(scans: Path, archive_dir: Path) -> None:
     ingest_quarantined(
-        scans / "ht-missing.pdf", archive_dir, "HT-2026-0001 v1 has 6 pages but the scan has 5: pages are missing"
+        scans / "ht-missing.pdf", archive_dir, "HT-2026-0001 v1 has 9 pages but the scan has 8: pages are missing"
     )
 
 
@@ -299,7 +299,7 @@ def test_second_scan_of_a_signed_version(scans: Path, archive_dir: Path) -> None
 
 def test_by_hand_refuses_what_a_person_cannot_fix(scans: Path, archive_dir: Path) -> None:
     r = run("ingest", scans / "ht-missing.pdf", "--as", "HT-2026-0001")
-    assert r.exit_code == 1 and "has 6 pages but the scan has 5" in r.stderr
+    assert r.exit_code == 1 and "has 9 pages but the scan has 8" in r.stderr
     assert (scans / "ht-missing.pdf").exists()  # stays where it was
     r = run("ingest", scans / "bj.pdf", "--as", "HT-2026-0001")
     assert r.exit_code == 1 and "carries the code of BJ-2026-0001, not HT-2026-0001" in r.stderr
@@ -432,7 +432,7 @@ def test_identification_reads_every_page(scans: Path) -> None:
     data = (scans / "batch.pdf").read_bytes()
     result = reader.read(data, "pdf")
     codes = [pagecode.parse(p.codes[0]) for p in result.pages]
-    assert [(c.number, c.version) for c in codes if c] == [("HT-2026-0001", 1)] * 6 + [("BJ-2026-0001", 1)] * 2
+    assert [(c.number, c.version) for c in codes if c] == [("HT-2026-0001", 1)] * 9 + [("BJ-2026-0001", 1)] * 2
     assert all(p.scanned for p in result.pages)
 
 
@@ -501,7 +501,7 @@ def test_batch_with_one_document_twice(scans: Path, archive_dir: Path) -> None:
     merged.write(scans / "twice.pdf")
     r = run("ingest", scans / "twice.pdf")
     assert r.exit_code == 0, r
-    assert "-> BJ-2026-0001 v2 (pages 1-2), HT-2026-0001 v2 (pages 3-8)" in r.stdout
+    assert "-> BJ-2026-0001 v2 (pages 1-2), HT-2026-0001 v2 (pages 3-11)" in r.stdout
     (part,) = [p for p in (archive_dir / "quarantine").iterdir() if p.suffix == ".pdf"]
     assert "BJ-2026-0001 v1 appears twice in this batch (also on pages 1-2)" in quarantine_reason(
         archive_dir, part.name
@@ -519,7 +519,7 @@ def test_a_page_whose_code_is_covered_at_a_boundary(scans: Path, archive_dir: Pa
     merged.write(scans / "sealed-batch.pdf")
     r = run("ingest", scans / "sealed-batch.pdf")
     assert r.exit_code == 0, r
-    assert "-> HT-2026-0001 v2 (pages 1-6), BJ-2026-0001 v2 (pages 7-8)" in r.stdout
+    assert "-> HT-2026-0001 v2 (pages 1-9), BJ-2026-0001 v2 (pages 10-11)" in r.stdout
     assert not (archive_dir / "quarantine").exists()
 
 
@@ -637,7 +637,8 @@ def test_an_unsigned_print_waits_for_a_person(scans: Path, archive_dir: Path) ->
     ht = archive_dir / "documents/HT-2026-0001/HT-2026-0001-v1.pdf"
     path = scanmaker.scan(ht, scans / "unsigned.pdf", 200, seed=7, signed=False)
     reason = ingest_quarantined(
-        path, archive_dir, "the signature fields are empty: 甲方（发包人）签字 on page 4, 乙方（承包人）盖章 on page 4"
+        path, archive_dir, "the signature fields are empty: 甲方（签字） on page 7, 委托代理人（签字） on page 7, "
+        "乙方（盖章） on page 7, 法定代表人或委托代理人（签字） on page 7"
     )
     assert "docgen ingest quarantine/unsigned.pdf --as HT-2026-0001 --version 1" in reason
     r = run("ingest", archive_dir / "quarantine/unsigned.pdf", "--as", "HT-2026-0001")

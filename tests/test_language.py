@@ -167,9 +167,9 @@ def test_missing_pages_in_chinese(chinese: None, scans: Path, archive_dir: Path)
     r = run("ingest", path)
     assert r.exit_code == 1, r
     reason = (archive_dir / "quarantine" / "ht-missing.pdf.reason.txt").read_text(encoding="utf-8")
-    assert "原因：HT-2026-0001 v1 共 6 页，扫描件只有 5 页：缺页" in reason
-    assert "处理：请把签字后的全部 6 页扫描成一个文件，再放入收件箱" in reason
-    assert "ht-missing.pdf -> quarantine/ht-missing.pdf：HT-2026-0001 v1 共 6 页，扫描件只有 5 页：缺页" in r.stdout
+    assert "原因：HT-2026-0001 v1 共 9 页，扫描件只有 8 页：缺页" in reason
+    assert "处理：请把签字后的全部 9 页扫描成一个文件，再放入收件箱" in reason
+    assert "ht-missing.pdf -> quarantine/ht-missing.pdf：HT-2026-0001 v1 共 9 页，扫描件只有 8 页：缺页" in r.stdout
 
 
 def test_watcher_lines_in_chinese(chinese: None, tmp_path: Path) -> None:

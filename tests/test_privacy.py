@@ -281,7 +281,7 @@ def test_copies_of_a_scan_carry_no_active_content(scans: Path, archive_dir: Path
     for copy in copies:
         assert active_parts(copy) == set(), copy.name
         reader = PdfReader(copy)
-        assert len(reader.pages) == 6
+        assert len(reader.pages) == 9
     for copy in copies[:2] + copies[4:]:  # the scan itself: its page images, whole
         pages = PdfReader(copy).pages
         assert [p.images[0].data for p in pages[1:]] == scan_images[1:]
