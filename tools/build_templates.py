@@ -859,7 +859,7 @@ def build_warranty() -> None:
         ("开工日期", "{{ contract_start }}", "竣工验收合格", "{{ acceptance_date }}"),
     ])
     clause(doc, "一、保修期限")
-    t = grid(doc, [28, 56, 18, 34, 34], ["保修项目", "保修范围", "保修期", "起始日期", "截止日期"])
+    t = grid(doc, [32, 46, 26, 33, 33], ["保修项目", "保修范围", "保修期", "起始日期", "截止日期"])
     tag_row(t, "{%tr for p in periods %}")
     data_row(t, ["{{ p.name }}", "{{ p.scope }}", "{{ p.years }}", "{{ p.start }}", "{{ p.end }}"],
              [C, L, C, C, C])
