@@ -286,4 +286,4 @@ def test_card_with_heating_has_two_seasons(work: Path, archive_dir: Path) -> Non
     body = stored_text(archive_dir, made["number"])
     assert "5. 供热与供冷系统的保修期为两个采暖期、供冷期（《建设工程质量管理条例》第四十条）" in body
     shown = run("show", made["number"]).stdout
-    assert "heating_cooling" in shown and "2027-02-28 -> 2029-02-28" in shown
+    assert "heating_cooling" in shown and "2 heating and cooling seasons  2027-02-28 -> 2029-02-28" in shown
