@@ -527,7 +527,7 @@ def build_contract() -> None:
     para(doc, "{%p if jia_materials %}")
     body(doc, "3.{{ material_terms | length + 1 }} 甲供材料清单（甲方按下表供应，双方在进场时共同验收）：",
          keep_next=True)
-    jia = fixed_table(doc, 1, [11, 44, 53, 28, 34])
+    jia = fixed_table(doc, 1, [12, 38, 50, 26, 44])
     for c, h in zip(jia.rows[0].cells, ["序号", "材料名称", "品牌、规格", "数量", "进场时间"]):
         put(c, h, align=C, bold=True, sans=True)
     header_row(jia.rows[0])
