@@ -120,6 +120,7 @@ def derive(
             _("{source}: issue_date: {issued} is before the acceptance date {start}; "
               "a warranty card is issued on or after acceptance").format(source=source, issued=w.issue_date, start=start)
         )
+    have = w.categories or job_categories(contract.get("sections"))
     return {
         "acceptance": w.acceptance,
         "acceptance_date": start,
@@ -131,14 +132,13 @@ def derive(
                 "key": key,
                 "name": name,
                 "scope": scope,
-                # seasons: one heating and one cooling season a year
-                "years": settings.warranty[key],
+                "years": settings.warranty[key],  # of seasons: one heating and one cooling season a year
                 "seasons": key in SEASONS,
                 "start": start,
                 "end": add_years(start, settings.warranty[key]),
             }
             for key, name, scope in CATEGORIES
-            if key in (w.categories or job_categories(contract.get("sections")))
+            if key in have
         ],
         "notes": list(w.notes),
     }
