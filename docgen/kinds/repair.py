@@ -83,18 +83,27 @@ def parse_instant(value: object) -> dt.datetime:
     elif isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip()
         m = _INSTANT.fullmatch(text)
-        if not m:
-            try:
-                moment = dt.datetime.fromisoformat(text)
-            except ValueError:
-                raise ValueError(_("{value} is not a time; write the day and the hour, as in 2027-06-10 09:30").format(
-                    value=repr(value[:40]))) from None
-        else:
+        if m:
+            from docgen.dates import parse_date
+
             year, month, day, hour, minute = (int(g) for g in m.groups()[:5])
             try:
-                moment = dt.datetime(year, month, day, hour, minute, int(m.group(6) or 0))
+                date = parse_date(f"{year:04d}-{month:02d}-{day:02d}")
             except ValueError as exc:
-                raise ValueError(_("{value} is not a time: {problem}").format(value=repr(value[:40]), problem=exc)) from None
+                raise ValueError(_("{value} is not a time: {problem}").format(
+                    value=repr(value[:40]), problem=str(exc).split(": ", 1)[-1])) from None
+            if hour > 23 or minute > 59 or int(m.group(6) or 0) > 59:
+                raise ValueError(_("{value} is not a time: there is no {hour}:{minute:02d} in a day").format(
+                    value=repr(value[:40]), hour=hour, minute=minute))
+            moment = dt.datetime.combine(date, dt.time(hour, minute))
+        else:
+            try:  # ISO 8601 with an offset: 2027-06-10T01:30:00Z
+                moment = dt.datetime.fromisoformat(text) if ":" in text else None
+            except ValueError:
+                moment = None
+            if moment is None:
+                raise ValueError(_("{value} is not a time; write the day and the hour, as in 2027-06-10 09:30").format(
+                    value=repr(value[:40])))
     else:
         raise ValueError(_("{value} is not a time; write the day and the hour, as in 2027-06-10 09:30").format(
             value=repr(str(value)[:40])))
