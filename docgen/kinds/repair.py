@@ -635,7 +635,7 @@ class RepairOrder(Kind):
     distribution = {
         "reported": {"engineering": "第二联 工程（售后）"},
         "visited": {"customer": "第一联 客户留存", "engineering": "第二联 工程（售后）"},
-        "repaired": {"engineering": "第二联 工程（售后）"},
+        "repaired": {"customer": "第一联 客户留存", "engineering": "第二联 工程（售后）"},
         "reopened": {"customer": "第一联 客户留存", "engineering": "第二联 工程（售后）"},
         "closed": {"customer": "第一联 客户留存", "engineering": "第二联 工程（售后）"},
     }
@@ -694,8 +694,9 @@ class RepairOrder(Kind):
             at=_shown_instant(s["reported_at"]), reporter=s["reporter"], channel=s["channel"],
             location=s["location"], card=s["warranty"])]
         if s["coverage"] == "free":
+            category = f"{s['category']} ({_category_names().get(s['category'], s['category'])})"
             lines.append(_("        covered: {category}, period until {end}, cause {cause}: free").format(
-                category=s["category"], end=s["period_end"], cause=s["cause"]))
+                category=category, end=s["period_end"], cause=s["cause"]))
         elif s["coverage"] == "paid":
             why = {"misuse": _("cause 使用不当"), "ended": _("period ended {end}").format(end=s["period_end"] or "")}
             lines.append(_("        paid ({why}): {total}").format(
