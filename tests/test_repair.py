@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, edit, new, run
 from test_documents import check_golden
 
 from docgen import pagecode
@@ -556,3 +557,163 @@ def test_blank_parts_for_the_paper_before_the_visit() -> None:
     assert "维修单状态 | 待维修" in visited and "上门时间 | 2027年6月10日 15:00" in visited
     assert "计划维修日期：2027年6月12日。" in visited
     assert "____年__月__日" in visited  # the repair and acceptance rows stay blank for the site
+
+
+# through the command line -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def warranted_base(signed_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample project with its signed contract, a passed 正式验收 (YS-2027-0001) and its
+    warranty card BX-2027-0001 (made once per test run)."""
+    root = tmp_path_factory.mktemp("warranted-base")
+    archive = root / "archive"
+    shutil.copytree(signed_base, archive)
+    work = root / "work"
+    shutil.copytree(SAMPLES, work)
+    edit(work / "warranty.yaml", lambda d: d.update(acceptance="YS-2027-0001"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DOCGEN_ARCHIVE", str(archive))
+        mp.setenv("DOCGEN_USER", "tester")
+        assert new("acceptance", work / "acceptance-2.yaml")["number"] == "YS-2027-0001"
+        assert new("warranty", work / "warranty.yaml")["number"] == "BX-2027-0001"
+    return archive
+
+
+@pytest.fixture
+def warranted(warranted_base: Path, archive_dir: Path, work: Path) -> Path:
+    """This test's copy of the archive with the warranty card, and of the sample files."""
+    shutil.copytree(warranted_base, archive_dir, dirs_exist_ok=True)
+    return work
+
+
+def show(number: str) -> dict[str, Any]:
+    r = run("show", number, "--json")
+    assert r.exit_code == 0, r
+    return json.loads(r.stdout)
+
+
+def cli_step(number: str, name: str, path: Path, *more: str) -> Any:
+    return run("step", number, name, path, *more)
+
+
+def stored_text(archive_dir: Path, number: str, version: int) -> str:
+    sha = show(number)["versions"][version - 1]["files"]["text"]["sha256"]
+    return (archive_dir / "objects" / sha[:2] / sha).read_text(encoding="utf-8")
+
+
+def test_cli_through_every_step(warranted: Path, archive_dir: Path) -> None:
+    made = new("repair", warranted / "repair.yaml")
+    assert made["number"] == NUMBER and show(NUMBER)["status"] == "reported"
+    assert cli_step(NUMBER, "visit", warranted / "repair-visit.yaml", "--note", "上门查看，保修期内免费").exit_code == 0
+    assert show(NUMBER)["status"] == "visited"
+    assert cli_step(NUMBER, "repair", warranted / "repair-repair.yaml").exit_code == 0
+    assert show(NUMBER)["status"] == "repaired"
+    r = cli_step(NUMBER, "accept", warranted / "repair-accept.yaml", "--json")
+    assert r.exit_code == 0, r
+    data = show(NUMBER)
+    assert data["status"] == "closed" and len(data["versions"]) == 4
+    assert [(e["action"], e["actor"]) for e in data["events"]][:4] == [
+        ("create", "tester"), ("step:visit", "tester"), ("step:repair", "tester"), ("step:accept", "tester")]
+    assert [v["status"] for v in data["versions"]] == ["reported", "visited", "repaired", "closed"]
+    assert data["summary"]["coverage"] == "free" and data["summary"]["visit_hours"] == "5.5"
+    # every version keeps the report's photo, the file is read once
+    assert len({v["files"]["photo1"]["sha256"] for v in data["versions"]}) == 1
+    check_golden("repair.txt", stored_text(archive_dir, NUMBER, 4))
+    # the history names each step and who recorded it
+    shown = run("show", NUMBER, "--wide").stdout
+    for line in ("tester  visit    visited", "tester  repair   repaired", "tester  accept   closed", "上门查看，保修期内免费"):
+        assert line in shown, shown
+    assert "visit:  2027-06-10 15:00, 5.5 h after the report (limit 24 h)" in shown
+    # copies: engineering (售后) from the report on, the customer from the visit on
+    customer = sorted(p.name for p in (archive_dir / "outbox/customer").glob("WX-*"))
+    engineering = sorted(p.name for p in (archive_dir / "outbox/engineering").glob("WX-*"))
+    assert "WX-2027-0001_v4_客户联.pdf" in customer and "WX-2027-0001_v1_客户联.pdf" not in customer
+    assert "WX-2027-0001_v1_工程联.pdf" in engineering and "WX-2027-0001_v4_工程联.pdf" in engineering
+    listed = json.loads(run("list", "--kind", "维修单", "--json").stdout)
+    assert [(d["number"], d["status"]) for d in listed] == [(NUMBER, "closed")]
+
+
+def test_cli_refused_without_a_warranty_card(contracted: Path, archive_dir: Path) -> None:
+    r = run("new", "repair", contracted / "repair.yaml")
+    assert r.exit_code == 1
+    assert r.stderr.strip().splitlines() == [
+        f"Error: {contracted / 'repair.yaml'}: P-2026-0001 has no warranty card (issued, not void); a repair order "
+        "comes under the project's warranty card: issue it first (docgen new warranty)"]
+    assert json.loads(run("list", "--kind", "repair", "--json").stdout) == []
+    assert not (archive_dir / "documents" / NUMBER).exists()
+
+
+def test_cli_step_order_and_a_closed_order(warranted: Path) -> None:
+    new("repair", warranted / "repair.yaml")
+    r = cli_step(NUMBER, "repair", warranted / "repair-repair.yaml")
+    assert r.exit_code == 1
+    assert r.stderr.strip() == "Error: repair: the order has not been visited yet; record the visit first (step visit)"
+    r = cli_step(NUMBER, "accept", warranted / "repair-accept.yaml")
+    assert r.exit_code == 1 and "accept: there is no repair to accept yet" in r.stderr
+    r = cli_step(NUMBER, "inspect", warranted / "repair-visit.yaml")
+    assert r.exit_code == 1 and "its steps are: visit, repair, accept" in r.stderr
+    assert len(show(NUMBER)["versions"]) == 1
+    assert cli_step(NUMBER, "visit", warranted / "repair-visit.yaml").exit_code == 0
+    r = cli_step(NUMBER, "visit", warranted / "repair-visit.yaml")
+    assert r.exit_code == 1 and "visit: the order was visited on 2027-06-10 15:00 already" in r.stderr
+    # a report is revised only before its first step
+    r = run("revise", NUMBER, warranted / "repair.yaml", "--note", "改")
+    assert r.exit_code == 1 and r.stderr.strip() == (
+        f"Error: {NUMBER} has recorded steps; record what follows with `docgen step`, or void it and make a new order")
+    # 不满意 reopens the order for another repair and acceptance
+    assert cli_step(NUMBER, "repair", warranted / "repair-repair.yaml").exit_code == 0
+    edit(warranted / "repair-accept.yaml", lambda d: d.update(result="不满意", opinion="地面仍有积水", date="2027-06-13"))
+    assert cli_step(NUMBER, "accept", warranted / "repair-accept.yaml").exit_code == 0
+    assert show(NUMBER)["status"] == "reopened"
+    edit(warranted / "repair-repair.yaml", lambda d: d.update(repaired_at="2027-06-14 09:00", work="重新找坡"))
+    assert cli_step(NUMBER, "repair", warranted / "repair-repair.yaml").exit_code == 0
+    edit(warranted / "repair-accept.yaml", lambda d: d.update(result="满意", date="2027-06-15"))
+    assert cli_step(NUMBER, "accept", warranted / "repair-accept.yaml").exit_code == 0
+    data = show(NUMBER)
+    assert data["status"] == "closed" and data["summary"]["acceptances"] == ["不满意", "满意"]
+    r = cli_step(NUMBER, "repair", warranted / "repair-repair.yaml")
+    assert r.exit_code == 1 and r.stderr.strip() == f"Error: {NUMBER} is closed; no step is recorded on it"
+    assert len(show(NUMBER)["versions"]) == 6
+    r = run("revise", NUMBER, warranted / "repair.yaml", "--note", "改")
+    assert r.exit_code == 1 and r.stderr.strip() == f"Error: {NUMBER} is closed; make a new repair order instead of revising it"
+
+
+def overdue_now(at: str, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    monkeypatch.setenv("DOCGEN_NOW", at)
+    r = run("list", "--overdue", "--json")
+    assert r.exit_code == 0, r
+    return [o for o in json.loads(r.stdout) if o["kind"] == "repair"]
+
+
+def test_cli_on_time_and_overdue(warranted: Path, archive_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    new("repair", warranted / "repair.yaml")  # reported 2027-06-10 09:30
+    assert overdue_now("2027-06-11T01:00:00Z", monkeypatch) == []  # 09:00 next day: within 24 h
+    late = overdue_now("2027-06-12T02:00:00Z", monkeypatch)
+    assert [(o["number"], o["deadline"], o["days_overdue"], o["limit"]) for o in late] == [
+        (NUMBER, "2027-06-11", 1, "visit within 24 h")]
+    shown = run("show", NUMBER).stdout
+    assert "visit:  not yet, due 2027-06-11 09:30 (within 24 h): 24.5 h late" in shown
+    # the archive's docgen.toml sets the limits
+    toml = archive_dir / "docgen.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("visit_within_hours = 24", "visit_within_hours = 48"),
+                    encoding="utf-8")
+    assert overdue_now("2027-06-12T00:00:00Z", monkeypatch) == []
+    assert cli_step(NUMBER, "visit", warranted / "repair-visit.yaml").exit_code == 0
+    assert overdue_now("2027-06-13T01:00:00Z", monkeypatch) == []  # 71.5 h: within 72
+    late = overdue_now("2027-06-14T02:00:00Z", monkeypatch)
+    assert [(o["deadline"], o["days_overdue"], o["limit"]) for o in late] == [("2027-06-13", 1, "repair within 72 h")]
+    assert cli_step(NUMBER, "repair", warranted / "repair-repair.yaml").exit_code == 0
+    assert overdue_now("2027-07-01T02:00:00Z", monkeypatch) == []
+
+
+def test_cli_paid_after_every_period(warranted: Path) -> None:
+    edit(warranted / "repair.yaml", lambda d: d.update(reported_at="2032-03-01 10:00"))
+    made = new("repair", warranted / "repair.yaml")
+    assert made["number"] == "WX-2032-0001"
+    assert show("WX-2032-0001")["summary"]["coverage"] == "paid"
+    edit(warranted / "repair-visit.yaml", lambda d: d.update(visited_at="2032-03-01 15:00", charges=MISUSE_CHARGES))
+    r = cli_step("WX-2032-0001", "visit", warranted / "repair-visit.yaml")
+    assert r.exit_code == 0, r
+    listed = json.loads(run("list", "--kind", "repair", "--json").stdout)
+    assert listed[0]["total"] == "348.75"
