@@ -717,3 +717,22 @@ def test_cli_paid_after_every_period(warranted: Path) -> None:
     assert r.exit_code == 0, r
     listed = json.loads(run("list", "--kind", "repair", "--json").stdout)
     assert listed[0]["total"] == "348.75"
+
+
+def test_cli_signed_scan_search_and_verify(warranted: Path, archive_dir: Path, tmp_path: Path) -> None:
+    import scanmaker
+
+    new("repair", warranted / "repair.yaml")
+    assert cli_step(NUMBER, "visit", warranted / "repair-visit.yaml").exit_code == 0
+    # the customer signs the printed order on site; its scan is filed and keeps the status
+    scan = scanmaker.scan(archive_dir / f"documents/{NUMBER}/{NUMBER}-v2.pdf", tmp_path / "wx.pdf", 200)
+    r = run("ingest", scan)
+    assert r.exit_code == 0 and f"{NUMBER} v3" in r.stdout + r.stderr, r
+    data = show(NUMBER)
+    assert data["status"] == "visited" and len(data["versions"]) == 3
+    # the next step starts from the signed version's data
+    assert cli_step(NUMBER, "repair", warranted / "repair-repair.yaml").exit_code == 0
+    assert show(NUMBER)["status"] == "repaired"
+    found = json.loads(run("search", "渗水", "--kind", "维修单", "--json").stdout)
+    assert {f["number"] for f in found} == {NUMBER}
+    assert run("verify").exit_code == 0
