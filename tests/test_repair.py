@@ -155,7 +155,7 @@ def test_definition() -> None:
         "repair", "WX", "repair.docx", "保修维修单", "保修维修单")
     assert [s.name for s in KIND.steps] == ["visit", "repair", "accept"]
     assert KIND.statuses[:5] == ("reported", "visited", "repaired", "reopened", "closed")
-    assert set(KIND.status_words) == {"reported", "visited", "repaired", "reopened"}
+    assert set(KIND.status_words) == {"reported", "visited", "repaired", "reopened", "closed"}
     assert KIND.signed_status is None  # a filed scan of the signed 验收 keeps the status
     assert KIND.final == ("closed", "void")
     assert set(KIND.rule_statuses) == set(KIND.distribution)

@@ -626,6 +626,7 @@ class RepairOrder(Kind):
         "visited": NP_("status", "visited"),
         "repaired": NP_("status", "repaired"),
         "reopened": NP_("status", "reopened"),
+        "closed": NP_("status", "closed"),
     }
     rule_statuses = ("reported", "visited", "repaired", "reopened", "closed")
     signed_status = None  # the customer's signature on 客户验收 is the accept step's; a scan keeps the status
