@@ -820,6 +820,135 @@ def build_warranty() -> None:
     doc.save(OUT / "warranty.docx")
 
 
+def keep_together(table) -> None:
+    """Keep a small table on one page: every row's paragraphs keep with the next row."""
+    for row in table.rows[:-1]:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
+
+
+def build_repair() -> None:
+    doc = new_document()
+    width = 170
+    header_footer(doc, width)
+    title_block(doc, "保修维修单", "报修日期：{{ report_day }}")
+    info_table(doc, [
+        ("客户姓名", "{{ customer.name }}", "项目编号", "{{ project_code }}"),
+        ("工程地址", "{{ site.address }}", None, None),
+        ("保修卡", "{{ warranty }}", "合同编号", "{{ contract }}"),
+        ("竣工验收合格", "{{ acceptance_date }}", "项目经理", "{{ project_manager }}"),
+        ("维修单状态", "{{ state }}", None, None),
+    ])
+    clause(doc, "一、客户报修")
+    info_table(doc, [
+        ("报修时间", "{{ reported_at }}", "受理人", "{{ received_by }}"),
+        ("报修方式", "{{ channel }}", None, None),
+        ("报修人", "{{ reporter }}", "联系电话", "{{ phone }}"),
+        ("问题部位", "{{ location }}", None, None),
+        ("问题描述", "{{ problem }}", None, None),
+    ])
+    keep_together(doc.tables[-1])
+    para(doc, "{%p if photos %}")
+    ph = fixed_table(doc, 1, [26, 144])
+    tag_row(ph, "{%tr for p in photos %}")
+    r = ph.add_row()
+    put(r.cells[0], "照片{{ p.no }}", align=C, bold=True)
+    shade(r.cells[0], "F2F2F2")
+    put(r.cells[1], "{{ p.photo }}", align=C)
+    no_split(r)
+    tag_row(ph, "{%tr endfor %}")
+    ph._tbl.remove(ph.rows[0]._tr)
+    para(doc, "{%p endif %}")
+    clause(doc, "二、上门查看")
+    info_table(doc, [
+        ("上门时间", "{{ visited_at }}", None, None),
+        ("查看人员", "{{ visitors }}", None, None),
+        ("查看情况", "{{ findings }}", None, None),
+        ("问题原因", "{{ cause }}", None, None),
+        ("原因说明", "{{ cause_note }}", None, None),
+    ])
+    keep_together(doc.tables[-1])
+    for row, mm in ((2, 16), (4, 9)):  # room to write by hand on site
+        from docx.enum.table import WD_ROW_HEIGHT_RULE
+
+        doc.tables[-1].rows[row].height = Mm(mm)
+        doc.tables[-1].rows[row].height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    clause(doc, "三、保修判定")
+    info_table(doc, [
+        ("保修项目", "{{ category }}", "保修期", "{{ period }}"),
+        ("保修起止", "{{ span }}", None, None),
+        ("报修日", "{{ report_day }}{% if within %}（{{ within }}）{% endif %}", None, None),
+        ("判定结果", "{{ verdict }}", None, None),
+    ])
+    keep_together(doc.tables[-1])
+    para(doc, "{%p if basis %}")
+    body(doc, "{{ basis }}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if all_ended and not category %}")
+    body(doc, "报修时本工程各项保修期均已届满，本次维修为有偿维修。")
+    para(doc, "{%p endif %}")
+    clause(doc, "四、维修方案")
+    para(doc, "{%p if plan %}")
+    body(doc, "{{ plan }}")
+    para(doc, "{%p if planned_date %}")
+    body(doc, "计划维修日期：{{ planned_date }}。")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p else %}")
+    for _line in range(3):
+        para(doc, "_" * 85, keep_next=True)
+    para(doc, "计划维修日期：______年____月____日")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if paid %}")
+    para(doc, "维修收费明细（有偿维修，经客户确认后施工）", size=10.5, bold=True, sans=True, before=4,
+         keep_next=True)
+    t = grid(doc, [11, 49, 16, 20, 26, 28, 20], ["序号", "收费项目", "单位", "数量", "单价（元）", "金额（元）", "备注"])
+    tag_row(t, "{%tr for c in charges %}")
+    data_row(t, ["{{ c.no }}", "{{ c.name }}", "{{ c.unit }}", "{{ c.quantity }}", "{{ c.unit_price }}",
+                 "{{ c.amount }}", "{{ c.note }}"], [C, L, C, R, R, R, L])
+    tag_row(t, "{%tr endfor %}")
+    tot = t.add_row()
+    lab = tot.cells[0].merge(tot.cells[4])
+    put(lab, "合计（大写）：{{ total_upper }}", bold=True)
+    amt = tot.cells[5].merge(tot.cells[6])
+    put(amt, "{{ total }}", align=R, bold=True)
+    no_split(tot)
+    para(doc, "客户确认收费（签字）：______________        日期：______年____月____日", before=4)
+    para(doc, "{%p endif %}")
+    clause(doc, "五、维修记录")
+    rep = grid(doc, [32, 22, 50, 38, 28], ["维修时间", "维修人员", "维修内容", "使用材料", "现场清理"])
+    tag_row(rep, "{%tr for r in repairs %}")
+    data_row(rep, ["{{ r.at }}", "{{ r.repairers }}", "{{ r.work }}", "{{ r.materials }}", "{{ r.cleaned }}"],
+             [C, C, L, L, L])
+    tag_row(rep, "{%tr endfor %}")
+    tag_row(rep, "{%tr if awaiting_repair %}")
+    data_row(rep, ["____年__月__日\n____时____分", "", "", "", "□已清理现场、恢复原状"], [C, C, L, L, L],
+             height_mm=16)
+    tag_row(rep, "{%tr endif %}")
+    para(doc, "{%p if times %}")
+    para(doc, "响应时间：{{ times }}", size=10.5, before=2)
+    para(doc, "{%p endif %}")
+    clause(doc, "六、客户验收")
+    acc = grid(doc, [32, 30, 80, 28], ["验收日期", "验收结果", "客户意见", "验收人"])
+    tag_row(acc, "{%tr for a in acceptances %}")
+    data_row(acc, ["{{ a.date }}", "{{ a.result }}", "{{ a.opinion }}", "{{ a.signed_by }}"], [C, C, L, C])
+    tag_row(acc, "{%tr endfor %}")
+    tag_row(acc, "{%tr if awaiting_acceptance %}")
+    data_row(acc, ["____年__月__日", "□满意 □不满意", "", ""], [C, C, L, C], height_mm=14)
+    tag_row(acc, "{%tr endif %}")
+    para(doc, "客户对维修结果验收：满意的，本单关闭；不满意的，写明意见，乙方重新安排维修，直至验收满意。",
+         size=10.5, spacing=1.2, before=2)
+    signature_block(
+        doc,
+        ["维修人员（签字）：______________", "日期：______年____月____日"],
+        ["客户（签字）：______________", "日期：______年____月____日"],
+        width,
+    )
+    para(doc, "本单一式两份：客户、乙方工程部（售后）各执一份。报修电话：{{ company.phone }}。", size=10.5,
+         before=4)
+    doc.save(OUT / "repair.docx")
+
+
 if __name__ == "__main__":
     OUT.mkdir(exist_ok=True)
     build_quote()
@@ -827,4 +956,5 @@ if __name__ == "__main__":
     build_rectification()
     build_acceptance()
     build_warranty()
-    print(f"wrote the five templates into {OUT}")
+    build_repair()
+    print(f"wrote the six templates into {OUT}")
