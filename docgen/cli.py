@@ -16,12 +16,11 @@ import click
 
 from docgen.clock import fmt_instant
 from docgen.dates import DATE
-from docgen.cliparams import KIND, VERSION
+from docgen.cliparams import KIND, STATUS, VERSION
 from docgen import clickwords
 from docgen.errors import BlobDamaged, DocgenError, IndexDamaged
 from docgen.i18n import N_, TranslatedOption, _, action_word, lazy_gettext, ngettext, status_word
-from docgen.kinds import KINDS  # noqa: F401 - docgen.cli.KINDS, as before
-from docgen.kinds.names import KIND_CN
+from docgen.kinds.names import kind_cn
 
 if TYPE_CHECKING:
     from docgen.archive.core import Archive
@@ -31,7 +30,7 @@ WIDE_HELP = N_("Show every cell whole instead of shortening it with … to the t
 CSV_HELP = N_("Print CSV for a spreadsheet: the --json fields, UTF-8 with a BOM for Excel.")
 # The fields of --csv: those of the same command's --json, in that order.
 LIST_FIELDS = ("number", "kind", "status", "project", "customer", "versions", "total", "updated")
-LATE_FIELDS = ("number", "project", "customer", "deadline", "days_overdue")
+LATE_FIELDS = ("number", "project", "customer", "deadline", "days_overdue", "kind", "limit")
 SEARCH_FIELDS = ("number", "kind", "version", "status", "project", "customer", "date", "title", "snippet", "score")
 LOG_FIELDS = ("created", "action", "number", "version", "department", "actor", "status", "label", "sha256", "path",
               "note")
@@ -191,7 +190,7 @@ def main(ctx: click.Context, archive_dir: Path | None) -> None:
     ctx.obj = Ctx(archive_root(archive_dir))
 
 
-WRITE_COMMANDS = {"new", "revise", "review", "recheck", "void", "ingest", "quarantine", "distribute"}
+WRITE_COMMANDS = {"new", "revise", "review", "recheck", "step", "void", "ingest", "quarantine", "distribute"}
 
 
 @main.result_callback()
@@ -291,7 +290,7 @@ def _print_made(made: Any) -> None:
     total = made.summary.get("total")
     extra = _(", total {total}").format(total=fmt_yuan(Decimal(total))) if total else ""
     click.echo(
-        f"{made.number} v{made.version}  {KIND_CN.get(made.kind, made.kind)}  "
+        f"{made.number} v{made.version}  {kind_cn(made.kind)}  "
         + ngettext("{n} page", "{n} pages", made.pages).format(n=made.pages) + extra
         + (_("  (already in the archive: made from the same data)") if made.existing else "")
     )
@@ -301,8 +300,8 @@ def _print_made(made: Any) -> None:
 
 @main.command(help=lazy_gettext("""Validate, number, render and archive a new document from a YAML file.
 
-    KIND is quote, contract, rectification, acceptance or warranty, or its
-    Chinese name (报价单, 合同, 整改通知书, 验收报告, 保修卡). Several files
+    KIND is a kind's key or its Chinese name (quote or 报价单, contract or 合同,
+    change or 变更单, …; `docgen kinds` lists them all). Several files
     of one kind are made in one run, sharing one warm LibreOffice.
 
     \b
@@ -485,6 +484,35 @@ def recheck(
                            _("re-issued, deadline {deadline}").format(deadline=deadline)))
 
 
+@main.command(help=lazy_gettext("""Record a step of a document's own life as a new version (a repair order's visit, repair, …).
+
+    FILE holds the step's data (YAML or JSON); `docgen show NUMBER` names the steps of its kind.
+
+    \b
+    Example:
+      docgen step WX-2027-0001 visit samples/zhangjiang/repair-visit.yaml
+    """))
+@click.argument("number")
+@click.argument("step_name", metavar="STEP")
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--note", default="", cls=TranslatedOption, help=N_("What the step did, for the history (default: the step's name)."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
+@click.pass_obj
+def step(obj: Ctx, number: str, step_name: str, file: Path | None, note: str, as_json: bool) -> None:
+    from docgen.generate import step as do_step
+
+    made = do_step(obj.archive(), number.strip().upper(), step_name.strip(), file, _converter(), note=note)
+    if as_json:
+        archive = obj.archive()
+        doc = archive.catalog.document(made.number)
+        _print_json({**_made_dict(made), "step": step_name.strip(), "status": doc.status if doc else None})
+    else:
+        _print_made(made)
+        doc = obj.archive().catalog.document(made.number)
+        if doc is not None:
+            click.echo("  " + status_word(doc.status))
+
+
 @main.command(help=lazy_gettext("""Void a document. Its number is never reused; its versions stay archived.
 
     \b
@@ -511,13 +539,20 @@ def void(obj: Ctx, number: str, note: str, as_json: bool) -> None:
 
 
 def _show_data(archive: Archive, number: str) -> dict[str, Any]:
-    from docgen.generate import document, effective
+    from docgen.clock import today
+    from docgen.generate import document, effective, referring, related
+    from docgen.kinds import registry
 
     doc = document(archive, number)
     versions = archive.catalog.versions(doc.number)
     project = archive.catalog.project(doc.project) or {}
     eff = effective(versions, doc.kind)
     latest = versions[-1].summary if versions else {}
+    kind = registry.get(doc.kind)
+    this = related(doc, latest)
+    refs = referring(archive, doc.number)
+    total = kind.total(this, refs)
+    amending = [(r, registry.get(r.kind).amendment(r)) for r in refs if registry.get(r.kind).amends == doc.kind]
     return {
         "number": doc.number,
         "kind": doc.kind,
@@ -526,7 +561,16 @@ def _show_data(archive: Archive, number: str) -> dict[str, Any]:
         "project": doc.project,
         "customer": project.get("customer", {}).get("name"),
         "site": project.get("site", {}).get("address"),
-        "total": latest.get("total"),
+        "total": str(total) if total is not None else None,
+        "original_total": latest.get("total"),
+        "amendments": [
+            {"number": r.number, "kind": r.kind, "status": r.status, "counted": a is not None,
+             "amount": str(a.amount) if a is not None else r.summary.get("net"), "days": a.days if a is not None else 0}
+            for r, a in amending
+        ],
+        "referred_by": [{"number": r.number, "kind": r.kind, "status": r.status} for r in refs],
+        "steps": [st.name for st in kind.steps],
+        "show": kind.show(this, refs, today()),
         "effective_version": eff.version if eff else None,
         "summary": latest,
         "versions": [
@@ -579,9 +623,9 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
 
     data = _show_data(obj.archive(create=False), number)
     if as_json:
+        data.pop("show")
         _print_json(data)
         return
-    s = data["summary"]
 
     def echo(text: str) -> None:  # a key/value line: escaped, and shortened unless --wide
         click.echo(table.line(text, wide=wide))
@@ -592,54 +636,11 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
     if data["total"]:
         total = Decimal(data["total"])
         echo(_("total:    {total}  {uppercase}").format(total=fmt_yuan(total), uppercase=uppercase(total)))
-    if data["kind"] == "quote":
-        from docgen.config import today
-
-        expired = s.get("valid_until") and today().isoformat() > s["valid_until"]
-        echo(
-            _("date:     {date}  valid until {valid_until}").format(date=s.get("date"), valid_until=s.get("valid_until"))
-            + (_("  (EXPIRED: quote again before signing)") if expired else "")
-            + _("  designer {designer}").format(designer=s.get("designer"))
-        )
-    if data["kind"] == "contract":
-        echo(
-            _("schedule: signed {sign_date}, {start_date} -> {completion_date}").format(
-                sign_date=s.get("sign_date"), start_date=s.get("start_date"), completion_date=s.get("completion_date"))
-            + (_("  (quote {quote})").format(quote=s["quote"]) if s.get("quote") else "")
-        )
-        for p in s.get("payments", []):
-            echo(f"          {p['percent']:>5}%  {fmt_yuan(Decimal(p['amount'])):>14}  {p['stage']}")
-    if data["kind"] == "rectification":
-        from datetime import date
-
-        from docgen.config import today
-
-        deadline = date.fromisoformat(s["deadline"])
-        late = (today() - deadline).days if data["status"] not in ("closed", "void") else 0
-        echo(
-            _("notice:   contract {contract}, inspected {date} by {inspector}, {issues} problem(s), "
-              "{rechecks} re-inspection(s)").format(contract=s["contract"], date=s["inspection_date"],
-                                                    inspector=s["inspector"], issues=s["issues"],
-                                                    rechecks=s["rechecks"])
-            + (_(", from {acceptance}").format(acceptance=s["acceptance"]) if s.get("acceptance") else "")
-        )
-        echo(_("deadline: {deadline}").format(deadline=deadline)
-             + (_("  OVERDUE by {n} day(s)").format(n=late) if late > 0 else ""))
-    if data["kind"] == "acceptance":
-        echo(
-            _("report:   {stage} on {date}, contract {contract}: {conclusion}").format(
-                stage=s["stage"], date=s["date"], contract=s["contract"], conclusion=s["conclusion"])
-            + (_("  (after {previous})").format(previous=s["previous"]) if s.get("previous") else "")
-        )
-        for item in s["items"]:
-            if item["result"] != "合格":
-                echo(f"          {status_word('failed')}: {item['category']} {item['item']} {item['note']}")
-    if data["kind"] == "warranty":
-        echo(_("warranty: from {acceptance} passed {date}, contract {contract}").format(
-            acceptance=s["acceptance"], date=s["acceptance_date"], contract=s["contract"]))
-        for key, p in s["periods"].items():
-            echo(_("          {period:<20} {years:>2} years  {start} -> {end}").format(
-                period=key, years=p["years"], start=p["start"], end=p["end"]))
+    for text in data.pop("show"):
+        echo(text)
+    if data["steps"]:
+        echo(_("steps:    {steps}  (docgen step {number} STEP FILE)").format(
+            steps=", ".join(data["steps"]), number=data["number"]))
     eff = data["effective_version"]
     echo(_("effective version: {version}").format(
         version="v" + str(eff) if eff else _("none yet (no approved or signed version)")))
@@ -667,6 +668,35 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
         click.echo("  " + text)
 
 
+@main.command(help=lazy_gettext("""The kinds of document docgen makes: names, number prefix, statuses and steps.
+
+    \b
+    Example:
+      docgen kinds
+      docgen kinds --json
+    """))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print a JSON list."))
+@click.pass_obj
+def kinds(obj: Ctx, as_json: bool) -> None:
+    from docgen import table
+    from docgen.kinds import registry
+
+    prefixes = obj.archive(create=False).settings.prefixes if obj.root.is_dir() else registry.prefixes()
+    rows = [{"kind": k.key, "names": list(k.names), "prefix": prefixes.get(k.key, k.prefix),
+             "statuses": list(k.statuses), "review": k.review, "steps": [s.name for s in k.steps]}
+            for k in registry.kinds()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    shown = [{"kind": r["kind"], "names": "、".join(r["names"]), "prefix": r["prefix"],
+              "statuses": ", ".join(status_word(s) for s in r["statuses"]),
+              "steps": ", ".join(r["steps"] + (["review"] if r["review"] else []))} for r in rows]
+    columns = [table.Column("kind", header=table.HEADERS["kind"]), table.Column("names", flex=1),
+               table.Column("prefix"), table.Column("statuses", flex=2), table.Column("steps", flex=1)]
+    for text in table.render(columns, shown):
+        click.echo(text)
+
+
 @main.command(name="list", help=lazy_gettext("""List the documents of the archive.
 
     \b
@@ -679,10 +709,9 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
 @click.option("--kind", type=KIND, cls=TranslatedOption, help=N_("Only documents of this kind (quote or 报价单, contract or 合同, …)."))
 @click.option(
     "--status",
-    type=click.Choice(["draft", "in_review", "approved", "signed", "void", "issued", "closed", "passed", "failed"]),
-    cls=TranslatedOption, help=N_("Only documents with this status."),
+    type=STATUS, cls=TranslatedOption, help=N_("Only documents with this status (`docgen kinds` lists them)."),
 )
-@click.option("--overdue", is_flag=True, cls=TranslatedOption, help=N_("Only rectification notices past their deadline and not closed."))
+@click.option("--overdue", is_flag=True, cls=TranslatedOption, help=N_("Only documents past a time limit: notices past their deadline, repair orders past their response time."))
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print a JSON list."))
 @click.option("--csv", "as_csv", is_flag=True, cls=TranslatedOption, help=CSV_HELP)
 @click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
@@ -698,36 +727,56 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
     if overdue:
         from docgen.generate import overdue as find_overdue
 
-        late = [{"number": o.number, "project": o.project, "customer": o.customer,
-                 "deadline": o.deadline.isoformat(), "days_overdue": o.days} for o in find_overdue(archive)]
+        customers: dict[str, str] = {}
+        late = []
+        for o in find_overdue(archive):
+            if o.project not in customers:
+                customers[o.project] = (archive.catalog.project(o.project) or {}).get("customer", {}).get("name", "")
+            doc = archive.catalog.document(o.number)
+            late.append({"number": o.number, "project": o.project, "customer": customers[o.project],
+                         "deadline": o.due.isoformat(), "days_overdue": o.days,
+                         "kind": doc.kind if doc else "", "limit": o.what})
         if as_json:
             click.echo(json.dumps(late, ensure_ascii=False, indent=2))
         elif as_csv:
             _echo_csv(table.to_csv(late, LATE_FIELDS))
         elif not late:
-            click.echo(_("no overdue rectification notices"))
+            click.echo(_("nothing is overdue"))
         else:
             columns = [table.Column("number"), table.Column("project"), table.Column("customer", flex=2, min_width=8),
-                       table.Column("deadline"), table.Column("days_overdue", align=">")]
+                       table.Column("limit", flex=1), table.Column("deadline"), table.Column("days_overdue", align=">")]
             for text in table.render(columns, late, wide=wide):
                 click.echo(text)
         return
+    from docgen.generate import related
+    from docgen.kinds import registry
+    from docgen.kinds.base import links
+
     rows = []
-    for d in archive.catalog.documents(kind):
-        if status and d.status != status:
+    newest = archive.catalog.newest()
+    counts = archive.catalog.version_counts()
+    referring: dict[str, list[Any]] = {}
+    for d, summary in newest:
+        definition = registry.find(d.kind)
+        for target in links(summary, definition.refers if definition else ()):
+            referring.setdefault(target, []).append(related(d, summary))
+    projects: dict[str, dict[str, Any]] = {}
+    for d, summary in newest:
+        if (kind and d.kind != kind) or (status and d.status != status):
             continue
-        versions = archive.catalog.versions(d.number)
-        project = archive.catalog.project(d.project) or {}
-        latest = versions[-1].summary if versions else {}
+        if d.project not in projects:
+            projects[d.project] = archive.catalog.project(d.project) or {}
+        definition = registry.find(d.kind)
+        total = definition.total(related(d, summary), referring.get(d.number, [])) if definition else None
         rows.append(
             {
                 "number": d.number,
                 "kind": d.kind,
                 "status": d.status,
                 "project": d.project,
-                "customer": project.get("customer", {}).get("name"),
-                "versions": len(versions),
-                "total": latest.get("total"),
+                "customer": projects[d.project].get("customer", {}).get("name"),
+                "versions": counts.get(d.number, 0),
+                "total": str(total) if total is not None else None,
                 "updated": fmt_instant(d.updated),
             }
         )
@@ -740,7 +789,7 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
     if not rows:
         click.echo(_("no documents"))
         return
-    shown = [{**r, "kind": KIND_CN.get(r["kind"], r["kind"]), "status": status_word(r["status"]), "versions": f"v{r['versions']}",
+    shown = [{**r, "kind": kind_cn(r["kind"]), "status": status_word(r["status"]), "versions": f"v{r['versions']}",
               "total": fmt_yuan(Decimal(r["total"])) if r["total"] else ""} for r in rows]
     columns = [table.Column("number"), table.Column("kind"), table.Column("status"),
                table.Column("versions", header=table.HEADERS["version"]), table.Column("project"),
@@ -843,8 +892,7 @@ class QueryUsageError(Failure):
       docgen search 防水 --csv > 防水.csv
     """))
 @click.argument("query_words", metavar="QUERY...", nargs=-1, required=True)
-@click.option("--kind", type=KIND, cls=TranslatedOption, help=N_("Only this kind (quote, contract, rectification, acceptance, warranty, "
-              "or 报价单, 合同, 整改通知书, 验收报告, 保修卡)."))
+@click.option("--kind", type=KIND, cls=TranslatedOption, help=N_("Only this kind (quote or 报价单, contract or 合同, …; `docgen kinds` lists them)."))
 @click.option("--project", cls=TranslatedOption, help=N_("Only this project code, e.g. P-2026-0001."))
 @click.option("--customer", cls=TranslatedOption, help=N_("Only this customer's documents (the exact name)."))
 @click.option("--status", cls=TranslatedOption, help=N_("Only documents with this status."))
@@ -865,18 +913,19 @@ def search(
     date_from: Any, date_to: Any, all_versions: bool, limit: int, dept_key: str | None,
     as_json: bool, as_csv: bool, wide: bool,
 ) -> None:
-    from docgen.archive.search import STATUSES, Filters, QueryError, parse_query
+    from docgen.archive.search import Filters, QueryError, parse_query
     from docgen.intake import printable
+    from docgen.kinds import registry
 
     query = " ".join(query_words)
     try:
-        parse_query(query)
+        parse_query(query, registry.table())
     except QueryError as exc:
         raise QueryUsageError(printable(str(exc))) from None
 
-    if status and status not in STATUSES:
+    if status and status not in registry.statuses():
         raise click.BadParameter(_("unknown status {status}; use one of: {statuses}").format(
-                                     status=repr(status), statuses=", ".join(STATUSES)),
+                                     status=repr(status), statuses=", ".join(registry.statuses())),
                                  param_hint="'--status'")
     filters = Filters(
         kind=kind, project=project, customer=customer, status=status,
@@ -904,7 +953,7 @@ def search(
         return
     columns = [table.Column("number"), table.Column("version"), table.Column("kind"), table.Column("status"),
                table.Column("project"), table.Column("customer", flex=2, min_width=8), table.Column("date")]
-    lines = table.render(columns, [{**vars(r), "version": f"v{r.version}", "kind": KIND_CN.get(r.kind, r.kind),
+    lines = table.render(columns, [{**vars(r), "version": f"v{r.version}", "kind": kind_cn(r.kind),
                                     "status": status_word(r.status)}
                                    for r in results], wide=wide)
     click.echo(lines[0])

@@ -13,8 +13,7 @@ from typing import Any
 import click
 
 from docgen.i18n import _
-from docgen.kinds import KINDS
-from docgen.kinds.names import KIND_ALIASES, kind_key
+from docgen.kinds import registry
 
 MAX_VERSION = 1_000_000  # no document has this many versions; a longer number is a typo
 
@@ -25,15 +24,31 @@ class KindParam(click.ParamType):
     name = "kind"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        key = kind_key(str(value))
+        key = registry.kind_key(str(value))
         if key is None:
-            chinese = ", ".join(n for k in KINDS for n in KIND_ALIASES[k])
+            chinese = ", ".join(n for k in registry.kinds() for n in k.names)
             self.fail(_("unknown kind {kind}; use one of: {kinds}, or in Chinese: {chinese}").format(
-                kind=repr(str(value)), kinds=", ".join(KINDS), chinese=chinese), param, ctx)
+                kind=repr(str(value)), kinds=", ".join(registry.keys()), chinese=chinese), param, ctx)
         return key
 
     def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
         return "KIND"
+
+
+class StatusParam(click.ParamType):
+    """A document status, one of those the kinds' definitions give (``docgen kinds``)."""
+
+    name = "status"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = unicodedata.normalize("NFKC", str(value)).strip().lower()
+        if text not in registry.statuses():
+            self.fail(_("unknown status {status}; use one of: {statuses}").format(
+                status=repr(str(value)), statuses=", ".join(registry.statuses())), param, ctx)
+        return text
+
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
+        return "STATUS"
 
 
 class VersionParam(click.ParamType):
@@ -57,4 +72,5 @@ class VersionParam(click.ParamType):
 
 
 KIND = KindParam()
+STATUS = StatusParam()
 VERSION = VersionParam()

@@ -7,10 +7,11 @@ its profile and rates in one place. Rates are read as Decimal.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from docgen import i18n
 from docgen.errors import ConfigError
 from docgen.i18n import _
 
-DEFAULT_TOML = """\
+_DEFAULT_TOML = """\
 # docgen settings for this archive. Edit freely; docgen reads this file on every command.
 # Amounts and rates are strings so that they are read exactly (as decimals, never floats).
 
@@ -108,31 +109,31 @@ max_attempts = 3               # reads that went past a limit (or did not finish
 name = "客户"
 outbox = "outbox/customer"
 personal_data = "full"
-pull = ["quote", "contract", "rectification", "acceptance", "warranty"]
+pull = @PULL:customer@
 
 [departments.finance]
 name = "财务"
 outbox = "outbox/finance"
 personal_data = "masked"
-pull = ["quote", "contract", "acceptance"]
+pull = @PULL:finance@
 
 [departments.engineering]
 name = "工程"
 outbox = "outbox/engineering"
 personal_data = "masked"
-pull = ["contract", "rectification", "acceptance", "warranty"]
+pull = @PULL:engineering@
 
 [departments.legal]
 name = "法务"
 outbox = "outbox/legal"
 personal_data = "full"
-pull = ["quote", "contract", "rectification", "acceptance", "warranty"]
+pull = @PULL:legal@
 
 [departments.archive]
 name = "档案"
 outbox = "outbox/archive"
 personal_data = "full"
-pull = ["quote", "contract", "rectification", "acceptance", "warranty"]
+pull = @PULL:archive@
 
 # Who receives which document, and the 联次 label on each copy: [distribution.KIND.STATUS],
 # then department = "label". Copies go out when a document reaches the status (a signed scan
@@ -141,56 +142,43 @@ pull = ["quote", "contract", "rectification", "acceptance", "warranty"]
 # new version's copy where the rule for the new status names it, else a notice that its copy
 # is superseded (…_已被第N版取代.txt); a void document's holders get a void notice (…_已作废.txt).
 # The statuses each kind reaches, and what goes out by default:
-#   quote          draft (none: a quote goes out signed), signed
-#   contract       draft, in_review, rejected (none: not effective), approved (none: a contract
-#                  goes out signed; legal and finance may pull the approved text), signed
-#   rectification  issued, signed (the notice signed for), issued again after a failed
-#                  re-inspection, closed (re-inspection passed: the copy says 复查合格)
-#   acceptance     failed, passed (none: a report goes out signed), signed
-#   warranty       issued (none: a card goes out signed), signed
-[distribution.contract.signed]
-customer = "第一联 客户留存"
-finance = "第二联 财务"
-engineering = "第三联 工程"
-legal = "第四联 法务"
-
-[distribution.acceptance.signed]
-customer = "第一联 客户留存"
-engineering = "第二联 工程"
-finance = "第三联 财务"
-archive = "第四联 档案"
-
-[distribution.rectification.issued]
-engineering = "第一联 工程"
-
-[distribution.rectification.signed]
-engineering = "第一联 工程"
-archive = "第二联 档案"
-
-[distribution.rectification.closed]
-engineering = "第一联 工程"
-archive = "第二联 档案"
-
-[distribution.warranty.signed]
-customer = "第一联 客户留存"
-engineering = "第二联 工程（售后）"
-archive = "第三联 档案"
-
-[distribution.quote.signed]
-customer = "第一联 客户留存"
-finance = "第二联 财务"
-
+@RULE_STATUSES@
+@DISTRIBUTION@
 [numbers]
 # Document numbers: prefix per kind, then the year and a sequence of `digits` digits.
 # Numbers are never reused, also not after a document is voided.
 format = "{prefix}-{year}-{seq:0{digits}d}"
 digits = 4
-quote = "BJ"
-contract = "HT"
-rectification = "ZG"
-acceptance = "YS"
-warranty = "BX"
-"""
+@PREFIXES@
+@KIND_SECTIONS@"""
+
+
+def default_toml() -> str:
+    """docgen.toml as written for a new archive: the company's settings, with what each kind
+    brings (who pulls it, its distribution rules, its number prefix, its own section) from
+    the kinds' definitions."""
+    from docgen.kinds import registry
+
+    return _default_toml(tuple(registry.kinds()))
+
+
+@functools.cache
+def _default_toml(kinds: tuple[Any, ...]) -> str:
+    text = _DEFAULT_TOML
+    for dept in ("customer", "finance", "engineering", "legal", "archive"):
+        pulled = ", ".join(f'"{k.key}"' for k in kinds if dept in k.pulled_by)
+        text = text.replace(f"@PULL:{dept}@", f"[{pulled}]")
+    width = max(len(k.key) for k in kinds) + 2
+    text = text.replace("@RULE_STATUSES@", "\n".join(
+        f"#   {k.key:<{width}} {', '.join(k.rule_statuses)}" for k in kinds))
+    rules = []
+    for k in kinds:
+        for status, copies in k.distribution.items():
+            rules.append(f"[distribution.{k.key}.{status}]\n" + "".join(f'{d} = "{label}"\n' for d, label in copies.items()))
+    text = text.replace("@DISTRIBUTION@\n", "\n".join(rules) + "\n")
+    text = text.replace("@PREFIXES@", "\n".join(f'{k.key} = "{k.prefix}"' for k in kinds))
+    own = "".join(f"\n{k.settings_toml.strip()}\n" for k in kinds if k.settings_toml.strip())
+    return text.replace("@KIND_SECTIONS@", own)
 
 
 def today() -> dt.date:
@@ -237,15 +225,18 @@ class Department:
         return self.mode & 0o666
 
 
-KINDS = ("quote", "contract", "rectification", "acceptance", "warranty")
-# The statuses a rule may name: what a document can reach (signed: a signed scan was filed).
-RULE_STATUSES = {
-    "quote": ("draft", "signed"),
-    "contract": ("approved", "signed"),
-    "rectification": ("issued", "closed", "signed"),
-    "acceptance": ("passed", "failed", "signed"),
-    "warranty": ("issued", "signed"),
-}
+def _kind_keys() -> tuple[str, ...]:
+    from docgen.kinds import registry
+
+    return registry.keys()
+
+
+def _rule_statuses(kind: str) -> tuple[str, ...]:
+    """The statuses a rule may name: what a document of the kind can reach (signed: a
+    signed scan was filed), from the kind's definition."""
+    from docgen.kinds import registry
+
+    return registry.get(kind).rule_statuses
 
 
 def _line_of(text: str, *needles: str, after: str = "") -> str:
@@ -284,10 +275,10 @@ def _departments(data: dict, text: str, root: Path) -> dict[str, Department]:
         if not isinstance(pull, list):
             raise ConfigError(_('{where}: pull must be a list of kinds, e.g. pull = ["contract", "acceptance"]').format(
                 where=at("pull")))
-        bad = next((k for k in pull if k not in KINDS), None)
+        bad = next((k for k in pull if k not in _kind_keys()), None)
         if bad is not None:
             raise ConfigError(_("{where}: pull names {kind}, which is not a kind; use {kinds}").format(
-                where=at("pull"), kind=repr(bad), kinds=", ".join(KINDS)))
+                where=at("pull"), kind=repr(bad), kinds=", ".join(_kind_keys())))
         mode = table.get("mode", "0750")
         if not (isinstance(mode, str) and re.fullmatch(r"0?[0-7]{3}", mode)):
             raise ConfigError(_('{where}: mode must be an octal string such as "0750", not {mode}').format(
@@ -314,10 +305,11 @@ def _distribution(
 ) -> dict[tuple[str, str], dict[str, str]]:
     rules: dict[tuple[str, str], dict[str, str]] = {}
     for kind, by_status in data.items():
-        if kind not in KINDS:
+        if kind not in _kind_keys():
             raise ConfigError(
                 _("docgen.toml {line}: [distribution.{kind}]: {name} is not a kind; use {kinds}").format(
-                    line=_line_of(text, f"[distribution.{kind}"), kind=kind, name=repr(kind), kinds=", ".join(KINDS))
+                    line=_line_of(text, f"[distribution.{kind}"), kind=kind, name=repr(kind),
+                    kinds=", ".join(_kind_keys()))
             )
         if not isinstance(by_status, dict):
             raise ConfigError(_("docgen.toml {line}: [distribution.{kind}] must hold tables "
@@ -331,11 +323,11 @@ def _distribution(
                     _('docgen.toml {line}: {section} must be a table of department = "label"').format(
                         line=_line_of(text, status, "=", after=f"[distribution.{kind}]"), section=section)
                 )
-            if status not in RULE_STATUSES[kind]:
+            if status not in _rule_statuses(kind):
                 raise ConfigError(
                     _("{where}: [distribution.{kind}.{status}]: a {kind} has no status {name}; use {statuses}").format(
                         where=where, kind=kind, status=status, name=repr(status),
-                        statuses=", ".join(RULE_STATUSES[kind]))
+                        statuses=", ".join(_rule_statuses(kind)))
                 )
             for dept, label in copies.items():
                 if dept not in departments:
@@ -397,6 +389,11 @@ class Settings:
     limits: Limits = Limits()
     timezone: str = "Asia/Shanghai"  # [company] timezone, an IANA name
     chain_contract_status: str = "signed"  # [chain] contract_status: what a notice or report needs
+    kinds: dict[str, Any] = field(default_factory=dict)  # each kind's own section, as the kind reads it
+
+    def kind(self, key: str) -> Any:
+        """A kind's own settings (``Kind.read_settings`` of its docgen.toml section)."""
+        return self.kinds[key]
 
     def number(self, kind: str, year: int, seq: int) -> str:
         return self.number_format.format(
@@ -410,7 +407,7 @@ def ensure_settings_file(root: Path) -> Path:
     if not path.exists():
         root.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".toml.tmp")
-        tmp.write_text(DEFAULT_TOML, encoding="utf-8")
+        tmp.write_text(default_toml(), encoding="utf-8")
         os.replace(tmp, path)
     return path
 
@@ -498,7 +495,7 @@ def read_language(root: Path) -> None:
 def load_settings(root: Path) -> Settings:
     """Read ``<root>/docgen.toml`` (written with defaults first if missing)."""
     path = ensure_settings_file(root)
-    defaults = tomllib.loads(DEFAULT_TOML)
+    defaults = tomllib.loads(default_toml())
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -541,13 +538,26 @@ def load_settings(root: Path) -> Settings:
         intake_max_attempts=_positive(merged["intake"], "max_attempts", int),
         number_format=str(n["format"]),
         number_digits=int(n["digits"]),
-        prefixes={k: str(n[k]) for k in ("quote", "contract", "rectification", "acceptance", "warranty")},
+        prefixes={k: str(n[k]) for k in _kind_keys()},
         departments=departments,
         distribution=distribution,
         limits=_limits(merged["limits"]),
         timezone=_timezone(c.get("timezone")),
         chain_contract_status=_contract_status(merged["chain"]),
+        kinds=_kind_settings(merged),
     )
+
+
+def _kind_settings(merged: dict[str, Any]) -> dict[str, Any]:
+    """Each kind's own section (``Kind.settings_toml``), read by the kind."""
+    from docgen.kinds import registry
+
+    out = {}
+    for k in registry.kinds():
+        if k.settings_toml.strip():
+            section = next(iter(tomllib.loads(k.settings_toml)))
+            out[k.key] = k.read_settings(merged.get(section, {}))
+    return out
 
 
 def _contract_status(table: dict) -> str:

@@ -35,6 +35,7 @@ from docgen.archive.core import Archive
 from docgen.archive.store import sha256_bytes
 from docgen.clock import instant, today
 from docgen.config import Department
+from docgen.kinds import registry
 from docgen.errors import DocgenError, NotFound, StateError
 from docgen.failpoints import hit
 from docgen.i18n import _, status_word
@@ -452,7 +453,7 @@ def _distribute(
     if doc.status == "void":
         raise StateError(_("{number} is void; void documents are not distributed").format(number=doc.number))
     versions = cat.versions(doc.number)
-    eff = effective_version(versions, doc.kind)
+    eff = effective_version(versions, registry.get(doc.kind).effective)
     if eff is None:
         if only_new:
             return Delivery(doc.number, None, doc.status, [], [], [])
@@ -625,7 +626,7 @@ def pull(
         if chosen is None:
             raise _refuse(archive, dept.key, actor, doc.number, f"{doc.number} has no version {version}")
     else:
-        chosen = effective_version(versions, doc.kind) if doc.status != "void" else None
+        chosen = effective_version(versions, registry.get(doc.kind).effective) if doc.status != "void" else None
         if chosen is None:
             raise _refuse(
                 archive, dept.key, actor, doc.number,

@@ -15,30 +15,24 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from docgen import pagecode
 from docgen.i18n import _, status_word
-from docgen.archive.catalog import VersionRow, effective_version, is_scan
+from docgen.archive.catalog import DocumentRow, VersionRow, effective_version, is_scan
 from docgen.archive.core import Archive
 from docgen.clock import fmt_day
 from docgen.config import today
 from docgen.errors import DocgenError, InputError, NotFound, StateError, TemplateError
 from docgen.failpoints import hit
-from docgen.kinds import acceptance, common, contract, quote, rectification, warranty
+from docgen.kinds import common, registry
+from docgen.kinds.base import Late, Related, links
 from docgen.render.pdf import Converter
 
-KIND_MODULES: dict[str, ModuleType] = {
-    "quote": quote,
-    "contract": contract,
-    "rectification": rectification,
-    "acceptance": acceptance,
-    "warranty": warranty,
-}
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-# Life cycle of a contract under legal review: action -> (from, document status, version status).
+# Legal review (kinds whose definition has review = True): action -> (from, document status,
+# version status).
 REVIEW: dict[str, tuple[str, str, str]] = {
     "submit": ("draft", "in_review", "in_review"),
     "approve": ("in_review", "approved", "approved"),
@@ -148,7 +142,7 @@ def _referenced(
 ) -> dict[str, Any]:
     """The newest summary of a referenced document, checked: right kind, not void, same project."""
     doc = archive.catalog.document(number)
-    name = {"quote": _("a quote"), "contract": _("a contract"), "acceptance": _("an acceptance report")}[kind]
+    name = _(registry.get(kind).a_word)
     if doc is None or doc.kind != kind:
         raise NotFound(_("{source}: {field}: {number} is not {name} in this archive; check the number").format(
             source=source, field=field, number=number, name=name))
@@ -211,47 +205,61 @@ def _photo(ref: str, source: Path, field: str) -> tuple[bytes, str]:
     return data, path.name
 
 
-def _made_from(archive: Archive, kind: str, acceptance_number: str, exclude: str | None = None) -> str | None:
-    """A live document of ``kind`` already made from this acceptance report, if any."""
-    for d in archive.catalog.documents(kind):
-        if d.number != exclude and d.status != "void" and archive.catalog.versions(d.number)[-1].summary.get("acceptance") == acceptance_number:
-            return d.number
-    return None
+def related(doc: DocumentRow, summary: dict[str, Any]) -> Related:
+    return Related(doc.number, doc.kind, doc.status, doc.project, summary)
 
 
-def _earlier_acceptance(
-    archive: Archive, project_code: str | None, on: date, exclude: str | None
-) -> str | None:
-    """The project's latest live acceptance report dated on or before ``on`` (not ``exclude``)."""
-    if project_code is None:
-        return None
-    found: tuple[str, str] | None = None
-    for d in archive.catalog.documents("acceptance"):
-        if d.project != project_code or d.number == exclude or d.status == "void":
-            continue
-        day = archive.catalog.versions(d.number)[-1].summary["date"]
-        if day <= on.isoformat() and (found is None or (day, d.number) > found):
-            found = (day, d.number)
-    return found[1] if found else None
+def referring(
+    archive: Archive, number: str, newest: list[tuple[DocumentRow, dict[str, Any]]] | None = None
+) -> list[Related]:
+    """The documents whose newest version refers to ``number`` (through their kind's
+    ``refers`` keys), void ones too, by number."""
+    out = []
+    for d, summary in newest if newest is not None else archive.catalog.newest():
+        kind = registry.find(d.kind)
+        if kind is not None and d.number != number and number in links(summary, kind.refers):
+            out.append(related(d, summary))
+    return sorted(out, key=lambda r: r.number)
 
 
-def _open_notices(archive: Archive, project_code: str | None, contract: str | None = None) -> list[str]:
-    return [
-        d.number
-        for d in archive.catalog.documents("rectification")
-        if d.status == "issued"
-        and (project_code is None or d.project == project_code)
-        and (contract is None or archive.catalog.versions(d.number)[-1].summary.get("contract") == contract)
-    ]
+class _Lookup:
+    """What a kind may ask of the archive while it prepares a document (``base.Lookup``)."""
+
+    def __init__(
+        self, archive: Archive, source: Path, project: dict[str, Any], code: str | None, *,
+        number: str | None, stepping: bool, stored_photos: dict[int, bytes] | None,
+    ) -> None:
+        self.archive, self.source, self.project, self.code = archive, source, project, code
+        self.settings = archive.settings
+        self.number, self.stepping, self.stored_photos = number, stepping, stored_photos
+
+    def referenced(self, number: str, kind: str, field: str, *, same_project: bool = True) -> Related:
+        s = _referenced(self.archive, number, kind, field, self.source, self.code if same_project else None)
+        doc = self.archive.catalog.document(number)
+        assert doc is not None
+        return Related(doc.number, doc.kind, doc.status, doc.project, s)
+
+    def contract_counts(self, named: str) -> None:
+        _contract_counts(self.archive, self.code, self.project, named, self.source)
+
+    def photo(self, ref: str, field: str) -> bytes:
+        return _photo(ref, self.source, field)[0]
+
+    def live(self, kind: str, *, project: str | None = None) -> list[Related]:
+        return [related(d, s) for d, s in self.archive.catalog.newest(kind)
+                if d.status != "void" and (project is None or d.project == project)]
+
+    def referring(self, number: str) -> list[Related]:
+        return referring(self.archive, number)
 
 
 def prepare(
     archive: Archive, kind: str, source: Path, number: str | None = None, update_project: bool = False
 ) -> Prepared:
     """Read and validate a document file and everything it refers to; writes nothing."""
-    if kind not in KIND_MODULES:
+    if registry.find(kind) is None:
         raise InputError(_("unknown kind {kind}; use one of: {kinds}").format(
-            kind=repr(kind), kinds=", ".join(KIND_MODULES)))
+            kind=repr(kind), kinds=", ".join(registry.keys())))
     return prepare_data(
         archive, kind, common.load_file(source), source, number=number, update_project=update_project
     )
@@ -271,90 +279,17 @@ def prepare_data(
 
     ``number`` is the document being revised or rechecked, if any.
     """
-    mod = KIND_MODULES[kind]
-    model = mod.parse(raw, source, archive.settings)
+    definition = registry.get(kind)
+    model = definition.parse(raw, source, archive.settings)
     project, code = _resolve_project(archive, model.project, source, update_project)
     if code is None:
         code = archive.catalog.find_project(project["customer"]["name"], project["site"]["address"])
-    settings = archive.settings
-    photos: list[bytes | None] = []
-    if kind == "quote":
-        derived = quote.derive(model, project, settings)
-    elif kind == "contract":
-        q = _referenced(archive, model.quote, "quote", "quote", source, code) if model.quote else None
-        derived = contract.derive(model, project, settings, q)
-    elif kind == "rectification":
-        if model.rechecks and number is None:
-            raise InputError(_("{source}: rechecks: are recorded by `docgen recheck`, not written in a new notice")
-                             .format(source=source))
-        # a re-inspection keeps the references checked when the notice was made
-        if not rechecking:
-            _referenced(archive, model.contract, "contract", "contract", source, code)
-            _contract_counts(archive, code, project, model.contract, source)
-        if model.acceptance and not rechecking:
-            a = _referenced(archive, model.acceptance, "acceptance", "acceptance", source, code)
-            if a["conclusion"] == "合格":
-                raise StateError(
-                    _("{source}: acceptance: {number} passed (合格); a notice comes from a failed report").format(
-                        source=source, number=model.acceptance)
-                )
-            earlier = _made_from(archive, "rectification", model.acceptance, exclude=number)
-            if earlier:
-                raise StateError(
-                    _("{source}: acceptance: notice {notice} was already made from {number}; "
-                      "recheck {notice}, or void it first").format(
-                        source=source, notice=earlier, number=model.acceptance)
-                )
-        for n, issue in enumerate(model.issues):
-            if stored_photos and n in stored_photos:
-                photos.append(stored_photos[n])
-            elif issue.photo:
-                photos.append(_photo(issue.photo, source, f"issues[{n}].photo")[0])
-            else:
-                photos.append(None)
-        derived = rectification.derive(model, project, photos)
-    elif kind == "acceptance":
-        c = _referenced(archive, model.contract, "contract", "contract", source, code)
-        _contract_counts(archive, code, project, model.contract, source)
-        previous = model.previous
-        if previous:
-            _referenced(archive, previous, "acceptance", "previous", source, code)
-        else:
-            previous = _earlier_acceptance(archive, code, model.date, exclude=number)
-        derived = acceptance.derive(model, project, settings, c, previous)
-    else:
-        a = _referenced(archive, model.acceptance, "acceptance", "acceptance", source, code)
-        if a["stage"] != "正式验收":
-            raise StateError(
-                _("{source}: acceptance: {number} is an {stage} report; "
-                  "a warranty card needs a passed 正式验收").format(
-                    source=source, number=model.acceptance, stage=a["stage"])
-            )
-        if a["conclusion"] != "合格":
-            raise StateError(
-                _("{source}: acceptance: {number} did not pass (不合格); "
-                  "rectify, pass a new 正式验收, then issue the warranty from that report").format(
-                    source=source, number=model.acceptance)
-            )
-        still_open = _open_notices(archive, code)
-        if still_open:
-            raise StateError(
-                _("{source}: rectification notice {notices} is still open; "
-                  "recheck it (docgen recheck) before issuing the warranty card").format(
-                    source=source, notices=", ".join(still_open))
-            )
-        earlier = _made_from(archive, "warranty", model.acceptance, exclude=number)
-        if earlier:
-            raise StateError(
-                _("{source}: acceptance: warranty card {card} was already issued from {number}; "
-                  "void it first to issue a new one").format(source=source, card=earlier, number=model.acceptance)
-            )
-        c = _referenced(archive, a["contract"], "contract", "acceptance", source, None)
-        derived = warranty.derive(model, source, settings, a, c)
+    lookup = _Lookup(archive, source, project, code, number=number, stepping=rechecking, stored_photos=stored_photos)
+    derived, photos = definition.prepare(model, lookup)
     # a template the sandbox refuses is refused here, before a number is taken
     from docgen.render import docx as docx_render
 
-    docx_render.check(template_path(archive, mod.TEMPLATE))
+    docx_render.check(template_path(archive, definition.template))
     return Prepared(kind, source, raw, project, code, derived, photos, update_project)
 
 
@@ -402,11 +337,11 @@ def from_acceptance(archive: Archive, kind: str, number: str, *, deadline: date 
 
 
 def _context(archive: Archive, p: Prepared, number: str, version: int) -> dict[str, Any]:
-    mod = KIND_MODULES[p.kind]
+    definition = registry.get(p.kind)
     s = archive.settings
     proj = p.project
     ctx: dict[str, Any] = {
-        "title": mod.TITLE,
+        "title": definition.title,
         "number": number,
         "version": version,
         "company": vars(s.company),
@@ -417,10 +352,7 @@ def _context(archive: Archive, p: Prepared, number: str, version: int) -> dict[s
         "project_manager": proj["project_manager"],
         "project_code": p.project_code or "",
     }
-    if p.kind in ("contract",):
-        ctx.update(contract.context(p.derived, s))
-    else:
-        ctx.update(mod.context(p.derived))
+    ctx.update(definition.context(p.derived, s))
     return ctx
 
 
@@ -447,8 +379,8 @@ def _write_version(
     from docgen.archive.store import sha256_bytes
     from docgen.render import docx as docx_render
 
-    mod = KIND_MODULES[p.kind]
-    template = template_path(archive, mod.TEMPLATE)
+    mod = registry.get(p.kind)
+    template = template_path(archive, mod.template)
     template_bytes = template.read_bytes()
     cat = archive.catalog
     status = mod.status(p.derived)
@@ -531,7 +463,7 @@ def _write_version(
                         archive.store.put(b)
                 cat.save_project(code, p.project, actor=author, update=p.update_project)
                 if reserved:
-                    cat.add_document(number, p.kind, code, status, mod.TITLE)
+                    cat.add_document(number, p.kind, code, status, mod.title)
                 cat.add_version(
                     number,
                     version,
@@ -659,8 +591,10 @@ def revise(
         raise StateError(_("{number} is void; a void document cannot be revised").format(number=number))
     if doc.status == "in_review":
         raise StateError(_("{number} is in legal review; approve or reject it before revising").format(number=number))
-    if doc.status == "closed":
-        raise StateError(_("{number} is closed; issue a new notice instead of revising it").format(number=number))
+    definition = registry.get(doc.kind)
+    if doc.status in definition.final:
+        raise StateError(_("{number} is {status}; make a new {kind} instead of revising it").format(
+            number=number, status=status_word(doc.status), kind=definition.word_now()))
     signed = [v for v in archive.catalog.versions(doc.number) if is_scan(v)]
     if signed:
         raise StateError(
@@ -669,16 +603,9 @@ def revise(
               "or void it and make a new one").format(
                 number=doc.number, version=signed[-1].version, day=fmt_day(signed[-1].created))
         )
-    if doc.kind == "rectification" and archive.catalog.versions(doc.number)[-1].summary.get("rechecks"):
-        raise StateError(
-            _("{number} has re-inspections; record changes with `docgen recheck`, "
-              "or void it and issue a new notice").format(number=doc.number)
-        )
-    if doc.kind == "acceptance":
-        card = _made_from(archive, "warranty", doc.number)
-        if card:
-            raise StateError(_("warranty card {card} was issued from {number}; void the card before revising the report")
-                             .format(card=card, number=doc.number))
+    why = definition.refuse_revise(_current(archive, doc), _lookup_for(archive, doc))
+    if why:
+        raise StateError(why)
     prepared = prepare(archive, doc.kind, source, number=doc.number, update_project=update_project)
     if prepared.project_code is not None and prepared.project_code != doc.project:
         raise InputError(
@@ -708,8 +635,10 @@ def document(archive: Archive, number: str):  # type: ignore[no-untyped-def]
 def review(archive: Archive, number: str, action: str, *, note: str, actor: str | None = None) -> str:
     """Legal review of a contract: submit, approve or reject (with notes) its newest version."""
     doc = document(archive, number)
-    if doc.kind != "contract":
-        raise StateError(_("{number} is a {kind}; legal review is for contracts").format(number=doc.number, kind=doc.kind))
+    if not registry.get(doc.kind).review:
+        reviewed = _(", ").join(k.word_now() for k in registry.kinds() if k.review)
+        raise StateError(_("{number} is a {kind}; legal review is for: {kinds}").format(
+            number=doc.number, kind=registry.get(doc.kind).word_now(), kinds=reviewed))
     if action not in REVIEW:
         raise InputError(_("unknown review action {action}; use submit, approve or reject").format(action=repr(action)))
     expected, status, version_status = REVIEW[action]
@@ -738,27 +667,31 @@ def void(archive: Archive, number: str, *, note: str, actor: str | None = None) 
         doc = document(archive, number)
         if doc.status == "void":
             raise StateError(_("{number} is already void").format(number=doc.number))
-        if doc.kind == "acceptance":
-            card = _made_from(archive, "warranty", doc.number)
-            if card:
-                raise StateError(_("warranty card {card} was issued from {number}; void the card first").format(
-                    card=card, number=doc.number))
-        if doc.kind == "contract":
-            still_open = _open_notices(archive, None, contract=doc.number)
-            if still_open:
-                raise StateError(
-                    _("rectification notice {notices} of {number} is still open; close or void it first").format(
-                        notices=", ".join(still_open), number=doc.number)
-                )
+        why = registry.get(doc.kind).refuse_void(_current(archive, doc), _lookup_for(archive, doc))
+        if why:
+            raise StateError(why)
         archive.catalog.set_status(
             doc.number, "void", version=None, version_status=None,
             action="void", actor=actor or current_user(), note=note,
         )
 
 
-def effective(versions: list[VersionRow], kind: str = "contract") -> VersionRow | None:
-    """What a department pulls (see ``catalog.effective_version``)."""
-    return effective_version(versions, kind)
+def effective(versions: list[VersionRow], kind: str) -> VersionRow | None:
+    """What a department pulls: the version the kind's policy makes effective
+    (``catalog.effective_version``)."""
+    return effective_version(versions, registry.get(kind).effective)
+
+
+def _current(archive: Archive, doc: DocumentRow) -> Related:
+    versions = archive.catalog.versions(doc.number)
+    return related(doc, versions[-1].summary if versions else {})
+
+
+def _lookup_for(archive: Archive, doc: DocumentRow) -> _Lookup:
+    """A lookup for checks on an archived document (revise, void, a step)."""
+    project = archive.catalog.project(doc.project) or {}
+    return _Lookup(archive, Path(doc.number), project, doc.project, number=doc.number, stepping=True,
+                   stored_photos=None)
 
 
 def _snapshot(archive: Archive, version: VersionRow) -> dict[str, Any]:
@@ -843,26 +776,72 @@ def recheck(
     )
 
 
-@dataclass(frozen=True)
-class Overdue:
-    number: str
-    project: str
-    customer: str
-    deadline: date
-    days: int
-
-
-def overdue(archive: Archive, on: date | None = None) -> list[Overdue]:
-    """Notices past their deadline and not closed, most overdue first."""
+def overdue(archive: Archive, on: date | None = None) -> list[Late]:
+    """Every document past one of its kind's time limits (a notice's deadline, a repair
+    order's response time), most overdue first."""
     on = on or today()
     out = []
-    for d in archive.catalog.documents("rectification"):
-        if d.status in ("closed", "void"):
+    for d, summary in archive.catalog.newest():
+        kind = registry.find(d.kind)
+        if kind is None or d.status == "void":
             continue
-        deadline = date.fromisoformat(archive.catalog.versions(d.number)[-1].summary["deadline"])
-        if deadline < on:
-            project = archive.catalog.project(d.project) or {}
-            out.append(
-                Overdue(d.number, d.project, project.get("customer", {}).get("name", ""), deadline, (on - deadline).days)
-            )
+        late = kind.overdue(related(d, summary), on, archive.settings)
+        if late is not None:
+            out.append(late)
     return sorted(out, key=lambda o: (-o.days, o.number))
+
+
+def step(
+    archive: Archive,
+    number: str,
+    name: str,
+    source: Path | None,
+    converter: Converter,
+    *,
+    note: str = "",
+    author: str | None = None,
+) -> Made:
+    """Record one of a kind's own steps (``Kind.steps``) as a new version of ``number``.
+
+    The step's data (``source``, a YAML or JSON file; none for a step without fields) is
+    validated by the step's model and folded into the newest version's input by the step;
+    the result is checked and rendered as any version is.
+    """
+    from docgen.i18n import pgettext
+
+    doc = document(archive, number)
+    definition = registry.get(doc.kind)
+    st = definition.step(name)
+    if st is None:
+        names = ", ".join(s.name for s in definition.steps)
+        raise InputError(
+            (_("{number} is a {kind}; its steps are: {steps}") if names else
+             _("{number} is a {kind}, which has no steps of its own")).format(
+                number=doc.number, kind=definition.word_now(), steps=names))
+    if doc.status in definition.final:
+        raise StateError(_("{number} is {status}; no step is recorded on it").format(
+            number=doc.number, status=status_word(doc.status)))
+    data = common.load_file(source) if source is not None else {}
+    given = common.validate(st.model, data, source or Path(doc.number))
+    latest = archive.catalog.versions(doc.number)[-1]
+    snap = _snapshot(archive, latest)
+    raw = dict(snap["input"])
+    raw["project"] = doc.project
+    raw = st.apply(raw, given)
+    stored = {
+        int(f.role[5:]) - 1: archive.store.get(f.sha256) for f in latest.files if f.role.startswith("photo")
+    }
+    prepared = prepare_data(
+        archive, doc.kind, raw, Path(snap.get("source", doc.number)), stored, doc.number, rechecking=True
+    )
+    prepared.project_code = doc.project
+    return _write_version(
+        archive,
+        prepared,
+        converter,
+        number=doc.number,
+        author=author or current_user(),
+        note=note or pgettext("step", st.word),
+        action=f"step:{name}",
+        expected_version=latest.version + 1,
+    )

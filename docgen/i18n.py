@@ -182,13 +182,11 @@ STATUS_WORDS: dict[str, str] = {
     "in_review": NP_("status", "in review"),
     "approved": NP_("status", "approved"),
     "rejected": NP_("status", "returned for changes"),
-    "issued": NP_("status", "issued"),
     "signed": NP_("status", "signed"),
-    "closed": NP_("status", "closed"),
     "void": NP_("status", "void"),
-    "passed": NP_("status", "passed"),
-    "failed": NP_("status", "failed"),
 }
+"""The statuses every kind shares; a kind's own statuses have their words in its definition
+(``Kind.status_words``)."""
 
 ACTION_WORDS: dict[str, str] = {
     # what an event or a ledger row records -> its English word (context "action")
@@ -214,6 +212,11 @@ def action_word(action: str) -> str:
     ``提交审核`` in zh-CN) in tables a person reads; JSON and CSV keep the key. An action
     docgen does not know is shown as it is."""
     word = ACTION_WORDS.get(action)
+    if word is None and action.startswith("step:"):
+        from docgen.kinds import registry
+
+        step = next((st for k in registry.kinds() for st in k.steps if st.name == action[5:]), None)
+        return pgettext("step", step.word) if step else action
     return pgettext("action", word) if word else action
 
 
@@ -221,6 +224,10 @@ def status_word(status: str) -> str:
     """The word for a document's or version's status (``signed`` -> ``已签署`` in zh-CN);
     a status docgen does not know is shown as it is."""
     word = STATUS_WORDS.get(status)
+    if word is None:
+        from docgen.kinds import registry
+
+        word = registry.status_words().get(status)
     return pgettext("status", word) if word else status
 
 

@@ -43,13 +43,11 @@ from docgen.clock import fmt_day, fmt_instant
 from docgen.errors import DocgenError, InputError, NotFound, StateError
 from docgen.failpoints import hit
 from docgen.i18n import N_, NP_, _, ngettext, pgettext, status_word
+from docgen.kinds import registry
 from docgen.reader import Attempts, LimitHit, Limits, Reader
 from docgen import table
 from docgen.table import printable  # one escaping function for every line a person reads
 
-# The document status once a signed scan is filed; kinds not named keep theirs
-# (a notice stays issued until re-inspected, a report keeps its conclusion).
-SIGNED_STATUS = {"contract": "signed", "quote": "signed", "warranty": "signed"}
 NUMBER_IN_NAME = re.compile(r"([A-Z]{2,4}-\d{4}-\d{3,})(?:[ ._-]*V(\d{1,4})(?![0-9]))?")
 MATCHED = {"qr": N_("matched by QR code"), "text": N_("matched by the code in the text layer"),
            "filename": N_("matched by the number in the file name"), "manual": N_("identified by hand")}
@@ -557,7 +555,8 @@ class Intake:
         versions = cat.versions(number)
         generated = [v for v in versions if not is_scan(v)]
         if part.version is None:
-            candidates = [v for v in generated if v.status == "approved"] if doc.kind == "contract" else generated
+            reviewed = registry.get(doc.kind).review
+            candidates = [v for v in generated if v.status == "approved"] if reviewed else generated
             if not candidates:
                 raise Refused(
                     _("{number} has no version approved by legal review").format(number=number),
@@ -572,9 +571,9 @@ class Intake:
                 _("check the code on the paper"),
             )
         part.target = target
-        if doc.kind == "contract" and target.status != "approved":
+        if registry.get(doc.kind).review and target.status != "approved":
             raise Refused(
-                _("{number} v{version} is {status}: a contract is signed only after legal review approves it")
+                _("{number} v{version} is {status}: it is signed only after legal review approves it")
                 .format(number=number, version=target.version, status=status_word(target.status)),
                 _("approve it (docgen review {number} approve), then: docgen quarantine retry").format(number=number),
             )
@@ -743,7 +742,7 @@ class Intake:
                     template=target.template, pages=len(part.pages), summary=summary, files=files,
                 )
                 cat.set_status(
-                    part.number, SIGNED_STATUS.get(doc.kind, doc.status), version=version,
+                    part.number, registry.get(doc.kind).signed_status or doc.status, version=version,
                     version_status="signed", action="sign", actor=self.actor,
                     note=f"{name}: signed copy of v{target.version} ({MATCHED[matched]})" + (
                         f"; supersedes v{newest}: {part.supersede}" if newest > target.version else ""

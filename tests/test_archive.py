@@ -99,7 +99,7 @@ def test_contract_review_life_cycle(work: Path) -> None:
     assert data["events"][2]["note"] == "第七条违约金过高"
     # quotes are not legally reviewed
     r = run("review", "BJ-2026-0001", "submit")
-    assert r.exit_code == 1 and "legal review is for contracts" in r.stderr
+    assert r.exit_code == 1 and "legal review is for: contract" in r.stderr
 
 
 def test_void_keeps_number_and_blocks_use(work: Path) -> None:

@@ -12,6 +12,7 @@ import scanmaker
 from conftest import edit, new, run
 
 from docgen.archive.catalog import effective_version
+from docgen.kinds import registry
 from docgen.archive.core import Archive
 from docgen.distribute import trigger
 
@@ -23,7 +24,7 @@ def check_copies(root: Path) -> list[str]:
         cat, settings = archive.catalog, archive.settings
         wrong = []
         for doc in cat.documents():
-            eff = effective_version(cat.versions(doc.number), doc.kind)
+            eff = effective_version(cat.versions(doc.number), registry.get(doc.kind).effective)
             rule = {} if eff is None else settings.distribution.get((doc.kind, trigger(eff)), {})
             rows = cat.ledger(doc.number)
             for key, dept in settings.departments.items():

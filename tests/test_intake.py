@@ -232,7 +232,7 @@ def test_missing_pages_are_quarantined(scans: Path, archive_dir: Path) -> None:
 
 def test_contract_needs_legal_approval_then_retry(scans: Path, archive_dir: Path) -> None:
     ingest_quarantined(
-        scans / "ht2.pdf", archive_dir, "HT-2026-0002 v1 is draft: a contract is signed only after legal review",
+        scans / "ht2.pdf", archive_dir, "HT-2026-0002 v1 is draft: it is signed only after legal review",
         versions={"HT-2026-0002": 1},
     )
     r = run("quarantine", "list", "--wide")

@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 from conftest import edit, run
 
-from docgen.archive.search import _exact, parse_query
+from docgen.archive.search import _known, parse_query
 from docgen.archive.query import QueryError, Term
 from docgen.errors import InputError
 from docgen.kinds import common, fullwidth, pydantic_errors
 from docgen.kinds.names import kind_word
+from docgen.kinds.registry import table as _kind_table
+
+KIND_TABLE = _kind_table()
 
 
 @pytest.fixture
@@ -126,19 +129,19 @@ def test_file_messages_in_english(tmp_path: Path) -> None:
 
 def test_query_messages_in_chinese(chinese: None) -> None:
     with pytest.raises(QueryError, match='^检索式中的 " 缺少对应的结束引号 "；请补全短语的引号或删除该引号$'):
-        parse_query('"渗漏')
+        parse_query('"渗漏', KIND_TABLE)
     with pytest.raises(QueryError, match="^未知字段 'colour'；可用字段：number, kind, status"):
-        parse_query("colour:红")
+        parse_query("colour:红", KIND_TABLE)
     with pytest.raises(QueryError, match="^检索式至少需要一个必须匹配的检索词"):
-        parse_query("-闭水")
+        parse_query("-闭水", KIND_TABLE)
     with pytest.raises(QueryError, match="^未知状态 'gone'；可用状态：draft, in_review"):
-        _exact(Term("gone", "status"))
+        _known(Term("gone", "status"), KIND_TABLE)
 
 
 def test_query_messages_in_english() -> None:
     with pytest.raises(QueryError, match='^the query has an opening " without its closing "; close the phrase or remove it$'):
-        parse_query('"渗漏')
+        parse_query('"渗漏', KIND_TABLE)
     with pytest.raises(QueryError, match="^a query needs at least one term that must match, not only excluded ones"):
-        parse_query("-闭水")
+        parse_query("-闭水", KIND_TABLE)
     with pytest.raises(QueryError, match="^unknown kind 'invoice'; use one of: quote, contract"):
-        _exact(Term("invoice", "kind"))
+        _known(Term("invoice", "kind"), KIND_TABLE)

@@ -180,7 +180,7 @@ def test_overdue_listing_with_fixed_clock(contracted: Path, monkeypatch: pytest.
     edit(contracted / "rectification.yaml", lambda d: d.update(inspection_date="2026-12-20", deadline="2026-12-27"))
     new("rectification", contracted / "rectification.yaml")  # ZG-2026-0002, deadline 2026-12-27
     monkeypatch.setenv("DOCGEN_TODAY", "2026-12-22")
-    assert "no overdue" in run("list", "--overdue").stdout  # due today is not overdue
+    assert "nothing is overdue" in run("list", "--overdue").stdout  # due today is not overdue
     monkeypatch.setenv("DOCGEN_TODAY", "2027-01-05")
     rows = json.loads(run("list", "--overdue", "--json").stdout)
     assert [(r["number"], r["days_overdue"]) for r in rows] == [("ZG-2026-0001", 14), ("ZG-2026-0002", 9)]

@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 import scanmaker
 from conftest import ROOT, new, run
+from docgen.kinds.registry import table as _kind_table
+
+KIND_TABLE = _kind_table()
 
 ENGINES = ["whoosh", "tantivy"]
 NUMBER = re.compile(r"\b[A-Z]{2}-\d{4}-\d{4}\b")
@@ -143,6 +146,6 @@ def test_any_query_is_read_or_refused_in_one_line() -> None:
     for _ in range(3000):
         query = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         try:
-            parse_query(query)
+            parse_query(query, KIND_TABLE)
         except QueryError as exc:
             assert "\n" not in str(exc) and str(exc), query

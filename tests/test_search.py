@@ -21,6 +21,9 @@ from docgen.archive.search import (
     snippet,
     tokens,
 )
+from docgen.kinds.registry import table as _kind_table
+
+KIND_TABLE = _kind_table()
 
 ENGINES = ["whoosh", "tantivy"]
 
@@ -64,7 +67,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-u
 
 
 def numbers(engine, query: str, **filters) -> list[str]:  # type: ignore[no-untyped-def]
-    return [h.number for h in engine.search(parse_query(query), Filters(**filters), 50)]
+    return [h.number for h in engine.search(parse_query(query, KIND_TABLE), Filters(**filters), 50)]
 
 
 # analysis -----------------------------------------------------------------------------------
@@ -175,14 +178,14 @@ def test_the_query_tree() -> None:
     from docgen.archive.search import And, Not, Or, Term
 
     a, b, c = Term("a"), Term("b"), Term("c")
-    assert parse_query("a OR b -c") == And((Or((a, b)), Not(c)))
-    assert parse_query("a OR b c") == And((Or((a, b)), c))
-    assert parse_query("-c a") == parse_query("NOT c a") == And((a, Not(c)))
-    assert parse_query("a (b OR c)") == And((a, Or((b, c))))
-    assert parse_query("(a -c) OR b") == Or((And((a, Not(c))), b))
-    assert parse_query("a or b") == And((a, Term("or"), b))  # only upper-case OR is an operator
-    assert parse_query('"a OR b" title:"c d"') == And((Term("a OR b"), Term("c d", "title")))
-    assert parse_query("HT-2026-0001 -a-b") == And((Term("HT-2026-0001"), Not(Term("a-b"))))
+    assert parse_query("a OR b -c", KIND_TABLE) == And((Or((a, b)), Not(c)))
+    assert parse_query("a OR b c", KIND_TABLE) == And((Or((a, b)), c))
+    assert parse_query("-c a", KIND_TABLE) == parse_query("NOT c a", KIND_TABLE) == And((a, Not(c)))
+    assert parse_query("a (b OR c)", KIND_TABLE) == And((a, Or((b, c))))
+    assert parse_query("(a -c) OR b", KIND_TABLE) == Or((And((a, Not(c))), b))
+    assert parse_query("a or b", KIND_TABLE) == And((a, Term("or"), b))  # only upper-case OR is an operator
+    assert parse_query('"a OR b" title:"c d"', KIND_TABLE) == And((Term("a OR b"), Term("c d", "title")))
+    assert parse_query("HT-2026-0001 -a-b", KIND_TABLE) == And((Term("HT-2026-0001"), Not(Term("a-b"))))
 
 
 def test_filters(engine) -> None:  # type: ignore[no-untyped-def]
@@ -246,7 +249,7 @@ def test_replace_updates_a_document(engine) -> None:  # type: ignore[no-untyped-
 )
 def test_bad_queries(query: str, message: str) -> None:
     with pytest.raises(QueryError) as err:
-        parse_query(query)
+        parse_query(query, KIND_TABLE)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
 
@@ -464,7 +467,7 @@ def test_more_bad_queries(query: str, message: str) -> None:
     with pytest.raises(QueryError) as err:
         from docgen.archive.search import _exact
 
-        node = parse_query(query)
+        node = parse_query(query, KIND_TABLE)
         # field values are checked when the query is compiled
         stack = [node]
         while stack:
@@ -551,7 +554,7 @@ def clear_terms(archive_dir: Path) -> set[str]:
     archive = Archive.open(archive_dir)
     try:
         engine = archive.search_index().engine
-        return {v for v in (ID, PHONE) if engine.search(parse_query(v), Filters(all_versions=True), 10)}
+        return {v for v in (ID, PHONE) if engine.search(parse_query(v, KIND_TABLE), Filters(all_versions=True), 10)}
     finally:
         archive.close()
 

@@ -333,14 +333,14 @@ def test_overdue_table(archived: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCGEN_TODAY", "2026-12-22")
     monkeypatch.setenv("DOCGEN_LANGUAGE", "en")  # the message in the suite's English
     r = run("list", "--overdue")
-    assert r.exit_code == 0 and "no overdue" in r.stdout
+    assert r.exit_code == 0 and "nothing is overdue" in r.stdout
     monkeypatch.setenv("DOCGEN_LANGUAGE", "zh-CN")
     text = run("list", "--overdue", "--csv").stdout
-    assert text.replace("\r\n", "\n") == "\ufeffnumber,project,customer,deadline,days_overdue\n"
+    assert text.replace("\r\n", "\n") == "\ufeffnumber,project,customer,deadline,days_overdue,kind,limit\n"
     monkeypatch.setenv("DOCGEN_TODAY", "2027-01-05")
     lines = run("list", "--overdue").stdout.splitlines()
-    assert lines[0].split() == ["编号", "项目", "客户", "整改期限", "逾期天数"]
-    assert lines[1].split() == ["ZG-2026-0001", "P-2026-0001", CUSTOMER, "2026-12-22", "14"]
+    assert lines[0].split() == ["编号", "项目", "客户", "时限", "到期日", "逾期天数"]
+    assert lines[1].split() == ["ZG-2026-0001", "P-2026-0001", CUSTOMER, "整改期限", "2026-12-22", "14"]
     assert cols(lines[1]) == cols(lines[0])  # the days right-aligned under their header
     rows = list(csv.DictReader(io.StringIO(run("list", "--overdue", "--csv").stdout.removeprefix("\ufeff"))))
     assert rows == [{k: str(v) for k, v in d.items()} for d in json.loads(run("list", "--overdue", "--json").stdout)]

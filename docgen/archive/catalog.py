@@ -341,6 +341,30 @@ class EffectivePolicy:
     follows_newest: bool = False
 
 
+@dataclass(frozen=True)
+class KindTable:
+    """What the archive needs to know of the document kinds, as data (the kinds' registry
+    gives it; the archive names no kind): the names a person may write for each kind, the
+    statuses documents can have, and each kind's effective-version policy."""
+
+    names: dict[str, str]  # every accepted name (the key, Chinese names) -> the stored key
+    statuses: tuple[str, ...]
+    policies: dict[str, EffectivePolicy]
+
+    def kind(self, text: str) -> str | None:
+        import unicodedata
+
+        name = unicodedata.normalize("NFKC", text).strip()
+        return self.names.get(name) or self.names.get(name.lower())
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.names.values()))
+
+    def policy(self, kind: str) -> EffectivePolicy:
+        return self.policies.get(kind, EffectivePolicy())
+
+
 def effective_version(versions: list[VersionRow], policy: EffectivePolicy) -> VersionRow | None:
     """What a department pulls, by the kind's ``policy``: a signed document's newest signed
     scan; without one, the newest version (approved, where the policy needs approval)."""
@@ -640,6 +664,27 @@ class Catalog:
                 "SELECT number, version, role FROM files WHERE sha256 = ? ORDER BY number, version", (sha256,)
             )
         ]
+
+    def newest(self, kind: str | None = None) -> list[tuple[DocumentRow, dict[str, Any]]]:
+        """Every document (of ``kind``) with its newest version's summary, in one query,
+        in the order of ``documents``."""
+        sql = (
+            "SELECT d.*, v.summary AS _summary FROM documents d LEFT JOIN versions v ON v.number = d.number "
+            "AND v.version = (SELECT MAX(version) FROM versions WHERE number = d.number)"
+        )
+        args: tuple[str, ...] = ()
+        if kind:
+            sql, args = sql + " WHERE d.kind = ?", (kind,)
+        out = []
+        for r in self.db.execute(sql + " ORDER BY d.created, d.number", args).fetchall():
+            d = dict(r)
+            summary = json.loads(d.pop("_summary") or "{}")
+            out.append((DocumentRow(**d), summary))
+        return out
+
+    def version_counts(self) -> dict[str, int]:
+        """How many versions each document has."""
+        return dict(self.db.execute("SELECT number, COUNT(*) FROM versions GROUP BY number").fetchall())
 
     def versions(self, number: str) -> list[VersionRow]:
         rows = self.db.execute(

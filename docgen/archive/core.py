@@ -302,7 +302,14 @@ class Archive:
         from docgen.archive.search import SearchIndex
 
         return SearchIndex(self.root, self.catalog, self.store, engine or self.settings.search_engine,
-                           key=lambda: self.key)
+                           key=lambda: self.key, kinds=self.kinds)
+
+    @property
+    def kinds(self):  # type: ignore[no-untyped-def]
+        """The document kinds as data (``catalog.KindTable``), from the kinds' registry."""
+        from docgen.kinds.registry import table
+
+        return table()
 
     @property
     def inbox(self) -> Path:

@@ -33,11 +33,12 @@ import shutil
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from docgen.archive.catalog import Catalog, VersionRow, effective_version
+from docgen.archive.catalog import Catalog, KindTable, VersionRow, effective_version
 from docgen.archive.query import And, Node, Not, Or, QueryError, Term, parse, query_words
 from docgen.archive.store import BlobStore
 from docgen.errors import DocgenError, IndexDamaged
@@ -51,18 +52,7 @@ ENGINES = ("whoosh", "tantivy")
 TEXT_FIELDS = ("title", "customer", "address", "body")
 # Ranking: a match in the title or the customer's name counts more than one in the body.
 BOOSTS = {"title": 4.0, "customer": 4.0, "address": 2.0, "body": 1.0}
-KIND_NAMES = {
-    "报价单": "quote",
-    "合同": "contract",
-    "施工合同": "contract",
-    "整改通知书": "rectification",
-    "整改": "rectification",
-    "验收": "acceptance",
-    "竣工验收报告": "acceptance",
-    "保修卡": "warranty",
-    "保修": "warranty",
-}
-DATE_KEYS = ("doc_date", "date", "sign_date", "inspection_date", "issue_date")
+DATE_KEYS = ("doc_date",)  # every version's summary has its document's own date
 
 
 class IndexBusy(Exception):
@@ -151,20 +141,21 @@ def query_grams(text: str) -> list[str]:
 # queries ----------------------------------------------------------------------------------
 
 
-def parse_query(query: str) -> Node:
+def parse_query(query: str, kinds: KindTable) -> Node:
     """Parse a user's query (docgen.archive.query); QueryError (one line) for what cannot be
-    understood, a field value such as kind:xyz included."""
-    node = parse(query)
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, And | Or):
-            stack.extend(n.nodes)
-        elif isinstance(n, Not):
-            stack.append(n.node)
-        elif n.field in ("kind", "status"):
-            _exact(n)
-    return node
+    understood, a field value such as kind:xyz included. Kind and status terms come back
+    with their stored keys."""
+
+    def known(n: Node) -> Node:
+        if isinstance(n, And):
+            return And(tuple(known(x) for x in n.nodes))
+        if isinstance(n, Or):
+            return Or(tuple(known(x) for x in n.nodes))
+        if isinstance(n, Not):
+            return Not(known(n.node))
+        return _known(n, kinds)
+
+    return known(parse(query))
 
 
 # documents and filters -------------------------------------------------------------------
@@ -508,10 +499,6 @@ class TantivyEngine:
         pass
 
 
-KINDS = ("quote", "contract", "rectification", "acceptance", "warranty")
-STATUSES = ("draft", "in_review", "approved", "rejected", "signed", "void", "issued", "closed", "passed", "failed")
-
-
 def _is_cjk_bigram(tok: str) -> bool:
     return len(tok) == 2 and all(re.match(f"[{CJK}]", c) for c in tok)
 
@@ -538,15 +525,24 @@ def _sparse_phrase(words: list[str]) -> list[tuple[int, str]]:
     return kept
 
 
-def _exact(t: Term) -> str:
+def _known(t: Term, kinds: KindTable) -> Term:
+    """A kind: or status: term with its stored key (``kind:合同`` -> ``kind:contract``), or
+    QueryError naming what the archive's kinds accept."""
     if t.field == "kind":
-        kind = KIND_NAMES.get(t.text, t.text.lower())
-        if kind not in KINDS:
-            raise QueryError(_("unknown kind {kind}; use one of: {kinds}").format(kind=repr(t.text), kinds=", ".join(KINDS)))
-        return kind
-    if t.field == "status" and t.text.lower() not in STATUSES:
-        raise QueryError(_("unknown status {status}; use one of: {statuses}").format(
-            status=repr(t.text), statuses=", ".join(STATUSES)))
+        kind = kinds.kind(t.text)
+        if kind is None:
+            raise QueryError(_("unknown kind {kind}; use one of: {kinds}").format(
+                kind=repr(t.text), kinds=", ".join(kinds.keys)))
+        return Term(kind, "kind")
+    if t.field == "status":
+        if t.text.lower() not in kinds.statuses:
+            raise QueryError(_("unknown status {status}; use one of: {statuses}").format(
+                status=repr(t.text), statuses=", ".join(kinds.statuses)))
+        return Term(t.text.lower(), "status")
+    return t
+
+
+def _exact(t: Term) -> str:
     if t.field in ("number", "project"):
         return t.text.upper()
     return t.text.lower()
@@ -554,7 +550,7 @@ def _exact(t: Term) -> str:
 
 def _filter_terms(f: Filters) -> Iterator[tuple[str, str]]:
     if f.kind:
-        yield "kind", KIND_NAMES.get(f.kind, f.kind)
+        yield "kind", f.kind
     if f.project:
         yield "project", f.project.upper()
     if f.customer:
@@ -633,8 +629,9 @@ class SearchIndex:
     """The archive's search index under ``<root>/index/<engine>/``, following the catalog."""
 
     def __init__(self, root: Path, catalog: Catalog, store: BlobStore, engine: str,
-                 key: Callable[[], bytes]) -> None:
+                 key: Callable[[], bytes], kinds: KindTable) -> None:
         self.root = root
+        self.kinds = kinds  # the names, statuses and effective-version policies of the kinds
         self.catalog = catalog
         self.store = store
         self.engine_name = engine
@@ -716,7 +713,7 @@ class SearchIndex:
         versions = self.catalog.versions(number)
         # One version per document counts by default: the effective one, else the newest,
         # so that a draft is found too; a void document only with --all-versions.
-        eff = effective_version(versions, doc.kind) or (versions[-1] if versions else None)
+        eff = effective_version(versions, self.kinds.policy(doc.kind)) or (versions[-1] if versions else None)
         project = self.catalog.project(doc.project) or {}
         customer = project.get("customer", {}).get("name", "")
         address = project.get("site", {}).get("address", "")
@@ -840,8 +837,14 @@ class SearchIndex:
                reveal: bool = False) -> list[Result]:
         """Search the index; ``reveal``: the caller may see personal data (a department with
         ``personal_data = "full"``), else ID and phone numbers are shown masked."""
-        node = parse_query(query)
+        node = parse_query(query, self.kinds)
         filters = filters or Filters()
+        if filters.kind:
+            kind = self.kinds.kind(filters.kind)
+            if kind is None:
+                raise QueryError(_("unknown kind {kind}; use one of: {kinds}").format(
+                    kind=repr(filters.kind), kinds=", ".join(self.kinds.keys)))
+            filters = dataclasses.replace(filters, kind=kind)
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             raise QueryError(_("--from {start} is after --to {end}").format(start=filters.date_from, end=filters.date_to))
         looked_up = self._lookups(node)

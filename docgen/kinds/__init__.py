@@ -1,5 +1,2 @@
-"""Document kinds: input model, derived values, template and life cycle per kind."""
-
-from __future__ import annotations
-
-KINDS = ("quote", "contract", "rectification", "acceptance", "warranty")
+"""Document kinds: one module per kind, each one definition (``base.Kind``), listed in
+``registry``: input model, derived values, template and life cycle per kind."""

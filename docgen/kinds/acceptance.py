@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from docgen.config import Limits, Settings
-from docgen.i18n import _
+from docgen.i18n import N_, NP_, _
+from docgen.kinds.base import Kind, Lookup, Related, register
 from docgen.kinds.common import (
     MAX_INSPECTORS,
     Day,
@@ -144,3 +145,86 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
             {k: i[k] for k in ("category", "item", "standard", "result", "note")} for i in d["items"]
         ],
     }
+
+
+def _card(lookup: Lookup, number: str) -> str | None:
+    """A live warranty card issued from the report ``number``, if any."""
+    return next((d.number for d in lookup.live("warranty") if d.summary.get("acceptance") == number), None)
+
+
+class Acceptance(Kind):
+    key = "acceptance"
+    title = TITLE
+    template = TEMPLATE
+    prefix = "YS"
+    names = ("竣工验收报告", "验收报告", "验收")
+    word = NP_("kind", "acceptance report")
+    a_word = N_("an acceptance report")
+    model = AcceptanceInput
+    statuses = ("passed", "failed", "void")
+    status_words = {"passed": NP_("status", "passed"), "failed": NP_("status", "failed")}
+    rule_statuses = ("passed", "failed", "signed")
+    signed_status = None  # a report keeps its conclusion
+    refers = ("contract", "previous")
+    pulled_by = ("customer", "finance", "engineering", "legal", "archive")
+    distribution = {"signed": {"customer": "第一联 客户留存", "engineering": "第二联 工程",
+                               "finance": "第三联 财务", "archive": "第四联 档案"}}
+
+    def parse(self, data: dict[str, Any], source: Path, settings: Any) -> AcceptanceInput:
+        return parse(data, source, settings)
+
+    def prepare(self, model: AcceptanceInput, lookup: Lookup) -> tuple[dict[str, Any], list[bytes | None]]:
+        c = lookup.referenced(model.contract, "contract", "contract").summary
+        lookup.contract_counts(model.contract)
+        previous = model.previous
+        if previous:
+            lookup.referenced(previous, "acceptance", "previous")
+        elif lookup.code is not None:
+            # the project's latest live report dated on or before this one
+            earlier = sorted((d.summary["date"], d.number) for d in lookup.live("acceptance", project=lookup.code)
+                             if d.number != lookup.number and d.summary["date"] <= model.date.isoformat())
+            previous = earlier[-1][1] if earlier else None
+        return derive(model, lookup.project, lookup.settings, c, previous), []
+
+    def status(self, derived: dict[str, Any]) -> str:
+        return status(derived)
+
+    def number_date(self, derived: dict[str, Any]) -> dt.date:
+        return number_date(derived)
+
+    def context(self, derived: dict[str, Any], settings: Any) -> dict[str, Any]:
+        return context(derived)
+
+    def summary(self, derived: dict[str, Any]) -> dict[str, Any]:
+        return summary(derived)
+
+    def show(self, doc: Related, referring: list[Related], today: dt.date) -> list[str]:
+        from docgen.i18n import status_word
+
+        s = doc.summary
+        lines = [
+            _("report:   {stage} on {date}, contract {contract}: {conclusion}").format(
+                stage=s["stage"], date=s["date"], contract=s["contract"], conclusion=s["conclusion"])
+            + (_("  (after {previous})").format(previous=s["previous"]) if s.get("previous") else "")
+        ]
+        for item in s["items"]:
+            if item["result"] != "合格":
+                lines.append(f"          {status_word('failed')}: {item['category']} {item['item']} {item['note']}")
+        return lines
+
+    def refuse_revise(self, doc: Related, lookup: Lookup) -> str | None:
+        card = _card(lookup, doc.number)
+        if card:
+            return _("warranty card {card} was issued from {number}; void the card before revising the report").format(
+                card=card, number=doc.number)
+        return None
+
+    def refuse_void(self, doc: Related, lookup: Lookup) -> str | None:
+        card = _card(lookup, doc.number)
+        if card:
+            return _("warranty card {card} was issued from {number}; void the card first").format(
+                card=card, number=doc.number)
+        return None
+
+
+KIND = register(Acceptance())

@@ -16,7 +16,9 @@ from pydantic import AfterValidator, Field
 
 from docgen.config import Settings
 from docgen.errors import InputError
-from docgen.i18n import _
+from docgen.i18n import N_, NP_, _
+from docgen.archive.catalog import EffectivePolicy
+from docgen.kinds.base import Amendment, Kind, Lookup, Related, register
 from docgen.kinds.common import (
     MAX_DECIMALS,
     MAX_MATERIALS,
@@ -222,3 +224,97 @@ def status(d: dict[str, Any]) -> str:
 
 def number_date(d: dict[str, Any]) -> dt.date:
     return d["sign_date"]
+
+
+def amendments(doc: Related, referring: list[Related]) -> list[tuple[Related, Amendment | None]]:
+    """The documents that amend ``doc`` (change orders), each with what it changes where it
+    counts (None where it does not: unsigned or void)."""
+    from docgen.kinds import registry
+
+    return [(r, registry.get(r.kind).amendment(r)) for r in referring
+            if registry.find(r.kind) is not None and registry.get(r.kind).amends == doc.kind]
+
+
+class Contract(Kind):
+    key = "contract"
+    title = TITLE
+    template = TEMPLATE
+    prefix = "HT"
+    names = ("施工合同", "合同")
+    word = NP_("kind", "contract")
+    a_word = N_("a contract")
+    model = ContractInput
+    statuses = ("draft", "in_review", "approved", "rejected", "signed", "void")
+    rule_statuses = ("approved", "signed")
+    review = True
+    effective = EffectivePolicy(needs_approval=True)
+    refers = ("quote",)
+    pulled_by = ("customer", "finance", "engineering", "legal", "archive")
+    distribution = {"signed": {"customer": "第一联 客户留存", "finance": "第二联 财务",
+                               "engineering": "第三联 工程", "legal": "第四联 法务"}}
+
+    def parse(self, data: dict[str, Any], source: Path, settings: Any) -> ContractInput:
+        return parse(data, source, settings)
+
+    def prepare(self, model: ContractInput, lookup: Lookup) -> tuple[dict[str, Any], list[bytes | None]]:
+        q = lookup.referenced(model.quote, "quote", "quote").summary if model.quote else None
+        return derive(model, lookup.project, lookup.settings, q), []
+
+    def number_date(self, derived: dict[str, Any]) -> dt.date:
+        return number_date(derived)
+
+    def context(self, derived: dict[str, Any], settings: Any) -> dict[str, Any]:
+        return context(derived, settings)
+
+    def summary(self, derived: dict[str, Any]) -> dict[str, Any]:
+        return summary(derived)
+
+    def total(self, doc: Related, referring: list[Related]) -> Decimal | None:
+        """The current contract sum: the price and every counted amendment's amount."""
+        return Decimal(doc.summary["total"]) + sum(
+            (a.amount for _r, a in amendments(doc, referring) if a is not None), Decimal(0))
+
+    def completion(self, doc: Related, referring: list[Related]) -> dt.date:
+        """The current completion date: moved by every counted amendment's days."""
+        days = sum(a.days for _r, a in amendments(doc, referring) if a is not None)
+        return dt.date.fromisoformat(doc.summary["completion_date"]) + dt.timedelta(days=days)
+
+    def show(self, doc: Related, referring: list[Related], today: dt.date) -> list[str]:
+        from docgen import table
+        from docgen.i18n import status_word
+        from docgen.money import fmt_yuan, uppercase
+
+        s = doc.summary
+        lines = [
+            _("schedule: signed {sign_date}, {start_date} -> {completion_date}").format(
+                sign_date=s.get("sign_date"), start_date=s.get("start_date"), completion_date=s.get("completion_date"))
+            + (_("  (quote {quote})").format(quote=s["quote"]) if s.get("quote") else "")
+        ]
+        for p in s.get("payments", []):
+            lines.append(f"          {p['percent']:>5}%  {fmt_yuan(Decimal(p['amount'])):>14}  {p['stage']}")
+        changes = amendments(doc, referring)
+        if changes:
+            price = Decimal(s["total"])
+            lines.append(_("original price: {price}").format(price=fmt_yuan(price)))
+            for r, a in changes:
+                net = Decimal(r.summary.get("net", "0"))
+                shown = f"{'+' if net >= 0 else ''}{fmt_yuan(net)}"
+                counted = "" if a is not None else _("  (not counted)")
+                lines.append(f"          {r.number}  {table.pad(status_word(r.status), 8)} {shown:>14}{counted}")
+            current = self.total(doc, referring) or Decimal(0)
+            lines.append(_("current sum: {total}  {uppercase}").format(total=fmt_yuan(current), uppercase=uppercase(current)))
+            end = self.completion(doc, referring)
+            if end.isoformat() != s["completion_date"]:
+                lines.append(_("completion: {date} (moved by change orders)").format(date=end.isoformat()))
+        return lines
+
+    def refuse_void(self, doc: Related, lookup: Lookup) -> str | None:
+        still_open = [d.number for d in lookup.live("rectification")
+                      if d.status == "issued" and d.summary.get("contract") == doc.number]
+        if still_open:
+            return _("rectification notice {notices} of {number} is still open; close or void it first").format(
+                notices=", ".join(still_open), number=doc.number)
+        return None
+
+
+KIND = register(Contract())

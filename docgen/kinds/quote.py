@@ -15,7 +15,8 @@ from pydantic import AfterValidator, Field
 
 from docgen.config import Limits, Settings
 from docgen.errors import InputError
-from docgen.i18n import _
+from docgen.i18n import N_, NP_, _
+from docgen.kinds.base import Kind, Lookup, Related, register
 from docgen.kinds.common import (
     MAX_PRICE,
     MAX_QUANTITY,
@@ -245,3 +246,45 @@ def status(d: dict[str, Any]) -> str:
 
 def number_date(d: dict[str, Any]) -> dt.date:
     return d["date"]
+
+
+class Quote(Kind):
+    key = "quote"
+    title = TITLE
+    template = TEMPLATE
+    prefix = "BJ"
+    names = ("报价单", "报价")
+    word = NP_("kind", "quote")
+    a_word = N_("a quote")
+    model = QuoteInput
+    statuses = ("draft", "signed", "void")
+    rule_statuses = ("draft", "signed")
+    pulled_by = ("customer", "finance", "legal", "archive")
+    distribution = {"signed": {"customer": "第一联 客户留存", "finance": "第二联 财务"}}
+
+    def parse(self, data: dict[str, Any], source: Path, settings: Any) -> QuoteInput:
+        return parse(data, source, settings)
+
+    def prepare(self, model: QuoteInput, lookup: Lookup) -> tuple[dict[str, Any], list[bytes | None]]:
+        return derive(model, lookup.project, lookup.settings), []
+
+    def number_date(self, derived: dict[str, Any]) -> dt.date:
+        return number_date(derived)
+
+    def context(self, derived: dict[str, Any], settings: Any) -> dict[str, Any]:
+        return context(derived)
+
+    def summary(self, derived: dict[str, Any]) -> dict[str, Any]:
+        return summary(derived)
+
+    def show(self, doc: Related, referring: list[Related], today: dt.date) -> list[str]:
+        s = doc.summary
+        expired = s.get("valid_until") and today.isoformat() > s["valid_until"] and doc.status != "void"
+        return [
+            _("date:     {date}  valid until {valid_until}").format(date=s.get("date"), valid_until=s.get("valid_until"))
+            + (_("  (EXPIRED: quote again before signing)") if expired else "")
+            + _("  designer {designer}").format(designer=s.get("designer"))
+        ]
+
+
+KIND = register(Quote())

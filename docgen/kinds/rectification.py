@@ -12,8 +12,10 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from docgen.errors import InputError
-from docgen.i18n import _
+from docgen.errors import InputError, StateError
+from docgen.i18n import N_, NP_, _
+from docgen.archive.catalog import EffectivePolicy
+from docgen.kinds.base import Kind, Late, Lookup, Related, register
 from docgen.config import Limits
 from docgen.kinds.common import (
     Day,
@@ -140,3 +142,108 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
         "issues": len(d["issues"]),
         "rechecks": len(d["rechecks"]),
     }
+
+
+class Rectification(Kind):
+    key = "rectification"
+    title = TITLE
+    template = TEMPLATE
+    prefix = "ZG"
+    names = ("整改通知书", "整改通知", "整改单", "整改")
+    word = NP_("kind", "rectification notice")
+    a_word = N_("a rectification notice")
+    model = RectificationInput
+    statuses = ("issued", "closed", "void")
+    status_words = {"issued": NP_("status", "issued"), "closed": NP_("status", "closed")}
+    rule_statuses = ("issued", "closed", "signed")
+    signed_status = None  # a notice signed for stays issued until re-inspected
+    effective = EffectivePolicy(follows_newest=True)
+    refers = ("contract", "acceptance")
+    pulled_by = ("customer", "engineering", "legal", "archive")
+    distribution = {
+        "issued": {"engineering": "第一联 工程"},
+        "signed": {"engineering": "第一联 工程", "archive": "第二联 档案"},
+        "closed": {"engineering": "第一联 工程", "archive": "第二联 档案"},
+    }
+    final = ("void", "closed")
+
+    def parse(self, data: dict[str, Any], source: Path, settings: Any) -> RectificationInput:
+        return parse(data, source, settings)
+
+    def prepare(self, model: RectificationInput, lookup: Lookup) -> tuple[dict[str, Any], list[bytes | None]]:
+        source = lookup.source
+        if model.rechecks and lookup.number is None:
+            raise InputError(_("{source}: rechecks: are recorded by `docgen recheck`, not written in a new notice")
+                             .format(source=source))
+        # a re-inspection keeps the references checked when the notice was made
+        if not lookup.stepping:
+            lookup.referenced(model.contract, "contract", "contract")
+            lookup.contract_counts(model.contract)
+        if model.acceptance and not lookup.stepping:
+            a = lookup.referenced(model.acceptance, "acceptance", "acceptance").summary
+            if a["conclusion"] == "合格":
+                raise StateError(
+                    _("{source}: acceptance: {number} passed (合格); a notice comes from a failed report").format(
+                        source=source, number=model.acceptance)
+                )
+            earlier = next((d.number for d in lookup.live("rectification") if d.number != lookup.number
+                            and d.summary.get("acceptance") == model.acceptance), None)
+            if earlier:
+                raise StateError(
+                    _("{source}: acceptance: notice {notice} was already made from {number}; "
+                      "recheck {notice}, or void it first").format(
+                        source=source, notice=earlier, number=model.acceptance)
+                )
+        photos: list[bytes | None] = []
+        stored = lookup.stored_photos or {}
+        for n, issue in enumerate(model.issues):
+            if n in stored:
+                photos.append(stored[n])
+            elif issue.photo:
+                photos.append(lookup.photo(issue.photo, f"issues[{n}].photo"))
+            else:
+                photos.append(None)
+        return derive(model, lookup.project, photos), photos
+
+    def status(self, derived: dict[str, Any]) -> str:
+        return status(derived)
+
+    def number_date(self, derived: dict[str, Any]) -> dt.date:
+        return number_date(derived)
+
+    def context(self, derived: dict[str, Any], settings: Any) -> dict[str, Any]:
+        return context(derived)
+
+    def summary(self, derived: dict[str, Any]) -> dict[str, Any]:
+        return summary(derived)
+
+    def show(self, doc: Related, referring: list[Related], today: dt.date) -> list[str]:
+        s = doc.summary
+        deadline = dt.date.fromisoformat(s["deadline"])
+        late = (today - deadline).days if doc.status not in self.final else 0
+        return [
+            _("notice:   contract {contract}, inspected {date} by {inspector}, {issues} problem(s), "
+              "{rechecks} re-inspection(s)").format(contract=s["contract"], date=s["inspection_date"],
+                                                    inspector=s["inspector"], issues=s["issues"],
+                                                    rechecks=s["rechecks"])
+            + (_(", from {acceptance}").format(acceptance=s["acceptance"]) if s.get("acceptance") else ""),
+            _("deadline: {deadline}").format(deadline=deadline)
+            + (_("  OVERDUE by {n} day(s)").format(n=late) if late > 0 else ""),
+        ]
+
+    def overdue(self, doc: Related, today: dt.date, settings: Any) -> Late | None:
+        if doc.status in self.final:
+            return None
+        deadline = dt.date.fromisoformat(doc.summary["deadline"])
+        if deadline >= today:
+            return None
+        return Late(doc.number, doc.project, deadline, (today - deadline).days, _("rectification deadline"))
+
+    def refuse_revise(self, doc: Related, lookup: Lookup) -> str | None:
+        if doc.summary.get("rechecks"):
+            return _("{number} has re-inspections; record changes with `docgen recheck`, "
+                     "or void it and issue a new notice").format(number=doc.number)
+        return None
+
+
+KIND = register(Rectification())

@@ -11,9 +11,10 @@ import importlib
 import unicodedata
 from functools import cache
 
+from docgen.archive.catalog import KindTable
 from docgen.kinds.base import Kind, registered
 
-MODULES = ("quote", "contract", "change", "rectification", "acceptance", "warranty", "repair")
+MODULES = ("quote", "contract", "rectification", "acceptance", "warranty")
 """The kinds' modules under docgen/kinds/, in the order docgen lists kinds."""
 
 GENERIC_STATUSES = ("draft", "in_review", "approved", "rejected", "signed", "void")
@@ -78,3 +79,13 @@ def prefixes() -> dict[str, str]:
 def accepted_names() -> str:
     """The accepted names, for a message: ``quote (报价单, 报价), contract (…)…``."""
     return ", ".join(f"{k.key} ({', '.join(k.names)})" for k in kinds())
+
+
+@cache
+def table() -> KindTable:
+    """The kinds as the archive takes them: names, statuses and effective-version policies."""
+    names = {}
+    for k in kinds():
+        names[k.key] = k.key
+        names.update({n: k.key for n in k.names})
+    return KindTable(names=names, statuses=statuses(), policies={k.key: k.effective for k in kinds()})

@@ -133,6 +133,7 @@ class Warranty(Kind):
     a_word = N_("a warranty card")
     model = WarrantyInput
     statuses = ("issued", "signed", "void")
+    status_words = {"issued": NP_("status", "issued")}
     rule_statuses = ("issued", "signed")
     refers = ("acceptance", "contract")
     pulled_by = ("customer", "engineering", "legal", "archive")
