@@ -12,8 +12,7 @@ import scanmaker
 from conftest import SAMPLES, new, run
 from test_documents import check_golden, table_rows
 
-from docgen.kinds.change import signed_upper
-from docgen.money import fen
+from docgen.money import fen, fmt_yuan, uppercase_signed
 
 
 def show(number: str) -> dict:  # type: ignore[type-arg]
@@ -128,11 +127,12 @@ def test_negative_net_and_its_uppercase(contracted: Path, archive_dir: Path) -> 
 
 
 def test_uppercase_of_negative_amounts() -> None:
-    assert signed_upper(Decimal("-721.50")) == "人民币负柒佰贰拾壹元伍角"
-    assert signed_upper(Decimal("-0.01")) == "人民币负壹分"
-    assert signed_upper(Decimal("-10000")) == "人民币负壹万元整"
-    assert signed_upper(Decimal("0")) == "人民币零元整"
-    assert signed_upper(Decimal("1680.32")) == "人民币壹仟陆佰捌拾元零叁角贰分"
+    assert uppercase_signed(Decimal("-721.50")) == "人民币负柒佰贰拾壹元伍角"
+    assert uppercase_signed(Decimal("-0.01")) == "人民币负壹分"
+    assert uppercase_signed(Decimal("-10000")) == "人民币负壹万元整"
+    assert uppercase_signed(Decimal("0")) == "人民币零元整"
+    assert uppercase_signed(Decimal("1680.32")) == "人民币壹仟陆佰捌拾元零叁角贰分"
+    assert fmt_yuan(Decimal("-721.5")) == "-¥721.50" and fmt_yuan(Decimal("-0.001")) == "¥0.00"
     assert fen(Decimal("-51.885")) == Decimal("-51.89")  # half up, by size, as for a positive amount
 
 
@@ -230,7 +230,7 @@ def test_refused_input_errors(contracted: Path) -> None:
 def test_refused_a_signed_change_order_is_not_revised(changed: Path) -> None:
     r = run("revise", "BG-2026-0001", changed / "change-1.yaml", "--note", "改数量")
     assert r.exit_code == 1, r
-    assert "BG-2026-0001 is signed; a signed change order is changed by a new change order" in r.stderr
+    assert r.stderr.startswith("Error: BG-2026-0001 was signed (v2, scan filed ")  # as any signed document
 
 
 # signed change orders and the contract ---------------------------------------------------------
@@ -240,7 +240,7 @@ def test_signed_by_scan_through_intake(changed: Path) -> None:
     data = show("BG-2026-0001")
     assert data["status"] == "signed"
     assert [v["status"] for v in data["versions"]] == ["draft", "signed"]
-    assert data["versions"][1]["summary"]["signs"] == 1
+    assert data["versions"][1]["signs"] == 1 and data["versions"][1]["scan"]["pages"] == 2
     assert show("BG-2026-0002")["status"] == "void"
 
 
@@ -248,6 +248,12 @@ def test_contract_sum_after_two_signed_change_orders_and_a_void_one(changed: Pat
     # 51,299.99 + 5,598.71 - 721.50 = 56,177.20; the void BG-2026-0002 (+¥3,337.20) does not count
     contract = show("HT-2026-0001")
     assert Decimal(contract["total"]) == Decimal("56177.20")
+    assert contract["original_total"] == "51299.99"
+    assert {a["number"]: (a["status"], a["counted"], a["amount"], a["days"]) for a in contract["amendments"]} == {
+        "BG-2026-0001": ("signed", True, "5598.71", 5),
+        "BG-2026-0002": ("void", False, "3337.20", 0),
+        "BG-2027-0001": ("signed", True, "-721.50", 0),
+    }
     text = run("show", "HT-2026-0001").stdout
     assert "¥51,299.99" in text  # the original price
     for number in ("BG-2026-0001", "BG-2026-0002", "BG-2027-0001"):

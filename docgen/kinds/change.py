@@ -45,7 +45,7 @@ from docgen.kinds.common import (
     raw_len,
     validate,
 )
-from docgen.money import MAX_AMOUNT, fen, fmt, fmt_yuan, uppercase
+from docgen.money import MAX_AMOUNT, fen, fmt, fmt_yuan, uppercase, uppercase_signed
 
 TITLE = "工程变更单"
 TEMPLATE = "change.docx"
@@ -114,18 +114,6 @@ def parse(data: dict[str, Any], source: Path, settings: Any = None) -> ChangeInp
     if c.payment == NEXT_INSTALLMENT and c.payment_days is not None:
         raise InputError(at(source, _("payment_days: is only for payment: 签字后支付; leave it out")))
     return c
-
-
-def signed_yuan(amount: Decimal) -> str:
-    """-3000 -> '-¥3,000.00'; 0 and more as fmt_yuan."""
-    return ("-" + fmt_yuan(-amount)) if amount < 0 else fmt_yuan(amount)
-
-
-def signed_upper(amount: Decimal) -> str:
-    """大写 of an amount that may be negative: 人民币负叁仟元整 (the sign after 人民币)."""
-    if fen(amount) < 0:
-        return "人民币负" + uppercase(-amount).removeprefix("人民币")
-    return uppercase(amount)
 
 
 def percent_text(rate: Decimal) -> str:
@@ -268,7 +256,7 @@ def derive(c: ChangeInput, lookup: Lookup) -> dict[str, Any]:
         raise StateError(at(source, _(
             "this change order's net {net} would take contract {number}'s sum below zero "
             "(now {before}); deduct less"
-        ).format(net=signed_yuan(net), number=c.contract, before=fmt_yuan(before))))
+        ).format(net=fmt_yuan(net), number=c.contract, before=fmt_yuan(before))))
     for label, value in ((_("additions"), added), (_("deductions"), taken), (_("the new contract sum"), after)):
         if abs(value) > MAX_AMOUNT:
             raise InputError(at(source, _("{what} come to {amount}, above the largest amount docgen writes ({maximum})")
@@ -350,13 +338,13 @@ def context(d: dict[str, Any]) -> dict[str, Any]:
         "deductions": _rows(d["deductions"]),
         "added": fmt(d["added"]),
         "taken": fmt(d["taken"]),
-        "works": signed_yuan(d["works"]),
+        "works": fmt_yuan(d["works"]),
         "fee_rate": percent_text(d["fee_rate"]),
         "tax_rate": percent_text(d["tax_rate"]),
-        "fee": signed_yuan(d["fee"]),
-        "tax": signed_yuan(d["tax"]),
-        "net": signed_yuan(d["net"]),
-        "net_upper": signed_upper(d["net"]),
+        "fee": fmt_yuan(d["fee"]),
+        "tax": fmt_yuan(d["tax"]),
+        "net": fmt_yuan(d["net"]),
+        "net_upper": uppercase_signed(d["net"]),
         "original": fmt_yuan(d["original"]),
         "before": fmt_yuan(d["before"]),
         "earlier": "、".join(d["earlier"]),
@@ -448,9 +436,9 @@ class Change(Kind):
                 contract=s["contract"], before=fmt_yuan(Decimal(s["before"]))),
             _("          additions {added}, deductions {taken}, fee {fee}, tax {tax}").format(
                 added=fmt_yuan(Decimal(s["additions"])), taken=fmt_yuan(Decimal(s["deductions"])),
-                fee=signed_yuan(Decimal(s["fee"])), tax=signed_yuan(Decimal(s["tax"]))),
+                fee=fmt_yuan(Decimal(s["fee"])), tax=fmt_yuan(Decimal(s["tax"]))),
             _("net:      {net}  {uppercase}").format(
-                net=signed_yuan(Decimal(s["net"])), uppercase=signed_upper(Decimal(s["net"]))),
+                net=fmt_yuan(Decimal(s["net"])), uppercase=uppercase_signed(Decimal(s["net"]))),
             _("new sum:  {after}  {uppercase}{counted}").format(
                 after=fmt_yuan(Decimal(s["after"])), uppercase=uppercase(Decimal(s["after"])),
                 counted="" if doc.status == "signed" else _("  (once signed)")),
@@ -466,12 +454,6 @@ class Change(Kind):
             lines.append(_("payment:  within {days} days of signing").format(days=s["payment_days"]))
         return lines
 
-    def refuse_revise(self, doc: Related, lookup: Lookup) -> str | None:
-        if doc.status == "signed":
-            return _("{number} is signed; a signed change order is changed by a new change order").format(
-                number=doc.number)
-        return None
-
     def refuse_void(self, doc: Related, lookup: Lookup) -> str | None:
         if doc.status != "signed":
             return None
@@ -481,7 +463,7 @@ class Change(Kind):
         if left < 0:
             return _("voiding {number} would take contract {contract}'s sum below zero ({left}); "
                      "void the later deductions first").format(
-                number=doc.number, contract=doc.summary["contract"], left=signed_yuan(left))
+                number=doc.number, contract=doc.summary["contract"], left=fmt_yuan(left))
         return None
 
 
