@@ -112,6 +112,16 @@ def test_a_draft_change_order_does_not_change_the_contract(contracted: Path) -> 
     assert "BG-2026-0001" in r.stdout and "(not counted)" in r.stdout
 
 
+def test_fee_and_tax_at_the_rates_of_the_contracts_quote(contracted: Path, archive_dir: Path) -> None:
+    # the company's rates changed after the contract was signed: the change order keeps the quote's
+    toml = archive_dir / "docgen.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('management_fee_rate = "0.08"', 'management_fee_rate = "0.10"')
+                    .replace('tax_rate = "0.03"', 'tax_rate = "0.05"'), encoding="utf-8")
+    s = show(new("change", contracted / "change-1.yaml")["number"])["summary"]
+    assert (s["fee_rate"], s["tax_rate"], s["fee"], s["tax"]) == ("0.08", "0.03", "402.64", "163.07")
+
+
 def test_negative_net_and_its_uppercase(contracted: Path, archive_dir: Path) -> None:
     made = new("change", contracted / "change-2.yaml")
     s = show(made["number"])["summary"]
