@@ -437,8 +437,6 @@ class Change(Kind):
             _("          additions {added}, deductions {taken}, fee {fee}, tax {tax}").format(
                 added=fmt_yuan(Decimal(s["additions"])), taken=fmt_yuan(Decimal(s["deductions"])),
                 fee=fmt_yuan(Decimal(s["fee"])), tax=fmt_yuan(Decimal(s["tax"]))),
-            _("net:      {net}  {uppercase}").format(
-                net=fmt_yuan(Decimal(s["net"])), uppercase=uppercase_signed(Decimal(s["net"]))),
             _("new sum:  {after}  {uppercase}{counted}").format(
                 after=fmt_yuan(Decimal(s["after"])), uppercase=uppercase(Decimal(s["after"])),
                 counted="" if doc.status == "signed" else _("  (once signed)")),
