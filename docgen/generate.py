@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -294,46 +294,18 @@ def prepare_data(
 
 
 def from_acceptance(archive: Archive, kind: str, number: str, *, deadline: date | None = None) -> Prepared:
-    """A rectification notice from the failed items of a report, or a warranty card from a passed one."""
+    """A document made from an acceptance report (a kind whose definition has ``made_from``):
+    a rectification notice from the failed items of a report, a warranty card from a passed one."""
     doc = document(archive, number)
-    if doc.kind != "acceptance":
-        raise InputError(_("--from-acceptance: {number} is a {kind}, not an acceptance report").format(
-            number=doc.number, kind=doc.kind))
-    a = archive.catalog.versions(doc.number)[-1].summary
-    source = Path(f"{doc.number}")
-    if kind == "rectification":
-        if a["conclusion"] == "合格":
-            raise StateError(_("{number} passed (合格); there is nothing to rectify").format(number=doc.number))
-        day = date.fromisoformat(a["date"])
-        due = deadline or max(day, today()) + timedelta(days=archive.settings.rectification_days)
-        if due < max(day, today()):
-            raise InputError(_("--deadline {due} is already past; give a date from {first} on").format(
-                due=due, first=max(day, today())))
-        raw: dict[str, Any] = {
-            "project": doc.project,
-            "contract": a["contract"],
-            "acceptance": doc.number,
-            "inspection_date": day,
-            "inspector": a["inspectors"][-1],
-            "deadline": due,
-            "issues": [
-                {
-                    "location": i["category"],
-                    "problem": f"{i['item']}不合格" + (f"：{i['note']}" if i["note"] else ""),
-                    "basis": f"{doc.number} 验收标准：{i['standard']}",
-                    "requirement": f"返工整改至符合验收标准（{i['standard']}），完成后申请复查",
-                }
-                for i in a["items"]
-                if i["result"] == "不合格"
-            ],
-        }
-    elif kind == "warranty":
-        if deadline is not None:
-            raise InputError(_("--deadline is for rectification notices, not warranty cards"))
-        raw = {"project": doc.project, "acceptance": doc.number, "issue_date": max(today(), date.fromisoformat(a["date"]))}
-    else:
-        raise InputError(_("--from-acceptance makes a rectification or a warranty, not a {kind}").format(kind=kind))
-    return prepare_data(archive, kind, raw, source)
+    definition = registry.get(kind)
+    if definition.made_from is None:
+        makers = _(", ").join(k.word_now() for k in registry.kinds() if k.made_from)
+        raise InputError(_("--from-acceptance makes {kinds}, not a {kind}").format(kinds=makers, kind=definition.word_now()))
+    if doc.kind != definition.made_from:
+        raise InputError(_("--from-acceptance: {number} is a {kind}, not {wanted}").format(
+            number=doc.number, kind=registry.get(doc.kind).word_now(), wanted=_(registry.get(definition.made_from).a_word)))
+    raw = definition.data_from(_current(archive, doc), archive.settings, today(), deadline)
+    return prepare_data(archive, kind, raw, Path(f"{doc.number}"))
 
 
 def _context(archive: Archive, p: Prepared, number: str, version: int) -> dict[str, Any]:

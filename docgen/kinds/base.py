@@ -130,6 +130,7 @@ class Kind:
     distribution: ClassVar[dict[str, dict[str, str]]] = {}  # status -> department -> 联次 label
     settings_toml: ClassVar[str] = ""  # its own docgen.toml section, with comments, as written
     final: ClassVar[tuple[str, ...]] = ("void",)  # statuses after which nothing is recorded
+    made_from: ClassVar[str | None] = None  # the kind it can be made from (docgen new KIND --from-…)
 
     # reading and deriving -----------------------------------------------------------------
 
@@ -186,6 +187,10 @@ class Kind:
     def refuse_void(self, doc: Related, lookup: Lookup) -> str | None:
         """Why the document may not be voided now, or None."""
         return None
+
+    def data_from(self, source: Related, settings: Any, today: dt.date, deadline: dt.date | None) -> dict[str, Any]:
+        """The input data of a document made from ``source`` (of the kind ``made_from``)."""
+        raise NotImplementedError
 
     def read_settings(self, table: dict[str, Any]) -> Any:
         """Its docgen.toml section, checked (``Settings.kind(key)`` returns it)."""

@@ -281,7 +281,7 @@ class Quote(Kind):
 
     def show(self, doc: Related, referring: list[Related], today: dt.date) -> list[str]:
         s = doc.summary
-        expired = s.get("valid_until") and today.isoformat() > s["valid_until"] and doc.status != "void"
+        expired = s.get("valid_until") and today.isoformat() > s["valid_until"]
         return [
             _("date:     {date}  valid until {valid_until}").format(date=s.get("date"), valid_until=s.get("valid_until"))
             + (_("  (EXPIRED: quote again before signing)") if expired else "")

@@ -166,6 +166,7 @@ class Rectification(Kind):
         "closed": {"engineering": "第一联 工程", "archive": "第二联 档案"},
     }
     final = ("void", "closed")
+    made_from = "acceptance"
 
     def parse(self, data: dict[str, Any], source: Path, settings: Any) -> RectificationInput:
         return parse(data, source, settings)
@@ -238,6 +239,35 @@ class Rectification(Kind):
         if deadline >= today:
             return None
         return Late(doc.number, doc.project, deadline, (today - deadline).days, _("rectification deadline"))
+
+    def data_from(self, source: Related, settings: Any, today: dt.date, deadline: dt.date | None) -> dict[str, Any]:
+        """A notice from the failed items of an acceptance report."""
+        a = source.summary
+        if a["conclusion"] == "合格":
+            raise StateError(_("{number} passed (合格); there is nothing to rectify").format(number=source.number))
+        day = dt.date.fromisoformat(a["date"])
+        due = deadline or max(day, today) + dt.timedelta(days=settings.rectification_days)
+        if due < max(day, today):
+            raise InputError(_("--deadline {due} is already past; give a date from {first} on").format(
+                due=due, first=max(day, today)))
+        return {
+            "project": source.project,
+            "contract": a["contract"],
+            "acceptance": source.number,
+            "inspection_date": day,
+            "inspector": a["inspectors"][-1],
+            "deadline": due,
+            "issues": [
+                {
+                    "location": i["category"],
+                    "problem": f"{i['item']}不合格" + (f"：{i['note']}" if i["note"] else ""),
+                    "basis": f"{source.number} 验收标准：{i['standard']}",
+                    "requirement": f"返工整改至符合验收标准（{i['standard']}），完成后申请复查",
+                }
+                for i in a["items"]
+                if i["result"] == "不合格"
+            ],
+        }
 
     def refuse_revise(self, doc: Related, lookup: Lookup) -> str | None:
         if doc.summary.get("rechecks"):

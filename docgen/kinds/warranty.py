@@ -138,6 +138,7 @@ class Warranty(Kind):
     refers = ("acceptance", "contract")
     pulled_by = ("customer", "engineering", "legal", "archive")
     distribution = {"signed": {"customer": "第一联 客户留存", "engineering": "第二联 工程（售后）", "archive": "第三联 档案"}}
+    made_from = "acceptance"
 
     def parse(self, data: dict[str, Any], source: Path, settings: Any) -> WarrantyInput:
         return parse(data, source, settings)
@@ -185,6 +186,13 @@ class Warranty(Kind):
 
     def summary(self, derived: dict[str, Any]) -> dict[str, Any]:
         return summary(derived)
+
+    def data_from(self, source: Related, settings: Any, today: dt.date, deadline: dt.date | None) -> dict[str, Any]:
+        """A card from a passed acceptance report, issued today (or on the report's date, if later)."""
+        if deadline is not None:
+            raise InputError(_("--deadline is for rectification notices, not warranty cards"))
+        return {"project": source.project, "acceptance": source.number,
+                "issue_date": max(today, dt.date.fromisoformat(source.summary["date"]))}
 
     def show(self, doc: Related, referring: list[Related], today: dt.date) -> list[str]:
         s = doc.summary
