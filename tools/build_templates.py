@@ -1,10 +1,12 @@
-"""Build templates/quote.docx and templates/contract.docx with python-docx.
+"""Build the bundled templates (templates/*.docx) with python-docx.
 
 The templates are ordinary Word documents with jinja tags (docxtpl): the company
 edits them in Word or WPS afterwards. This script makes the first versions in a
-reproducible way; run it again only to start over (it overwrites both files).
+reproducible way; run it again only to start over (it overwrites the files it builds:
+all of them, or those named).
 
-    python tools/build_templates.py
+    python tools/build_templates.py            # every template
+    python tools/build_templates.py change     # templates/change.docx only
 """
 
 from __future__ import annotations
@@ -947,14 +949,114 @@ def build_repair() -> None:
     para(doc, "本单一式两份：客户、乙方工程部（售后）各执一份。报修电话：{{ company.phone }}。", size=10.5,
          before=4)
     doc.save(OUT / "repair.docx")
+# change order -----------------------------------------------------------
+
+
+def change_lines(doc, rows: str, total_label: str, total: str) -> None:
+    """A 增项 or 减项 table: its lines, or one 无 row, and its total."""
+    widths = [11, 42, 13, 17, 22, 25, 40]
+    t = grid(doc, widths, ["序号", "项目名称", "单位", "数量", "单价（元）", "金额（元）", "备注"])
+    tag_row(t, f"{{%tr for it in {rows} %}}")
+    data_row(t, ["{{ it.no }}", "{{ it.name }}", "{{ it.unit }}", "{{ it.quantity }}",
+                 "{{ it.unit_price }}", "{{ it.amount }}", "{{ it.note }}"], [C, L, C, R, R, R, L])
+    tag_row(t, "{%tr endfor %}")
+    tag_row(t, f"{{%tr if not {rows} %}}")
+    r = t.add_row()
+    put(r.cells[0].merge(r.cells[-1]), "无", align=C)
+    no_split(r)
+    tag_row(t, "{%tr endif %}")
+    tot = t.add_row()
+    put(tot.cells[0].merge(tot.cells[4]), total_label, align=R, bold=True)
+    put(tot.cells[5], total, align=R, bold=True)
+    no_split(tot)
+    para(doc, "", spacing=0.6)
+
+
+def change_clause(doc, text: str) -> None:
+    # a one- or two-page form: tighter than a contract's clauses
+    para(doc, text, size=HEADING_PT, bold=True, sans=True, before=3, after=2, keep_next=True)
+
+
+def change_body(doc, text: str, keep_next: bool = False) -> None:
+    para(doc, text, indent=True, spacing=1.3, keep_next=keep_next)
+
+
+def build_change() -> None:
+    doc = new_document()
+    width = 170
+    header_footer(doc, width)
+    title_block(doc, "工程变更单", "变更日期：{{ date }}")
+    info_table(doc, [
+        ("客户姓名", "{{ customer.name }}", "项目编号", "{{ project_code }}"),
+        ("工程地址", "{{ site.address }}", None, None),
+        ("合同编号", "{{ contract }}", "合同签订日期", "{{ contract_sign_date }}"),
+        ("设计师", "{{ designer }}", "项目经理", "{{ project_manager }}"),
+        ("原合同价款", "{{ original }}", "本变更前合同价款", "{{ before }}"),
+        ("已签认变更单", "{{ earlier or '无' }}", None, None),
+    ], widths=(26, 54, 34, 56))
+    para(doc, "", spacing=0.6)
+    change_clause(doc, "一、变更原因")
+    change_body(doc, "变更类型：{{ reason_marks }}")
+    change_body(doc, "{{ reason_text }}")
+    change_clause(doc, "二、增项明细")
+    change_lines(doc, "additions", "增项合计", "{{ added }}")
+    change_clause(doc, "三、减项明细")
+    change_lines(doc, "deductions", "减项合计", "{{ taken }}")
+    change_clause(doc, "四、变更金额")
+    totals = fixed_table(doc, 9, [78, 92])
+    lines = [
+        ("增项合计", "¥{{ added }}", False),
+        ("减项合计", "¥{{ taken }}", False),
+        ("直接费净额（增项 − 减项）", "{{ works }}", False),
+        ("管理费（净额 × {{ fee_rate }}）", "{{ fee }}", False),
+        ("税金（（净额 + 管理费）× {{ tax_rate }}）", "{{ tax }}", False),
+        ("本次变更净额（小写）", "{{ net }}", True),
+        ("本次变更净额（大写）", "{{ net_upper }}", True),
+        ("本变更生效后合同价款（小写）", "{{ after }}", True),
+        ("本变更生效后合同价款（大写）", "{{ after_upper }}", True),
+    ]
+    for n, (r, (k, v, bold)) in enumerate(zip(totals.rows, lines)):
+        more = n < len(lines) - 1  # the figures stay together on one page
+        put(r.cells[0], k, bold=True, keep_next=more)
+        shade(r.cells[0], "F2F2F2")
+        put(r.cells[1], v, align=L if "大写" in k else R, bold=bold, keep_next=more)
+        no_split(r)
+    para(doc, "注：金额为正数表示合同价款增加，负数表示减少；管理费、税金按施工合同约定的费率计取，"
+              "各项金额按四舍五入精确到分。", size=10.5, spacing=1.3, before=3)
+    change_clause(doc, "五、工期")
+    change_body(doc, "{% if days %}因本变更，工期顺延 {{ days }} 日历天，竣工日期由 {{ completion_before }} "
+                     "调整为 {{ completion_after }}。{% else %}本变更不影响工期，竣工日期仍为 "
+                     "{{ completion_before }}。{% endif %}")
+    change_clause(doc, "六、付款方式")
+    change_body(doc, "{{ payment_text }}")
+    change_clause(doc, "七、其他约定")
+    change_body(doc, "1. 本变更单是施工合同（编号 {{ contract }}）的组成部分；本变更单未涉及的事项，"
+                     "仍按原合同执行。变更项目的质量标准、验收及保修，按原合同约定执行。")
+    change_body(doc, "2. 本变更单经甲方签字、乙方盖章后生效。未经双方签字确认的变更，甲方不承担相应费用，"
+                     "乙方不得据此施工。")
+    para(doc, "{%p for r in remarks %}")
+    change_body(doc, "{{ loop.index + 2 }}. {{ r }}")
+    para(doc, "{%p endfor %}")
+    change_body(doc, "{{ remarks | length + 3 }}. 本变更单份数及持有人与施工合同相同，各份具有同等效力。",
+                keep_next=True)
+    para(doc, "（以下无正文）", size=10.5, align=C, keep_next=True, before=3)
+    signature_block(
+        doc,
+        ["甲方（签字）：______________", "委托代理人：______________", "日期：______年____月____日"],
+        ["乙方（盖章）：______________", "项目经理（签字）：______________", "日期：______年____月____日"],
+        width,
+    )
+    doc.save(OUT / "change.docx")
 
 
 if __name__ == "__main__":
+    import sys
+
+    # every build_NAME() makes templates/NAME.docx
+    BUILDERS = {name.removeprefix("build_"): f for name, f in list(globals().items())
+                if name.startswith("build_") and callable(f)}
     OUT.mkdir(exist_ok=True)
-    build_quote()
-    build_contract()
-    build_rectification()
-    build_acceptance()
-    build_warranty()
-    build_repair()
-    print(f"wrote the six templates into {OUT}")
+    wanted = sys.argv[1:] or list(BUILDERS)  # python tools/build_templates.py change: that one only
+    for name in wanted:
+        BUILDERS[name]()
+    print(f"wrote {', '.join(wanted)} into {OUT}")
