@@ -619,7 +619,7 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
     from decimal import Decimal
 
     from docgen import table
-    from docgen.money import fmt_yuan, uppercase
+    from docgen.money import fmt_yuan, uppercase_signed
 
     data = _show_data(obj.archive(create=False), number)
     if as_json:
@@ -635,7 +635,7 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
         project=data["project"], customer=data["customer"], site=data["site"]))
     if data["total"]:
         total = Decimal(data["total"])
-        echo(_("total:    {total}  {uppercase}").format(total=fmt_yuan(total), uppercase=uppercase(total)))
+        echo(_("total:    {total}  {uppercase}").format(total=fmt_yuan(total), uppercase=uppercase_signed(total)))
     for text in data.pop("show"):
         echo(text)
     if data["steps"]:

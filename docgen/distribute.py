@@ -666,7 +666,7 @@ def _allowed(archive: Archive, dept: Department, kind: str, actor: str, number: 
             _("{department} ({name}) may not pull a {kind}; its policy allows: {kinds} "
               "([departments.{department}] pull in docgen.toml)").format(
                 department=dept.key, name=dept.name, kind=kind_word(kind),
-                kinds=", ".join(kind_word(k) for k in dept.pull) or _("none")),
+                kinds=_(", ").join(kind_word(k) for k in dept.pull) or _("none")),
         )
 
 

@@ -794,7 +794,7 @@ def step(
         raise StateError(_("{number} is {status}; no step is recorded on it").format(
             number=doc.number, status=status_word(doc.status)))
     data = common.load_file(source) if source is not None else {}
-    given = common.validate(st.model, data, source or Path(doc.number))
+    given = common.validate(st.model, data, source or Path(doc.number), what=pgettext("step", st.word))
     latest = archive.catalog.versions(doc.number)[-1]
     snap = _snapshot(archive, latest)
     raw = dict(snap["input"])

@@ -99,8 +99,9 @@ def fmt(amount: Decimal) -> str:
 
 
 def fmt_yuan(amount: Decimal) -> str:
-    """1949.9 -> '¥1,949.90'."""
-    return "¥" + fmt(amount)
+    """1949.9 -> '¥1,949.90'; a negative amount (a change order's net) -> '-¥721.50'."""
+    value = fen(amount)
+    return ("-¥" if value < 0 else "¥") + fmt(abs(value))  # abs: -0.001 is ¥0.00
 
 
 def _integer_words(n: int) -> str:
@@ -163,3 +164,11 @@ def uppercase(amount: Decimal) -> str:
         # 整 after 元; after 角 it is optional and the official examples leave it out.
         words += "整"
     return words
+
+
+def uppercase_signed(amount: Decimal) -> str:
+    """Uppercase RMB of an amount that may be negative (a change order's net, a reduction):
+    Decimal('-721.50') -> '人民币负柒佰贰拾壹元伍角', 负 after 人民币; others as :func:`uppercase`."""
+    if fen(amount) < 0:
+        return "人民币负" + uppercase(-amount).removeprefix("人民币")
+    return uppercase(amount)

@@ -267,7 +267,7 @@ EXIT_CODES = [
     (["new", "quote", "quote.yaml", "--deadline", "2026-12-01"], 2, "--deadline goes with --from-acceptance"),
     (["new", "合同"], 2, "give the contract file to make"),
     (["list", "--kind", "invoice"], 2, "unknown kind 'invoice'"),
-    (["list", "--status", "done"], 2, "'done' is not one of"),
+    (["list", "--status", "done"], 2, "unknown status 'done'"),
     (["search", "拆除", "--kind", "发票"], 2, "unknown kind '发票'"),
     (["search", "拆除", "--status", "done"], 2, "unknown status 'done'"),
     (["search", "拆除", "--limit", "0"], 2, "--limit"),

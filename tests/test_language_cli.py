@@ -70,7 +70,7 @@ def test_document_errors_in_chinese(chinese: None, tmp_path: Path) -> None:
 
 def test_empty_archive_in_chinese(chinese: None) -> None:
     assert run("list").stdout == "没有文档\n"
-    assert run("list", "--overdue").stdout == "没有逾期的整改通知书\n"
+    assert run("list", "--overdue").stdout == "没有超过时限的文档\n"
     assert run("quarantine", "list").stdout == "隔离区为空\n"
     assert run("log").stdout == "没有事件\n"
     r = run("verify")

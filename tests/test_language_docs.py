@@ -124,6 +124,6 @@ def test_table_headers_follow_the_language(monkeypatch: pytest.MonkeyPatch) -> N
     assert english[0].split() == ["number", "deadline", "days", "overdue"]
     monkeypatch.setenv("DOCGEN_LANGUAGE", "zh-CN")
     chinese = table.render(columns, rows)
-    assert chinese[0].split() == ["编号", "整改期限", "逾期天数"]
+    assert chinese[0].split() == ["编号", "到期日", "逾期天数"]
     assert {table.HEADERS[k] for k in ("todo", "label", "to")} == {"处理办法", "联次", "新状态"}
     assert set(table.HEADERS) == set(table.HEADER_WORDS)

@@ -1,10 +1,12 @@
-"""Build templates/quote.docx and templates/contract.docx with python-docx.
+"""Build the bundled templates (templates/*.docx) with python-docx.
 
 The templates are ordinary Word documents with jinja tags (docxtpl): the company
 edits them in Word or WPS afterwards. This script makes the first versions in a
-reproducible way; run it again only to start over (it overwrites both files).
+reproducible way; run it again only to start over (it overwrites the files it builds:
+all of them, or those named).
 
-    python tools/build_templates.py
+    python tools/build_templates.py            # every template
+    python tools/build_templates.py change     # templates/change.docx only
 """
 
 from __future__ import annotations
@@ -900,11 +902,241 @@ def build_warranty() -> None:
     doc.save(OUT / "warranty.docx")
 
 
+def keep_together(table) -> None:
+    """Keep a small table on one page: every row's paragraphs keep with the next row."""
+    for row in table.rows[:-1]:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
+
+
+def build_repair() -> None:
+    doc = new_document()
+    width = 170
+    header_footer(doc, width)
+    title_block(doc, "保修维修单", "报修日期：{{ report_day }}")
+    info_table(doc, [
+        ("客户姓名", "{{ customer.name }}", "项目编号", "{{ project_code }}"),
+        ("工程地址", "{{ site.address }}", None, None),
+        ("保修卡", "{{ warranty }}", "合同编号", "{{ contract }}"),
+        ("竣工验收合格", "{{ acceptance_date }}", "项目经理", "{{ project_manager }}"),
+        ("维修单状态", "{{ state }}", None, None),
+    ])
+    clause(doc, "一、客户报修")
+    info_table(doc, [
+        ("报修时间", "{{ reported_at }}", "受理人", "{{ received_by }}"),
+        ("报修方式", "{{ channel }}", None, None),
+        ("报修人", "{{ reporter }}", "联系电话", "{{ phone }}"),
+        ("问题部位", "{{ location }}", None, None),
+        ("问题描述", "{{ problem }}", None, None),
+    ])
+    keep_together(doc.tables[-1])
+    para(doc, "{%p if photos %}")
+    ph = fixed_table(doc, 1, [26, 144])
+    tag_row(ph, "{%tr for p in photos %}")
+    r = ph.add_row()
+    put(r.cells[0], "照片{{ p.no }}", align=C, bold=True)
+    shade(r.cells[0], "F2F2F2")
+    put(r.cells[1], "{{ p.photo }}", align=C)
+    no_split(r)
+    tag_row(ph, "{%tr endfor %}")
+    ph._tbl.remove(ph.rows[0]._tr)
+    para(doc, "{%p endif %}")
+    clause(doc, "二、上门查看")
+    info_table(doc, [
+        ("上门时间", "{{ visited_at }}", None, None),
+        ("查看人员", "{{ visitors }}", None, None),
+        ("查看情况", "{{ findings }}", None, None),
+        ("问题原因", "{{ cause }}", None, None),
+        ("原因说明", "{{ cause_note }}", None, None),
+    ])
+    keep_together(doc.tables[-1])
+    for row, mm in ((2, 16), (4, 9)):  # room to write by hand on site
+        from docx.enum.table import WD_ROW_HEIGHT_RULE
+
+        doc.tables[-1].rows[row].height = Mm(mm)
+        doc.tables[-1].rows[row].height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    clause(doc, "三、保修判定")
+    info_table(doc, [
+        ("保修项目", "{{ category }}", "保修期", "{{ period }}"),
+        ("保修起止", "{{ span }}", None, None),
+        ("报修日", "{{ report_day }}{% if within %}（{{ within }}）{% endif %}", None, None),
+        ("判定结果", "{{ verdict }}", None, None),
+    ])
+    keep_together(doc.tables[-1])
+    para(doc, "{%p if basis %}")
+    body(doc, "{{ basis }}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if all_ended and not category %}")
+    body(doc, "报修时本工程各项保修期均已届满，本次维修为有偿维修。")
+    para(doc, "{%p endif %}")
+    clause(doc, "四、维修方案")
+    para(doc, "{%p if plan %}")
+    body(doc, "{{ plan }}")
+    para(doc, "{%p if planned_date %}")
+    body(doc, "计划维修日期：{{ planned_date }}。")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p else %}")
+    for _line in range(3):
+        para(doc, "_" * 85, keep_next=True)
+    para(doc, "计划维修日期：______年____月____日")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if paid %}")
+    para(doc, "维修收费明细（有偿维修，经客户确认后施工）", size=10.5, bold=True, sans=True, before=4,
+         keep_next=True)
+    t = grid(doc, [11, 49, 16, 20, 26, 28, 20], ["序号", "收费项目", "单位", "数量", "单价（元）", "金额（元）", "备注"])
+    tag_row(t, "{%tr for c in charges %}")
+    data_row(t, ["{{ c.no }}", "{{ c.name }}", "{{ c.unit }}", "{{ c.quantity }}", "{{ c.unit_price }}",
+                 "{{ c.amount }}", "{{ c.note }}"], [C, L, C, R, R, R, L])
+    tag_row(t, "{%tr endfor %}")
+    tot = t.add_row()
+    lab = tot.cells[0].merge(tot.cells[4])
+    put(lab, "合计（大写）：{{ total_upper }}", bold=True)
+    amt = tot.cells[5].merge(tot.cells[6])
+    put(amt, "{{ total }}", align=R, bold=True)
+    no_split(tot)
+    para(doc, "客户确认收费（签字）：______________        日期：______年____月____日", before=4)
+    para(doc, "{%p endif %}")
+    clause(doc, "五、维修记录")
+    rep = grid(doc, [32, 22, 50, 38, 28], ["维修时间", "维修人员", "维修内容", "使用材料", "现场清理"])
+    tag_row(rep, "{%tr for r in repairs %}")
+    data_row(rep, ["{{ r.at }}", "{{ r.repairers }}", "{{ r.work }}", "{{ r.materials }}", "{{ r.cleaned }}"],
+             [C, C, L, L, L])
+    tag_row(rep, "{%tr endfor %}")
+    tag_row(rep, "{%tr if awaiting_repair %}")
+    data_row(rep, ["____年__月__日\n____时____分", "", "", "", "□已清理现场、恢复原状"], [C, C, L, L, L],
+             height_mm=16)
+    tag_row(rep, "{%tr endif %}")
+    para(doc, "{%p if times %}")
+    para(doc, "响应时间：{{ times }}", size=10.5, before=2)
+    para(doc, "{%p endif %}")
+    clause(doc, "六、客户验收")
+    acc = grid(doc, [32, 30, 80, 28], ["验收日期", "验收结果", "客户意见", "验收人"])
+    tag_row(acc, "{%tr for a in acceptances %}")
+    data_row(acc, ["{{ a.date }}", "{{ a.result }}", "{{ a.opinion }}", "{{ a.signed_by }}"], [C, C, L, C])
+    tag_row(acc, "{%tr endfor %}")
+    tag_row(acc, "{%tr if awaiting_acceptance %}")
+    data_row(acc, ["____年__月__日", "□满意 □不满意", "", ""], [C, C, L, C], height_mm=14)
+    tag_row(acc, "{%tr endif %}")
+    para(doc, "客户对维修结果验收：满意的，本单关闭；不满意的，写明意见，乙方重新安排维修，直至验收满意。",
+         size=10.5, spacing=1.2, before=2)
+    signature_block(
+        doc,
+        ["维修人员（签字）：______________", "日期：______年____月____日"],
+        ["客户（签字）：______________", "日期：______年____月____日"],
+        width,
+    )
+    para(doc, "本单一式两份：客户、乙方工程部（售后）各执一份。报修电话：{{ company.phone }}。", size=10.5,
+         before=4)
+    doc.save(OUT / "repair.docx")
+# change order -----------------------------------------------------------
+
+
+def change_lines(doc, rows: str, total_label: str, total: str) -> None:
+    """A 增项 or 减项 table: its lines, or one 无 row, and its total."""
+    widths = [11, 42, 13, 17, 22, 25, 40]
+    t = grid(doc, widths, ["序号", "项目名称", "单位", "数量", "单价（元）", "金额（元）", "备注"])
+    tag_row(t, f"{{%tr for it in {rows} %}}")
+    data_row(t, ["{{ it.no }}", "{{ it.name }}", "{{ it.unit }}", "{{ it.quantity }}",
+                 "{{ it.unit_price }}", "{{ it.amount }}", "{{ it.note }}"], [C, L, C, R, R, R, L])
+    tag_row(t, "{%tr endfor %}")
+    tag_row(t, f"{{%tr if not {rows} %}}")
+    r = t.add_row()
+    put(r.cells[0].merge(r.cells[-1]), "无", align=C)
+    no_split(r)
+    tag_row(t, "{%tr endif %}")
+    tot = t.add_row()
+    put(tot.cells[0].merge(tot.cells[4]), total_label, align=R, bold=True)
+    put(tot.cells[5], total, align=R, bold=True)
+    no_split(tot)
+    para(doc, "", spacing=0.6)
+
+
+def change_clause(doc, text: str) -> None:
+    # a one- or two-page form: tighter than a contract's clauses
+    para(doc, text, size=HEADING_PT, bold=True, sans=True, before=3, after=2, keep_next=True)
+
+
+def change_body(doc, text: str, keep_next: bool = False) -> None:
+    para(doc, text, indent=True, spacing=1.3, keep_next=keep_next)
+
+
+def build_change() -> None:
+    doc = new_document()
+    width = 170
+    header_footer(doc, width)
+    title_block(doc, "工程变更单", "变更日期：{{ date }}")
+    info_table(doc, [
+        ("客户姓名", "{{ customer.name }}", "项目编号", "{{ project_code }}"),
+        ("工程地址", "{{ site.address }}", None, None),
+        ("合同编号", "{{ contract }}", "合同签订日期", "{{ contract_sign_date }}"),
+        ("设计师", "{{ designer }}", "项目经理", "{{ project_manager }}"),
+        ("原合同价款", "{{ original }}", "本变更前合同价款", "{{ before }}"),
+        ("已签认变更单", "{{ earlier or '无' }}", None, None),
+    ], widths=(26, 54, 34, 56))
+    para(doc, "", spacing=0.6)
+    change_clause(doc, "一、变更原因")
+    change_body(doc, "变更类型：{{ reason_marks }}")
+    change_body(doc, "{{ reason_text }}")
+    change_clause(doc, "二、增项明细")
+    change_lines(doc, "additions", "增项合计", "{{ added }}")
+    change_clause(doc, "三、减项明细")
+    change_lines(doc, "deductions", "减项合计", "{{ taken }}")
+    change_clause(doc, "四、变更金额")
+    totals = fixed_table(doc, 9, [78, 92])
+    lines = [
+        ("增项合计", "¥{{ added }}", False),
+        ("减项合计", "¥{{ taken }}", False),
+        ("直接费净额（增项 − 减项）", "{{ works }}", False),
+        ("管理费（净额 × {{ fee_rate }}）", "{{ fee }}", False),
+        ("税金（（净额 + 管理费）× {{ tax_rate }}）", "{{ tax }}", False),
+        ("本次变更净额（小写）", "{{ net }}", True),
+        ("本次变更净额（大写）", "{{ net_upper }}", True),
+        ("本变更生效后合同价款（小写）", "{{ after }}", True),
+        ("本变更生效后合同价款（大写）", "{{ after_upper }}", True),
+    ]
+    for n, (r, (k, v, bold)) in enumerate(zip(totals.rows, lines)):
+        more = n < len(lines) - 1  # the figures stay together on one page
+        put(r.cells[0], k, bold=True, keep_next=more)
+        shade(r.cells[0], "F2F2F2")
+        put(r.cells[1], v, align=L if "大写" in k else R, bold=bold, keep_next=more)
+        no_split(r)
+    para(doc, "注：金额为正数表示合同价款增加，负数表示减少；管理费、税金按施工合同约定的费率计取，"
+              "各项金额按四舍五入精确到分。", size=10.5, spacing=1.3, before=3)
+    change_clause(doc, "五、工期")
+    change_body(doc, "{% if days %}因本变更，工期顺延 {{ days }} 日历天，竣工日期由 {{ completion_before }} "
+                     "调整为 {{ completion_after }}。{% else %}本变更不影响工期，竣工日期仍为 "
+                     "{{ completion_before }}。{% endif %}")
+    change_clause(doc, "六、付款方式")
+    change_body(doc, "{{ payment_text }}")
+    change_clause(doc, "七、其他约定")
+    change_body(doc, "1. 本变更单是施工合同（编号 {{ contract }}）的组成部分；本变更单未涉及的事项，"
+                     "仍按原合同执行。变更项目的质量标准、验收及保修，按原合同约定执行。")
+    change_body(doc, "2. 本变更单经甲方签字、乙方盖章后生效。未经双方签字确认的变更，甲方不承担相应费用，"
+                     "乙方不得据此施工。")
+    para(doc, "{%p for r in remarks %}")
+    change_body(doc, "{{ loop.index + 2 }}. {{ r }}")
+    para(doc, "{%p endfor %}")
+    change_body(doc, "{{ remarks | length + 3 }}. 本变更单份数及持有人与施工合同相同，各份具有同等效力。",
+                keep_next=True)
+    para(doc, "（以下无正文）", size=10.5, align=C, keep_next=True, before=3)
+    signature_block(
+        doc,
+        ["甲方（签字）：______________", "委托代理人：______________", "日期：______年____月____日"],
+        ["乙方（盖章）：______________", "项目经理（签字）：______________", "日期：______年____月____日"],
+        width,
+    )
+    doc.save(OUT / "change.docx")
+
+
 if __name__ == "__main__":
+    import sys
+
+    # every build_NAME() makes templates/NAME.docx
+    BUILDERS = {name.removeprefix("build_"): f for name, f in list(globals().items())
+                if name.startswith("build_") and callable(f)}
     OUT.mkdir(exist_ok=True)
-    build_quote()
-    build_contract()
-    build_rectification()
-    build_acceptance()
-    build_warranty()
-    print(f"wrote the five templates into {OUT}")
+    wanted = sys.argv[1:] or list(BUILDERS)  # python tools/build_templates.py change: that one only
+    for name in wanted:
+        BUILDERS[name]()
+    print(f"wrote {', '.join(wanted)} into {OUT}")

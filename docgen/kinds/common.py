@@ -278,7 +278,9 @@ def _message(err: dict[str, Any]) -> str:
 M = TypeVar("M", bound=BaseModel)
 
 
-def validate(model: type[M], data: dict[str, Any], source: Path) -> M:
+def validate(model: type[M], data: dict[str, Any], source: Path, what: str | None = None) -> M:
+    """``data`` checked by ``model``; InputError naming the field. ``what`` names what the file
+    should hold, for a file that lacks most fields (default: the kind the model is the input of)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -293,7 +295,7 @@ def validate(model: type[M], data: dict[str, Any], source: Path) -> M:
             names = ", ".join(str(e["loc"][0]) for e in missing_top)
             raise InputError(
                 _("{source}: {names} are missing; is this file really a {kind}?").format(
-                    source=source, names=names, kind=kind_word(model.__name__.removesuffix("Input").lower()))
+                    source=source, names=names, kind=what or kind_word(model.__name__.removesuffix("Input").lower()))
             ) from None
         more = ngettext(" (and {n} more)", " (and {n} more)", len(errors) - 1).format(n=len(errors) - 1) \
             if len(errors) > 1 else ""

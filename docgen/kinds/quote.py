@@ -216,6 +216,8 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
         "valid_until": d["valid_until"].isoformat(),
         "designer": d["designer"],
         "works": str(d["works"]),
+        "fee_rate": str(d["fee_rate"]),  # the rates a contract's change orders are priced at
+        "tax_rate": str(d["tax_rate"]),
         "fee": str(d["fee"]),
         "tax": str(d["tax"]),
         "total": str(d["total"]),

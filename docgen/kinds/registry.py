@@ -14,7 +14,7 @@ from functools import cache
 from docgen.archive.catalog import KindTable
 from docgen.kinds.base import Kind, registered
 
-MODULES = ("quote", "contract", "rectification", "acceptance", "warranty")
+MODULES = ("quote", "contract", "change", "rectification", "acceptance", "warranty", "repair")
 """The kinds' modules under docgen/kinds/, in the order docgen lists kinds."""
 
 GENERIC_STATUSES = ("draft", "in_review", "approved", "rejected", "signed", "void")
