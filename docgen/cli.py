@@ -676,8 +676,9 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
       docgen kinds --json
     """))
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print a JSON list."))
+@click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
 @click.pass_obj
-def kinds(obj: Ctx, as_json: bool) -> None:
+def kinds(obj: Ctx, as_json: bool, wide: bool) -> None:
     from docgen import table
     from docgen.kinds import registry
 
@@ -689,11 +690,11 @@ def kinds(obj: Ctx, as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     shown = [{"kind": r["kind"], "names": "、".join(r["names"]), "prefix": r["prefix"],
-              "statuses": ", ".join(status_word(s) for s in r["statuses"]),
-              "steps": ", ".join(r["steps"] + (["review"] if r["review"] else []))} for r in rows]
-    columns = [table.Column("kind", header=table.HEADERS["kind"]), table.Column("names", flex=1),
-               table.Column("prefix"), table.Column("statuses", flex=2), table.Column("steps", flex=1)]
-    for text in table.render(columns, shown):
+              "statuses": _(", ").join(status_word(s) for s in r["statuses"]),
+              "steps": _(", ").join(r["steps"] + (["review"] if r["review"] else []))} for r in rows]
+    columns = [table.Column("kind", header=table.HEADERS["kind"]), table.Column("names", flex=2, min_width=10),
+               table.Column("prefix"), table.Column("statuses", flex=1), table.Column("steps")]
+    for text in table.render(columns, shown, wide=wide):
         click.echo(text)
 
 

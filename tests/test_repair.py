@@ -515,7 +515,7 @@ def test_show_on_time_and_late() -> None:
     lines = KIND.show(row(closed), [], dt.date(2027, 7, 1))
     assert lines == [
         "repair: reported 2027-06-10 09:30 by 张三 (电话), 主卫淋浴区; warranty card BX-2027-0001",
-        "        covered: waterproof (防水工程), period until 2032-02-28, cause 施工质量: free",
+        "        covered: 防水工程, period until 2032-02-28, cause 施工质量: free",
         "        visit:  2027-06-10 15:00, 5.5 h after the report (limit 24 h)",
         "        repair: 2027-06-12 09:00, 47.5 h after the report (limit 72 h)",
         "        accepted: 满意",

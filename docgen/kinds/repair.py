@@ -692,7 +692,7 @@ class RepairOrder(Kind):
             at=_shown_instant(s["reported_at"]), reporter=s["reporter"], channel=s["channel"],
             location=s["location"], card=s["warranty"])]
         if s["coverage"] == "free":
-            category = f"{s['category']} ({_category_names().get(s['category'], s['category'])})"
+            category = _category_names().get(s['category'], s['category'])
             lines.append(_("        covered: {category}, period until {end}, cause {cause}: free").format(
                 category=category, end=s["period_end"], cause=s["cause"]))
         elif s["coverage"] == "paid":
