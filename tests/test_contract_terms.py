@@ -287,3 +287,18 @@ def test_card_with_heating_has_two_seasons(work: Path, archive_dir: Path) -> Non
     assert "5. 供热与供冷系统的保修期为两个采暖期、供冷期（《建设工程质量管理条例》第四十条）" in body
     shown = run("show", made["number"]).stdout
     assert "heating_cooling" in shown and "2 heating and cooling seasons  2027-02-28 -> 2029-02-28" in shown
+
+
+def test_repair_order_prints_the_heating_period_in_seasons() -> None:
+    from test_repair import CARD, KIND, Archive, Settings, prepared, report, step
+
+    from docgen.kinds.base import Related
+
+    periods = {**CARD.summary["periods"],
+               "heating_cooling": {"years": 2, "seasons": 2, "start": "2027-02-28", "end": "2029-02-28"}}
+    card = Related(CARD.number, CARD.kind, CARD.status, CARD.project, {**CARD.summary, "periods": periods})
+    derived = prepared(step(report(), "visit", category="heating_cooling"), Archive(cards=[card]))
+    c = KIND.context(derived, Settings())
+    assert (c["category"], c["period"]) == ("供热与供冷系统", "两个采暖期、供冷期")
+    derived = prepared(step(report(), "visit", category="waterproof"), Archive(cards=[card]))
+    assert KIND.context(derived, Settings())["period"] == "五年"
