@@ -692,8 +692,8 @@ def kinds(obj: Ctx, as_json: bool, wide: bool) -> None:
     shown = [{"kind": r["kind"], "names": "、".join(r["names"]), "prefix": r["prefix"],
               "statuses": _(", ").join(status_word(s) for s in r["statuses"]),
               "steps": _(", ").join(r["steps"] + (["review"] if r["review"] else []))} for r in rows]
-    columns = [table.Column("kind", header=table.HEADERS["kind"]), table.Column("names", flex=2, min_width=10),
-               table.Column("prefix"), table.Column("statuses", flex=1), table.Column("steps")]
+    columns = [table.Column("kind", header=table.HEADERS["kind"]), table.Column("names", flex=1, min_width=10),
+               table.Column("prefix"), table.Column("statuses", flex=2, min_width=12), table.Column("steps")]
     for text in table.render(columns, shown, wide=wide):
         click.echo(text)
 

@@ -145,7 +145,8 @@ pull = @PULL:archive@
 # Copies follow the document: on every change, a department holding an older version gets the
 # new version's copy where the rule for the new status names it, else a notice that its copy
 # is superseded (…_已被第N版取代.txt); a void document's holders get a void notice (…_已作废.txt).
-# The statuses each kind reaches, and what goes out by default:
+# A kind this file has no [distribution.KIND] table for gets docgen's defaults (write
+# [distribution.KIND] alone to send it nowhere). The statuses a rule may name, per kind:
 @RULE_STATUSES@
 @DISTRIBUTION@
 [numbers]
@@ -584,9 +585,17 @@ def load_settings(root: Path) -> Settings:
     text = path.read_text(encoding="utf-8")
     merged = {k: {**v, **data.get(k, {})} for k, v in defaults.items()}
     language = i18n.configure(merged["company"].get("language", i18n.DEFAULT))  # before any other message
-    # the company's own departments and rules replace the defaults as a whole
+    # the company's own departments replace the defaults as a whole, and so do its rules for a kind
     departments = _departments(data.get("departments", defaults["departments"]), text, root)
-    distribution = _distribution(data.get("distribution", defaults["distribution"]), text, departments)
+    # a kind the company's [distribution] does not mention (one added to docgen after the file
+    # was written) keeps its own defaults; `[distribution.KIND]` alone sends it nowhere
+    own = data.get("distribution")
+    rules = defaults["distribution"] if own is None else {
+        **{kind: {status: {d: label for d, label in copies.items() if d in departments}
+                  for status, copies in by_status.items()}
+           for kind, by_status in defaults["distribution"].items() if kind not in own},
+        **own}
+    distribution = _distribution(rules, text, departments)
     c, q, k, n = merged["company"], merged["quote"], merged["contract"], merged["numbers"]
     c = {**c, "language": language}
     originals_customer, originals_company = _originals(k, data.get("contract", {}))

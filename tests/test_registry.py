@@ -125,3 +125,23 @@ def test_the_cli_takes_kinds_and_statuses_from_the_registry() -> None:
         assert "unknown status" not in r.stdout + r.stderr, status
     r = run("list", "--status", "nonsense")
     assert r.exit_code == 2 and "unknown status 'nonsense'" in r.stderr
+
+
+def test_a_kind_the_settings_file_does_not_mention_keeps_its_distribution(tmp_path: Path) -> None:
+    """An archive whose docgen.toml was written before a kind existed (its [distribution] tables
+    name only the kinds of the time) still sends the new kind's copies by its defaults, to
+    the departments the file has; `[distribution.KIND]` alone sends that kind nowhere."""
+    import re
+
+    from docgen.config import default_toml, load_settings
+
+    old = re.sub(r"\[distribution\.change\.[a-z_]+\]\n(?:[a-z_]+ = \"[^\"]*\"\n)*", "", default_toml())
+    old = old.replace('[departments.legal]', '[departments.legal_removed]').replace('outbox/legal', 'outbox/legal_removed')
+    old = old.replace('legal = "', 'legal_removed = "')  # the company has no department "legal"
+    assert "[distribution.change" not in old
+    (tmp_path / "docgen.toml").write_text(old, encoding="utf-8")
+    rules = load_settings(tmp_path).distribution
+    contract = registry.get("change").distribution["signed"]
+    assert rules[("change", "signed")] == {d: label for d, label in contract.items() if d != "legal"}
+    (tmp_path / "docgen.toml").write_text(old + "\n[distribution.change]\n", encoding="utf-8")
+    assert not [key for key in load_settings(tmp_path).distribution if key[0] == "change"]
