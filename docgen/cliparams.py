@@ -41,7 +41,11 @@ class StatusParam(click.ParamType):
     name = "status"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from docgen.i18n import status_word
+
         text = unicodedata.normalize("NFKC", str(value)).strip().lower()
+        by_word = {status_word(s): s for s in registry.statuses()}  # 已签署 as well as signed
+        text = by_word.get(text, text)
         if text not in registry.statuses():
             self.fail(_("unknown status {status}; use one of: {statuses}").format(
                 status=repr(str(value)), statuses=", ".join(registry.statuses())), param, ctx)

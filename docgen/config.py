@@ -648,5 +648,6 @@ def _kind_settings(merged: dict[str, Any]) -> dict[str, Any]:
 def _contract_status(table: dict) -> str:
     raw = table.get("contract_status")
     if raw not in ("signed", "approved"):
-        raise ConfigError(f'docgen.toml: [chain] contract_status = {raw!r} must be "signed" or "approved"')
+        raise ConfigError(_('docgen.toml: [chain] contract_status = {value} must be "signed" or "approved"').format(
+            value=repr(raw)))
     return str(raw)

@@ -715,7 +715,8 @@ def sync(
             if doc is not None and doc.status == "void":
                 told = withdraw(archive, number, actor)
                 if told:
-                    report.withdrawn.append(f"{number}: void notice to {', '.join(told)}")
+                    report.withdrawn.append(_("{number}: void notice to {departments}").format(
+                        number=number, departments=_(", ").join(told)))
             elif doc is not None:
                 delivery = distribute(archive, number, converter, actor, only_new=True)
                 if delivery.copies or delivery.superseded:

@@ -480,7 +480,7 @@ def _check_unchanged(archive: Archive, number: str, version: int, expected_versi
               "look at `docgen show` and run it again").format(number=number, version=version - 1)
         )
     current = archive.catalog.document(number)
-    if current is not None and current.status in ("void", "closed"):
+    if current is not None and current.status in registry.get(current.kind).final:
         raise StateError(_("{number} became {status} while this command ran").format(
             number=number, status=status_word(current.status)))
 
@@ -817,3 +817,31 @@ def step(
         action=f"step:{name}",
         expected_version=latest.version + 1,
     )
+
+
+_GENERIC_SUMMARY = ("doc_date", "project", "page_code", "input_sha", "signs", "scan")
+
+
+def still_valid(archive: Archive, number: str, version: VersionRow) -> str | None:
+    """For a kind that is checked again at signing (``Kind.recheck_on_signing``): why the
+    generated ``version`` of ``number`` may not be filed as signed now, or None. Its data is
+    checked as when it was made, against the archive as it is now, and its figures must be
+    those the paper shows."""
+    doc = document(archive, number)
+    if not registry.get(doc.kind).recheck_on_signing:
+        return None
+    snap = _snapshot(archive, version)
+    raw = dict(snap["input"])
+    raw["project"] = doc.project
+    try:
+        prepared = prepare_data(archive, doc.kind, raw, Path(doc.number), None, doc.number)
+    except DocgenError as exc:
+        return str(exc)
+    now = registry.get(doc.kind).summary(prepared.derived)
+    printed = {k: v for k, v in version.summary.items() if k not in _GENERIC_SUMMARY}
+    if json.loads(json.dumps(_jsonable(now), sort_keys=True)) != json.loads(json.dumps(printed, sort_keys=True)):
+        changed = sorted(k for k in set(now) | set(printed) if _jsonable(now.get(k)) != printed.get(k))
+        return _("{number} v{version}'s figures are no longer right ({fields} changed since it was made, "
+                 "by what was signed meanwhile)").format(number=doc.number, version=version.version,
+                                                          fields=", ".join(changed))
+    return None

@@ -577,6 +577,16 @@ class Intake:
                 .format(number=number, version=target.version, status=status_word(target.status)),
                 _("approve it (docgen review {number} approve), then: docgen quarantine retry").format(number=number),
             )
+        if registry.get(doc.kind).recheck_on_signing:
+            from docgen.generate import still_valid
+
+            why = still_valid(self.archive, number, target)
+            if why:
+                raise Refused(
+                    why,
+                    _("the signed paper cannot count as it stands: revise {number} (docgen revise), have the "
+                      "new version signed, or void it").format(number=number),
+                )
         newer = [v for v in generated if v.version > target.version and v.status != "rejected"]
         if newer and not manual:
             raise Refused(

@@ -333,3 +333,76 @@ def test_change_order_messages_in_chinese(work: Path, monkeypatch: pytest.Monkey
     monkeypatch.delenv("DOCGEN_LANGUAGE")
     text = refused("change", work / "change-1.yaml")
     assert "HT-2026-0001 的状态为草稿，尚未签字；变更单只能针对已签字的合同" in text
+
+
+# what was signed meanwhile -----------------------------------------------------------------------
+
+
+def quarantined(archive: Path, number: str, scans: Path) -> str:
+    """The customer's signed scan of ``number`` v1 is not filed: the reason docgen gives."""
+    scans.mkdir(exist_ok=True)
+    scan = scanmaker.scan(archive / "documents" / number / f"{number}-v1.pdf", scans / f"{number}.pdf", 200)
+    run("ingest", scan)
+    assert show(number)["status"] == "draft", "the scan was filed"
+    listed = json.loads(run("quarantine", "list", "--json").stdout)
+    return " ".join(str(entry) for entry in listed)
+
+
+def test_signing_two_drafts_cannot_take_the_sum_below_zero(contracted: Path, archive_dir: Path, tmp_path: Path) -> None:
+    """Each draft alone leaves the sum above zero; once the first is signed, the second's paper
+    would take it below zero, and is not filed."""
+    big = [{"name": "取消全部木作", "unit": "项", "quantity": "1", "unit_price": "40000.00"}]
+    first = new("change", change_file(contracted, "a.yaml", deductions=big))["number"]
+    second = new("change", change_file(contracted, "b.yaml", deductions=big))["number"]
+    sign(archive_dir, first, tmp_path / "scans")
+    reason = quarantined(archive_dir, second, tmp_path / "scans")
+    assert "would take contract HT-2026-0001's sum below zero" in reason
+    assert Decimal(show("HT-2026-0001")["total"]) > 0
+
+
+def test_signing_two_drafts_cannot_deduct_more_than_the_quote_held(contracted: Path, archive_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    first = new("change", change_file(contracted, "a.yaml", deductions=[{"item": "墙砖铺贴", "quantity": "40"}]))
+    second = new("change", change_file(contracted, "b.yaml", deductions=[{"item": "墙砖铺贴", "quantity": "30"}]))
+    sign(archive_dir, first["number"], tmp_path / "scans")
+    reason = quarantined(archive_dir, second["number"], tmp_path / "scans")
+    assert "30 ㎡ of 墙砖铺贴 is more than the contract holds" in reason
+
+
+def test_a_draft_signed_after_the_formal_acceptance_is_not_filed(contracted: Path, archive_dir: Path,
+                                                                tmp_path: Path) -> None:
+    draft = new("change", contracted / "change-1.yaml")["number"]
+    new("acceptance", contracted / "acceptance-2.yaml")  # 正式验收, 合格
+    assert "the project passed its formal acceptance" in quarantined(archive_dir, draft, tmp_path / "scans")
+
+
+def test_a_draft_whose_printed_sum_is_stale_is_not_filed(contracted: Path, archive_dir: Path, tmp_path: Path) -> None:
+    """The paper of a draft made before another change order was signed prints the old new sum."""
+    first = new("change", contracted / "change-1.yaml")["number"]
+    extra = change_file(contracted, "b.yaml", additions=[
+        {"name": "墙体加固", "unit": "㎡", "quantity": "3", "unit_price": "1000.00"}])
+    second = new("change", extra)["number"]
+    sign(archive_dir, first, tmp_path / "scans")
+    reason = quarantined(archive_dir, second, tmp_path / "scans")
+    assert f"{second} v1's figures are no longer right" in reason and "after" in reason
+    # revised, the new version prints the right sum and is filed
+    assert run("revise", second, extra, "--note", "按现合同价款重出").exit_code == 1  # same data: refused
+    extra.write_text(extra.read_text(encoding="utf-8").replace("墙体加固", "墙体加固（钢网）"), encoding="utf-8")
+    assert run("revise", second, extra, "--note", "按现合同价款重出").exit_code == 0
+    sign(archive_dir, second, tmp_path / "scans", version=2)
+    assert show(second)["status"] == "signed"
+
+
+def test_a_deduction_by_a_quote_item_s_name_must_name_the_item(contracted: Path) -> None:
+    path = change_file(contracted, "free.yaml", deductions=[
+        {"name": "墙砖铺贴", "unit": "㎡", "quantity": "500", "unit_price": "85"}])
+    assert "deductions[0].name: 墙砖铺贴 is an item of quote BJ-2026-0001: name it with item: 墙砖铺贴" in refused(
+        "change", path)
+
+
+def test_a_contract_with_signed_change_orders_is_not_voided_before_them(changed: Path) -> None:
+    r = run("void", "HT-2026-0001", "--note", "合同解除")
+    assert r.exit_code == 1 and "BG-2026-0001, BG-2027-0001 signed for HT-2026-0001 count in its sum" in r.stderr
+    assert run("void", "BG-2027-0001", "--note", "合同解除").exit_code == 0
+    assert run("void", "BG-2026-0001", "--note", "合同解除").exit_code == 0
+    assert run("void", "HT-2026-0001", "--note", "合同解除").exit_code == 0

@@ -333,7 +333,7 @@ def test_voiding_a_delivered_document_tells_every_holder(scans: Path, archive_di
     assert (eng / "ZG-2026-0001_v1_工程联.pdf").is_file()
     r = run("void", "ZG-2026-0001", "--note", "重复开具")
     assert r.exit_code == 0, r
-    assert "withdrawn   ZG-2026-0001: void notice to engineering" in r.stdout
+    assert "withdrawn   ZG-2026-0001: void notice to engineering" in r.stdout  # English: the suite's language
     notice = (eng / "ZG-2026-0001_v1_工程联_已作废.txt").read_text(encoding="utf-8")
     assert "ZG-2026-0001 已作废（重复开具）" in notice
     assert [r["action"] for r in ledger("ZG-2026-0001", "engineering")] == ["delivered", "withdrawn"]

@@ -145,3 +145,15 @@ def test_a_kind_the_settings_file_does_not_mention_keeps_its_distribution(tmp_pa
     assert rules[("change", "signed")] == {d: label for d, label in contract.items() if d != "legal"}
     (tmp_path / "docgen.toml").write_text(old + "\n[distribution.change]\n", encoding="utf-8")
     assert not [key for key in load_settings(tmp_path).distribution if key[0] == "change"]
+
+
+def test_a_status_is_accepted_by_its_word_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`list` prints 已关闭; a person who types it back is understood."""
+    monkeypatch.setenv("DOCGEN_LANGUAGE", "zh-CN")
+    from docgen.i18n import status_word
+
+    for status in registry.statuses():
+        r = run("list", "--status", status_word(status), "--json")
+        assert r.exit_code == 0 and "未知状态" not in r.stderr, (status, r.stderr)
+    r = run("list", "--status", "已完成")
+    assert r.exit_code == 2 and "未知状态 '已完成'" in r.stderr, r.stderr

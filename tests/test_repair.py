@@ -733,6 +733,23 @@ def test_cli_signed_scan_search_and_verify(warranted: Path, archive_dir: Path, t
     # the next step starts from the signed version's data
     assert cli_step(NUMBER, "repair", warranted / "repair-repair.yaml").exit_code == 0
     assert show(NUMBER)["status"] == "repaired"
+    # the order goes on after a signed step: the newest step's version stands, not the old scan
+    assert show(NUMBER)["effective_version"] == 4
     found = json.loads(run("search", "渗水", "--kind", "维修单", "--json").stdout)
     assert {f["number"] for f in found} == {NUMBER}
     assert run("verify").exit_code == 0
+
+
+def test_cli_revise_cannot_record_steps(warranted: Path) -> None:
+    """A revised report may not carry a visit, repairs or the customer's acceptance: only
+    `docgen step` records them, each as its own version with who and when."""
+    import yaml
+
+    new("repair", warranted / "repair.yaml")
+    data = yaml.safe_load((warranted / "repair.yaml").read_text(encoding="utf-8"))
+    data["acceptances"] = [{"date": "2027-06-12", "result": "满意", "signed_by": "张三"}]
+    revised = warranted / "repair-revised.yaml"
+    revised.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    r = run("revise", NUMBER, revised, "--note", "x")
+    assert r.exit_code == 1 and "are recorded by `docgen step`" in r.stderr, r
+    assert show(NUMBER)["status"] == "reported" and len(show(NUMBER)["versions"]) == 1

@@ -131,6 +131,9 @@ class Kind:
     settings_toml: ClassVar[str] = ""  # its own docgen.toml section, with comments, as written
     final: ClassVar[tuple[str, ...]] = ("void",)  # statuses after which nothing is recorded
     made_from: ClassVar[str | None] = None  # the kind it can be made from (docgen new KIND --from-…)
+    # its checks run again when its signed scan is filed, and the figures the paper shows must
+    # still be right: what others signed meanwhile may change what it may do (a change order)
+    recheck_on_signing: ClassVar[bool] = False
 
     # reading and deriving -----------------------------------------------------------------
 

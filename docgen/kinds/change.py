@@ -239,6 +239,10 @@ def derive(c: ChangeInput, lookup: Lookup) -> dict[str, Any]:
             unit = it["unit"]
             price = Decimal(it["unit_price"]) if price is None else price
             note = note or _quote_note(quote.number, it["section"])
+        elif quote is not None and any(it["name"] == name for s in quote.summary["sections"] for it in s["items"]):
+            raise InputError(at(source, at(f"deductions[{i}].name", _(
+                "{name} is an item of quote {quote}: name it with item: {name}, so that what is deducted is "
+                "checked against what the quote held").format(name=name, quote=quote.number))))
         assert price is not None
         deductions.append({"no": i + 1, "name": name, "unit": unit, "quantity": d.quantity,
                            "unit_price": price, "amount": fen(d.quantity * price), "note": note})
@@ -387,6 +391,7 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
 
 
 class Change(Kind):
+    recheck_on_signing = True
     key = "change"
     title = TITLE
     template = TEMPLATE
@@ -456,7 +461,10 @@ class Change(Kind):
         if doc.status != "signed":
             return None
         others = counted(lookup.referring(doc.summary["contract"]), doc.number)
-        contract = lookup.referenced(doc.summary["contract"], "contract", "contract", same_project=False)
+        try:
+            contract = lookup.referenced(doc.summary["contract"], "contract", "contract", same_project=False)
+        except StateError:
+            return None  # the contract is void: no sum depends on this change order any more
         left = Decimal(contract.summary["total"]) + sum((Decimal(r.summary["net"]) for r in others), Decimal(0))
         if left < 0:
             return _("voiding {number} would take contract {contract}'s sum below zero ({left}); "

@@ -415,6 +415,10 @@ class Contract(Kind):
         return lines
 
     def refuse_void(self, doc: Related, lookup: Lookup) -> str | None:
+        counting = [r.number for r, a in amendments(doc, lookup.referring(doc.number)) if a is not None]
+        if counting:
+            return _("{changes} signed for {number} count in its sum; void them first (the latest first)").format(
+                changes=", ".join(counting), number=doc.number)
         still_open = [d.number for d in lookup.live("rectification")
                       if d.status == "issued" and d.summary.get("contract") == doc.number]
         if still_open:

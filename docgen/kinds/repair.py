@@ -28,6 +28,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from docgen.errors import ConfigError, InputError, StateError
 from docgen.i18n import N_, NP_, _
+from docgen.archive.catalog import EffectivePolicy
 from docgen.kinds.base import Kind, Late, Lookup, Related, Step, register
 from docgen.kinds.common import (
     MAX_MATERIALS,
@@ -639,12 +640,13 @@ class RepairOrder(Kind):
     }
     settings_toml = SETTINGS_TOML
     final = ("closed", "void")
+    effective = EffectivePolicy(follows_newest=True)  # the order goes on after a signed step
 
     def parse(self, data: dict[str, Any], source: Path, settings: Any) -> RepairInput:
         return validate(RepairInput, data, source)
 
     def prepare(self, model: RepairInput, lookup: Lookup) -> tuple[dict[str, Any], list[bytes | None]]:
-        if lookup.number is None and (model.visit or model.repairs or model.acceptances):
+        if not lookup.stepping and (model.visit or model.repairs or model.acceptances):
             raise InputError(_("{source}: visit, repairs and acceptances are recorded by `docgen step`, "
                                "not written in the report").format(source=lookup.source))
         card = _card(lookup)
