@@ -569,11 +569,18 @@ def revise(
             number=number, status=status_word(doc.status), kind=definition.word_now()))
     signed = [v for v in archive.catalog.versions(doc.number) if is_scan(v)]
     if signed:
+        amender = next((k for k in registry.kinds() if k.amends == doc.kind), None)
+        if amender is not None:  # a contract: its works change by change orders
+            how = _("agree changes in a {kind} (docgen new {key}), or void it and make a new one").format(
+                kind=amender.word_now(), key=amender.key)
+        elif definition.amends is not None:  # a change order: another one changes it
+            how = _("make another {kind} (docgen new {key}), or void it first").format(
+                kind=definition.word_now(), key=definition.key)
+        else:
+            how = _("agree changes in a supplementary document, or void it and make a new one")
         raise StateError(
-            _("{number} was signed (v{version}, scan filed {day}); "
-              "a signed document is not revised: agree changes in a supplementary document, "
-              "or void it and make a new one").format(
-                number=doc.number, version=signed[-1].version, day=fmt_day(signed[-1].created))
+            _("{number} was signed (v{version}, scan filed {day}); a signed document is not revised: {how}").format(
+                number=doc.number, version=signed[-1].version, day=fmt_day(signed[-1].created), how=how)
         )
     why = definition.refuse_revise(_current(archive, doc), _lookup_for(archive, doc))
     if why:

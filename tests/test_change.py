@@ -406,3 +406,10 @@ def test_a_contract_with_signed_change_orders_is_not_voided_before_them(changed:
     assert run("void", "BG-2027-0001", "--note", "合同解除").exit_code == 0
     assert run("void", "BG-2026-0001", "--note", "合同解除").exit_code == 0
     assert run("void", "HT-2026-0001", "--note", "合同解除").exit_code == 0
+
+
+def test_a_signed_contract_or_change_order_points_to_a_change_order(changed: Path) -> None:
+    r = run("revise", "HT-2026-0001", changed / "contract.yaml", "--note", "加项")
+    assert r.exit_code == 1 and "agree changes in a change order (docgen new change)" in r.stderr, r
+    r = run("revise", "BG-2026-0001", changed / "change-1.yaml", "--note", "改数量")
+    assert r.exit_code == 1 and "make another change order (docgen new change)" in r.stderr, r
