@@ -753,3 +753,15 @@ def test_cli_revise_cannot_record_steps(warranted: Path) -> None:
     r = run("revise", NUMBER, revised, "--note", "x")
     assert r.exit_code == 1 and "are recorded by `docgen step`" in r.stderr, r
     assert show(NUMBER)["status"] == "reported" and len(show(NUMBER)["versions"]) == 1
+
+
+def test_the_warranty_card_promises_the_repair_order_s_response_time(warranted: Path, archive_dir: Path) -> None:
+    """The card's 报修 line states the hours a repair order is held to ([repair] visit_within_hours)."""
+    toml = archive_dir / "docgen.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("visit_within_hours = 24", "visit_within_hours = 12"),
+                    encoding="utf-8")
+    assert run("void", "BX-2027-0001", "--note", "重新签发").exit_code == 0
+    card = run("new", "warranty", "--from-acceptance", "YS-2027-0001", "--json")
+    assert card.exit_code == 0, card
+    card = json.loads(card.stdout)["number"]
+    assert "乙方接到报修后 12 小时内上门查看" in stored_text(archive_dir, card, 1)

@@ -253,7 +253,10 @@ class Warranty(Kind):
         return number_date(derived)
 
     def context(self, derived: dict[str, Any], settings: Any) -> dict[str, Any]:
-        return context(derived)
+        from docgen.kinds import repair
+
+        # the card promises the response time a repair order is held to ([repair] visit_within_hours)
+        return {**context(derived), "visit_hours": repair.limits(settings).visit_within_hours}
 
     def summary(self, derived: dict[str, Any]) -> dict[str, Any]:
         return summary(derived)
