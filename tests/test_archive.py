@@ -321,3 +321,31 @@ def test_show_flags_an_expired_quote(work: Path, monkeypatch: pytest.MonkeyPatch
     assert "EXPIRED" not in run("show", "BJ-2026-0001").stdout
     monkeypatch.setenv("DOCGEN_TODAY", "2026-12-03")
     assert "valid until 2026-12-02  (EXPIRED" in run("show", "BJ-2026-0001").stdout
+
+
+def test_processes_opening_a_new_archive_at_once_all_open_it(tmp_path: Path) -> None:
+    """Several processes that open a new catalog at the same moment race to put it in WAL mode;
+    SQLite answers "database is locked" at once to the one that would deadlock, and that
+    process must try again rather than call the catalog damaged."""
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from docgen.archive.catalog import Catalog\n"
+        "start = float(sys.argv[2])\n"
+        "while time.time() < start: pass\n"
+        "Catalog(Path(sys.argv[1]))\n"
+    )
+    for round_ in range(6):
+        path = tmp_path / f"c{round_}" / "catalog.sqlite"
+        path.parent.mkdir()
+        start = time.time() + 1.0
+        procs = [subprocess.Popen([sys.executable, "-c", script, str(path), str(start)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(6)]
+        for p in procs:
+            _out, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err
+        con = sqlite3.connect(path)
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        con.close()

@@ -407,13 +407,30 @@ class Catalog:
         self.db = sqlite3.connect(path, timeout=120, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA busy_timeout = 120000")
-        self.db.execute("PRAGMA journal_mode = WAL")
+        self._wal()
         self.db.execute("PRAGMA synchronous = FULL")
         self.db.execute("PRAGMA foreign_keys = ON")
         self._migrate()
 
     def close(self) -> None:
         self.db.close()
+
+    def _wal(self) -> None:
+        """Put the catalog in WAL mode. Several processes opening a new archive at once race
+        to convert it, and SQLite answers "database is locked" at once, without waiting, to
+        the one that would deadlock: it tries again (WAL is kept once set)."""
+        import random
+        import time
+
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02 + random.random() * 0.05)
 
     def _pending_migrations(self) -> bool:
         try:
