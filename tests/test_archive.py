@@ -337,7 +337,7 @@ def test_processes_opening_a_new_archive_at_once_all_open_it(tmp_path: Path) -> 
         "while time.time() < start: pass\n"
         "Catalog(Path(sys.argv[1]))\n"
     )
-    for round_ in range(6):
+    for round_ in range(10):
         path = tmp_path / f"c{round_}" / "catalog.sqlite"
         path.parent.mkdir()
         start = time.time() + 1.0
