@@ -488,16 +488,10 @@ def build_contract() -> None:
 
     clause(doc, "第二条  工程款支付")
     body(doc, "2.1 甲方按下列节点向乙方支付工程款，各期金额之和等于合同价款：", keep_next=True)
-    pay = fixed_table(doc, 1, [11, 45, 15, 29, 70])
-    for c, h in zip(pay.rows[0].cells, ["期数", "付款节点", "比例", "金额", "大写金额"]):
-        put(c, h, align=C, bold=True, sans=True)
-    header_row(pay.rows[0])
+    pay = grid(doc, [11, 45, 15, 29, 70], ["期数", "付款节点", "比例", "金额", "大写金额"])
     tag_row(pay, "{%tr for p in payments %}")
-    r = pay.add_row()
-    for c, v, a in zip(r.cells, ["{{ p.no }}", "{{ p.stage }}", "{{ p.percent }}", "{{ p.amount }}",
-                                 "{{ p.amount_upper }}"], [C, L, C, R, L]):
-        put(c, v, align=a)
-    no_split(r)
+    data_row(pay, ["{{ p.no }}", "{{ p.stage }}", "{{ p.percent }}", "{{ p.amount }}", "{{ p.amount_upper }}"],
+             [C, L, C, R, L])
     tag_row(pay, "{%tr endfor %}")
     tot = pay.add_row()
     label = tot.cells[0].merge(tot.cells[2])
@@ -515,30 +509,18 @@ def build_contract() -> None:
     para(doc, "{%p endfor %}")
     para(doc, "{%p if materials %}")
     body(doc, "3.{{ material_terms | length + 1 }} 双方约定的材料供应如下：", keep_next=True)
-    mat = fixed_table(doc, 1, [60, 70, 40])
-    for c, h in zip(mat.rows[0].cells, ["材料名称", "品牌、规格", "供应方"]):
-        put(c, h, align=C, bold=True, sans=True)
-    header_row(mat.rows[0])
+    mat = grid(doc, [60, 70, 40], ["材料名称", "品牌、规格", "供应方"])
     tag_row(mat, "{%tr for m in materials %}")
-    r = mat.add_row()
-    for c, v, a in zip(r.cells, ["{{ m.name }}", "{{ m.spec }}", "{{ m.supplied_by }}"], [L, L, C]):
-        put(c, v, align=a)
-    no_split(r)
+    data_row(mat, ["{{ m.name }}", "{{ m.spec }}", "{{ m.supplied_by }}"], [L, L, C])
     tag_row(mat, "{%tr endfor %}")
     para(doc, "{%p endif %}")
     para(doc, "{%p if jia_materials %}")
     body(doc, "3.{{ material_terms | length + 1 }} 甲供材料清单（甲方按下表供应，双方在进场时共同验收）：",
          keep_next=True)
-    jia = fixed_table(doc, 1, [12, 38, 50, 26, 44])
-    for c, h in zip(jia.rows[0].cells, ["序号", "材料名称", "品牌、规格", "数量", "进场时间"]):
-        put(c, h, align=C, bold=True, sans=True)
-    header_row(jia.rows[0])
+    jia = grid(doc, [12, 38, 50, 26, 44], ["序号", "材料名称", "品牌、规格", "数量", "进场时间"])
     tag_row(jia, "{%tr for m in jia_materials %}")
-    r = jia.add_row()
-    for c, v, a in zip(r.cells, ["{{ m.no }}", "{{ m.name }}", "{{ m.spec }}", "{{ m.quantity }}",
-                                 "{{ m.delivery }}"], [C, L, L, C, L]):
-        put(c, v, align=a)
-    no_split(r)
+    data_row(jia, ["{{ m.no }}", "{{ m.name }}", "{{ m.spec }}", "{{ m.quantity }}", "{{ m.delivery }}"],
+             [C, L, L, C, L])
     tag_row(jia, "{%tr endfor %}")
     para(doc, "{%p endif %}")
 
@@ -654,10 +636,7 @@ def build_contract() -> None:
     para(doc, "附件一：装修工程报价单", size=HEADING_PT, bold=True, sans=True, align=C)
     para(doc, "报价单编号 {{ quote }}    报价日期 {{ quote_date }}", size=10.5, align=C, after=6)
     widths = [40, 12, 14, 23, 25, 56]
-    ann = fixed_table(doc, 1, widths)
-    for c, h in zip(ann.rows[0].cells, ["项目名称", "单位", "数量", "单价（元）", "合价（元）", "工艺及材料说明"]):
-        put(c, h, align=C, bold=True, sans=True)
-    header_row(ann.rows[0])
+    ann = grid(doc, widths, ["项目名称", "单位", "数量", "单价（元）", "合价（元）", "工艺及材料说明"])
     tag_row(ann, "{%tr for s in annex %}")
     sr = ann.add_row()
     m = sr.cells[0].merge(sr.cells[-1])
@@ -665,11 +644,8 @@ def build_contract() -> None:
     shade(m, "F2F2F2")
     no_split(sr)
     tag_row(ann, "{%tr for it in s.rows %}")
-    r = ann.add_row()
-    for c, v, a in zip(r.cells, ["{{ it.name }}", "{{ it.unit }}", "{{ it.quantity }}",
-                                 "{{ it.unit_price }}", "{{ it.amount }}", "{{ it.note }}"], [L, C, R, R, R, L]):
-        put(c, v, align=a)
-    no_split(r)
+    data_row(ann, ["{{ it.name }}", "{{ it.unit }}", "{{ it.quantity }}", "{{ it.unit_price }}", "{{ it.amount }}",
+                   "{{ it.note }}"], [L, C, R, R, R, L])
     tag_row(ann, "{%tr endfor %}")
     sub = ann.add_row()
     lab = sub.cells[0].merge(sub.cells[3])
