@@ -749,7 +749,7 @@ def build_rectification() -> None:
          keep_next=True)
     para(doc, "回复人（签字）：______________        日期：______年____月____日")
     para(doc, "复查记录", size=HEADING_PT, bold=True, sans=True, before=8, keep_next=True)
-    rc = grid(doc, [34, 22, 80, 34], ["复查日期", "复查结果", "复查意见", "复查人"])
+    rc = grid(doc, [30, 30, 76, 34], ["复查日期", "复查结果", "复查意见", "复查人"])  # □通过 □不通过 on one line
     tag_row(rc, "{%tr for c in rechecks %}")
     data_row(rc, ["{{ c.date }}", "{{ c.result }}", "{{ c.note }}", "{{ c.inspector }}"], [C, C, L, C])
     tag_row(rc, "{%tr endfor %}")
