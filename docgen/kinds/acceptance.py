@@ -170,8 +170,7 @@ class Acceptance(Kind):
     distribution = {"signed": {"customer": "第一联 客户留存", "engineering": "第二联 工程",
                                "finance": "第三联 财务", "archive": "第四联 档案"}}
 
-    def parse(self, data: dict[str, Any], source: Path, settings: Any) -> AcceptanceInput:
-        return parse(data, source, settings)
+    parse = staticmethod(parse)
 
     def prepare(self, model: AcceptanceInput, lookup: Lookup) -> tuple[dict[str, Any], list[bytes | None]]:
         c = lookup.referenced(model.contract, "contract", "contract").summary
@@ -186,17 +185,14 @@ class Acceptance(Kind):
             previous = earlier[-1][1] if earlier else None
         return derive(model, lookup.project, lookup.settings, c, previous), []
 
-    def status(self, derived: dict[str, Any]) -> str:
-        return status(derived)
+    status = staticmethod(status)
 
-    def number_date(self, derived: dict[str, Any]) -> dt.date:
-        return number_date(derived)
+    number_date = staticmethod(number_date)
 
     def context(self, derived: dict[str, Any], settings: Any) -> dict[str, Any]:
         return context(derived)
 
-    def summary(self, derived: dict[str, Any]) -> dict[str, Any]:
-        return summary(derived)
+    summary = staticmethod(summary)
 
     def show(self, doc: Related, referring: list[Related], today: dt.date) -> list[str]:
         from docgen.i18n import status_word

@@ -409,8 +409,7 @@ class Change(Kind):
     distribution = {"signed": {"customer": "第一联 客户留存", "finance": "第二联 财务",
                                "engineering": "第三联 工程", "legal": "第四联 法务"}}
 
-    def parse(self, data: dict[str, Any], source: Path, settings: Any) -> ChangeInput:
-        return parse(data, source, settings)
+    parse = staticmethod(parse)
 
     def prepare(self, model: ChangeInput, lookup: Lookup) -> tuple[dict[str, Any], list[bytes | None]]:
         return derive(model, lookup), []
@@ -421,8 +420,7 @@ class Change(Kind):
     def context(self, derived: dict[str, Any], settings: Any) -> dict[str, Any]:
         return context(derived)
 
-    def summary(self, derived: dict[str, Any]) -> dict[str, Any]:
-        return summary(derived)
+    summary = staticmethod(summary)
 
     def total(self, doc: Related, referring: list[Related]) -> Decimal | None:
         return Decimal(doc.summary["net"])

@@ -324,10 +324,6 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def status(d: dict[str, Any]) -> str:
-    return "draft"
-
-
 def number_date(d: dict[str, Any]) -> dt.date:
     return d["sign_date"]
 
@@ -359,21 +355,17 @@ class Contract(Kind):
     distribution = {"signed": {"customer": "第一联 客户留存", "finance": "第二联 财务",
                                "engineering": "第三联 工程", "legal": "第四联 法务"}}
 
-    def parse(self, data: dict[str, Any], source: Path, settings: Any) -> ContractInput:
-        return parse(data, source, settings)
+    parse = staticmethod(parse)
 
     def prepare(self, model: ContractInput, lookup: Lookup) -> tuple[dict[str, Any], list[bytes | None]]:
         q = lookup.referenced(model.quote, "quote", "quote").summary if model.quote else None
         return derive(model, lookup.project, lookup.settings, q, lookup.source), []
 
-    def number_date(self, derived: dict[str, Any]) -> dt.date:
-        return number_date(derived)
+    number_date = staticmethod(number_date)
 
-    def context(self, derived: dict[str, Any], settings: Any) -> dict[str, Any]:
-        return context(derived, settings)
+    context = staticmethod(context)
 
-    def summary(self, derived: dict[str, Any]) -> dict[str, Any]:
-        return summary(derived)
+    summary = staticmethod(summary)
 
     def total(self, doc: Related, referring: list[Related]) -> Decimal | None:
         """The current contract sum: the price and every counted amendment's amount."""

@@ -168,8 +168,7 @@ class Rectification(Kind):
     final = ("void", "closed")
     made_from = "acceptance"
 
-    def parse(self, data: dict[str, Any], source: Path, settings: Any) -> RectificationInput:
-        return parse(data, source, settings)
+    parse = staticmethod(parse)
 
     def prepare(self, model: RectificationInput, lookup: Lookup) -> tuple[dict[str, Any], list[bytes | None]]:
         source = lookup.source
@@ -206,17 +205,14 @@ class Rectification(Kind):
                 photos.append(None)
         return derive(model, lookup.project, photos), photos
 
-    def status(self, derived: dict[str, Any]) -> str:
-        return status(derived)
+    status = staticmethod(status)
 
-    def number_date(self, derived: dict[str, Any]) -> dt.date:
-        return number_date(derived)
+    number_date = staticmethod(number_date)
 
     def context(self, derived: dict[str, Any], settings: Any) -> dict[str, Any]:
         return context(derived)
 
-    def summary(self, derived: dict[str, Any]) -> dict[str, Any]:
-        return summary(derived)
+    summary = staticmethod(summary)
 
     def show(self, doc: Related, referring: list[Related], today: dt.date) -> list[str]:
         s = doc.summary

@@ -50,7 +50,6 @@ from docgen.kinds.common import (
     check_phone,
     chinese_date,
     lines_of,
-    validate,
 )
 from docgen.money import fen, fmt, fmt_yuan, uppercase
 from docgen.picture import Picture
@@ -642,9 +641,6 @@ class RepairOrder(Kind):
     final = ("closed", "void")
     effective = EffectivePolicy(follows_newest=True)  # the order goes on after a signed step
 
-    def parse(self, data: dict[str, Any], source: Path, settings: Any) -> RepairInput:
-        return validate(RepairInput, data, source)
-
     def prepare(self, model: RepairInput, lookup: Lookup) -> tuple[dict[str, Any], list[bytes | None]]:
         if not lookup.stepping and (model.visit or model.repairs or model.acceptances):
             raise InputError(_("{source}: visit, repairs and acceptances are recorded by `docgen step`, "
@@ -667,8 +663,7 @@ class RepairOrder(Kind):
     def context(self, derived: dict[str, Any], settings: Any) -> dict[str, Any]:
         return context(derived)
 
-    def summary(self, derived: dict[str, Any]) -> dict[str, Any]:
-        return summary(derived)
+    summary = staticmethod(summary)
 
     def read_settings(self, table: dict[str, Any]) -> RepairSettings:
         return read_settings(table)

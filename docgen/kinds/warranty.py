@@ -211,8 +211,7 @@ class Warranty(Kind):
     distribution = {"signed": {"customer": "第一联 客户留存", "engineering": "第二联 工程（售后）", "archive": "第三联 档案"}}
     made_from = "acceptance"
 
-    def parse(self, data: dict[str, Any], source: Path, settings: Any) -> WarrantyInput:
-        return parse(data, source, settings)
+    parse = staticmethod(parse)
 
     def prepare(self, model: WarrantyInput, lookup: Lookup) -> tuple[dict[str, Any], list[bytes | None]]:
         source = lookup.source
@@ -246,11 +245,9 @@ class Warranty(Kind):
         c = lookup.referenced(a["contract"], "contract", "acceptance", same_project=False).summary
         return derive(model, source, lookup.settings, a, c), []
 
-    def status(self, derived: dict[str, Any]) -> str:
-        return status(derived)
+    status = staticmethod(status)
 
-    def number_date(self, derived: dict[str, Any]) -> dt.date:
-        return number_date(derived)
+    number_date = staticmethod(number_date)
 
     def context(self, derived: dict[str, Any], settings: Any) -> dict[str, Any]:
         from docgen.kinds import repair
@@ -258,8 +255,7 @@ class Warranty(Kind):
         # the card promises the response time a repair order is held to ([repair] visit_within_hours)
         return {**context(derived), "visit_hours": repair.limits(settings).visit_within_hours}
 
-    def summary(self, derived: dict[str, Any]) -> dict[str, Any]:
-        return summary(derived)
+    summary = staticmethod(summary)
 
     def data_from(self, source: Related, settings: Any, today: dt.date, deadline: dt.date | None) -> dict[str, Any]:
         """A card from a passed acceptance report, issued today (or on the report's date, if later)."""
