@@ -45,6 +45,7 @@ from docgen.kinds.common import (
     raw_len,
     validate,
 )
+from docgen.kinds.quote import item_rows, percent_text, quantity_text
 from docgen.money import MAX_AMOUNT, fen, fmt, fmt_yuan, uppercase, uppercase_signed
 
 TITLE = "工程变更单"
@@ -114,14 +115,6 @@ def parse(data: dict[str, Any], source: Path, settings: Any = None) -> ChangeInp
     if c.payment == NEXT_INSTALLMENT and c.payment_days is not None:
         raise InputError(at(source, _("payment_days: is only for payment: 签字后支付; leave it out")))
     return c
-
-
-def percent_text(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"
-
-
-def quantity_text(q: Decimal) -> str:
-    return f"{q.normalize():f}"
 
 
 def _item_key(section: str, item: str) -> str:
@@ -314,21 +307,6 @@ def payment_text(d: dict[str, Any]) -> str:
     return f"本变更增加的款项，由甲方于本变更单经双方签字之日起{days}日内一次性支付给乙方。"
 
 
-def _rows(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "no": x["no"],
-            "name": x["name"],
-            "unit": x["unit"],
-            "quantity": quantity_text(x["quantity"]),
-            "unit_price": fmt(x["unit_price"]),
-            "amount": fmt(x["amount"]),
-            "note": x["note"],
-        }
-        for x in lines
-    ]
-
-
 def context(d: dict[str, Any]) -> dict[str, Any]:
     return {
         "contract": d["contract"],
@@ -338,8 +316,8 @@ def context(d: dict[str, Any]) -> dict[str, Any]:
         # ■ and □ are in the CJK fonts (☑ is not): the chosen reason is the filled box
         "reason_marks": "　".join(("■" if r == d["reason"] else "□") + r for r in REASONS),
         "reason_text": d["reason_text"],
-        "additions": _rows(d["additions"]),
-        "deductions": _rows(d["deductions"]),
+        "additions": item_rows(d["additions"]),
+        "deductions": item_rows(d["deductions"]),
         "added": fmt(d["added"]),
         "taken": fmt(d["taken"]),
         "works": fmt_yuan(d["works"]),

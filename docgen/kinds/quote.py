@@ -171,6 +171,23 @@ def derive(q: QuoteInput, project: dict[str, Any], settings: Settings) -> dict[s
     }
 
 
+def item_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Line items as a table prints them: 序号, name, unit, quantity, unit price and amount to
+    the fen, note (a quote's items, a change order's 增项 and 减项)."""
+    return [
+        {
+            "no": it["no"],
+            "name": it["name"],
+            "unit": it["unit"],
+            "quantity": quantity_text(it["quantity"]),
+            "unit_price": fmt(it["unit_price"]),
+            "amount": fmt(it["amount"]),
+            "note": it["note"],
+        }
+        for it in items
+    ]
+
+
 def context(d: dict[str, Any]) -> dict[str, Any]:
     """Template fields: amounts formatted for the page."""
     return {
@@ -183,18 +200,7 @@ def context(d: dict[str, Any]) -> dict[str, Any]:
                 "no": s["no"],
                 "name": s["name"],
                 "subtotal": fmt(s["subtotal"]),
-                "rows": [
-                    {
-                        "no": it["no"],
-                        "name": it["name"],
-                        "unit": it["unit"],
-                        "quantity": quantity_text(it["quantity"]),
-                        "unit_price": fmt(it["unit_price"]),
-                        "amount": fmt(it["amount"]),
-                        "note": it["note"],
-                    }
-                    for it in s["items"]
-                ],
+                "rows": item_rows(s["items"]),
             }
             for s in d["sections"]
         ],
