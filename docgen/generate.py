@@ -736,21 +736,26 @@ def recheck(
         check["deadline"] = deadline.isoformat()
         raw["deadline"] = deadline.isoformat()
     raw["rechecks"] = [*raw.get("rechecks", []), check]
+    return _next_version(archive, doc, latest, snap, raw, converter, author=author or current_user(), note=note,
+                         action="recheck:passed" if passed else "recheck:failed")
+
+
+def _next_version(
+    archive: Archive, doc: DocumentRow, latest: VersionRow, snap: dict[str, Any], raw: dict[str, Any],
+    converter: Converter, *, author: str, note: str, action: str,
+) -> Made:
+    """A new version of ``doc`` from ``raw``, its newest version's input (``snap``) with a
+    re-inspection or a step added: the photos are the newest version's, the references were
+    checked when the document was made, and the write fails if someone else wrote meanwhile."""
     stored = {
         int(f.role[5:]) - 1: archive.store.get(f.sha256) for f in latest.files if f.role.startswith("photo")
     }
     prepared = prepare_data(
-        archive, "rectification", raw, Path(snap.get("source", doc.number)), stored, doc.number, rechecking=True
+        archive, doc.kind, raw, Path(snap.get("source", doc.number)), stored, doc.number, rechecking=True
     )
     prepared.project_code = doc.project
     return _write_version(
-        archive,
-        prepared,
-        converter,
-        number=doc.number,
-        author=author or current_user(),
-        note=note,
-        action="recheck:passed" if passed else "recheck:failed",
+        archive, prepared, converter, number=doc.number, author=author, note=note, action=action,
         expected_version=latest.version + 1,
     )
 
@@ -807,23 +812,8 @@ def step(
     raw = dict(snap["input"])
     raw["project"] = doc.project
     raw = st.apply(raw, given)
-    stored = {
-        int(f.role[5:]) - 1: archive.store.get(f.sha256) for f in latest.files if f.role.startswith("photo")
-    }
-    prepared = prepare_data(
-        archive, doc.kind, raw, Path(snap.get("source", doc.number)), stored, doc.number, rechecking=True
-    )
-    prepared.project_code = doc.project
-    return _write_version(
-        archive,
-        prepared,
-        converter,
-        number=doc.number,
-        author=author or current_user(),
-        note=note or pgettext("step", st.word),
-        action=f"step:{name}",
-        expected_version=latest.version + 1,
-    )
+    return _next_version(archive, doc, latest, snap, raw, converter, author=author or current_user(),
+                         note=note or pgettext("step", st.word), action=f"step:{name}")
 
 
 _GENERIC_SUMMARY = ("doc_date", "project", "page_code", "input_sha", "signs", "scan")
