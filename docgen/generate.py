@@ -139,8 +139,8 @@ def _resolve_project(
 
 def _referenced(
     archive: Archive, number: str, kind: str, field: str, source: Path, project_code: str | None
-) -> dict[str, Any]:
-    """The newest summary of a referenced document, checked: right kind, not void, same project."""
+) -> Related:
+    """A referenced document with its newest summary, checked: right kind, not void, same project."""
     doc = archive.catalog.document(number)
     name = _(registry.get(kind).a_word)
     if doc is None or doc.kind != kind:
@@ -152,7 +152,7 @@ def _referenced(
     if project_code is not None and doc.project != project_code:
         raise InputError(_("{source}: {field}: {number} belongs to project {project}, not {code}").format(
             source=source, field=field, number=number, project=doc.project, code=project_code))
-    return {**archive.catalog.versions(number)[-1].summary, "status": doc.status, "project": doc.project}
+    return related(doc, archive.catalog.versions(number)[-1].summary)
 
 
 def _contract_counts(
@@ -234,10 +234,7 @@ class _Lookup:
         self.number, self.stepping, self.stored_photos = number, stepping, stored_photos
 
     def referenced(self, number: str, kind: str, field: str, *, same_project: bool = True) -> Related:
-        s = _referenced(self.archive, number, kind, field, self.source, self.code if same_project else None)
-        doc = self.archive.catalog.document(number)
-        assert doc is not None
-        return Related(doc.number, doc.kind, doc.status, doc.project, s)
+        return _referenced(self.archive, number, kind, field, self.source, self.code if same_project else None)
 
     def contract_counts(self, named: str) -> None:
         _contract_counts(self.archive, self.code, self.project, named, self.source)
