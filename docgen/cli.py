@@ -552,7 +552,7 @@ def _show_data(archive: Archive, number: str) -> dict[str, Any]:
     this = related(doc, latest)
     refs = referring(archive, doc.number)
     total = kind.total(this, refs)
-    amending = [(r, registry.get(r.kind).amendment(r)) for r in refs if registry.get(r.kind).amends == doc.kind]
+    amending = registry.amendments(this, refs)
     return {
         "number": doc.number,
         "kind": doc.kind,

@@ -329,12 +329,10 @@ def number_date(d: dict[str, Any]) -> dt.date:
 
 
 def amendments(doc: Related, referring: list[Related]) -> list[tuple[Related, Amendment | None]]:
-    """The documents that amend ``doc`` (change orders), each with what it changes where it
-    counts (None where it does not: unsigned or void)."""
+    """``registry.amendments``, imported when first used (the registry imports this module)."""
     from docgen.kinds import registry
 
-    return [(r, registry.get(r.kind).amendment(r)) for r in referring
-            if registry.find(r.kind) is not None and registry.get(r.kind).amends == doc.kind]
+    return registry.amendments(doc, referring)
 
 
 class Contract(Kind):

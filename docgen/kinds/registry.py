@@ -12,7 +12,7 @@ import unicodedata
 from functools import cache
 
 from docgen.archive.catalog import KindTable
-from docgen.kinds.base import Kind, registered
+from docgen.kinds.base import Amendment, Kind, Related, registered
 
 MODULES = ("quote", "contract", "change", "rectification", "acceptance", "warranty", "repair")
 """The kinds' modules under docgen/kinds/, in the order docgen lists kinds."""
@@ -74,6 +74,13 @@ def status_words() -> dict[str, str]:
 def prefixes() -> dict[str, str]:
     """Each kind's default number prefix."""
     return {k.key: k.prefix for k in kinds()}
+
+
+def amendments(doc: Related, referring: list[Related]) -> list[tuple[Related, Amendment | None]]:
+    """The documents among ``referring`` that amend ``doc`` (change orders of a contract), each
+    with what it changes where it counts (None where it does not: unsigned or void)."""
+    return [(r, get(r.kind).amendment(r)) for r in referring
+            if find(r.kind) is not None and get(r.kind).amends == doc.kind]
 
 
 def accepted_names() -> str:
