@@ -749,18 +749,13 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
             for text in table.render(columns, late, wide=wide):
                 click.echo(text)
         return
-    from docgen.generate import related
+    from docgen.generate import referrers, related
     from docgen.kinds import registry
-    from docgen.kinds.base import links
 
     rows = []
     newest = archive.catalog.newest()
     counts = archive.catalog.version_counts()
-    referring: dict[str, list[Any]] = {}
-    for d, summary in newest:
-        definition = registry.find(d.kind)
-        for target in links(summary, definition.refers if definition else ()):
-            referring.setdefault(target, []).append(related(d, summary))
+    referring = referrers(newest)
     projects: dict[str, dict[str, Any]] = {}
     for d, summary in newest:
         if (kind and d.kind != kind) or (status and d.status != status):

@@ -209,17 +209,20 @@ def related(doc: DocumentRow, summary: dict[str, Any]) -> Related:
     return Related(doc.number, doc.kind, doc.status, doc.project, summary)
 
 
-def referring(
-    archive: Archive, number: str, newest: list[tuple[DocumentRow, dict[str, Any]]] | None = None
-) -> list[Related]:
-    """The documents whose newest version refers to ``number`` (through their kind's
-    ``refers`` keys), void ones too, by number."""
-    out = []
-    for d, summary in newest if newest is not None else archive.catalog.newest():
+def referrers(newest: list[tuple[DocumentRow, dict[str, Any]]]) -> dict[str, list[Related]]:
+    """Each document number -> the documents whose newest version refers to it (through their
+    kind's ``refers`` keys), void ones too, by number; from ``catalog.newest()``."""
+    out: dict[str, list[Related]] = {}
+    for d, summary in sorted(newest, key=lambda row: row[0].number):
         kind = registry.find(d.kind)
-        if kind is not None and d.number != number and number in links(summary, kind.refers):
-            out.append(related(d, summary))
-    return sorted(out, key=lambda r: r.number)
+        for target in links(summary, kind.refers if kind else ()) - {d.number}:
+            out.setdefault(target, []).append(related(d, summary))
+    return out
+
+
+def referring(archive: Archive, number: str) -> list[Related]:
+    """The documents that refer to ``number`` (see ``referrers``)."""
+    return referrers(archive.catalog.newest()).get(number, [])
 
 
 class _Lookup:
