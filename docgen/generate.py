@@ -222,7 +222,7 @@ def referrers(newest: list[tuple[DocumentRow, dict[str, Any]]]) -> dict[str, lis
 
 def referring(archive: Archive, number: str) -> list[Related]:
     """The documents that refer to ``number`` (see ``referrers``)."""
-    return referrers(archive.catalog.newest()).get(number, [])
+    return referrers(archive.catalog.newest(mentioning=number)).get(number, [])
 
 
 class _Lookup:

@@ -682,16 +682,22 @@ class Catalog:
             )
         ]
 
-    def newest(self, kind: str | None = None) -> list[tuple[DocumentRow, dict[str, Any]]]:
+    def newest(self, kind: str | None = None, *, mentioning: str | None = None) -> list[tuple[DocumentRow, dict[str, Any]]]:
         """Every document (of ``kind``) with its newest version's summary, in one query,
-        in the order of ``documents``."""
+        in the order of ``documents``. ``mentioning``: only those whose summary holds that
+        string as a JSON value somewhere (a document number: what may refer to it; the caller
+        checks where)."""
         sql = (
             "SELECT d.*, v.summary AS _summary FROM documents d LEFT JOIN versions v ON v.number = d.number "
-            "AND v.version = (SELECT MAX(version) FROM versions WHERE number = d.number)"
+            "AND v.version = (SELECT MAX(version) FROM versions WHERE number = d.number) WHERE 1"
         )
         args: tuple[str, ...] = ()
         if kind:
-            sql, args = sql + " WHERE d.kind = ?", (kind,)
+            sql, args = sql + " AND d.kind = ?", (*args, kind)
+        if mentioning:
+            quoted = json.dumps(mentioning, ensure_ascii=False)
+            escaped = quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            sql, args = sql + " AND v.summary LIKE ? ESCAPE '\\'", (*args, f"%{escaped}%")
         out = []
         for r in self.db.execute(sql + " ORDER BY d.created, d.number", args).fetchall():
             d = dict(r)
