@@ -285,3 +285,23 @@ def test_a_truncated_file_waits_until_it_is_old_enough(scans: Path, archive_dir:
     r = run("ingest", cut)
     assert r.exit_code == 1 and r.stdout.startswith(
         "quarantined cut.pdf -> quarantine/cut.pdf: the PDF ends early (no %EOF)"), r
+
+
+def test_a_decoder_out_of_memory_is_the_memory_limit_not_a_damaged_file(tmp_path: Path, monkeypatch) -> None:
+    """Pillow's TIFF decoder reports a failed allocation as OSError("decoder error -9"); the
+    reader must count it against the memory limit, not quarantine the scan as damaged."""
+    import pytest
+    from PIL import Image
+
+    from docgen.archive import scans
+
+    data = _tiff_150_frames(tmp_path / "frames.tif").read_bytes()
+    for error, memory in (("decoder error -9", True), ("decoder error -2", False)):
+        def fail(self: Image.Image, error: str = error) -> Image.Image:
+            raise OSError(error)
+
+        monkeypatch.setattr(Image.Image, "copy", fail)
+        with pytest.raises(scans.Unreadable) as caught:
+            scans.read(data, "tiff")
+        assert isinstance(caught.value.__context__, MemoryError) is memory, error
+        assert ("damaged" in str(caught.value.args[0])) is not memory, caught.value.args

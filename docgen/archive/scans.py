@@ -295,6 +295,14 @@ def pdf_text(data: bytes) -> list[str]:
     return out
 
 
+def _out_of_memory(exc: Exception) -> bool:
+    """Pillow's decoders report a failed allocation as ``OSError("decoder error -9")``
+    (IMAGING_CODEC_MEMORY) or an "out of memory" message, not as MemoryError: such a
+    file is not damaged, it needed more memory than the reader has."""
+    text = str(exc)
+    return text == "decoder error -9" or "out of memory" in text.lower()
+
+
 def read_image(data: bytes, fmt: str) -> Scan:
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
@@ -304,6 +312,8 @@ def read_image(data: bytes, fmt: str) -> Scan:
     except Image.DecompressionBombError:
         raise Unreadable(N_("the image is too large to be a page scan (more than 178 million pixels)")) from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
+        if _out_of_memory(exc):
+            raise MemoryError from None
         if "truncated" in str(exc):
             raise Truncated(N_("the image ends early: it was cut off or is still being written")) from None
         raise Unreadable(N_("the image is damaged or incomplete and cannot be read")) from None
@@ -322,6 +332,8 @@ def read_image(data: bytes, fmt: str) -> Scan:
                 found = find(seen, thorough=True)
             codes = [t for t, _c in found]
         except OSError as exc:
+            if _out_of_memory(exc):
+                raise MemoryError from None
             if "truncated" in str(exc):
                 raise Truncated(N_("the image ends early: it was cut off or is still being written")) from None
             raise Unreadable(N_("the image is damaged or incomplete and cannot be read")) from None
