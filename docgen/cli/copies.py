@@ -1,0 +1,212 @@
+"""Copies for departments and the record of who had them: distribute, pull, log."""
+
+from __future__ import annotations
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from docgen.clock import fmt_instant
+from docgen.dates import DATE
+from docgen.cliparams import KIND, VERSION
+from docgen.i18n import N_, TranslatedOption, _, action_word, lazy_gettext
+
+if TYPE_CHECKING:
+    pass
+
+
+from docgen.cli.base import (CSV_HELP, LOG_FIELDS, WIDE_HELP, Ctx, _converter, _delivery_line, _echo_csv, _json_seen, _print_json, main)
+
+
+@main.command(help=lazy_gettext("""Deliver the effective version of NUMBER to the departments its rule names.
+
+    Each department gets a PDF labelled with its 联次 in its outbox folder; a
+    department holding an older version gets a notice that it is superseded.
+    Copies go out by themselves when a document is signed, approved or issued;
+    this command delivers by hand (again with --again).
+
+    \b
+    Example:
+      docgen distribute HT-2026-0001
+      docgen distribute YS-2027-0002 --again
+    """))
+@click.argument("number")
+@click.option("--again", is_flag=True, cls=TranslatedOption, help=N_("Deliver again to departments that already have this version."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the deliveries as JSON."))
+@click.pass_obj
+def distribute(obj: Ctx, number: str, again: bool, as_json: bool) -> None:
+    from docgen.distribute import distribute as do_distribute
+    from docgen.generate import current_user
+
+    d = do_distribute(obj.archive(create=False), number, _converter(), current_user(), again=again)
+    if as_json:
+        click.echo(json.dumps({
+            "number": d.number, "version": d.version, "status": d.status, "skipped": d.skipped,
+            "superseded": d.superseded,
+            "copies": [{"department": c.department, "label": c.label, "path": str(c.path), "sha256": c.sha256,
+                        "note": c.note} for c in d.copies],
+        }, ensure_ascii=False, indent=2))
+        return
+    if d.copies or d.superseded:
+        click.echo(_delivery_line(d))
+        for c in d.copies:
+            click.echo(f"  {c.path}")
+    if d.skipped:
+        click.echo(_("{number} v{version}: already delivered to {departments} (--again delivers again)").format(
+            number=d.number, version=d.version, departments=", ".join(d.skipped)))
+
+
+@main.command(help=lazy_gettext("""A department's copy of a document, or of every document signed since a day.
+
+    The copy is the effective version (the signed scan, else the approved
+    version), labelled for the department and masked where its policy says;
+    drafts only with --version. Every pull, and every refused one, is logged.
+
+    \b
+    Example:
+      docgen pull HT-2026-0001 --as finance -o ~/财务/合同
+      docgen pull --as finance --kind contract --since 2026-11-01 -o ~/财务/11月
+    """))
+@click.argument("number", required=False)
+@click.option("--as", "dept", required=True, metavar="DEPT", cls=TranslatedOption, help=N_("The department pulling (finance, legal, …)."))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, cls=TranslatedOption, help=N_("Folder to write the copies to."))
+@click.option("--version", type=VERSION, cls=TranslatedOption, help=N_("This version (2 or v2) instead of the effective one."))
+@click.option("--kind", type=KIND, cls=TranslatedOption, help=N_("With --since: every document of this kind (contract or 合同, …)…"))
+@click.option("--since", type=DATE, cls=TranslatedOption, help=N_("…signed on or after this day (the company's date)."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the copies as JSON."))
+@click.pass_obj
+def pull(
+    obj: Ctx, number: str | None, dept: str, output: Path, version: int | None, kind: str | None,
+    since: Any, as_json: bool,
+) -> None:
+    from docgen.distribute import pull as do_pull
+    from docgen.distribute import signed_since
+    from docgen.generate import current_user
+
+    archive = obj.archive(create=False)
+    actor = current_user()
+    if number and (kind or since):
+        raise click.UsageError(_("give either NUMBER or --kind with --since, not both"))
+    if not number:
+        if not (kind and since):
+            raise click.UsageError(
+                _("give the document NUMBER, or --kind and --since for every document signed since a day"))
+        if version is not None:
+            raise click.UsageError(_("--version goes with one NUMBER"))
+        day = since
+        from docgen.distribute import may_pull
+
+        may_pull(archive, dept, kind, actor)
+        numbers = signed_since(archive, kind, day)
+        if not numbers:
+            if as_json:
+                _print_json([])
+            else:
+                click.echo(_("no {kind} signed since {day}").format(kind=kind, day=day))
+            return
+    else:
+        numbers = [number]
+    copies = []
+    if len(numbers) > 1 and not as_json:
+        with click.progressbar(numbers, label=_("pulling {n} copies for {department}").format(n=len(numbers), department=dept), file=sys.stderr) as bar:
+            for n in bar:
+                copies.append(do_pull(archive, n, dept, output, _converter(), actor))
+    else:
+        for n in numbers:
+            copies.append(do_pull(archive, n, dept, output, _converter(), actor, version=version))
+    if as_json:
+        _print_json([{"number": c.number, "version": c.version, "department": c.department,
+                      "label": c.label, "path": str(c.path), "sha256": c.sha256} for c in copies])
+        return
+    for c in copies:
+        click.echo(f"{c.number} v{c.version}  {c.label}  {c.path}")
+    if len(copies) > 1:
+        click.echo(_("pull: {n} copies for {department} in {folder}").format(
+            n=len(copies), department=copies[0].department, folder=output))
+
+
+def _when(text: str) -> Any:
+    """A stored instant for sorting: rows written in other zones fall in time order."""
+    from datetime import datetime, timezone
+
+    from docgen.clock import instant
+
+    try:
+        return instant(text)
+    except ValueError:
+        return datetime.min.replace(tzinfo=timezone.utc)
+
+
+@main.command(help=lazy_gettext("""Every event of the archive or of one document: created, revised, reviewed, signed,
+    voided, delivered, pulled, refused, superseded; with who, when and checksums.
+
+    \b
+    Example:
+      docgen log HT-2026-0001
+      docgen log P-2026-0001
+      docgen log --as finance --json
+      docgen log --as finance --csv > 财务台账.csv
+    """))
+@click.argument("number", required=False)
+@click.option("--as", "dept", metavar="DEPT", cls=TranslatedOption, help=N_("Only what this department received, pulled or was refused."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the events as JSON."))
+@click.option("--csv", "as_csv", is_flag=True, cls=TranslatedOption, help=CSV_HELP)
+@click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
+@click.pass_obj
+def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: bool, wide: bool) -> None:
+    archive = obj.archive(create=False)
+    cat = archive.catalog
+    key = None
+    if number and cat.document(number.strip().upper()) is None and cat.project(number.strip()) is not None:
+        number = number.strip()  # a project: the changes of its data
+    elif number:
+        from docgen.generate import document
+
+        number = document(archive, number).number
+    if dept:
+        from docgen.distribute import department
+
+        key = department(archive, dept).key
+    rows: list[dict[str, Any]] = []
+    if not dept:
+        for e in cat.all_events(number):
+            shas = {}
+            if e.version:
+                v = next((v for v in cat.versions(e.number) if v.version == e.version), None)
+                f = v and (v.file("scan") or v.file("pdf"))
+                shas = {"sha256": f.sha256} if f else {}
+            rows.append({"created": fmt_instant(e.created), "action": e.action, "number": e.number, "version": e.version,
+                         "department": None, "actor": e.actor, "status": e.to_status, "note": e.note, **shas})
+    for r in cat.ledger(number, key):
+        rows.append({"created": fmt_instant(r["created"]), "action": r["action"], "number": r["number"], "version": r["version"],
+                     "department": r["department"], "actor": r["actor"], "label": r["label"],
+                     "sha256": r["sha256"], "path": r["path"], "note": r["note"]})
+    rows.sort(key=lambda r: _when(r["created"]))
+    if as_json:
+        _print_json(rows)
+        return
+    from docgen import table
+
+    if as_csv:
+        _echo_csv(table.to_csv(rows, LOG_FIELDS))
+        return
+    if not rows:
+        click.echo(_("no events"))
+        return
+    # the department by its copy's label (第二联 财务), which names it; the key where there is none
+    shown = [{**r, "number": f"{r['number'] or ''}" + (f" v{r['version']}" if r.get("version") else ""),
+              "action": action_word(r["action"]),
+              "department": r.get("label") or r.get("department"), "sha256": (r.get("sha256") or "")[:12]}
+             for r in rows]
+    # a column no row fills (the department: no copies yet) is left out
+    columns = [table.Column("created", header=table.HEADERS["time"], flex=1), table.Column("action"), table.Column("number"),
+               table.Column("actor", flex=2), table.Column("department", flex=1),
+               table.Column("sha256", flex=2, min_width=8), table.Column("note", flex=2, min_width=8)]
+    for text in table.render(columns, shown, wide=wide):
+        click.echo(text)

@@ -1,0 +1,551 @@
+"""Commands that make and read documents: new, revise, review, recheck, step, void, show, kinds, list, diff."""
+
+from __future__ import annotations
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from docgen.clock import fmt_instant
+from docgen.dates import DATE
+from docgen.cliparams import KIND, STATUS, VERSION
+from docgen.i18n import N_, TranslatedOption, _, action_word, lazy_gettext, status_word
+from docgen.kinds.names import kind_cn
+
+if TYPE_CHECKING:
+    from docgen.archive.core import Archive
+
+
+from docgen.cli.base import (CSV_HELP, LATE_FIELDS, LIST_FIELDS, WIDE_HELP, Ctx, _converter, _echo_csv, _json_seen, _made_dict, _print_json, _print_made,
+                             main)
+
+
+@main.command(help=lazy_gettext("""Validate, number, render and archive a new document from a YAML file.
+
+    KIND is a kind's key or its Chinese name (quote or 报价单, contract or 合同,
+    change or 变更单, …; `docgen kinds` lists them all). Several files
+    of one kind are made in one run, sharing one warm LibreOffice.
+
+    \b
+    Example:
+      docgen new quote samples/zhangjiang/quote.yaml
+      docgen new 报价单 samples/zhangjiang/quote.yaml
+      docgen new contract samples/zhangjiang/contract.yaml --json
+      docgen new rectification --from-acceptance YS-2027-0001 --deadline 2027-02-27
+      docgen new warranty samples/zhangjiang/warranty.yaml
+    """))
+@click.argument("kind", metavar="KIND", type=KIND)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--from-acceptance",
+    "from_acceptance",
+    metavar="YS-NUMBER",
+    cls=TranslatedOption, help=N_("Make a rectification notice from the failed items of this report, or a warranty card from it."),
+)
+@click.option(
+    "--deadline",
+    type=DATE,
+    cls=TranslatedOption, help=N_("Rectification deadline with --from-acceptance (default: [rectification] default_days)."),
+)
+@click.option("--note", default="", cls=TranslatedOption, help=N_("Why this document is made (kept with version 1)."))
+@click.option(
+    "--once", is_flag=True, cls=TranslatedOption, help=N_("If a document was already made from exactly this data, show it instead.")
+)
+@click.option(
+    "--update-project", "update_project", is_flag=True,
+    cls=TranslatedOption, help=N_("Let the project file change the archived project's data (recorded in `docgen log P-…`)."),
+)
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
+@click.pass_obj
+def new(
+    obj: Ctx,
+    kind: str,
+    files: tuple[Path, ...],
+    from_acceptance: str | None,
+    deadline: Any,
+    note: str,
+    once: bool,
+    update_project: bool,
+    as_json: bool,
+) -> None:
+    from docgen.generate import from_acceptance as prepare_from
+    from docgen.generate import made_from, new_document
+
+    archive = obj.archive()
+    results = []
+    if from_acceptance:
+        if files:
+            raise click.UsageError(_("give either FILE or --from-acceptance, not both"))
+        prepared = prepare_from(
+            archive, kind, from_acceptance.strip().upper(), deadline=deadline
+        )
+        made = made_from(archive, prepared, _converter(), note=note or f"据 {from_acceptance.upper()} 生成")
+        results.append(made)
+        if not as_json:
+            _print_made(made)
+    elif not files:
+        raise click.UsageError(
+            _("give the {kind} file to make (or --from-acceptance YS-… for notices and warranty cards)").format(
+                kind=kind))
+    elif deadline:
+        raise click.UsageError(_("--deadline goes with --from-acceptance; a notice file sets its own deadline"))
+    for path in files:
+        made = new_document(archive, kind, path, _converter(), note=note, once=once, update_project=update_project)
+        results.append(made)
+        if not as_json:
+            _print_made(made)
+    if as_json:
+        out: Any = [_made_dict(m) for m in results]
+        _print_json(out[0] if len(out) == 1 else out)
+
+
+@main.command(help=lazy_gettext("""Make a new version of NUMBER from changed data in FILE.
+
+    \b
+    Example:
+      docgen revise HT-2026-0001 contract.yaml --note "法务意见：违约金改为每日0.3%"
+    """))
+@click.argument("number")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--note", required=True, cls=TranslatedOption, help=N_("What changed and why (kept with the version)."))
+@click.option(
+    "--update-project", "update_project", is_flag=True,
+    cls=TranslatedOption, help=N_("Let the project file change the archived project's data (recorded in `docgen log P-…`)."),
+)
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
+@click.pass_obj
+def revise(obj: Ctx, number: str, file: Path, note: str, update_project: bool, as_json: bool) -> None:
+    from docgen.generate import revise as do_revise
+
+    made = do_revise(obj.archive(), number, file, _converter(), note=note, update_project=update_project)
+    if as_json:
+        _print_json(_made_dict(made))
+    else:
+        _print_made(made)
+
+
+@main.command(help=lazy_gettext("""Legal review of a contract: submit it, approve it, or reject it with notes.
+
+    \b
+    draft --submit--> in_review --approve--> approved
+                      in_review --reject---> draft (revise, then submit again)
+    Example:
+      docgen review HT-2026-0001 submit --note "请法务审核"
+      docgen review HT-2026-0001 reject --note "第七条违约金比例过高"
+    """))
+@click.argument("number")
+@click.argument("action", type=click.Choice(["submit", "approve", "reject"]))
+@click.option("--note", default="", cls=TranslatedOption, help=N_("Review notes (required to reject)."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
+@click.pass_obj
+def review(obj: Ctx, number: str, action: str, note: str, as_json: bool) -> None:
+    from docgen.generate import review as do_review
+
+    from docgen.generate import document
+
+    archive = obj.archive()
+    status = do_review(archive, number, action, note=note)
+    if as_json:
+        doc = document(archive, number)
+        _print_json({"number": doc.number, "kind": doc.kind, "action": action, "status": status,
+                     "version": _latest_version(archive, doc.number), "note": note})
+        return
+    click.echo(f"{number.upper()}: {status_word(status)}")
+
+
+def _latest_version(archive: Archive, number: str) -> int | None:
+    versions = archive.catalog.versions(number)
+    return versions[-1].version if versions else None
+
+
+@main.command(help=lazy_gettext("""Record the re-inspection of a rectification notice as a new version.
+
+    Passed closes the notice; failed re-issues it with a new deadline.
+
+    \b
+    Example:
+      docgen recheck ZG-2026-0001 --passed --note "空鼓墙砖已返工，复查合格"
+      docgen recheck ZG-2026-0001 --failed --note "仍有两处空鼓" --deadline 2026-12-29
+    """))
+@click.argument("number")
+@click.option("--passed/--failed", default=None, cls=TranslatedOption, help=N_("The result of the re-inspection."))
+@click.option("--note", required=True, cls=TranslatedOption, help=N_("What the re-inspection found (复查意见)."))
+@click.option("--deadline", type=DATE, cls=TranslatedOption, help=N_("New deadline when it failed."))
+@click.option("--inspector", cls=TranslatedOption, help=N_("Who re-inspected (default: the notice's inspector)."))
+@click.option("--date", "day", type=DATE, cls=TranslatedOption, help=N_("Re-inspection date (default today)."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
+@click.pass_obj
+def recheck(
+    obj: Ctx, number: str, passed: bool | None, note: str, deadline: Any, inspector: str | None, day: Any,
+    as_json: bool,
+) -> None:
+    from docgen.generate import recheck as do_recheck
+
+    if passed is None:
+        raise click.UsageError(_("say the result: --passed or --failed"))
+    # options that do not go together are a usage error, before the archive is opened
+    if passed and deadline is not None:
+        raise click.UsageError(_("--deadline is for a failed re-inspection (the new deadline)"))
+    if not passed and deadline is None:
+        raise click.UsageError(_("a failed re-inspection needs the new deadline: --deadline YYYY-MM-DD"))
+    made = do_recheck(
+        obj.archive(),
+        number.strip().upper(),
+        _converter(),
+        passed=passed,
+        note=note,
+        deadline=deadline,
+        inspector=inspector,
+        day=day,
+    )
+    if as_json:
+        _print_json({**_made_dict(made), "status": "closed" if passed else "issued"})
+    else:
+        _print_made(made)
+        click.echo("  " + (status_word("closed") if passed else
+                           _("re-issued, deadline {deadline}").format(deadline=deadline)))
+
+
+@main.command(help=lazy_gettext("""Record a step of a document's own life as a new version (a repair order's visit, repair, …).
+
+    FILE holds the step's data (YAML or JSON); `docgen show NUMBER` names the steps of its kind.
+
+    \b
+    Example:
+      docgen step WX-2027-0001 visit samples/zhangjiang/repair-visit.yaml
+    """))
+@click.argument("number")
+@click.argument("step_name", metavar="STEP")
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--note", default="", cls=TranslatedOption, help=N_("What the step did, for the history (default: the step's name)."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
+@click.pass_obj
+def step(obj: Ctx, number: str, step_name: str, file: Path | None, note: str, as_json: bool) -> None:
+    from docgen.generate import step as do_step
+
+    made = do_step(obj.archive(), number.strip().upper(), step_name.strip(), file, _converter(), note=note)
+    if as_json:
+        archive = obj.archive()
+        doc = archive.catalog.document(made.number)
+        _print_json({**_made_dict(made), "step": step_name.strip(), "status": doc.status if doc else None})
+    else:
+        _print_made(made)
+        doc = obj.archive().catalog.document(made.number)
+        if doc is not None:
+            click.echo("  " + status_word(doc.status))
+
+
+@main.command(help=lazy_gettext("""Void a document. Its number is never reused; its versions stay archived.
+
+    \b
+    Example:
+      docgen void BJ-2026-0002 --note "客户取消"
+    """))
+@click.argument("number")
+@click.option("--note", required=True, cls=TranslatedOption, help=N_("Why the document is void."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
+@click.pass_obj
+def void(obj: Ctx, number: str, note: str, as_json: bool) -> None:
+    from docgen.generate import void as do_void
+
+    from docgen.generate import document
+
+    archive = obj.archive()
+    do_void(archive, number, note=note)
+    if as_json:
+        doc = document(archive, number)
+        _print_json({"number": doc.number, "kind": doc.kind, "action": "void", "status": doc.status,
+                     "version": _latest_version(archive, doc.number), "note": note})
+        return
+    click.echo(f"{number.upper()}: {status_word('void')}")
+
+
+def _show_data(archive: Archive, number: str) -> dict[str, Any]:
+    from docgen.clock import today
+    from docgen.generate import document, effective, referring, related
+    from docgen.kinds import registry
+
+    doc = document(archive, number)
+    versions = archive.catalog.versions(doc.number)
+    project = archive.catalog.project(doc.project) or {}
+    eff = effective(versions, doc.kind)
+    latest = versions[-1].summary if versions else {}
+    kind = registry.get(doc.kind)
+    this = related(doc, latest)
+    refs = referring(archive, doc.number)
+    total = kind.total(this, refs)
+    amending = registry.amendments(this, refs)
+    return {
+        "number": doc.number,
+        "kind": doc.kind,
+        "title": doc.title,
+        "status": doc.status,
+        "project": doc.project,
+        "customer": project.get("customer", {}).get("name"),
+        "site": project.get("site", {}).get("address"),
+        "total": str(total) if total is not None else None,
+        "original_total": latest.get("total"),
+        "amendments": [
+            {"number": r.number, "kind": r.kind, "status": r.status, "counted": a is not None,
+             "amount": str(a.amount) if a is not None else r.summary.get("net"), "days": a.days if a is not None else 0}
+            for r, a in amending
+        ],
+        "referred_by": [{"number": r.number, "kind": r.kind, "status": r.status} for r in refs],
+        "steps": [st.name for st in kind.steps],
+        "show": kind.show(this, refs, today()),
+        "effective_version": eff.version if eff else None,
+        "summary": latest,
+        "versions": [
+            {
+                "version": v.version,
+                "status": v.status,
+                "actor": v.author,
+                "created": fmt_instant(v.created),
+                "note": v.note,
+                "pages": v.pages,
+                "template": v.template,
+                "signs": v.summary.get("signs"),
+                "scan": v.summary.get("scan"),
+                "files": {f.role: {"sha256": f.sha256, "size": f.size} for f in v.files},
+            }
+            for v in versions
+        ],
+        "events": [
+            {
+                "version": e.version,
+                "action": e.action,
+                "from": e.from_status,
+                "to": e.to_status,
+                "actor": e.actor,
+                "note": e.note,
+                "created": fmt_instant(e.created),
+            }
+            for e in archive.catalog.events(doc.number)
+        ],
+    }
+
+
+@main.command(help=lazy_gettext("""Kind, status, project, figures and every version of a document.
+
+    \b
+    Example:
+      docgen show HT-2026-0001
+      docgen show BJ-2026-0001 --json
+      docgen show HT-2026-0001 --wide
+    """))
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print everything as JSON."))
+@click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
+@click.pass_obj
+def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
+    from decimal import Decimal
+
+    from docgen import table
+    from docgen.money import fmt_yuan, uppercase_signed
+
+    data = _show_data(obj.archive(create=False), number)
+    if as_json:
+        data.pop("show")
+        _print_json(data)
+        return
+
+    def echo(text: str) -> None:  # a key/value line: escaped, and shortened unless --wide
+        click.echo(table.line(text, wide=wide))
+
+    echo(f"{data['number']}  {data['title']}  [{status_word(data['status'])}]")
+    echo(_("project:  {project}  {customer}  {site}").format(
+        project=data["project"], customer=data["customer"], site=data["site"]))
+    if data["total"]:
+        total = Decimal(data["total"])
+        echo(_("total:    {total}  {uppercase}").format(total=fmt_yuan(total), uppercase=uppercase_signed(total)))
+    for text in data.pop("show"):
+        echo(text)
+    if data["steps"]:
+        echo(_("steps:    {steps}  (docgen step {number} STEP FILE)").format(
+            steps=", ".join(data["steps"]), number=data["number"]))
+    eff = data["effective_version"]
+    echo(_("effective version: {version}").format(
+        version="v" + str(eff) if eff else _("none yet (no approved or signed version)")))
+    click.echo(_("versions:"))
+    rows = []
+    for v in data["versions"]:
+        scan = "scan" in v["files"]
+        f = v["files"]["scan"] if scan else v["files"].get("pdf", {})
+        rows.append({"version": f"v{v['version']}", "status": status_word(v["status"]), "created": v["created"],
+                     "actor": v["actor"], "pages": v["pages"], "file": _("scan") if scan else "pdf",
+                     "sha256": f.get("sha256", "")[:12],
+                     "note": (_("signed copy of v{version}  ").format(version=v["signs"]) if scan else "")
+                     + (v["note"] or "")})
+    columns = [table.Column("version"), table.Column("status"), table.Column("created", flex=1),
+               table.Column("actor", header=table.HEADERS["author"], flex=2), table.Column("pages", align=">"), table.Column("file"),
+               table.Column("sha256", flex=1), table.Column("note", flex=2, min_width=8)]
+    for text in table.render(columns, rows, wide=wide, budget=table.terminal_width() - 2):
+        click.echo("  " + text)
+    click.echo(_("history:"))
+    events = [{**e, "action": action_word(e["action"]), "to": status_word(e["to"]) if e["to"] else e["to"]}
+              for e in data["events"]]
+    columns = [table.Column("created", header=table.HEADERS["time"], flex=1), table.Column("actor", flex=2),
+               table.Column("action"), table.Column("to"), table.Column("note", flex=2, min_width=8)]
+    for text in table.render(columns, events, wide=wide, budget=table.terminal_width() - 2):
+        click.echo("  " + text)
+
+
+@main.command(help=lazy_gettext("""The kinds of document docgen makes: names, number prefix, statuses and steps.
+
+    \b
+    Example:
+      docgen kinds
+      docgen kinds --json
+    """))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print a JSON list."))
+@click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
+@click.pass_obj
+def kinds(obj: Ctx, as_json: bool, wide: bool) -> None:
+    from docgen import table
+    from docgen.kinds import registry
+
+    prefixes = obj.archive(create=False).settings.prefixes if obj.root.is_dir() else registry.prefixes()
+    rows = [{"kind": k.key, "names": list(k.names), "prefix": prefixes.get(k.key, k.prefix),
+             "statuses": list(k.statuses), "review": k.review, "steps": [s.name for s in k.steps]}
+            for k in registry.kinds()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    shown = [{"kind": r["kind"], "names": "、".join(r["names"]), "prefix": r["prefix"],
+              "statuses": _(", ").join(status_word(s) for s in r["statuses"]),
+              "steps": _(", ").join(r["steps"] + (["review"] if r["review"] else []))} for r in rows]
+    columns = [table.Column("kind", header=table.HEADERS["kind"]), table.Column("names", flex=1, min_width=10),
+               table.Column("prefix"), table.Column("statuses", flex=2, min_width=12), table.Column("steps")]
+    for text in table.render(columns, shown, wide=wide):
+        click.echo(text)
+
+
+@main.command(name="list", help=lazy_gettext("""List the documents of the archive.
+
+    \b
+    Example:
+      docgen list --kind contract
+      docgen list --overdue
+      docgen list --json
+      docgen list --csv > 文档.csv
+    """))
+@click.option("--kind", type=KIND, cls=TranslatedOption, help=N_("Only documents of this kind (quote or 报价单, contract or 合同, …)."))
+@click.option(
+    "--status",
+    type=STATUS, cls=TranslatedOption, help=N_("Only documents with this status (`docgen kinds` lists them)."),
+)
+@click.option("--overdue", is_flag=True, cls=TranslatedOption, help=N_("Only documents past a time limit: notices past their deadline, repair orders past their response time."))
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print a JSON list."))
+@click.option("--csv", "as_csv", is_flag=True, cls=TranslatedOption, help=CSV_HELP)
+@click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
+@click.pass_obj
+def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json: bool, as_csv: bool,
+          wide: bool) -> None:
+    from decimal import Decimal
+
+    from docgen import table
+    from docgen.money import fmt_yuan
+
+    archive = obj.archive(create=False)
+    if overdue:
+        from docgen.generate import overdue as find_overdue
+
+        customers: dict[str, str] = {}
+        late = []
+        for o in find_overdue(archive):
+            if o.project not in customers:
+                customers[o.project] = (archive.catalog.project(o.project) or {}).get("customer", {}).get("name", "")
+            doc = archive.catalog.document(o.number)
+            late.append({"number": o.number, "project": o.project, "customer": customers[o.project],
+                         "deadline": o.due.isoformat(), "days_overdue": o.days,
+                         "kind": doc.kind if doc else "", "limit": o.what})
+        if as_json:
+            click.echo(json.dumps(late, ensure_ascii=False, indent=2))
+        elif as_csv:
+            _echo_csv(table.to_csv(late, LATE_FIELDS))
+        elif not late:
+            click.echo(_("nothing is overdue"))
+        else:
+            columns = [table.Column("number"), table.Column("project"), table.Column("customer", flex=2, min_width=8),
+                       table.Column("limit", flex=1), table.Column("deadline"), table.Column("days_overdue", align=">")]
+            for text in table.render(columns, late, wide=wide):
+                click.echo(text)
+        return
+    from docgen.generate import referrers, related
+    from docgen.kinds import registry
+
+    rows = []
+    newest = archive.catalog.newest()
+    counts = archive.catalog.version_counts()
+    referring = referrers(newest)
+    projects: dict[str, dict[str, Any]] = {}
+    for d, summary in newest:
+        if (kind and d.kind != kind) or (status and d.status != status):
+            continue
+        if d.project not in projects:
+            projects[d.project] = archive.catalog.project(d.project) or {}
+        definition = registry.find(d.kind)
+        total = definition.total(related(d, summary), referring.get(d.number, [])) if definition else None
+        rows.append(
+            {
+                "number": d.number,
+                "kind": d.kind,
+                "status": d.status,
+                "project": d.project,
+                "customer": projects[d.project].get("customer", {}).get("name"),
+                "versions": counts.get(d.number, 0),
+                "total": str(total) if total is not None else None,
+                "updated": fmt_instant(d.updated),
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if as_csv:
+        _echo_csv(table.to_csv(rows, LIST_FIELDS))
+        return
+    if not rows:
+        click.echo(_("no documents"))
+        return
+    shown = [{**r, "kind": kind_cn(r["kind"]), "status": status_word(r["status"]), "versions": f"v{r['versions']}",
+              "total": fmt_yuan(Decimal(r["total"])) if r["total"] else ""} for r in rows]
+    columns = [table.Column("number"), table.Column("kind"), table.Column("status"),
+               table.Column("versions", header=table.HEADERS["version"]), table.Column("project"),
+               table.Column("customer", flex=2, min_width=8), table.Column("total", align=">"),
+               table.Column("updated", flex=1)]
+    for text in table.render(columns, shown, wide=wide):
+        click.echo(text)
+
+
+@main.command(help=lazy_gettext("""What changed in the text between versions A and B of NUMBER (2 or v2).
+
+    \b
+    Example:
+      docgen diff HT-2026-0001 1 2
+      docgen diff HT-2026-0001 v1 v2 --json
+    """))
+@click.argument("number")
+@click.argument("a", type=VERSION)
+@click.argument("b", type=VERSION)
+@click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the changed lines as JSON."))
+@click.pass_obj
+def diff(obj: Ctx, number: str, a: int, b: int, as_json: bool) -> None:
+    from docgen.generate import document
+    from docgen.versions import text_diff
+
+    archive = obj.archive(create=False)
+    lines = text_diff(archive, number, a, b)
+    if as_json:
+        doc = document(archive, number)
+        _print_json({"number": doc.number, "kind": doc.kind, "from_version": a, "to_version": b,
+                     "same": not lines, "lines": lines})
+        return
+    if not lines:
+        click.echo(_("{number}: no differences in the text between v{a} and v{b}").format(number=number.upper(), a=a, b=b))
+    for line in lines:
+        color = "green" if line.startswith("+") else "red" if line.startswith("-") else None
+        click.secho(line, fg=color)
