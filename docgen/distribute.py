@@ -36,7 +36,7 @@ from docgen.archive.store import sha256_bytes
 from docgen.clock import instant, today
 from docgen.config import Department
 from docgen.kinds import registry
-from docgen.errors import DocgenError, NotFound, StateError
+from docgen.errors import DocgenError, Forbidden, NotFound, StateError
 from docgen.failpoints import hit
 from docgen.i18n import _, status_word
 from docgen.kinds.names import kind_word
@@ -606,7 +606,7 @@ def _notice(number: str, old: int, new: int, dept: Department, copy_sent: bool) 
 def _refuse(archive: Archive, dept_key: str, actor: str, number: str | None, reason: str) -> DocgenError:
     with archive.catalog.write():
         archive.catalog.record("refused", dept_key, actor, number=number, note=reason)
-    return StateError(reason)
+    return Forbidden(reason)
 
 
 def pull(

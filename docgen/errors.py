@@ -15,6 +15,14 @@ class NotFound(DocgenError):
     """A document, version, project or file that was named does not exist."""
 
 
+class Misused(DocgenError):
+    """Arguments that do not go together (a usage error on the command line, 400 over HTTP)."""
+
+
+class Forbidden(DocgenError):
+    """The acting account's role or department does not allow it; the refusal is recorded."""
+
+
 class StateError(DocgenError):
     """The operation is not allowed in the document's current status."""
 

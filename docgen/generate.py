@@ -516,9 +516,9 @@ def existing(archive: Archive, number: str, version: int) -> Made:
     )
 
 
-def made_from(archive: Archive, prepared: Prepared, converter: Converter, *, note: str) -> Made:
+def made_from(archive: Archive, prepared: Prepared, converter: Converter, *, note: str, author: str) -> Made:
     """Archive a document prepared from other documents (``--from-acceptance``)."""
-    return _write_version(archive, prepared, converter, number=None, author=current_user(), note=note)
+    return _write_version(archive, prepared, converter, number=None, author=author, note=note)
 
 
 def new_document(
@@ -527,7 +527,7 @@ def new_document(
     source: Path,
     converter: Converter,
     *,
-    author: str | None = None,
+    author: str,
     note: str = "",
     once: bool = False,
     update_project: bool = False,
@@ -543,7 +543,7 @@ def new_document(
         if found:
             return existing(archive, *found)
     return _write_version(
-        archive, prepared, converter, number=None, author=author or current_user(), note=note or "新建"
+        archive, prepared, converter, number=None, author=author, note=note or "新建"
     )
 
 
@@ -554,7 +554,7 @@ def revise(
     converter: Converter,
     *,
     note: str,
-    author: str | None = None,
+    author: str,
     update_project: bool = False,
 ) -> Made:
     """A new version of ``number`` from changed data."""
@@ -599,7 +599,7 @@ def revise(
                 source=source, number=doc.number, version=latest.version)
         )
     return _write_version(
-        archive, prepared, converter, number=number, author=author or current_user(), note=note,
+        archive, prepared, converter, number=number, author=author, note=note,
         expected_version=latest.version + 1,
     )
 
@@ -611,7 +611,7 @@ def document(archive: Archive, number: str):  # type: ignore[no-untyped-def]
     return doc
 
 
-def review(archive: Archive, number: str, action: str, *, note: str, actor: str | None = None) -> str:
+def review(archive: Archive, number: str, action: str, *, note: str, actor: str) -> str:
     """Legal review of a contract: submit, approve or reject (with notes) its newest version."""
     doc = document(archive, number)
     if not registry.get(doc.kind).review:
@@ -633,12 +633,12 @@ def review(archive: Archive, number: str, action: str, *, note: str, actor: str 
         latest = archive.catalog.versions(doc.number)[-1].version
         archive.catalog.set_status(
             doc.number, status, version=latest, version_status=version_status,
-            action=f"review:{action}", actor=actor or current_user(), note=note,
+            action=f"review:{action}", actor=actor, note=note,
         )
     return status
 
 
-def void(archive: Archive, number: str, *, note: str, actor: str | None = None) -> None:
+def void(archive: Archive, number: str, *, note: str, actor: str) -> None:
     """Void a document; its number stays taken and its versions stay in the archive."""
     if not note.strip():
         raise InputError(_("say why the document is void: --note '…'"))
@@ -651,7 +651,7 @@ def void(archive: Archive, number: str, *, note: str, actor: str | None = None) 
             raise StateError(why)
         archive.catalog.set_status(
             doc.number, "void", version=None, version_status=None,
-            action="void", actor=actor or current_user(), note=note,
+            action="void", actor=actor, note=note,
         )
 
 
@@ -690,7 +690,7 @@ def recheck(
     deadline: date | None = None,
     inspector: str | None = None,
     day: date | None = None,
-    author: str | None = None,
+    author: str,
 ) -> Made:
     """Record a re-inspection of a notice as a new version: passed closes it, failed re-issues it."""
     doc = document(archive, number)
@@ -736,7 +736,7 @@ def recheck(
         check["deadline"] = deadline.isoformat()
         raw["deadline"] = deadline.isoformat()
     raw["rechecks"] = [*raw.get("rechecks", []), check]
-    return _next_version(archive, doc, latest, snap, raw, converter, author=author or current_user(), note=note,
+    return _next_version(archive, doc, latest, snap, raw, converter, author=author, note=note,
                          action="recheck:passed" if passed else "recheck:failed")
 
 
@@ -783,7 +783,7 @@ def step(
     converter: Converter,
     *,
     note: str = "",
-    author: str | None = None,
+    author: str,
 ) -> Made:
     """Record one of a kind's own steps (``Kind.steps``) as a new version of ``number``.
 
@@ -812,7 +812,7 @@ def step(
     raw = dict(snap["input"])
     raw["project"] = doc.project
     raw = st.apply(raw, given)
-    return _next_version(archive, doc, latest, snap, raw, converter, author=author or current_user(),
+    return _next_version(archive, doc, latest, snap, raw, converter, author=author,
                          note=note or pgettext("step", st.word), action=f"step:{name}")
 
 

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
+from typing import Any
 from typing import TYPE_CHECKING
 
 import click
 
 from docgen.clock import fmt_instant
-from docgen.errors import DocgenError
 from docgen.i18n import N_, TranslatedOption, _, lazy_gettext
 
 if TYPE_CHECKING:
-    from docgen.archive.core import Archive
+    pass
 
 
 from docgen.cli.base import (Ctx, _json_seen, _print_json, main)
@@ -153,30 +151,15 @@ def restore(obj: Ctx, src: Path, name: str | None, root: Path | None, as_json: b
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the findings as JSON."))
 @click.pass_obj
 def verify(obj: Ctx, repair: bool, chain_head: str | None, as_json: bool) -> None:
-    from docgen.archive.core import verify as do_verify
-
-    archive = obj.archive(create=False)
+    service = obj.service(create=False)
     if chain_head is not None:
-        _verify_chain_head(archive, chain_head, as_json)
+        _verify_chain_head(service, chain_head, as_json)
         return
-    report = do_verify(archive, repair=repair)
-    lost: list[str] = []
-    index_line = ""
-    try:
-        waiting, lost = archive.search_index().missing()
-    except DocgenError as exc:
-        waiting, index_line = [], str(exc)
-    problems = len(report.missing) + len(report.corrupt) + len(report.orphaned) + len(report.other)
-    problems += len(report.chain) + len(report.modes) + (0 if repair else len(report.copies))
-    problems += len(lost) + bool(index_line)
+    result = service.verify(repair=repair)
+    report, lost, index_line, waiting = result.report, result.index_missing, result.index_error, result.index_waiting
+    problems = result.problems
     if as_json:
-        _print_json({
-            "clean": not problems, "checked": report.checked, "problems": problems,
-            "missing": report.missing, "corrupt": report.corrupt, "orphaned": report.orphaned,
-            "chain": report.chain, "modes": report.modes, "other": report.other, "restored": report.restored,
-            "copies": report.copies, "repaired": report.repaired, "unused": report.unused,
-            "index_missing": lost, "index_queued": len(waiting), "index_error": index_line or None,
-        })
+        _print_json(result.to_json())
         if problems:
             sys.exit(1)
         return
@@ -186,7 +169,7 @@ def verify(obj: Ctx, repair: bool, chain_head: str | None, as_json: bool) -> Non
         click.echo(index_line, err=True)
     if waiting:
         click.echo(_("verify: {n} version(s) queued for the search index; the next command indexes them").format(
-            n=len(waiting)))
+            n=waiting))
     for line in report.unused:
         click.echo(line)
     for line in report.chain + report.missing + report.corrupt + report.orphaned + report.other + report.modes:
@@ -215,34 +198,26 @@ def verify(obj: Ctx, repair: bool, chain_head: str | None, as_json: bool) -> Non
         sys.exit(1)
 
 
-def _verify_chain_head(archive: Archive, recorded: str, as_json: bool = False) -> None:
+def _verify_chain_head(service: Any, recorded: str, as_json: bool = False) -> None:
     """`verify --chain-head [HASH]`: the chain alone, its head, or where a recorded head sits."""
-    problems, hashes = archive.catalog.check_chain()
-    for line in problems:
-        click.echo(line, err=True)
-    if problems:
-        raise DocgenError(_("verify: the chain is broken ({n} problems above); its head cannot be trusted").format(
-            n=len(problems)))
-    if recorded == "-":
-        head = hashes[-1] if hashes else archive.catalog.chain_head()[1]
-        if as_json:
-            _print_json({"clean": True, "head": head, "rows": len(hashes)})
-        else:
-            click.echo(head)
-        return
-    wanted = recorded.strip().lower()
-    if len(wanted) != 64 or any(c not in "0123456789abcdef" for c in wanted):
-        raise click.BadParameter(_("a chain head is 64 hexadecimal digits (docgen verify --chain-head prints it)"),
-                                 param_hint="--chain-head")
-    if wanted not in hashes:
-        raise DocgenError(
-            _("verify: the recorded chain head {head}… is not in the chain: rows written before it "
-              "were changed or removed since it was recorded; restore the catalog from a backup made before")
-            .format(head=wanted[:12])
-        )
-    at = hashes.index(wanted) + 1
+    from docgen.service import ChainBroken
+
+    if recorded != "-":
+        wanted = recorded.strip().lower()
+        if len(wanted) != 64 or any(c not in "0123456789abcdef" for c in wanted):
+            raise click.BadParameter(_("a chain head is 64 hexadecimal digits (docgen verify --chain-head prints it)"),
+                                     param_hint="--chain-head")
+    try:
+        head = service.chain_head(None if recorded == "-" else recorded)
+    except ChainBroken as exc:
+        for line in exc.problems:
+            click.echo(line, err=True)
+        raise
     if as_json:
-        _print_json({"clean": True, "head": wanted, "row": at, "rows": len(hashes), "since": len(hashes) - at})
-        return
-    click.echo(_("verify: chain intact; the recorded head is row {row} of {rows} ({since} written since)").format(
-        row=at, rows=len(hashes), since=len(hashes) - at))
+        _print_json(head.to_json())
+    elif head.row is None:
+        click.echo(head.head)
+    else:
+        click.echo(_("verify: chain intact; the recorded head is row {row} of {rows} ({since} written since)").format(
+            row=head.row, rows=head.rows, since=head.rows - head.row))
+

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from docgen import clickwords
-from docgen.errors import BlobDamaged, DocgenError, IndexDamaged
+from docgen.errors import DocgenError, Misused
 from docgen.i18n import N_, TranslatedOption, _, lazy_gettext, ngettext, status_word
 from docgen.kinds.names import kind_cn
 
@@ -105,6 +105,10 @@ class DocgenGroup(_HelpInLanguage, click.Group):
             from docgen.intake import printable  # a value echoed in a message cannot forge a line
 
             raise Failure(printable(_usage_message(exc)), exit_code=2) from None
+        except Misused as exc:  # arguments that do not go together: a usage error
+            from docgen.intake import printable
+
+            raise Failure(printable(str(exc)), exit_code=2) from None
         except DocgenError as exc:
             from docgen.table import printable  # a file name in a message cannot forge a line
 
@@ -131,7 +135,17 @@ class Ctx:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._archive: Archive | None = None
+        self._service: Any = None
         self.json = False  # the command prints JSON: stdout holds nothing else
+
+    def service(self, create: bool = True) -> Any:
+        """The service acting as the administrator at the console (the archive's owner)."""
+        if self._service is None:
+            from docgen.service import Service
+
+            archive = self.archive(create)
+            self._service = Service(archive, console_actor(archive))
+        return self._service
 
     def archive(self, create: bool = True) -> Archive:
         """The archive; commands that only read it refuse to create one at a mistyped path."""
@@ -151,6 +165,14 @@ class Ctx:
             self._archive = archive
             self._archive.recover()
         return self._archive
+
+
+def console_actor(archive: Archive) -> Any:
+    """The CLI's actor: the administrator on the archive's own machine."""
+    from docgen.generate import current_user
+    from docgen.service import Actor
+
+    return Actor(current_user(), "admin", console=True)
 
 
 def _json_seen(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
@@ -187,43 +209,19 @@ def main(ctx: click.Context, archive_dir: Path | None) -> None:
     ctx.obj = Ctx(archive_root(archive_dir))
 
 
-WRITE_COMMANDS = {"new", "revise", "review", "recheck", "step", "void", "ingest", "quarantine", "distribute"}
-
-
-@main.result_callback()
-@click.pass_context
-def _after(ctx: click.Context, *_args: Any, **_kwargs: Any) -> None:
-    """After a command that changed the archive, bring the search index up to date.
-
-    Indexing never fails a filing: what cannot be indexed now stays queued in the
-    catalog for the next command or `docgen reindex`.
-    """
-    obj: Ctx = ctx.obj
-    if ctx.invoked_subcommand in WRITE_COMMANDS and obj._archive is not None:
-        _sync_index(obj._archive, quiet=False)
-        # what was delivered is a result (stdout), unless stdout holds the command's JSON
-        _sync_distribution(obj._archive, (lambda line: click.echo(line, err=True)) if obj.json else None)
-
-
-def _sync_distribution(archive: Archive, say: Any = None, stop: Any = None) -> None:
-    """Deliver the copies the rules call for; what fails stays queued for the next command."""
-    from docgen.distribute import sync
-    from docgen.generate import current_user
-
-    tell = say or click.echo  # deliveries and withdrawals: results, on stdout
-    warn = say or (lambda line: click.echo(line, err=True))  # what failed: stderr
-    try:
-        report = sync(archive, _converter(), current_user(), stop)
-    except DocgenError as exc:
-        warn(_("note: copies not delivered ({error}); the next command tries again").format(error=exc))
-        return
-    for d in report.deliveries:
+def print_followed(obj: Ctx, followed: Any, say: Any = None) -> None:
+    """What followed a write: copies delivered and withdrawn are results (stdout, unless stdout
+    holds the command's JSON); what could not be done is a note on stderr."""
+    tell = say or ((lambda line: click.echo(line, err=True)) if obj.json else click.echo)
+    warn = say or (lambda line: click.echo(line, err=True))
+    for line in followed.index_notes:
+        warn(line)
+    for d in followed.deliveries:
         tell(_delivery_line(d))
-    for line in report.withdrawn:
+    for line in followed.withdrawn:
         tell(_("withdrawn   {line}").format(line=line))
-    for line in report.errors:
-        warn(_("note: copies not delivered: {line}; the next command tries again (or docgen distribute)").format(
-            line=line))
+    for line in followed.notes:
+        warn(line)
 
 
 def _delivery_line(d: Any) -> str:
@@ -238,52 +236,12 @@ def _delivery_line(d: Any) -> str:
     return line
 
 
-def _sync_index(archive: Archive, quiet: bool = True) -> None:
-    try:
-        report = archive.search_index().sync()
-    except (IndexDamaged, BlobDamaged) as exc:  # the filing stands; verify names the damage
-        if not quiet:
-            click.echo(_("note: search index not updated: {error}").format(error=exc), err=True)
-        return
-    except DocgenError:
-        raise
-    except Exception as exc:
-        if _debug():
-            raise
-        click.echo(_("note: search index not updated ({error}); `docgen reindex` catches up").format(error=exc),
-                   err=True)
-        return
-    if report.error and not quiet:
-        click.echo(
-            _("note: {error}; {n} document(s) will be indexed by the next command or `docgen reindex`").format(
-                error=report.error, n=len(report.pending)),
-            err=True,
-        )
-
-
-def _converter():  # type: ignore[no-untyped-def]
-    from docgen.render.pdf import shared_converter
-
-    return shared_converter()
-
-
-def _made_dict(made: Any) -> dict[str, Any]:
-    return {
-        "number": made.number,
-        "version": made.version,
-        "kind": made.kind,
-        "pages": made.pages,
-        "files": {"docx": str(made.docx), "pdf": str(made.pdf)},
-        "total": made.summary.get("total"),
-        "existing": made.existing,
-    }
-
-
-def _print_made(made: Any) -> None:
+def _print_made(result: Any) -> None:
     from decimal import Decimal
 
     from docgen.money import fmt_yuan
 
+    made = result.made
     total = made.summary.get("total")
     extra = _(", total {total}").format(total=fmt_yuan(Decimal(total))) if total else ""
     click.echo(

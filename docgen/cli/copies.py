@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from __future__ import annotations
-
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from docgen.clock import fmt_instant
 from docgen.dates import DATE
 from docgen.cliparams import KIND, VERSION
 from docgen.i18n import N_, TranslatedOption, _, action_word, lazy_gettext
@@ -20,7 +16,8 @@ if TYPE_CHECKING:
     pass
 
 
-from docgen.cli.base import (CSV_HELP, LOG_FIELDS, WIDE_HELP, Ctx, _converter, _delivery_line, _echo_csv, _json_seen, _print_json, main)
+from docgen.cli.base import (CSV_HELP, LOG_FIELDS, WIDE_HELP, Ctx, _delivery_line, _echo_csv, _json_seen, _print_json, main,
+                             print_followed)
 
 
 @main.command(help=lazy_gettext("""Deliver the effective version of NUMBER to the departments its rule names.
@@ -40,17 +37,11 @@ from docgen.cli.base import (CSV_HELP, LOG_FIELDS, WIDE_HELP, Ctx, _converter, _
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the deliveries as JSON."))
 @click.pass_obj
 def distribute(obj: Ctx, number: str, again: bool, as_json: bool) -> None:
-    from docgen.distribute import distribute as do_distribute
-    from docgen.generate import current_user
-
-    d = do_distribute(obj.archive(create=False), number, _converter(), current_user(), again=again)
+    result = obj.service(create=False).distribute(number, again=again)
+    d = result.delivery
     if as_json:
-        click.echo(json.dumps({
-            "number": d.number, "version": d.version, "status": d.status, "skipped": d.skipped,
-            "superseded": d.superseded,
-            "copies": [{"department": c.department, "label": c.label, "path": str(c.path), "sha256": c.sha256,
-                        "note": c.note} for c in d.copies],
-        }, ensure_ascii=False, indent=2))
+        _print_json(result.to_json())
+        print_followed(obj, result.followed)
         return
     if d.copies or d.superseded:
         click.echo(_delivery_line(d))
@@ -59,6 +50,7 @@ def distribute(obj: Ctx, number: str, again: bool, as_json: bool) -> None:
     if d.skipped:
         click.echo(_("{number} v{version}: already delivered to {departments} (--again delivers again)").format(
             number=d.number, version=d.version, departments=", ".join(d.skipped)))
+    print_followed(obj, result.followed)
 
 
 @main.command(help=lazy_gettext("""A department's copy of a document, or of every document signed since a day.
@@ -85,62 +77,49 @@ def pull(
     obj: Ctx, number: str | None, dept: str, output: Path, version: int | None, kind: str | None,
     since: Any, as_json: bool,
 ) -> None:
-    from docgen.distribute import pull as do_pull
-    from docgen.distribute import signed_since
-    from docgen.generate import current_user
-
-    archive = obj.archive(create=False)
-    actor = current_user()
     if number and (kind or since):
         raise click.UsageError(_("give either NUMBER or --kind with --since, not both"))
-    if not number:
+    service = obj.service(create=False)
+    if number:
+        pulled = service.pull(number, output, department=dept, version=version)
+    else:
         if not (kind and since):
             raise click.UsageError(
                 _("give the document NUMBER, or --kind and --since for every document signed since a day"))
         if version is not None:
             raise click.UsageError(_("--version goes with one NUMBER"))
-        day = since
-        from docgen.distribute import may_pull
+        bar: Any = None
 
-        may_pull(archive, dept, kind, actor)
-        numbers = signed_since(archive, kind, day)
-        if not numbers:
+        def each(_number: str, total: int) -> None:
+            nonlocal bar
+            if total < 2:
+                return
+            if bar is None:
+                bar = click.progressbar(length=total, file=sys.stderr, label=_(
+                    "pulling {n} copies for {department}").format(n=total, department=dept))
+                bar.__enter__()
+            bar.update(1)
+
+        try:
+            pulled = service.pull_since(kind, since, output, department=dept, each=None if as_json else each)
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+        if not pulled.copies:
             if as_json:
                 _print_json([])
             else:
-                click.echo(_("no {kind} signed since {day}").format(kind=kind, day=day))
+                click.echo(_("no {kind} signed since {day}").format(kind=kind, day=since))
             return
-    else:
-        numbers = [number]
-    copies = []
-    if len(numbers) > 1 and not as_json:
-        with click.progressbar(numbers, label=_("pulling {n} copies for {department}").format(n=len(numbers), department=dept), file=sys.stderr) as bar:
-            for n in bar:
-                copies.append(do_pull(archive, n, dept, output, _converter(), actor))
-    else:
-        for n in numbers:
-            copies.append(do_pull(archive, n, dept, output, _converter(), actor, version=version))
+    copies = pulled.copies
     if as_json:
-        _print_json([{"number": c.number, "version": c.version, "department": c.department,
-                      "label": c.label, "path": str(c.path), "sha256": c.sha256} for c in copies])
+        _print_json(pulled.to_json())
         return
     for c in copies:
         click.echo(f"{c.number} v{c.version}  {c.label}  {c.path}")
     if len(copies) > 1:
         click.echo(_("pull: {n} copies for {department} in {folder}").format(
             n=len(copies), department=copies[0].department, folder=output))
-
-
-def _when(text: str) -> Any:
-    """A stored instant for sorting: rows written in other zones fall in time order."""
-    from datetime import datetime, timezone
-
-    from docgen.clock import instant
-
-    try:
-        return instant(text)
-    except ValueError:
-        return datetime.min.replace(tzinfo=timezone.utc)
 
 
 @main.command(help=lazy_gettext("""Every event of the archive or of one document: created, revised, reviewed, signed,
@@ -160,34 +139,7 @@ def _when(text: str) -> Any:
 @click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
 @click.pass_obj
 def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: bool, wide: bool) -> None:
-    archive = obj.archive(create=False)
-    cat = archive.catalog
-    key = None
-    if number and cat.document(number.strip().upper()) is None and cat.project(number.strip()) is not None:
-        number = number.strip()  # a project: the changes of its data
-    elif number:
-        from docgen.generate import document
-
-        number = document(archive, number).number
-    if dept:
-        from docgen.distribute import department
-
-        key = department(archive, dept).key
-    rows: list[dict[str, Any]] = []
-    if not dept:
-        for e in cat.all_events(number):
-            shas = {}
-            if e.version:
-                v = next((v for v in cat.versions(e.number) if v.version == e.version), None)
-                f = v and (v.file("scan") or v.file("pdf"))
-                shas = {"sha256": f.sha256} if f else {}
-            rows.append({"created": fmt_instant(e.created), "action": e.action, "number": e.number, "version": e.version,
-                         "department": None, "actor": e.actor, "status": e.to_status, "note": e.note, **shas})
-    for r in cat.ledger(number, key):
-        rows.append({"created": fmt_instant(r["created"]), "action": r["action"], "number": r["number"], "version": r["version"],
-                     "department": r["department"], "actor": r["actor"], "label": r["label"],
-                     "sha256": r["sha256"], "path": r["path"], "note": r["note"]})
-    rows.sort(key=lambda r: _when(r["created"]))
+    rows = obj.service(create=False).log(number, dept).to_json()
     if as_json:
         _print_json(rows)
         return

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from __future__ import annotations
-
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from docgen.clock import fmt_instant
 from docgen.dates import DATE
 from docgen.cliparams import KIND, STATUS, VERSION
 from docgen.i18n import N_, TranslatedOption, _, action_word, lazy_gettext, status_word
 from docgen.kinds.names import kind_cn
 
-if TYPE_CHECKING:
-    from docgen.archive.core import Archive
 
-
-from docgen.cli.base import (CSV_HELP, LATE_FIELDS, LIST_FIELDS, WIDE_HELP, Ctx, _converter, _echo_csv, _json_seen, _made_dict, _print_json, _print_made,
-                             main)
+from docgen.cli.base import (CSV_HELP, LATE_FIELDS, LIST_FIELDS, WIDE_HELP, Ctx, _echo_csv, _json_seen, _print_json,
+                             _print_made, main, print_followed)
 
 
 @main.command(help=lazy_gettext("""Validate, number, render and archive a new document from a YAML file.
@@ -72,35 +65,28 @@ def new(
     update_project: bool,
     as_json: bool,
 ) -> None:
-    from docgen.generate import from_acceptance as prepare_from
-    from docgen.generate import made_from, new_document
-
-    archive = obj.archive()
-    results = []
+    service = obj.service()
     if from_acceptance:
         if files:
             raise click.UsageError(_("give either FILE or --from-acceptance, not both"))
-        prepared = prepare_from(
-            archive, kind, from_acceptance.strip().upper(), deadline=deadline
-        )
-        made = made_from(archive, prepared, _converter(), note=note or f"据 {from_acceptance.upper()} 生成")
-        results.append(made)
+        result = service.new_from(kind, from_acceptance, deadline=deadline, note=note)
         if not as_json:
-            _print_made(made)
-    elif not files:
+            _print_made(result)
+        else:
+            _print_json(result.to_json())
+        print_followed(obj, result.followed)
+        return
+    if not files:
         raise click.UsageError(
             _("give the {kind} file to make (or --from-acceptance YS-… for notices and warranty cards)").format(
                 kind=kind))
-    elif deadline:
+    if deadline:
         raise click.UsageError(_("--deadline goes with --from-acceptance; a notice file sets its own deadline"))
-    for path in files:
-        made = new_document(archive, kind, path, _converter(), note=note, once=once, update_project=update_project)
-        results.append(made)
-        if not as_json:
-            _print_made(made)
+    batch = service.new(kind, files, note=note, once=once, update_project=update_project,
+                        each=None if as_json else _print_made)
     if as_json:
-        out: Any = [_made_dict(m) for m in results]
-        _print_json(out[0] if len(out) == 1 else out)
+        _print_json(batch.to_json())
+    print_followed(obj, batch.followed)
 
 
 @main.command(help=lazy_gettext("""Make a new version of NUMBER from changed data in FILE.
@@ -119,13 +105,12 @@ def new(
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
 @click.pass_obj
 def revise(obj: Ctx, number: str, file: Path, note: str, update_project: bool, as_json: bool) -> None:
-    from docgen.generate import revise as do_revise
-
-    made = do_revise(obj.archive(), number, file, _converter(), note=note, update_project=update_project)
+    result = obj.service().revise(number, file, note=note, update_project=update_project)
     if as_json:
-        _print_json(_made_dict(made))
+        _print_json(result.to_json())
     else:
-        _print_made(made)
+        _print_made(result)
+    print_followed(obj, result.followed)
 
 
 @main.command(help=lazy_gettext("""Legal review of a contract: submit it, approve it, or reject it with notes.
@@ -143,23 +128,13 @@ def revise(obj: Ctx, number: str, file: Path, note: str, update_project: bool, a
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
 @click.pass_obj
 def review(obj: Ctx, number: str, action: str, note: str, as_json: bool) -> None:
-    from docgen.generate import review as do_review
-
-    from docgen.generate import document
-
-    archive = obj.archive()
-    status = do_review(archive, number, action, note=note)
+    result = obj.service().review(number, action, note=note)
     if as_json:
-        doc = document(archive, number)
-        _print_json({"number": doc.number, "kind": doc.kind, "action": action, "status": status,
-                     "version": _latest_version(archive, doc.number), "note": note})
-        return
-    click.echo(f"{number.upper()}: {status_word(status)}")
+        _print_json(result.to_json())
+    else:
+        click.echo(f"{result.number}: {status_word(result.status)}")
+    print_followed(obj, result.followed)
 
-
-def _latest_version(archive: Archive, number: str) -> int | None:
-    versions = archive.catalog.versions(number)
-    return versions[-1].version if versions else None
 
 
 @main.command(help=lazy_gettext("""Record the re-inspection of a rectification notice as a new version.
@@ -183,8 +158,6 @@ def recheck(
     obj: Ctx, number: str, passed: bool | None, note: str, deadline: Any, inspector: str | None, day: Any,
     as_json: bool,
 ) -> None:
-    from docgen.generate import recheck as do_recheck
-
     if passed is None:
         raise click.UsageError(_("say the result: --passed or --failed"))
     # options that do not go together are a usage error, before the archive is opened
@@ -192,22 +165,14 @@ def recheck(
         raise click.UsageError(_("--deadline is for a failed re-inspection (the new deadline)"))
     if not passed and deadline is None:
         raise click.UsageError(_("a failed re-inspection needs the new deadline: --deadline YYYY-MM-DD"))
-    made = do_recheck(
-        obj.archive(),
-        number.strip().upper(),
-        _converter(),
-        passed=passed,
-        note=note,
-        deadline=deadline,
-        inspector=inspector,
-        day=day,
-    )
+    result = obj.service().recheck(number, passed=passed, note=note, deadline=deadline, inspector=inspector, day=day)
     if as_json:
-        _print_json({**_made_dict(made), "status": "closed" if passed else "issued"})
+        _print_json(result.to_json())
     else:
-        _print_made(made)
+        _print_made(result)
         click.echo("  " + (status_word("closed") if passed else
                            _("re-issued, deadline {deadline}").format(deadline=deadline)))
+    print_followed(obj, result.followed)
 
 
 @main.command(help=lazy_gettext("""Record a step of a document's own life as a new version (a repair order's visit, repair, …).
@@ -225,18 +190,14 @@ def recheck(
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
 @click.pass_obj
 def step(obj: Ctx, number: str, step_name: str, file: Path | None, note: str, as_json: bool) -> None:
-    from docgen.generate import step as do_step
-
-    made = do_step(obj.archive(), number.strip().upper(), step_name.strip(), file, _converter(), note=note)
+    result = obj.service().step(number, step_name, file, note=note)
     if as_json:
-        archive = obj.archive()
-        doc = archive.catalog.document(made.number)
-        _print_json({**_made_dict(made), "step": step_name.strip(), "status": doc.status if doc else None})
+        _print_json(result.to_json())
     else:
-        _print_made(made)
-        doc = obj.archive().catalog.document(made.number)
-        if doc is not None:
-            click.echo("  " + status_word(doc.status))
+        _print_made(result)
+        if result.status is not None:
+            click.echo("  " + status_word(result.status))
+    print_followed(obj, result.followed)
 
 
 @main.command(help=lazy_gettext("""Void a document. Its number is never reused; its versions stay archived.
@@ -250,83 +211,13 @@ def step(obj: Ctx, number: str, step_name: str, file: Path | None, note: str, as
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
 @click.pass_obj
 def void(obj: Ctx, number: str, note: str, as_json: bool) -> None:
-    from docgen.generate import void as do_void
-
-    from docgen.generate import document
-
-    archive = obj.archive()
-    do_void(archive, number, note=note)
+    result = obj.service().void(number, note=note)
     if as_json:
-        doc = document(archive, number)
-        _print_json({"number": doc.number, "kind": doc.kind, "action": "void", "status": doc.status,
-                     "version": _latest_version(archive, doc.number), "note": note})
-        return
-    click.echo(f"{number.upper()}: {status_word('void')}")
+        _print_json(result.to_json())
+    else:
+        click.echo(f"{result.number}: {status_word('void')}")
+    print_followed(obj, result.followed)
 
-
-def _show_data(archive: Archive, number: str) -> dict[str, Any]:
-    from docgen.clock import today
-    from docgen.generate import document, effective, referring, related
-    from docgen.kinds import registry
-
-    doc = document(archive, number)
-    versions = archive.catalog.versions(doc.number)
-    project = archive.catalog.project(doc.project) or {}
-    eff = effective(versions, doc.kind)
-    latest = versions[-1].summary if versions else {}
-    kind = registry.get(doc.kind)
-    this = related(doc, latest)
-    refs = referring(archive, doc.number)
-    total = kind.total(this, refs)
-    amending = registry.amendments(this, refs)
-    return {
-        "number": doc.number,
-        "kind": doc.kind,
-        "title": doc.title,
-        "status": doc.status,
-        "project": doc.project,
-        "customer": project.get("customer", {}).get("name"),
-        "site": project.get("site", {}).get("address"),
-        "total": str(total) if total is not None else None,
-        "original_total": latest.get("total"),
-        "amendments": [
-            {"number": r.number, "kind": r.kind, "status": r.status, "counted": a is not None,
-             "amount": str(a.amount) if a is not None else r.summary.get("net"), "days": a.days if a is not None else 0}
-            for r, a in amending
-        ],
-        "referred_by": [{"number": r.number, "kind": r.kind, "status": r.status} for r in refs],
-        "steps": [st.name for st in kind.steps],
-        "show": kind.show(this, refs, today()),
-        "effective_version": eff.version if eff else None,
-        "summary": latest,
-        "versions": [
-            {
-                "version": v.version,
-                "status": v.status,
-                "actor": v.author,
-                "created": fmt_instant(v.created),
-                "note": v.note,
-                "pages": v.pages,
-                "template": v.template,
-                "signs": v.summary.get("signs"),
-                "scan": v.summary.get("scan"),
-                "files": {f.role: {"sha256": f.sha256, "size": f.size} for f in v.files},
-            }
-            for v in versions
-        ],
-        "events": [
-            {
-                "version": e.version,
-                "action": e.action,
-                "from": e.from_status,
-                "to": e.to_status,
-                "actor": e.actor,
-                "note": e.note,
-                "created": fmt_instant(e.created),
-            }
-            for e in archive.catalog.events(doc.number)
-        ],
-    }
 
 
 @main.command(help=lazy_gettext("""Kind, status, project, figures and every version of a document.
@@ -347,11 +238,11 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
     from docgen import table
     from docgen.money import fmt_yuan, uppercase_signed
 
-    data = _show_data(obj.archive(create=False), number)
+    view = obj.service(create=False).show(number)
     if as_json:
-        data.pop("show")
-        _print_json(data)
+        _print_json(view.to_json())
         return
+    data = view.data
 
     def echo(text: str) -> None:  # a key/value line: escaped, and shortened unless --wide
         click.echo(table.line(text, wide=wide))
@@ -362,7 +253,7 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
     if data["total"]:
         total = Decimal(data["total"])
         echo(_("total:    {total}  {uppercase}").format(total=fmt_yuan(total), uppercase=uppercase_signed(total)))
-    for text in data.pop("show"):
+    for text in view.lines:
         echo(text)
     if data["steps"]:
         echo(_("steps:    {steps}  (docgen step {number} STEP FILE)").format(
@@ -406,14 +297,16 @@ def show(obj: Ctx, number: str, as_json: bool, wide: bool) -> None:
 @click.pass_obj
 def kinds(obj: Ctx, as_json: bool, wide: bool) -> None:
     from docgen import table
-    from docgen.kinds import registry
 
-    prefixes = obj.archive(create=False).settings.prefixes if obj.root.is_dir() else registry.prefixes()
-    rows = [{"kind": k.key, "names": list(k.names), "prefix": prefixes.get(k.key, k.prefix),
-             "statuses": list(k.statuses), "review": k.review, "steps": [s.name for s in k.steps]}
-            for k in registry.kinds()]
+    if obj.root.is_dir():
+        infos = obj.service(create=False).kinds()
+    else:  # no archive yet: the kinds as docgen defines them
+        from docgen.service import Service
+
+        infos = Service.defined_kinds()
+    rows = [k.to_json() for k in infos]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        _print_json(rows)
         return
     shown = [{"kind": r["kind"], "names": "、".join(r["names"]), "prefix": r["prefix"],
               "statuses": _(", ").join(status_word(s) for s in r["statuses"]),
@@ -450,21 +343,11 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
     from docgen import table
     from docgen.money import fmt_yuan
 
-    archive = obj.archive(create=False)
+    service = obj.service(create=False)
     if overdue:
-        from docgen.generate import overdue as find_overdue
-
-        customers: dict[str, str] = {}
-        late = []
-        for o in find_overdue(archive):
-            if o.project not in customers:
-                customers[o.project] = (archive.catalog.project(o.project) or {}).get("customer", {}).get("name", "")
-            doc = archive.catalog.document(o.number)
-            late.append({"number": o.number, "project": o.project, "customer": customers[o.project],
-                         "deadline": o.due.isoformat(), "days_overdue": o.days,
-                         "kind": doc.kind if doc else "", "limit": o.what})
+        late = [r.to_json() for r in service.overdue()]
         if as_json:
-            click.echo(json.dumps(late, ensure_ascii=False, indent=2))
+            _print_json(late)
         elif as_csv:
             _echo_csv(table.to_csv(late, LATE_FIELDS))
         elif not late:
@@ -475,35 +358,9 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
             for text in table.render(columns, late, wide=wide):
                 click.echo(text)
         return
-    from docgen.generate import referrers, related
-    from docgen.kinds import registry
-
-    rows = []
-    newest = archive.catalog.newest()
-    counts = archive.catalog.version_counts()
-    referring = referrers(newest)
-    projects: dict[str, dict[str, Any]] = {}
-    for d, summary in newest:
-        if (kind and d.kind != kind) or (status and d.status != status):
-            continue
-        if d.project not in projects:
-            projects[d.project] = archive.catalog.project(d.project) or {}
-        definition = registry.find(d.kind)
-        total = definition.total(related(d, summary), referring.get(d.number, [])) if definition else None
-        rows.append(
-            {
-                "number": d.number,
-                "kind": d.kind,
-                "status": d.status,
-                "project": d.project,
-                "customer": projects[d.project].get("customer", {}).get("name"),
-                "versions": counts.get(d.number, 0),
-                "total": str(total) if total is not None else None,
-                "updated": fmt_instant(d.updated),
-            }
-        )
+    rows = [r.to_json() for r in service.documents(kind, status)]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        _print_json(rows)
         return
     if as_csv:
         _echo_csv(table.to_csv(rows, LIST_FIELDS))
@@ -534,18 +391,12 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the changed lines as JSON."))
 @click.pass_obj
 def diff(obj: Ctx, number: str, a: int, b: int, as_json: bool) -> None:
-    from docgen.generate import document
-    from docgen.versions import text_diff
-
-    archive = obj.archive(create=False)
-    lines = text_diff(archive, number, a, b)
+    result = obj.service(create=False).diff(number, a, b)
     if as_json:
-        doc = document(archive, number)
-        _print_json({"number": doc.number, "kind": doc.kind, "from_version": a, "to_version": b,
-                     "same": not lines, "lines": lines})
+        _print_json(result.to_json())
         return
-    if not lines:
-        click.echo(_("{number}: no differences in the text between v{a} and v{b}").format(number=number.upper(), a=a, b=b))
-    for line in lines:
+    if not result.lines:
+        click.echo(_("{number}: no differences in the text between v{a} and v{b}").format(number=result.number, a=a, b=b))
+    for line in result.lines:
         color = "green" if line.startswith("+") else "red" if line.startswith("-") else None
         click.secho(line, fg=color)

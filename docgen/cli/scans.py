@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path
@@ -16,17 +14,10 @@ from docgen.errors import DocgenError
 from docgen.i18n import N_, TranslatedOption, _, lazy_gettext
 
 if TYPE_CHECKING:
-    from docgen.archive.core import Archive
+    pass
 
 
-from docgen.cli.base import (WIDE_HELP, Ctx, _json_seen, _print_json, _sync_distribution, _sync_index, main)
-
-
-def _intake(archive: Archive):  # type: ignore[no-untyped-def]
-    from docgen.generate import current_user
-    from docgen.intake import Intake
-
-    return Intake(archive, current_user())
+from docgen.cli.base import (WIDE_HELP, Ctx, _json_seen, _print_json, main, print_followed)
 
 
 @main.command(help=lazy_gettext("""File the signed scans dropped into the inbox, until stopped (Ctrl-C).
@@ -66,12 +57,13 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
     from docgen.archive.watch import AGAIN, DONE, LATER, Watcher
     from docgen.intake import printable
 
-    archive = obj.archive(create=False)
+    service = obj.service(create=False)
+    archive = service.archive
     settings = archive.settings
     if inbox is not None and not inbox.is_dir():
         raise DocgenError(_("inbox {inbox} does not exist; check the path (is the share mounted?)").format(inbox=inbox))
     folder = inbox or archive.inbox
-    intake = _intake(archive)
+    intake = service.intake()
     intake.reader.start()  # the reader process loads its libraries meanwhile
 
     def say(line: str) -> None:
@@ -114,7 +106,6 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
     def idle() -> None:
         if due[0] or time.monotonic() >= retry_at[0]:
             due[0] = False
-            _sync_index(archive)
             said, told[:] = list(told), []
 
             def say_once(line: str) -> None:  # a copy still failing is said when it first fails
@@ -124,7 +115,7 @@ def watch(obj: Ctx, inbox: Path | None, poll: float | None, rescan: float | None
 
             converting[0] = True
             try:
-                _sync_distribution(archive, say_once, watcher.stop.is_set)
+                print_followed(obj, service.follow(watcher.stop.is_set, quiet=True), say_once)
             except Stopped:
                 say(_("stopping: copies not delivered yet stay queued for the next command"))
             finally:
@@ -181,9 +172,6 @@ def ingest(
     obj: Ctx, paths: tuple[Path, ...], as_number: str | None, as_version: int | None, supersede: bool,
     note: str, join: bool, keep: bool, as_json: bool,
 ) -> None:
-    from docgen.intake import candidates
-    from docgen.intake import join as join_files
-
     if as_version is not None and as_number is None:
         raise click.UsageError(_("--version goes with --as NUMBER"))
     if supersede and as_version is None:
@@ -192,46 +180,17 @@ def ingest(
         raise click.UsageError(_('--supersede needs the reason: --note "why the old version stands"'))
     if note and not supersede:
         raise click.UsageError(_("--note goes with --supersede"))
-    reason = note.strip() if supersede else None
-    archive = obj.archive(create=False)
-    intake = _intake(archive)
-    files = candidates(archive, list(paths))
-    if not files:
-        raise DocgenError(_("no files to take in under {paths}").format(paths=", ".join(map(str, paths))))
-    if as_number and len(files) > 1 and not join:
-        raise click.UsageError(_("--as names one document: give one file (or several with --join)"))
-    outcomes = []
-    if join:
-        if len(files) < 2:
-            raise click.UsageError(_("--join needs two files or more (the pages of one scan, in order)"))
-        data = join_files(files)
-        outcome = intake.process(
-            files[0], as_number=as_number, as_version=as_version, keep=True, data=data,
-            sources=[f.read_bytes() for f in files], display=_("{file} (+{n} joined)").format(file=files[0].name, n=len(files) - 1),
-            supersede=reason,
-        )
-        if outcome.result in ("filed", "duplicate") and not keep:
-            for f in files:
-                f.unlink(missing_ok=True)
-        outcomes.append(outcome)
+
+    def each(n: int, total: int, outcome: Any) -> None:
         if not as_json:
-            click.echo(outcome.line())
-    else:
-        # a file whose read went past a limit is tried again after the others, until it
-        # is filed or quarantined ([intake] max_attempts)
-        line = list(enumerate(files, 1))
-        while line:
-            n, path = line.pop(0)
-            outcome = intake.process(path, as_number=as_number, as_version=as_version, keep=keep, supersede=reason)
-            if outcome.result == "deferred":
-                line.append((n, path))
-            else:
-                outcomes.append(outcome)
-            if not as_json:
-                click.echo((f"[{n}/{len(files)}] " if len(files) > 1 else "") + outcome.line())
-    intake.close()
+            click.echo((f"[{n}/{total}] " if total > 1 and not join else "") + outcome.line())
+
+    taken = obj.service(create=False).ingest(
+        paths, as_number=as_number, as_version=as_version, supersede=note.strip() if supersede else None,
+        join=join, keep=keep, each=each)
+    outcomes = taken.outcomes
     if as_json:
-        _print_json([o.as_dict() for o in outcomes])
+        _print_json(taken.to_json())
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.result] = counts.get(o.result, 0) + 1
@@ -239,6 +198,7 @@ def ingest(
         from docgen.intake import result_word
 
         click.echo(_("ingest: {counts}").format(counts=", ".join(f"{v} {result_word(k)}" for k, v in counts.items())))
+    print_followed(obj, taken.followed)
     if set(counts) - {"filed", "duplicate", "gone"}:
         if not as_json and counts.get("quarantined"):
             click.echo(_("see `docgen quarantine list` for what to do"), err=True)
@@ -269,12 +229,11 @@ def quarantine() -> None:
 @click.pass_obj
 def quarantine_list(obj: Ctx, as_json: bool, wide: bool) -> None:
     from docgen import table
-    from docgen.intake import quarantined
 
-    items = quarantined(obj.archive(create=False))
+    listing = obj.service(create=False).quarantine()
+    items = listing.items
     if as_json:
-        _print_json([{"file": str(q.path), "reason": q.reason, "todo": q.todo, "checked": q.checked,
-                      "proposed": q.proposed} for q in items])
+        _print_json(listing.to_json())
         return
     if not items:
         click.echo(_("quarantine is empty"))
@@ -301,27 +260,17 @@ def quarantine_list(obj: Ctx, as_json: bool, wide: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the outcomes as JSON."))
 @click.pass_obj
 def quarantine_retry(obj: Ctx, files: tuple[str, ...], as_json: bool) -> None:
-    from docgen.intake import find_quarantined, quarantined
-
-    archive = obj.archive(create=False)
-    paths = [find_quarantined(archive, f) for f in files] or [q.path for q in quarantined(archive)]
-    if not paths:
+    taken = obj.service(create=False).retry(files, each=None if as_json else lambda o: click.echo(o.line()))
+    if not taken.outcomes:
         if as_json:
             _print_json([])
         else:
             click.echo(_("quarantine is empty"))
         return
-    intake = _intake(archive)
-    left = 0
-    outcomes = []
-    for path in paths:
-        outcome = intake.process(path)
-        outcomes.append(outcome)
-        if not as_json:
-            click.echo(outcome.line())
-        left += outcome.result not in ("filed", "duplicate", "gone")
     if as_json:
-        _print_json([o.as_dict() for o in outcomes])
+        _print_json(taken.to_json())
+    print_followed(obj, taken.followed)
+    left = sum(o.result not in ("filed", "duplicate", "gone") for o in taken.outcomes)
     if left:
         click.echo(_("{n} file(s) stay in quarantine").format(n=left), err=True)
         sys.exit(1)

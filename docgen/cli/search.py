@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from __future__ import annotations
-
 import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from docgen.dates import DATE
-from docgen.cliparams import KIND
+from docgen.cliparams import KIND, STATUS
 from docgen.i18n import N_, TranslatedOption, _, lazy_gettext, status_word
 from docgen.kinds.names import kind_cn
 
@@ -19,7 +17,7 @@ if TYPE_CHECKING:
 
 
 from docgen.cli.base import (CSV_HELP, SEARCH_FIELDS, WIDE_HELP, Ctx, Failure,
-                             _echo_csv, _json_seen, _print_json, _sync_index, main)
+                             _echo_csv, _json_seen, _print_json, main)
 
 
 class QueryCommand(click.Command):
@@ -88,7 +86,7 @@ class QueryUsageError(Failure):
 @click.option("--kind", type=KIND, cls=TranslatedOption, help=N_("Only this kind (quote or 报价单, contract or 合同, …; `docgen kinds` lists them)."))
 @click.option("--project", cls=TranslatedOption, help=N_("Only this project code, e.g. P-2026-0001."))
 @click.option("--customer", cls=TranslatedOption, help=N_("Only this customer's documents (the exact name)."))
-@click.option("--status", cls=TranslatedOption, help=N_("Only documents with this status."))
+@click.option("--status", type=STATUS, cls=TranslatedOption, help=N_("Only documents with this status."))
 @click.option("--from", "date_from", type=DATE, cls=TranslatedOption, help=N_("Documents dated on or after this day."))
 @click.option("--to", "date_to", type=DATE, cls=TranslatedOption, help=N_("Documents dated on or before this day."))
 @click.option("--all-versions", is_flag=True, cls=TranslatedOption, help=N_("Search every version, not only the effective ones."))
@@ -106,35 +104,23 @@ def search(
     date_from: Any, date_to: Any, all_versions: bool, limit: int, dept_key: str | None,
     as_json: bool, as_csv: bool, wide: bool,
 ) -> None:
-    from docgen.archive.search import Filters, QueryError, parse_query
+    from docgen.archive.search import Filters, QueryError
     from docgen.intake import printable
-    from docgen.kinds import registry
 
     query = " ".join(query_words)
-    try:
-        parse_query(query, registry.table())
-    except QueryError as exc:
-        raise QueryUsageError(printable(str(exc))) from None
-
-    if status and status not in registry.statuses():
-        raise click.BadParameter(_("unknown status {status}; use one of: {statuses}").format(
-                                     status=repr(status), statuses=", ".join(registry.statuses())),
-                                 param_hint="'--status'")
     filters = Filters(
         kind=kind, project=project, customer=customer, status=status,
         date_from=date_from, date_to=date_to,
         all_versions=all_versions,
     )
-    archive = obj.archive(create=False)
-    reveal = False  # nobody named: the safe view
-    if dept_key is not None:
-        from docgen.distribute import department
-
-        reveal = not department(archive, dept_key).masked
-    _sync_index(archive)
-    results = archive.search_index().search(query, filters, limit, reveal=reveal)
+    service = obj.service(create=False)
+    try:
+        hits = service.search(query, filters, limit=limit, department=dept_key)
+    except QueryError as exc:
+        raise QueryUsageError(printable(str(exc))) from None
+    results = hits.results
     if as_json:
-        _print_json([vars(r) for r in results])
+        _print_json(hits.to_json())
         return
     from docgen import table
 
@@ -167,18 +153,25 @@ def search(
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
 @click.pass_obj
 def reindex(obj: Ctx, engine: str | None, as_json: bool) -> None:
-    archive = obj.archive(create=False)
-    index = archive.search_index(engine)
-    total = len(archive.catalog.version_keys())
-    with click.progressbar(length=total, label=_("indexing {n} versions ({engine})").format(n=total, engine=index.engine_name),
-                           file=sys.stderr) as bar:
-        done = index.rebuild(progress=bar.update)
+    service = obj.service(create=False)
+    bar: Any = None
+
+    def start(total: int, engine_name: str) -> None:
+        nonlocal bar
+        bar = click.progressbar(length=total, label=_("indexing {n} versions ({engine})").format(
+            n=total, engine=engine_name), file=sys.stderr)
+        bar.__enter__()
+
+    try:
+        result = service.reindex(engine, progress=lambda n: bar.update(n), start=start)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
     if as_json:
-        _print_json({"indexed": done, "engine": index.engine_name, "path": str(index.path),
-                     "configured_engine": archive.settings.search_engine})
+        _print_json(result.to_json())
         return
     click.echo(_("reindex: {n} versions indexed with {engine} in {path}").format(
-        n=done, engine=index.engine_name, path=index.path))
-    if engine and engine != archive.settings.search_engine:
+        n=result.indexed, engine=result.engine, path=result.path))
+    if engine and engine != result.configured_engine:
         click.echo(_('note: docgen.toml uses "{configured}"; set [search] engine = "{engine}" '
-                     "to search with this index").format(configured=archive.settings.search_engine, engine=engine))
+                     "to search with this index").format(configured=result.configured_engine, engine=engine))

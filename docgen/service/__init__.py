@@ -1,0 +1,661 @@
+"""Every operation on the archive, as a person or a program does it, in one place.
+
+``Service(archive, actor)`` is the archive seen by one acting account. Each method is
+one operation (new, revise, review, recheck, a kind's step, void, ingest, quarantine
+retry, distribute, pull, search, show, list, diff, log, verify): it checks that the
+actor's role allows it, does it through the layers below (generate, intake,
+distribute, the archive), and returns data (``results``) with ``to_json()``. It never
+prints: the command line and the API both call it and show what it returns, so a rule
+lives here once and a page and a command cannot disagree.
+
+What must follow a write (the search index, the copies the rules deliver) happens
+here, after the write, whoever called it; a write's result carries it as ``followed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docgen.clock import fmt_instant
+from docgen.errors import BlobDamaged, DocgenError, Forbidden, IndexDamaged, Misused
+from docgen.i18n import _
+from docgen.service.results import (
+    Batch, Changed, ChainHead, Diff, Distributed, DocumentView, Followed, Hits, KindInfo, LateRow, ListRow, LogRows,
+    MadeResult, Pulled, QuarantineList, Reindexed, Taken, Verified, Written,
+)
+
+if TYPE_CHECKING:
+    from docgen.archive.core import Archive
+    from docgen.render.pdf import Converter
+
+__all__ = ["Actor", "ChainBroken", "Forbidden", "Service"]
+
+
+class ChainBroken(DocgenError):
+    """The events' and ledger's hash chain does not hold: its head cannot be trusted."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(_("verify: the chain is broken ({n} problems above); its head cannot be trusted").format(
+            n=len(problems)))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: an account (or, with no accounts, the operating-system user running the CLI).
+
+    ``department`` is the account's own; an account never chooses it per request. Only the
+    administrator's command line (``console``) names a department per command (`pull --as`).
+    """
+
+    name: str
+    role: str
+    department: str | None = None
+    address: str | None = None  # the client's address, for the API
+    console: bool = False  # the CLI run on the archive's machine by its owner
+
+    @property
+    def recorded(self) -> str:
+        """The actor as events and ledger rows record it: the name, and where from over the network."""
+        return f"{self.name}@{self.address}" if self.address else self.name
+
+
+def _upper(number: str) -> str:
+    return number.strip().upper()
+
+
+class Service:
+    def __init__(self, archive: Archive, actor: Actor, converter: Converter | None = None) -> None:
+        self.archive = archive
+        self.actor = actor
+        self._converter = converter
+
+    # the parts ---------------------------------------------------------------
+
+    @property
+    def converter(self) -> Converter:
+        if self._converter is None:
+            from docgen.render.pdf import shared_converter
+
+            self._converter = shared_converter()
+        return self._converter
+
+    @property
+    def settings(self) -> Any:
+        return self.archive.settings
+
+    def allows(self, operation: str, kind: str | None = None) -> bool:
+        """Whether the actor's role allows ``operation`` (on documents of ``kind``)."""
+        roles = getattr(self.settings, "roles", None)
+        if roles is None:
+            return self.actor.console
+        role = roles.get(self.actor.role)
+        return role is not None and role.allows(operation, kind)
+
+    def require(self, operation: str, kind: str | None = None, number: str | None = None) -> None:
+        """Refuse (and record the refusal) what the actor's role does not allow."""
+        if self.allows(operation, kind):
+            return
+        what = f"{operation}:{kind}" if kind else operation
+        raise self._refused(
+            _("{name} ({role}) may not {operation}; ask an administrator ([roles.{role}] may in docgen.toml)").format(
+                name=self.actor.name, role=self.actor.role, operation=what), number)
+
+    def _refused(self, reason: str, number: str | None = None) -> Forbidden:
+        """A refusal, recorded in the ledger with who asked (and from where)."""
+        with self.archive.catalog.write():
+            self.archive.catalog.record("refused", self.actor.department or "", self.actor.recorded,
+                                        number=number, note=reason)
+        return Forbidden(reason)
+
+    def _document(self, number: str) -> Any:
+        from docgen.generate import document
+
+        return document(self.archive, number)
+
+    # what follows a write ----------------------------------------------------
+
+    def follow(self, stop: Callable[[], bool] | None = None, quiet: bool = False) -> Followed:
+        """Bring the search index up to date and deliver the copies the rules call for.
+
+        Indexing and delivery never fail a write: what cannot be done now stays queued in
+        the catalog for the next write, `docgen reindex` or `docgen distribute`.
+        """
+        followed = Followed()
+        note = self.sync_index()
+        if note and not quiet:
+            followed.index_notes.append(note)
+        from docgen.distribute import sync
+
+        try:
+            report = sync(self.archive, self.converter, self.actor.recorded, stop)
+        except DocgenError as exc:
+            followed.notes.append(
+                _("note: copies not delivered ({error}); the next command tries again").format(error=exc))
+            return followed
+        followed.deliveries = report.deliveries
+        followed.withdrawn = report.withdrawn
+        followed.notes += [
+            _("note: copies not delivered: {line}; the next command tries again (or docgen distribute)").format(line=line)
+            for line in report.errors
+        ]
+        return followed
+
+    def sync_index(self) -> str | None:
+        """Index what the catalog queued; a line saying what could not be, or None."""
+        try:
+            report = self.archive.search_index().sync()
+        except (IndexDamaged, BlobDamaged) as exc:  # the filing stands; verify names the damage
+            return _("note: search index not updated: {error}").format(error=exc)
+        except DocgenError:
+            raise
+        except Exception as exc:
+            import os
+
+            if os.environ.get("DOCGEN_DEBUG"):
+                raise
+            return _("note: search index not updated ({error}); `docgen reindex` catches up").format(error=exc)
+        if report.error:
+            return _("note: {error}; {n} document(s) will be indexed by the next command or `docgen reindex`").format(
+                error=report.error, n=len(report.pending))
+        return None
+
+    def _followed(self, result: Written) -> Any:
+        result.followed = self.follow()
+        return result
+
+    # making documents --------------------------------------------------------
+
+    def new(
+        self, kind: str, sources: Iterable[Path], *, note: str = "", once: bool = False,
+        update_project: bool = False, each: Callable[[MadeResult], None] | None = None,
+    ) -> Batch:
+        """Documents of one kind, one from each data file, in one warm converter; ``each`` is told
+        of every document as it is made. What follows the writes runs once, after the last; when a
+        later file fails, the documents made before it stand and their copies stay queued."""
+        from docgen.generate import new_document
+
+        self.require("new", kind)
+        batch = Batch([])
+        for source in sources:
+            made = MadeResult(new_document(self.archive, kind, source, self.converter,
+                                           author=self.actor.recorded, note=note, once=once,
+                                           update_project=update_project))
+            batch.made.append(made)
+            if each is not None:
+                each(made)
+        return self._followed(batch)
+
+    def new_from(self, kind: str, number: str, *, deadline: date | None = None, note: str = "") -> MadeResult:
+        """A notice or a warranty card made from an acceptance report (``made_from``)."""
+        from docgen.generate import from_acceptance, made_from
+
+        self.require("new", kind)
+        prepared = from_acceptance(self.archive, kind, _upper(number), deadline=deadline)
+        made = made_from(self.archive, prepared, self.converter, note=note or f"据 {_upper(number)} 生成",
+                         author=self.actor.recorded)
+        return self._followed(MadeResult(made))
+
+    def revise(self, number: str, source: Path, *, note: str, update_project: bool = False) -> MadeResult:
+        from docgen.generate import revise
+
+        doc = self._document(number)
+        self.require("revise", doc.kind, doc.number)
+        made = revise(self.archive, doc.number, source, self.converter, note=note, author=self.actor.recorded,
+                      update_project=update_project)
+        return self._followed(MadeResult(made))
+
+    def review(self, number: str, action: str, *, note: str = "") -> Changed:
+        from docgen.generate import review
+
+        doc = self._document(number)
+        if action in ("submit", "approve", "reject"):  # another action is refused below as unknown
+            self.require(f"review:{action}", doc.kind, doc.number)
+        status = review(self.archive, doc.number, action, note=note, actor=self.actor.recorded)
+        return self._followed(Changed(doc.number, doc.kind, action, status, self._latest(doc.number), note))
+
+    def recheck(
+        self, number: str, *, passed: bool, note: str, deadline: date | None = None, inspector: str | None = None,
+        day: date | None = None,
+    ) -> MadeResult:
+        from docgen.generate import recheck
+
+        doc = self._document(number)
+        self.require("recheck", doc.kind, doc.number)
+        made = recheck(self.archive, doc.number, self.converter, passed=passed, note=note, deadline=deadline,
+                       inspector=inspector, day=day, author=self.actor.recorded)
+        return self._followed(MadeResult(made, status="closed" if passed else "issued"))
+
+    def step(self, number: str, name: str, source: Path | None, *, note: str = "") -> MadeResult:
+        from docgen.generate import step
+
+        doc = self._document(number)
+        self.require("step", doc.kind, doc.number)
+        made = step(self.archive, doc.number, name.strip(), source, self.converter, note=note,
+                    author=self.actor.recorded)
+        now = self.archive.catalog.document(made.number)
+        return self._followed(MadeResult(made, status=now.status if now else None, step=name.strip()))
+
+    def void(self, number: str, *, note: str) -> Changed:
+        from docgen.generate import void
+
+        doc = self._document(number)
+        self.require("void", doc.kind, doc.number)
+        void(self.archive, doc.number, note=note, actor=self.actor.recorded)
+        now = self._document(doc.number)
+        return self._followed(Changed(doc.number, doc.kind, "void", now.status, self._latest(doc.number), note))
+
+    def _latest(self, number: str) -> int | None:
+        versions = self.archive.catalog.versions(number)
+        return versions[-1].version if versions else None
+
+    # reading documents -------------------------------------------------------
+
+    def show(self, number: str) -> DocumentView:
+        from docgen.clock import today
+        from docgen.generate import effective, referring, related
+        from docgen.kinds import registry
+
+        archive = self.archive
+        doc = self._document(number)
+        self.require("read", doc.kind, doc.number)
+        versions = archive.catalog.versions(doc.number)
+        project = archive.catalog.project(doc.project) or {}
+        eff = effective(versions, doc.kind)
+        latest = versions[-1].summary if versions else {}
+        kind = registry.get(doc.kind)
+        this = related(doc, latest)
+        refs = referring(archive, doc.number)
+        total = kind.total(this, refs)
+        amending = registry.amendments(this, refs)
+        data = {
+            "number": doc.number,
+            "kind": doc.kind,
+            "title": doc.title,
+            "status": doc.status,
+            "project": doc.project,
+            "customer": project.get("customer", {}).get("name"),
+            "site": project.get("site", {}).get("address"),
+            "total": str(total) if total is not None else None,
+            "original_total": latest.get("total"),
+            "amendments": [
+                {"number": r.number, "kind": r.kind, "status": r.status, "counted": a is not None,
+                 "amount": str(a.amount) if a is not None else r.summary.get("net"),
+                 "days": a.days if a is not None else 0}
+                for r, a in amending
+            ],
+            "referred_by": [{"number": r.number, "kind": r.kind, "status": r.status} for r in refs],
+            "steps": [st.name for st in kind.steps],
+            "effective_version": eff.version if eff else None,
+            "summary": latest,
+            "versions": [
+                {
+                    "version": v.version,
+                    "status": v.status,
+                    "actor": v.author,
+                    "created": fmt_instant(v.created),
+                    "note": v.note,
+                    "pages": v.pages,
+                    "template": v.template,
+                    "signs": v.summary.get("signs"),
+                    "scan": v.summary.get("scan"),
+                    "files": {f.role: {"sha256": f.sha256, "size": f.size} for f in v.files},
+                }
+                for v in versions
+            ],
+            "events": [
+                {
+                    "version": e.version,
+                    "action": e.action,
+                    "from": e.from_status,
+                    "to": e.to_status,
+                    "actor": e.actor,
+                    "note": e.note,
+                    "created": fmt_instant(e.created),
+                }
+                for e in archive.catalog.events(doc.number)
+            ],
+        }
+        return DocumentView(data, kind.show(this, refs, today()))
+
+    def kinds(self) -> list[KindInfo]:
+        """The kinds of document, with this archive's number prefixes."""
+        return self.defined_kinds(self.settings.prefixes)
+
+    @staticmethod
+    def defined_kinds(prefixes: dict[str, str] | None = None) -> list[KindInfo]:
+        """The kinds as docgen defines them (``prefixes`` as an archive's docgen.toml sets them)."""
+        from docgen.kinds import registry
+
+        prefixes = prefixes or registry.prefixes()
+        return [KindInfo(k.key, list(k.names), prefixes.get(k.key, k.prefix), list(k.statuses), k.review,
+                         [s.name for s in k.steps]) for k in registry.kinds()]
+
+    def documents(self, kind: str | None = None, status: str | None = None) -> list[ListRow]:
+        """The documents of the archive (`list`), each with its current total."""
+        from docgen.generate import referrers, related
+        from docgen.kinds import registry
+
+        self.require("read", kind)
+        archive = self.archive
+        newest = archive.catalog.newest()
+        counts = archive.catalog.version_counts()
+        referring = referrers(newest)
+        projects: dict[str, dict[str, Any]] = {}
+        rows = []
+        for d, summary in newest:
+            if (kind and d.kind != kind) or (status and d.status != status) or not self.allows("read", d.kind):
+                continue
+            if d.project not in projects:
+                projects[d.project] = archive.catalog.project(d.project) or {}
+            definition = registry.find(d.kind)
+            total = definition.total(related(d, summary), referring.get(d.number, [])) if definition else None
+            rows.append(ListRow(d.number, d.kind, d.status, d.project,
+                                projects[d.project].get("customer", {}).get("name"), counts.get(d.number, 0),
+                                str(total) if total is not None else None, fmt_instant(d.updated)))
+        return rows
+
+    def overdue(self) -> list[LateRow]:
+        """Documents past a time limit (`list --overdue`)."""
+        from docgen.generate import overdue
+
+        self.require("read")
+        archive = self.archive
+        customers: dict[str, str] = {}
+        late = []
+        for o in overdue(archive):
+            doc = archive.catalog.document(o.number)
+            if doc is not None and not self.allows("read", doc.kind):
+                continue
+            if o.project not in customers:
+                customers[o.project] = (archive.catalog.project(o.project) or {}).get("customer", {}).get("name", "")
+            late.append(LateRow(o.number, o.project, customers[o.project], o.due.isoformat(), o.days,
+                                doc.kind if doc else "", o.what))
+        return late
+
+    def diff(self, number: str, a: int, b: int) -> Diff:
+        from docgen.versions import text_diff
+
+        doc = self._document(number)
+        self.require("read", doc.kind, doc.number)
+        return Diff(doc.number, doc.kind, a, b, text_diff(self.archive, doc.number, a, b))
+
+    # search ------------------------------------------------------------------
+
+    def search(
+        self, query: str, filters: Any, *, limit: int = 20, offset: int = 0, department: str | None = None,
+    ) -> Hits:
+        """Full-text search; ID and phone numbers shown whole only where the department's policy is "full"."""
+        from docgen.archive.search import parse_query
+        from docgen.kinds import registry
+
+        self.require("search", filters.kind)
+        parse_query(query, registry.table())  # a QueryError before anything else
+        if filters.status and filters.status not in registry.statuses():
+            from docgen.errors import InputError
+
+            raise InputError(_("unknown status {status}; use one of: {statuses}").format(
+                status=repr(filters.status), statuses=", ".join(registry.statuses())))
+        dept = self._department(department)
+        reveal = dept is not None and not dept.masked
+        self.sync_index()
+        results = self.archive.search_index().search(query, filters, offset + limit, reveal=reveal)
+        if not self.actor.console:
+            results = [r for r in results if self.allows("read", r.kind)]
+        return Hits(results[offset:offset + limit], offset, limit)
+
+    def reindex(self, engine: str | None = None, progress: Callable[[int], None] | None = None,
+                start: Callable[[int, str], Any] | None = None) -> Reindexed:
+        self.require("verify")
+        index = self.archive.search_index(engine)
+        total = len(self.archive.catalog.version_keys())
+        if start is not None:
+            start(total, index.engine_name)
+        done = index.rebuild(progress=progress or (lambda _n: None))
+        return Reindexed(done, index.engine_name, index.path, self.settings.search_engine)
+
+    def _department(self, key: str | None) -> Any:
+        """The department the actor reads as: its own, or at the console the one named."""
+        from docgen.distribute import department
+
+        if key is not None and not self.actor.console:
+            own = self.actor.department
+            if own is None or department(self.archive, key).key != own:
+                    raise self._refused(_("{name} reads as its own department ({department}); it cannot name another").format(
+                    name=self.actor.name, department=own or _("none")))
+        key = key if key is not None else self.actor.department
+        return department(self.archive, key) if key is not None else None
+
+    # scans -------------------------------------------------------------------
+
+    def intake(self) -> Any:
+        """The archive's intake, acting as this actor (the caller closes it)."""
+        from docgen.intake import Intake
+
+        self.require("ingest")
+        return Intake(self.archive, self.actor.recorded)
+
+    def ingest(
+        self, paths: Iterable[Path], *, as_number: str | None = None, as_version: int | None = None,
+        supersede: str | None = None, join: bool = False, keep: bool = False,
+        each: Callable[[int, int, Any], None] | None = None,
+    ) -> Taken:
+        """File signed scans (files or folders). ``each(n, total, outcome)`` is told of every file as it goes.
+
+        A file whose read went past a limit is tried again after the others, until it is filed
+        or quarantined ([intake] max_attempts). With ``join`` the files are the pages of one scan.
+        """
+        from docgen.intake import candidates
+        from docgen.intake import join as join_files
+
+        if as_number is not None or supersede is not None:
+            self.require("quarantine")
+        intake = self.intake()
+        try:
+            files = candidates(self.archive, list(paths))
+            if not files:
+                raise DocgenError(_("no files to take in under {paths}").format(paths=", ".join(map(str, paths))))
+            if as_number and len(files) > 1 and not join:
+                raise Misused(_("--as names one document: give one file (or several with --join)"))
+            outcomes = []
+            if join:
+                if len(files) < 2:
+                    raise Misused(_("--join needs two files or more (the pages of one scan, in order)"))
+                data = join_files(files)
+                outcome = intake.process(
+                    files[0], as_number=as_number, as_version=as_version, keep=True, data=data,
+                    sources=[f.read_bytes() for f in files],
+                    display=_("{file} (+{n} joined)").format(file=files[0].name, n=len(files) - 1),
+                    supersede=supersede,
+                )
+                if outcome.result in ("filed", "duplicate") and not keep:
+                    for f in files:
+                        f.unlink(missing_ok=True)
+                outcomes.append(outcome)
+                if each is not None:
+                    each(1, 1, outcome)
+            else:
+                line = list(enumerate(files, 1))
+                while line:
+                    n, path = line.pop(0)
+                    outcome = intake.process(path, as_number=as_number, as_version=as_version, keep=keep,
+                                             supersede=supersede)
+                    if outcome.result == "deferred":
+                        line.append((n, path))
+                    else:
+                        outcomes.append(outcome)
+                    if each is not None:
+                        each(n, len(files), outcome)
+        finally:
+            intake.close()
+        return self._followed(Taken(outcomes))
+
+    def quarantine(self) -> QuarantineList:
+        from docgen.intake import quarantined
+
+        self.require("quarantine")
+        return QuarantineList(quarantined(self.archive))
+
+    def retry(self, names: Iterable[str] = (), each: Callable[[Any], None] | None = None) -> Taken:
+        """Try quarantined files again: those named (by file name, never a path), else all of them."""
+        from docgen.intake import find_quarantined, quarantined
+
+        self.require("quarantine")
+        paths = [find_quarantined(self.archive, n) for n in names] or [q.path for q in quarantined(self.archive)]
+        if not paths:
+            return Taken([])
+        intake = self.intake()
+        outcomes = []
+        try:
+            for path in paths:
+                outcome = intake.process(path)
+                outcomes.append(outcome)
+                if each is not None:
+                    each(outcome)
+        finally:
+            intake.close()
+        return self._followed(Taken(outcomes))
+
+    def file_as(self, name: str, number: str, *, version: int | None = None, supersede: str | None = None) -> Taken:
+        """A quarantined file filed as ``number`` after a person checked it (手动归档)."""
+        from docgen.intake import find_quarantined
+
+        self.require("quarantine")
+        path = find_quarantined(self.archive, name)
+        return self.ingest([path], as_number=_upper(number), as_version=version, supersede=supersede)
+
+    # copies ------------------------------------------------------------------
+
+    def distribute(self, number: str, *, again: bool = False) -> Distributed:
+        from docgen.distribute import distribute
+
+        doc = self._document(number)
+        self.require("distribute", doc.kind, doc.number)
+        d = distribute(self.archive, doc.number, self.converter, self.actor.recorded, again=again)
+        return self._followed(Distributed(d))
+
+    def pull(self, number: str, out: Path, *, department: str | None = None, version: int | None = None) -> Pulled:
+        """The department's copy of a document (its effective version, or ``version``), written into ``out``."""
+        from docgen.distribute import pull
+
+        key = self._pull_department(department, number)
+        doc = self.archive.catalog.document(_upper(number))
+        self.require("pull", doc.kind if doc else None, _upper(number))
+        return Pulled([pull(self.archive, number, key, out, self.converter, self.actor.recorded, version=version)])
+
+    def pull_since(
+        self, kind: str, since: date, out: Path, *, department: str | None = None,
+        each: Callable[[str, int], None] | None = None,
+    ) -> Pulled:
+        """The department's copies of every document of ``kind`` signed on or after ``since``;
+        ``each(number, total)`` is told of every copy as it is made."""
+        from docgen.distribute import may_pull, pull, signed_since
+
+        key = self._pull_department(department, None)
+        self.require("pull", kind)
+        may_pull(self.archive, key, kind, self.actor.recorded)
+        copies = []
+        numbers = signed_since(self.archive, kind, since)
+        for n in numbers:
+            copies.append(pull(self.archive, n, key, out, self.converter, self.actor.recorded))
+            if each is not None:
+                each(n, len(numbers))
+        return Pulled(copies)
+
+    def _pull_department(self, key: str | None, number: str | None) -> str:
+        """Who pulls: the account's own department; at the console, the one named."""
+        if self.actor.console and key is not None:
+            return key
+        if self.actor.department is None:
+            raise self._refused(_("{name} belongs to no department, so it has no copies to pull").format(
+                name=self.actor.name), number)
+        if key is not None and key != self.actor.department:
+            raise self._refused(_("{name} pulls the copies of its own department ({department}), not of {other}").format(
+                name=self.actor.name, department=self.actor.department, other=key), number)
+        return self.actor.department
+
+    # the record --------------------------------------------------------------
+
+    def log(self, number: str | None = None, department: str | None = None) -> LogRows:
+        """Every event of the archive, of one document or project, or what a department received or pulled."""
+        archive = self.archive
+        cat = archive.catalog
+        key = None
+        if number and cat.document(_upper(number)) is None and cat.project(number.strip()) is not None:
+            number = number.strip()  # a project: the changes of its data
+            self.require("read")
+        elif number:
+            doc = self._document(number)
+            self.require("read", doc.kind, doc.number)
+            number = doc.number
+        else:
+            self.require("log")
+        if department:
+            key = self._department(department).key
+        rows: list[dict[str, Any]] = []
+        if not department:
+            for e in cat.all_events(number):
+                shas = {}
+                if e.version:
+                    v = next((v for v in cat.versions(e.number) if v.version == e.version), None)
+                    f = v and (v.file("scan") or v.file("pdf"))
+                    shas = {"sha256": f.sha256} if f else {}
+                rows.append({"created": fmt_instant(e.created), "action": e.action, "number": e.number,
+                             "version": e.version, "department": None, "actor": e.actor, "status": e.to_status,
+                             "note": e.note, **shas})
+        for r in cat.ledger(number, key):
+            rows.append({"created": fmt_instant(r["created"]), "action": r["action"], "number": r["number"],
+                         "version": r["version"], "department": r["department"], "actor": r["actor"],
+                         "label": r["label"], "sha256": r["sha256"], "path": r["path"], "note": r["note"]})
+        rows.sort(key=lambda r: _when(r["created"]))
+        return LogRows(rows)
+
+    def verify(self, *, repair: bool = False) -> Verified:
+        from docgen.archive.core import verify
+
+        self.require("verify")
+        report = verify(self.archive, repair=repair)
+        lost: list[str] = []
+        index_line = ""
+        try:
+            waiting, lost = self.archive.search_index().missing()
+        except DocgenError as exc:
+            waiting, index_line = [], str(exc)
+        return Verified(report, repair, lost, len(waiting), index_line)
+
+    def chain(self) -> tuple[list[str], list[str]]:
+        """The chain's problems and its hashes, oldest first."""
+        self.require("verify")
+        return self.archive.catalog.check_chain()
+
+    def chain_head(self, recorded: str | None = None) -> ChainHead:
+        """The chain's head; with ``recorded``, where a head recorded earlier sits in it."""
+        problems, hashes = self.chain()
+        if problems:
+            raise ChainBroken(problems)
+        if recorded is None:
+            return ChainHead(hashes[-1] if hashes else self.archive.catalog.chain_head()[1], len(hashes))
+        wanted = recorded.strip().lower()
+        if wanted not in hashes:
+            raise DocgenError(
+                _("verify: the recorded chain head {head}… is not in the chain: rows written before it "
+                  "were changed or removed since it was recorded; restore the catalog from a backup made before")
+                .format(head=wanted[:12])
+            )
+        return ChainHead(wanted, len(hashes), hashes.index(wanted) + 1)
+
+
+def _when(text: str) -> Any:
+    """A stored instant for sorting: rows written in other zones fall in time order."""
+    from datetime import datetime, timezone
+
+    from docgen.clock import instant
+
+    try:
+        return instant(text)
+    except ValueError:
+        return datetime.min.replace(tzinfo=timezone.utc)
