@@ -183,7 +183,9 @@ def _default_toml(kinds: tuple[Any, ...]) -> str:
     text = text.replace("@DISTRIBUTION@\n", "\n".join(rules) + "\n")
     text = text.replace("@PREFIXES@", "\n".join(f'{k.key} = "{k.prefix}"' for k in kinds))
     own = "".join(f"\n{k.settings_toml.strip()}\n" for k in kinds if k.settings_toml.strip())
-    return text.replace("@KIND_SECTIONS@", own)
+    from docgen import roles
+
+    return text.replace("@KIND_SECTIONS@", own) + "\n" + roles.default_toml()
 
 
 def today() -> dt.date:
@@ -396,6 +398,8 @@ class Settings:
     timezone: str = "Asia/Shanghai"  # [company] timezone, an IANA name
     chain_contract_status: str = "signed"  # [chain] contract_status: what a notice or report needs
     kinds: dict[str, Any] = field(default_factory=dict)  # each kind's own section, as the kind reads it
+    roles: dict[str, Any] = field(default_factory=dict)  # [roles.NAME]: roles.Role
+    server: Any = None  # [server]: roles.Server
 
     def kind(self, key: str) -> Any:
         """A kind's own settings (``Kind.read_settings`` of its docgen.toml section)."""
@@ -630,7 +634,30 @@ def load_settings(root: Path) -> Settings:
         timezone=_timezone(c.get("timezone")),
         chain_contract_status=_contract_status(merged["chain"]),
         kinds=_kind_settings(merged),
+        roles=_roles(data.get("roles", {}), text, departments),
+        server=_server(data.get("server", {})),
     )
+
+
+def _roles(data: dict[str, Any], text: str, departments: dict[str, Department]) -> dict[str, Any]:
+    from docgen.roles import read_roles
+
+    def where(key: str, setting: str) -> str:
+        section = f"[roles.{key}]"
+        line = _line_of(text, setting, "=", after=section) if setting else _line_of(text, section)
+        return f"docgen.toml {line}: {section}"
+
+    if not isinstance(data, dict):
+        raise ConfigError(_("docgen.toml: [roles] must hold tables such as [roles.finance]"))
+    return read_roles(data, where, _kind_keys(), departments)
+
+
+def _server(table: Any) -> Any:
+    from docgen.roles import read_server
+
+    if not isinstance(table, dict):
+        raise ConfigError(_("docgen.toml: [server] must be a table"))
+    return read_server(table)
 
 
 def _kind_settings(merged: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,6 @@ crash leaves no number, version or document behind.
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import shutil
@@ -50,10 +49,6 @@ class Made:
     pdf: Path
     summary: dict[str, Any]
     existing: bool = False
-
-
-def current_user() -> str:
-    return os.environ.get("DOCGEN_USER") or getpass.getuser()
 
 
 def template_path(archive: Archive, name: str) -> Path:

@@ -262,6 +262,54 @@ def m007_chain(db: sqlite3.Connection) -> None:
         prev = digest
 
 
+
+@migration
+def m008_accounts(db: sqlite3.Connection) -> None:
+    """Accounts, their API tokens and login sessions (secrets stored only as SHA-256), and failed
+    logins for the lockout. What accounts do is recorded in the chained ledger."""
+    _script(
+        db,
+        """
+        CREATE TABLE accounts (
+            name TEXT PRIMARY KEY,
+            display TEXT NOT NULL,
+            role TEXT NOT NULL,
+            department TEXT,
+            os_user TEXT UNIQUE,
+            password_hash TEXT,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created TEXT NOT NULL,
+            last_login TEXT
+        );
+        CREATE TABLE tokens (
+            id TEXT PRIMARY KEY,
+            account TEXT NOT NULL REFERENCES accounts(name),
+            sha256 TEXT NOT NULL UNIQUE,
+            note TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL,
+            last_used TEXT,
+            revoked TEXT
+        );
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            account TEXT NOT NULL REFERENCES accounts(name),
+            csrf TEXT NOT NULL,
+            created TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            address TEXT,
+            ended TEXT
+        );
+        CREATE INDEX sessions_account ON sessions(account);
+        CREATE TABLE login_failures (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            created TEXT NOT NULL,
+            address TEXT
+        );
+        CREATE INDEX login_failures_name ON login_failures(name, created)
+        """,
+    )
+
 def _row_name(table: str, r: sqlite3.Row) -> str:
     if table == "events":
         what = f"{r['number']}" + (f" v{r['version']}" if r["version"] is not None else "")

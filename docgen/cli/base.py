@@ -168,11 +168,12 @@ class Ctx:
 
 
 def console_actor(archive: Archive) -> Any:
-    """The CLI's actor: the administrator on the archive's own machine."""
-    from docgen.generate import current_user
+    """The CLI's actor: the administrator on the archive's own machine, recorded as the account
+    mapped to this operating-system user (`docgen user add … --os-user`), else as the user."""
+    from docgen.accounts import acting_name
     from docgen.service import Actor
 
-    return Actor(current_user(), "admin", console=True)
+    return Actor(acting_name(archive), "admin", console=True)
 
 
 def _json_seen(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
