@@ -413,3 +413,47 @@ def test_the_process_has_one_pool(no_shared_pool: None) -> None:
     p.close()
     again = shared_pool(3)
     assert again is not p and again.size == 3
+
+
+class Interrupted(threading.Event):
+    """An event whose wait is cut short by Ctrl-C, as in a caller's main thread."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        raise KeyboardInterrupt
+
+
+class InterruptedWaiter(pool_module._Waiter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ready = Interrupted()
+
+
+def test_a_caller_interrupted_while_waiting_leaves_the_queue(
+    fakes: Shared, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, docx: Path
+) -> None:
+    p = ConverterPool(1, factory=fakes.factory)
+    with p.checkout():
+        with monkeypatch.context() as m:
+            m.setattr(pool_module, "_Waiter", InterruptedWaiter)
+            with pytest.raises(KeyboardInterrupt):
+                p.convert(docx, tmp_path / "interrupted.pdf")
+        assert p.waiting == 0
+    # the converter that came back is not handed to the caller who left
+    assert p.convert(docx, tmp_path / "next.pdf") == 1
+    assert fakes.entered == [(0, "next.pdf")] and len(fakes.made) == 1
+    p.close()
+
+
+def test_a_caller_interrupted_just_as_it_was_served_passes_the_converter_on(
+    fakes: Shared, threads: concurrent.futures.ThreadPoolExecutor, tmp_path: Path, docx: Path
+) -> None:
+    p = ConverterPool(1, factory=fakes.factory)
+    waiter = pool_module._Waiter()
+    with p.checkout() as held:
+        p._queue.append(waiter)  # a caller in the queue, as _acquire leaves it
+    assert waiter.ready.is_set() and waiter.converter is held
+    p._leave(waiter)  # its wait ended by Ctrl-C after it was served
+    assert p.convert(docx, tmp_path / "next.pdf") == 1
+    assert len(fakes.made) == 1 and p.started == 1
+    p.close()
+    assert fakes.made[0].closed == 1

@@ -106,7 +106,12 @@ class ConverterPool:
                 waiter = _Waiter()
                 self._queue.append(waiter)
         if not make:
-            if not waiter.ready.wait(self.wait_timeout):
+            try:
+                served = waiter.ready.wait(self.wait_timeout)
+            except BaseException:  # interrupted (Ctrl-C): leave the queue, or pass on what came
+                self._leave(waiter)
+                raise
+            if not served:
                 with self._lock:
                     if not waiter.ready.is_set():  # not served meanwhile: leave the queue
                         self._queue.remove(waiter)
@@ -128,6 +133,16 @@ class ConverterPool:
         with self._lock:
             self._busy.add(id(converter))
         return converter
+
+    def _leave(self, waiter: _Waiter) -> None:
+        """A caller that stops waiting: out of the queue, or, if it was served meanwhile,
+        what it was handed goes to the next."""
+        with self._lock:
+            if not waiter.ready.is_set():
+                self._queue.remove(waiter)
+                return
+        if not waiter.closed:
+            self._give_back(waiter.converter)
 
     def _give_back(self, converter: Converter | None) -> None:
         """Return a converter (or, with None, a place whose converter is gone) to the pool:
