@@ -457,3 +457,30 @@ def test_a_caller_interrupted_just_as_it_was_served_passes_the_converter_on(
     assert len(fakes.made) == 1 and p.started == 1
     p.close()
     assert fakes.made[0].closed == 1
+
+
+def test_a_libreoffice_that_fails_is_replaced_by_a_fresh_one(
+    uno_python: str, docx: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "soffice"
+    broken.write_text("#!/bin/sh\nexit 3\n")
+    broken.chmod(0o755)
+    made: list[WarmConverter] = []
+
+    def factory() -> WarmConverter:
+        c = WarmConverter(uno_python)
+        if not made:  # the first one's LibreOffice ends as it starts, twice (its own retry)
+            c.soffice = str(broken)
+        made.append(c)
+        return c
+
+    p = ConverterPool(1, factory=factory)
+    try:
+        with pytest.raises(ConversionError, match=r"LibreOffice did not start: it ended at start \(exit 3\)"):
+            p.convert(docx, tmp_path / "a.pdf")
+        assert p.started == 0 and made[0].proc is None and made[0]._profile_lock is None  # closed
+        for n in range(2):
+            assert p.convert(docx, tmp_path / f"{n}.pdf") == 1
+        assert len(made) == 2 and made[1].proc is not None
+    finally:
+        p.close()
