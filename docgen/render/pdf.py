@@ -161,7 +161,8 @@ class WarmConverter:
         self.convert_timeout = _env_seconds("DOCGEN_CONVERT_TIMEOUT", self.CONVERT_TIMEOUT)
 
     def _profile_dir(self) -> str:
-        # A kept profile starts LibreOffice faster; one process at a time may use it.
+        # A kept profile starts LibreOffice faster; one converter at a time may use it (a
+        # flock is per open file, so two converters of one process, a pool's, never share one).
         if self._profile_path is not None:
             return self._profile_path
         cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "docgen"
