@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import os
 import re
 import secrets
 import unicodedata
@@ -355,11 +356,22 @@ def _DUMMY_HASH() -> str:  # noqa: N802
     return _dummy[0]
 
 
+def os_user() -> str:
+    """The operating-system user this process runs as, by its user id (not $USER or $LOGNAME)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):  # Windows, or a uid without a name
+        return getpass.getuser()
+
+
 def acting_name(archive: Archive) -> str:
     """Who runs the command line: the account mapped to this operating-system user, else the user.
 
-    Never a name the caller chooses: the audit log records who acted, not who they said they were."""
-    user = getpass.getuser()
+    Never a name the caller chooses (no environment variable): the audit log records who acted,
+    not who they said they were."""
+    user = os_user()
     try:
         account = Accounts(archive).for_os_user(user)
     except Exception:  # an archive whose catalog cannot be read names the OS user

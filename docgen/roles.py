@@ -30,23 +30,36 @@ OPERATIONS = (
     "accounts",  # accounts, roles and tokens
 )
 
-SALES = ["read", "search", "pull", "new:quote", "new:contract", "new:change", "revise:quote", "revise:contract",
-         "revise:change", "review:submit"]
-SITE_KINDS = ("rectification", "acceptance", "warranty", "repair")
-DEFAULT_ROLES: dict[str, dict[str, Any]] = {
-    "sales": {"name": "销售", "may": SALES},
-    "designer": {"name": "设计师", "may": SALES},
-    "legal": {"name": "法务", "department": "legal",
-              "may": ["read", "search", "pull", "review:approve", "review:reject", "log"]},
-    "engineering": {"name": "工程（项目经理）", "department": "engineering",
-                    "may": ["read", "search", "pull", *(f"{op}:{k}" for op in ("new", "revise") for k in SITE_KINDS),
-                            "recheck", "step", *(f"void:{k}" for k in SITE_KINDS)]},
-    "finance": {"name": "财务", "department": "finance", "may": ["read", "search", "pull", "log"]},
-    "archive": {"name": "档案", "department": "archive",
-                "may": ["read", "search", "pull", "originals", "verify", "log", "distribute"]},
-    "frontdesk": {"name": "前台", "may": ["read", "search", "ingest", "quarantine"]},
-    "admin": {"name": "管理员", "may": ["*"]},
-}
+
+
+def _drafted(role: str, *ops: str) -> list[str]:
+    """``OP:KIND`` for every kind whose definition says ``role`` drafts it (``Kind.drafted_by``)."""
+    from docgen.kinds import registry
+
+    return [f"{op}:{k.key}" for op in ops for k in registry.kinds() if role in k.drafted_by]
+
+
+def default_roles() -> dict[str, dict[str, Any]]:
+    """The roles of the company's policy: sales and designers make the documents of the sale and
+    submit contracts to legal review; legal reviews; project managers make the site's documents,
+    recheck, record steps and void their own; finance and the archive read and pull; the front
+    desk takes in scans and works the quarantine; the administrator does everything."""
+    return {
+        "sales": {"name": "销售", "may": ["read", "search", "pull", *_drafted("sales", "new", "revise"),
+                                          "review:submit"]},
+        "designer": {"name": "设计师", "may": ["read", "search", "pull", *_drafted("designer", "new", "revise"),
+                                              "review:submit"]},
+        "legal": {"name": "法务", "department": "legal",
+                  "may": ["read", "search", "pull", "review:approve", "review:reject", "log"]},
+        "engineering": {"name": "工程（项目经理）", "department": "engineering",
+                        "may": ["read", "search", "pull", *_drafted("engineering", "new", "revise"), "recheck",
+                                "step", *_drafted("engineering", "void")]},
+        "finance": {"name": "财务", "department": "finance", "may": ["read", "search", "pull", "log"]},
+        "archive": {"name": "档案", "department": "archive",
+                    "may": ["read", "search", "pull", "originals", "verify", "log", "distribute"]},
+        "frontdesk": {"name": "前台", "may": ["read", "search", "ingest", "quarantine"]},
+        "admin": {"name": "管理员", "may": ["*"]},
+    }
 
 
 def default_toml() -> str:
@@ -68,7 +81,7 @@ def default_toml() -> str:
         "# --department` says otherwise; its [departments.X] policy decides which copies it pulls and",
         "# whether their personal data is masked. A role written here replaces docgen's default for it.",
     ]
-    for key, role in DEFAULT_ROLES.items():
+    for key, role in default_roles().items():
         lines += ["", f"[roles.{key}]", f"name = {json.dumps(role['name'], ensure_ascii=False)}"]
         if role.get("department"):
             lines.append(f'department = "{role["department"]}"')
@@ -108,7 +121,7 @@ def read_roles(data: dict[str, Any], where: Any, kinds: tuple[str, ...], departm
     """``[roles.*]``: docgen's defaults, each replaced as a whole by the company's table of that name.
 
     ``where(key, setting)`` names the line of docgen.toml for an error."""
-    tables = {**DEFAULT_ROLES, **data}
+    tables = {**default_roles(), **data}
     out = {}
     for key, table in tables.items():
         if not isinstance(table, dict):

@@ -18,6 +18,7 @@ from docgen.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "zhangjiang"
+ME = __import__("docgen.accounts", fromlist=["os_user"]).os_user()  # who the CLI records
 TEST_KEY = bytes(range(32))
 # The suite reads docgen's messages in English, module- and session-wide fixtures too (the
 # autouse fixture below sets it again for each test); tests of the Chinese text unset it.
@@ -47,7 +48,6 @@ def archive_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     umask = os.umask(0o022)
     root = keyed_archive(tmp_path / "archive")
     monkeypatch.setenv("DOCGEN_ARCHIVE", str(root))
-    monkeypatch.setenv("DOCGEN_USER", "tester")
     monkeypatch.delenv("DOCGEN_DEBUG", raising=False)
     # the suite reads docgen's messages in English; tests of the Chinese text unset this
     monkeypatch.setenv("DOCGEN_LANGUAGE", "en")
@@ -123,7 +123,6 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(SAMPLES, work)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DOCGEN_ARCHIVE", str(archive))
-        mp.setenv("DOCGEN_USER", "tester")
         new("quote", work / "quote.yaml")
         new("contract", work / "contract.yaml")
         legal_approves("HT-2026-0001")
@@ -192,7 +191,6 @@ def signed_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     archive = keyed_archive(root / "archive")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DOCGEN_ARCHIVE", str(archive))
-        mp.setenv("DOCGEN_USER", "tester")
         new("quote", SAMPLES / "quote.yaml")
         new("contract", SAMPLES / "contract.yaml")
         legal_approves("HT-2026-0001")
@@ -207,3 +205,22 @@ def contracted(signed_base: Path, archive_dir: Path, work: Path) -> Path:
     """The sample project (a copy to edit) with its quote and its signed contract archived."""
     shutil.copytree(signed_base, archive_dir, dirs_exist_ok=True)
     return work
+
+
+def act_as(name: str, root: Path | None = None) -> None:
+    """Let the command line act as the account ``name`` (made if needed), mapped to this OS user:
+    the only way a name other than the OS user's gets into the record."""
+    from docgen.accounts import Accounts
+    from docgen.archive.core import Archive
+
+    archive = Archive.open(root or Path(os.environ["DOCGEN_ARCHIVE"]))
+    accounts = Accounts(archive)
+    with archive.catalog.write():
+        for a in accounts.list():
+            if a.os_user == ME:
+                accounts.store.update(a.name, os_user=None)
+        if accounts.get(name) is not None:
+            accounts.store.update(name, os_user=ME)
+    if accounts.get(name) is None:
+        accounts.add(name, "admin", by="test", os_user=ME)
+    archive.close() if hasattr(archive, "close") else None

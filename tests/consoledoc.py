@@ -200,7 +200,6 @@ def environment(venv_bin: Path, archive: Path) -> dict[str, str]:
         **keep,
         "PATH": f"{venv_bin}:/usr/bin:/bin",
         "DOCGEN_ARCHIVE": str(archive),
-        "DOCGEN_USER": "wangli",
         "COLUMNS": "100",
     }
 

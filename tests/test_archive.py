@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import edit, new, run, run_process
+from conftest import ME, edit, new, run, run_process
 
 
 def show(number: str) -> dict:  # type: ignore[type-arg]
@@ -30,7 +30,7 @@ def test_show_json_has_versions_and_checksums(work: Path, archive_dir: Path) -> 
         "total": "51299.99",
     }
     v = data["versions"][0]
-    assert v["version"] == 1 and v["status"] == "draft" and v["actor"] == "tester"
+    assert v["version"] == 1 and v["status"] == "draft" and v["actor"] == ME
     assert v["created"] and v["note"] == "新建"
     for role in ("docx", "pdf", "data", "text", "template"):
         sha = v["files"][role]["sha256"]

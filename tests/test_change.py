@@ -60,7 +60,6 @@ def changed_base(signed_base: Path, tmp_path_factory: pytest.TempPathFactory) ->
     shutil.copytree(SAMPLES, work)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DOCGEN_ARCHIVE", str(archive))
-        mp.setenv("DOCGEN_USER", "tester")
         assert new("change", work / "change-1.yaml")["number"] == "BG-2026-0001"
         sign(archive, "BG-2026-0001", root / "scans")
         extra = change_file(work, "extra.yaml", additions=[

@@ -30,7 +30,6 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     shutil.copytree(SAMPLES, work)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DOCGEN_ARCHIVE", str(archive))
-        mp.setenv("DOCGEN_USER", "tester")
         mp.setenv("DOCGEN_LANGUAGE", "en")  # made before the per-test fixture pins the suite's English
         assert run("new", "quote", work / "quote.yaml").exit_code == 0
         edit(work / "quote.yaml", lambda d: d.update(valid_days=45))

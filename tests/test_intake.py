@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import scanmaker
-from conftest import SAMPLES, edit, run
+from conftest import ME, SAMPLES, edit, run
 from pypdf import PdfReader, PdfWriter
 
 from docgen import pagecode
@@ -83,7 +83,7 @@ def test_scan_is_filed_as_the_signed_version(scans: Path, archive_dir: Path) -> 
     sign = [e for e in d["events"] if e["action"] == "sign"]
     assert sign and sign[0]["from"] == "approved" and sign[0]["to"] == "signed" and sign[0]["version"] == 2
     log = (archive_dir / "logs/intake.log").read_text(encoding="utf-8")
-    assert "tester filed       ht.pdf -> HT-2026-0001 v2" in log
+    assert f"{ME} filed       ht.pdf -> HT-2026-0001 v2" in log
     # indexed: the signed version is what search finds, with its text
     found = json.loads(run("search", "装饰装修工程施工合同", "--status", "signed", "--json").stdout)
     assert [(f["number"], f["version"]) for f in found] == [("HT-2026-0001", 2)]
@@ -281,7 +281,7 @@ def test_outdated_version_then_filed_by_hand(scans: Path, archive_dir: Path, wor
     )
     d = show("BJ-2026-0001")
     v3 = d["versions"][2]
-    assert (v3["signs"], v3["scan"]["matched_by"], v3["actor"]) == (1, "manual", "tester")
+    assert (v3["signs"], v3["scan"]["matched_by"], v3["actor"]) == (1, "manual", ME)
     assert d["status"] == "signed" and d["effective_version"] == 3  # the signed quote stands
     assert not (archive_dir / "quarantine/bj.pdf.reason.txt").exists()
 

@@ -10,7 +10,7 @@ import shutil
 import time
 from pathlib import Path
 
-from conftest import run, run_process
+from conftest import ME, run, run_process
 from test_watch import Watch, drop
 
 from docgen.archive.core import Archive
@@ -61,7 +61,7 @@ def test_a_restarted_watcher_delivers_and_indexes_what_was_queued(scans: Path, a
     assert len([line for line in w.lines if "copies not delivered: HT-2026-0001" in line]) == 1
 
 
-FORGED = "a\n2026-12-01T10:00:00+08:00 tester filed HT-2026-0001.pdf"
+FORGED = f"a\n2026-12-01T10:00:00+08:00 {ME} filed HT-2026-0001.pdf"
 HIDDEN = "x\x1b[2J\r\u202egpj.pdf\x85\u2028"  # clears the screen, returns, reverses the text
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
@@ -73,11 +73,11 @@ def test_file_names_cannot_forge_log_lines(scans: Path, archive_dir: Path, tmp_p
     (drops / HIDDEN).write_text("备忘", encoding="utf-8")
     r = run("ingest", drops)
     assert r.exit_code == 1, r
-    assert "[1/2] filed       a\\n2026-12-01T10:00:00+08:00 tester filed HT-2026-0001.pdf -> HT-2026-0001 v2" in r.stdout
+    assert f"[1/2] filed       a\\n2026-12-01T10:00:00+08:00 {ME} filed HT-2026-0001.pdf -> HT-2026-0001 v2" in r.stdout
     assert "[2/2] quarantined x\\x1b[2J\\r\\u202egpj.pdf\\x85\\u2028 -> quarantine/" in r.stdout
     log = (archive_dir / "logs/intake.log").read_text(encoding="utf-8").split("\n")
     assert log[-1] == "" and len(log[:-1]) == 2, log  # one line per file
-    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d tester (filed|quarantined) ", line)
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d " + re.escape(ME) + " (filed|quarantined) ", line)
                for line in log[:-1])
     assert not CONTROL.search("".join(log))
     assert not CONTROL.search((r.stdout + r.stderr).replace("\n", ""))
@@ -93,7 +93,7 @@ def test_file_names_cannot_forge_log_lines(scans: Path, archive_dir: Path, tmp_p
     assert not CONTROL.search(short.stdout.replace("\n", ""))
     # the signed version's note and the name it keeps are the escaped form too
     shown = json.loads(run("show", "HT-2026-0001", "--json").stdout)
-    assert shown["versions"][-1]["note"] == "签署扫描件 a\\n2026-12-01T10:00:00+08:00 tester filed HT-2026-0001.pdf"
+    assert shown["versions"][-1]["note"] == f"签署扫描件 a\\n2026-12-01T10:00:00+08:00 {ME} filed HT-2026-0001.pdf"
     # a message naming the file: one line as well
     r = run("ingest", drops / HIDDEN)
     assert r.exit_code == 1 and r.stderr.count("\n") == 1 and "x\\x1b[2J" in r.stderr
@@ -259,6 +259,8 @@ def test_a_file_past_the_time_limit_is_quarantined_and_the_others_filed(scans: P
         "[1/2] quarantined a-busy.png -> quarantine/a-busy.png: reading it went past the time limit of 1 s of "
         "processor time a page ([intake] max_seconds_per_page in docgen.toml) 2 times",
         "ingest: 1 filed, 1 quarantined",
+        # what was filed is delivered although another file was quarantined
+        "delivered   BJ-2026-0001 v2 [signed] to customer (第一联 客户留存), finance (第二联 财务)",
     ], r
     assert lines[1].startswith("[2/2] filed       b.pdf -> BJ-2026-0001 v2")
     assert "to do:   scan the paper again in smaller parts" in (

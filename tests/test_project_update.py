@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import edit, new, run
+from conftest import act_as, edit, new, run
 
 
 def stored_customer(number: str) -> dict:  # type: ignore[type-arg]
@@ -57,7 +57,7 @@ def test_project_without_code_matched_by_customer_and_site_is_refused_too(work: 
 def test_update_project_changes_it_as_an_event(work: Path, archive_dir: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     new("quote", work / "quote.yaml")
     edit(work / "project.yaml", lambda d: d["customer"].update(name="张三丰", phone="13900000000"))
-    monkeypatch.setenv("DOCGEN_USER", "前台小王")
+    act_as("前台小王")
     r = run("new", "contract", work / "contract.yaml", "--update-project")
     assert r.exit_code == 0, r
     assert {d["customer"] for d in json.loads(run("list", "--json").stdout)} == {"张三丰"}

@@ -106,18 +106,16 @@ def samples_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("readme")
     shutil.copytree(ROOT / "samples", base / "samples")
     root = base / "archive"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DOCGEN_USER", "tester")
-        for kind, name in SAMPLE_FILES:
-            r = run("--archive", root, "new", kind, base / "samples" / f"{name}.yaml")
-            assert r.exit_code == 0, r
-            if kind == "contract":  # the notices and reports need it signed: a scan of the paper
-                number = r.stdout.split()[0]
-                scan = scanmaker.scan(root / f"documents/{number}/{number}-v1.pdf", base / f"{number}.pdf", 200)
-                for step in (["review", number, "submit"], ["review", number, "approve", "--note", "同意"],
-                             ["ingest", scan]):
-                    r = run("--archive", root, *step)
-                    assert r.exit_code == 0, r
+    for kind, name in SAMPLE_FILES:
+        r = run("--archive", root, "new", kind, base / "samples" / f"{name}.yaml")
+        assert r.exit_code == 0, r
+        if kind == "contract":  # the notices and reports need it signed: a scan of the paper
+            number = r.stdout.split()[0]
+            scan = scanmaker.scan(root / f"documents/{number}/{number}-v1.pdf", base / f"{number}.pdf", 200)
+            for step in (["review", number, "submit"], ["review", number, "approve", "--note", "同意"],
+                         ["ingest", scan]):
+                r = run("--archive", root, *step)
+                assert r.exit_code == 0, r
     return root
 
 

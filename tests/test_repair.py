@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SAMPLES, edit, new, run
+from conftest import SAMPLES, act_as, edit, new, run
 from test_documents import check_golden
 
 from docgen import pagecode
@@ -574,7 +574,6 @@ def warranted_base(signed_base: Path, tmp_path_factory: pytest.TempPathFactory) 
     edit(work / "warranty.yaml", lambda d: d.update(acceptance="YS-2027-0001"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DOCGEN_ARCHIVE", str(archive))
-        mp.setenv("DOCGEN_USER", "tester")
         assert new("acceptance", work / "acceptance-2.yaml")["number"] == "YS-2027-0001"
         assert new("warranty", work / "warranty.yaml")["number"] == "BX-2027-0001"
     return archive
@@ -603,6 +602,7 @@ def stored_text(archive_dir: Path, number: str, version: int) -> str:
 
 
 def test_cli_through_every_step(warranted: Path, archive_dir: Path) -> None:
+    act_as("tester")
     made = new("repair", warranted / "repair.yaml")
     assert made["number"] == NUMBER and show(NUMBER)["status"] == "reported"
     assert cli_step(NUMBER, "visit", warranted / "repair-visit.yaml", "--note", "上门查看，保修期内免费").exit_code == 0

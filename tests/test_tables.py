@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import wcwidth
-from conftest import SAMPLES, edit, keyed_archive, new, run
+from conftest import SAMPLES, act_as, edit, keyed_archive, new, run
 
 from docgen import table
 from docgen.table import Column, render, to_csv, truncate, width
@@ -152,20 +152,23 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     archive = keyed_archive(root / "archive")
     mp = pytest.MonkeyPatch()
     mp.setenv("DOCGEN_ARCHIVE", str(archive))
-    mp.setenv("DOCGEN_USER", "前台小王")
     mp.setenv("DOCGEN_LANGUAGE", "zh-CN")  # the module reads the Chinese tables, reasons included
     try:
         import shutil
 
         work = root / "work"
         shutil.copytree(SAMPLES, work)
+        act_as("前台小王", archive)
         edit(work / "project.yaml", lambda d: d["customer"].update(name=CUSTOMER))
         assert run("new", "quote", work / "quote.yaml", "--note", LONG_NOTE).exit_code == 0
         assert run("new", "contract", work / "contract.yaml", "--note", FORMULA_NOTE).exit_code == 0
         assert run("review", "HT-2026-0001", "submit", "--note", LONG_NOTE * 2).exit_code == 0
-        mp.setenv("DOCGEN_USER", "法务\x1b[31m")
-        assert run("review", "HT-2026-0001", "reject", "--note", "\x1b[2J第七条\r改").exit_code == 0
-        mp.setenv("DOCGEN_USER", "前台小王")
+        # a name with an escape cannot be an account's; a row of an older archive may hold one
+        from docgen.archive.core import Archive
+        from docgen.service import Actor, Service
+
+        Service(Archive.open(archive), Actor("法务\x1b[31m", "admin", console=True)).review(
+            "HT-2026-0001", "reject", note="\x1b[2J第七条\r改")
         # the report and the notice need the contract: approved by legal is enough for tables
         toml = archive / "docgen.toml"
         toml.write_text(toml.read_text(encoding="utf-8").replace(

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES, edit, keyed_archive, new, run, run_process
+from conftest import ME, SAMPLES, edit, keyed_archive, new, run, run_process
 
 from docgen import clock
 from docgen.dates import DATE, parse_date
@@ -296,7 +296,7 @@ def test_times_written_in_other_zones_are_shown_in_the_company_zone_and_in_order
     assert [e["created"] for e in data["events"]] == [SHANGHAI, "2026-12-01T01:30:00+08:00"]
     assert "2026-12-01T01:30:00+08:00" in run("list").stdout  # updated, when it was voided
     set_zone(archive_dir, 'timezone = "Asia/Tokyo"')
-    assert "  2026-12-01T01:30:00+09:00  tester" in run("show", "BJ-2026-0001").stdout
+    assert f"  2026-12-01T01:30:00+09:00  {ME}" in run("show", "BJ-2026-0001").stdout
     assert run("verify").exit_code == 0  # the stored rows were never rewritten
     # the quote (2026-11-02, valid 30 days) runs out with Shanghai's 2 December
     set_zone(archive_dir, 'timezone = "Asia/Shanghai"')
@@ -319,7 +319,7 @@ def test_a_new_project_s_code_takes_the_company_s_year(
 
 
 def docgen(root: Path, tz: str, *args: str | Path, now: str = MIDNIGHT) -> str:
-    env = {"TZ": tz, "DOCGEN_NOW": now, "DOCGEN_ARCHIVE": str(root), "DOCGEN_USER": "tester"}
+    env = {"TZ": tz, "DOCGEN_NOW": now, "DOCGEN_ARCHIVE": str(root)}
     r = run_process(*args, env=env)
     assert r.returncode == 0, (args, r.stdout, r.stderr)
     return r.stdout
@@ -374,7 +374,7 @@ def test_overdue_days_are_counted_from_shanghai_s_date(archive_at_midnight: Path
 def test_show_log_and_list_times_are_shanghai_s(archive_at_midnight: Path, tz: str) -> None:
     shown = docgen(archive_at_midnight, tz, "show", "ZG-2026-0001", "--wide").splitlines()
     version_row = next(line for line in shown if line.lstrip().startswith("v1 "))
-    assert SHANGHAI in version_row and "tester" in version_row
+    assert SHANGHAI in version_row and ME in version_row
     assert any(SHANGHAI in line and "create" in line for line in shown)
     data = json.loads(docgen(archive_at_midnight, tz, "show", "ZG-2026-0001", "--json"))
     assert data["versions"][0]["created"] == SHANGHAI

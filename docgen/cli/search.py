@@ -104,7 +104,8 @@ def search(
     date_from: Any, date_to: Any, all_versions: bool, limit: int, dept_key: str | None,
     as_json: bool, as_csv: bool, wide: bool,
 ) -> None:
-    from docgen.archive.search import Filters, QueryError
+    from docgen.archive.search import Filters, QueryError, parse_query
+    from docgen.kinds import registry
     from docgen.intake import printable
 
     query = " ".join(query_words)
@@ -113,11 +114,11 @@ def search(
         date_from=date_from, date_to=date_to,
         all_versions=all_versions,
     )
-    service = obj.service(create=False)
-    try:
-        hits = service.search(query, filters, limit=limit, department=dept_key)
+    try:  # a query that cannot be read is a usage error, said before the archive is opened
+        parse_query(query, registry.table())
     except QueryError as exc:
         raise QueryUsageError(printable(str(exc))) from None
+    hits = obj.service(create=False).search(query, filters, limit=limit, department=dept_key)
     results = hits.results
     if as_json:
         _print_json(hits.to_json())

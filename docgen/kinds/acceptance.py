@@ -167,6 +167,7 @@ class Acceptance(Kind):
     signed_status = None  # a report keeps its conclusion
     refers = ("contract", "previous")
     pulled_by = ("customer", "finance", "engineering", "legal", "archive")
+    drafted_by = ("engineering",)
     distribution = {"signed": {"customer": "第一联 客户留存", "engineering": "第二联 工程",
                                "finance": "第三联 财务", "archive": "第四联 档案"}}
 

@@ -127,6 +127,9 @@ class Kind:
     amends: ClassVar[str | None] = None  # the kind whose sum and schedule a counted one changes
     steps: ClassVar[tuple[Step, ...]] = ()
     pulled_by: ClassVar[tuple[str, ...]] = ("customer", "legal", "archive")  # default pull lists
+    # the roles that draft and revise it by default (roles.default_roles): sales and designers
+    # the documents of the sale, project managers those of the site
+    drafted_by: ClassVar[tuple[str, ...]] = ("sales", "designer")
     distribution: ClassVar[dict[str, dict[str, str]]] = {}  # status -> department -> 联次 label
     settings_toml: ClassVar[str] = ""  # its own docgen.toml section, with comments, as written
     final: ClassVar[tuple[str, ...]] = ("void",)  # statuses after which nothing is recorded

@@ -160,6 +160,7 @@ class Rectification(Kind):
     effective = EffectivePolicy(follows_newest=True)
     refers = ("contract", "acceptance")
     pulled_by = ("customer", "engineering", "legal", "archive")
+    drafted_by = ("engineering",)
     distribution = {
         "issued": {"engineering": "第一联 工程"},
         "signed": {"engineering": "第一联 工程", "archive": "第二联 档案"},

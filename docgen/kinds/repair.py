@@ -630,6 +630,7 @@ class RepairOrder(Kind):
     refers = ("warranty", "contract")
     steps = STEPS
     pulled_by = ("customer", "engineering", "legal", "archive")
+    drafted_by = ("engineering",)
     distribution = {
         "reported": {"engineering": "第二联 工程（售后）"},
         "visited": {"customer": "第一联 客户留存", "engineering": "第二联 工程（售后）"},

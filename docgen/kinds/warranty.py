@@ -208,6 +208,7 @@ class Warranty(Kind):
     rule_statuses = ("issued", "signed")
     refers = ("acceptance", "contract")
     pulled_by = ("customer", "engineering", "legal", "archive")
+    drafted_by = ("engineering",)
     distribution = {"signed": {"customer": "第一联 客户留存", "engineering": "第二联 工程（售后）", "archive": "第三联 档案"}}
     made_from = "acceptance"
 
