@@ -145,6 +145,8 @@ def read_roles(data: dict[str, Any], where: Any, kinds: tuple[str, ...], departm
                 raise ConfigError(_("{where}: {entry} names {kind}, which is not a kind; use {kinds}").format(
                     where=where(key, "may"), entry=repr(entry), kind=repr(kind), kinds=", ".join(kinds)))
         dept = table.get("department")
+        if dept is not None and dept not in departments and key not in data:
+            dept = None  # a default role whose department the company does not have: none
         if dept is not None and dept not in departments:
             raise ConfigError(_("{where}: department {department} is not a department; use {departments}").format(
                 where=where(key, "department"), department=repr(dept), departments=", ".join(departments)))

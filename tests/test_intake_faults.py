@@ -81,7 +81,7 @@ def test_file_names_cannot_forge_log_lines(scans: Path, archive_dir: Path, tmp_p
                for line in log[:-1])
     assert not CONTROL.search("".join(log))
     assert not CONTROL.search((r.stdout + r.stderr).replace("\n", ""))
-    assert len(r.stdout.splitlines()) == 3  # two files and the count
+    assert len(r.stdout.splitlines()) == 4  # two files, the count and the copies delivered
     reason = (archive_dir / "quarantine" / f"{HIDDEN}.reason.txt").read_text(encoding="utf-8")
     assert "file:    x\\x1b[2J\\r\\u202egpj.pdf\\x85\\u2028 (as received, 6 bytes)" in reason
     assert not CONTROL.search(reason.replace("\n", ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import act_as, edit, new, run
+from conftest import ME, act_as, edit, new, run
 
 
 def stored_customer(number: str) -> dict:  # type: ignore[type-arg]
@@ -81,7 +81,7 @@ def test_revise_with_update_project(work: Path, archive_dir: Path) -> None:
     r = run("revise", "BJ-2026-0001", work / "quote.yaml", "--note", "面积复测", "--update-project")
     assert r.exit_code == 0, r
     events = json.loads(run("log", "P-2026-0001", "--json").stdout)
-    assert [(e["action"], e["actor"], e["note"]) for e in events] == [("project", "tester", "site.area: 89.5 → 120")]
+    assert [(e["action"], e["actor"], e["note"]) for e in events] == [("project", ME, "site.area: 89.5 → 120")]
 
 
 def test_unknown_number_for_log_still_refused(work: Path) -> None:
