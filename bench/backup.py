@@ -83,7 +83,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="docgen-bench-backup-"))
     try:
         root = tmp / "archive"
-        env = {**os.environ, "DOCGEN_ARCHIVE": str(root), "DOCGEN_USER": "bench"}
+        env = {**os.environ, "DOCGEN_ARCHIVE": str(root)}
         env.pop("DOCGEN_FAILPOINT", None)
         kept = args.keep / f"archive-{args.versions}" if args.keep else None
         if kept and (kept / "catalog.sqlite").is_file():
