@@ -43,7 +43,7 @@ def _print_accounts(rows: list[Any], wide: bool) -> None:
         click.echo(text)
 
 
-@main.group(help=lazy_gettext("""Accounts: who may log in to `docgen serve`, with which role and department.
+@main.group(help=lazy_gettext("""Accounts: who acts on the archive, with which role and department.
 
     \b
     Example:
