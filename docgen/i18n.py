@@ -204,6 +204,16 @@ ACTION_WORDS: dict[str, str] = {
     "refused": NP_("action", "refused"),
     "superseded": NP_("action", "superseded"),
     "withdrawn": NP_("action", "withdrawn"),
+    "account:add": NP_("action", "account added"),
+    "account:disable": NP_("action", "account disabled"),
+    "account:passwd": NP_("action", "password changed"),
+    "account:role": NP_("action", "role changed"),
+    "token:create": NP_("action", "token created"),
+    "token:revoke": NP_("action", "token revoked"),
+    "login": NP_("action", "logged in"),
+    "logout": NP_("action", "logged out"),
+    "login:failed": NP_("action", "login failed"),
+    "login:locked": NP_("action", "login locked"),
 }
 
 
