@@ -614,6 +614,38 @@ def pull(
     *, version: int | None = None,
 ) -> Copy:
     """A department's copy of a document's effective version (or of ``version``), written to ``out``."""
+    doc, chosen, dept, label, data, note = _copy_for(archive, number, dept_key, converter, actor, version)
+    name = file_name(doc.number, chosen.version, dept)
+    try:
+        tmp = _write_temp(out, name, data)
+        os.replace(tmp, out / name)
+    except OSError as exc:
+        raise DocgenError(f"cannot write {out / name}: {exc.strerror or exc}") from None
+    sha = sha256_bytes(data)
+    with archive.catalog.write():
+        archive.catalog.record("pulled", dept.key, actor, number=doc.number, version=chosen.version, label=label,
+                               sha256=sha, path=str(out / name), note=note)
+    return Copy(dept.key, label, doc.number, chosen.version, out / name, sha, note)
+
+
+def download(
+    archive: Archive, number: str, dept_key: str, converter: Converter, actor: str, *, version: int | None = None,
+) -> tuple[Copy, bytes]:
+    """A department's copy as bytes, for a download over the network; recorded as a pull
+    (``downloaded``) with who took it and from where."""
+    doc, chosen, dept, label, data, note = _copy_for(archive, number, dept_key, converter, actor, version)
+    name = file_name(doc.number, chosen.version, dept)
+    sha = sha256_bytes(data)
+    with archive.catalog.write():
+        archive.catalog.record("downloaded", dept.key, actor, number=doc.number, version=chosen.version,
+                               label=label, sha256=sha, path=name, note=note)
+    return Copy(dept.key, label, doc.number, chosen.version, Path(name), sha, note), data
+
+
+def _copy_for(
+    archive: Archive, number: str, dept_key: str, converter: Converter, actor: str, version: int | None,
+) -> tuple[Any, VersionRow, Department, str, bytes, str]:
+    """The document, the version, the department, its label and the copy's bytes; a refusal is logged."""
     cat = archive.catalog
     dept = _known_department(archive, dept_key, actor, number)
     doc = cat.document(number.strip().upper())
@@ -635,17 +667,7 @@ def pull(
     rule = archive.settings.distribution.get((doc.kind, trigger(chosen)), {})
     label = rule.get(dept.key) or f"{dept.name}联"
     data, note = Copier(archive, converter).copy(doc.number, chosen, dept, label)
-    name = file_name(doc.number, chosen.version, dept)
-    try:
-        tmp = _write_temp(out, name, data)
-        os.replace(tmp, out / name)
-    except OSError as exc:
-        raise DocgenError(f"cannot write {out / name}: {exc.strerror or exc}") from None
-    sha = sha256_bytes(data)
-    with cat.write():
-        cat.record("pulled", dept.key, actor, number=doc.number, version=chosen.version, label=label,
-                   sha256=sha, path=str(out / name), note=note)
-    return Copy(dept.key, label, doc.number, chosen.version, out / name, sha, note)
+    return doc, chosen, dept, label, data, note
 
 
 def _known_department(archive: Archive, dept_key: str, actor: str, number: str | None) -> Department:

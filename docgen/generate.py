@@ -184,7 +184,7 @@ def _photo(ref: str, source: Path, field: str) -> tuple[bytes, str]:
     from docx.image.exceptions import UnrecognizedImageError
     from docx.image.image import Image
 
-    path = Path(ref) if Path(ref).is_absolute() else source.parent / ref
+    path = common.referenced(ref, source, field)
     if path.is_dir():
         raise InputError(_("{source}: {field}: {ref} is a folder; give the photo's file").format(
             source=source, field=field, ref=ref))

@@ -201,6 +201,7 @@ ACTION_WORDS: dict[str, str] = {
     "recheck:failed": NP_("action", "re-inspected: failed"),
     "delivered": NP_("action", "delivered"),
     "pulled": NP_("action", "pulled"),
+    "downloaded": NP_("action", "downloaded"),
     "refused": NP_("action", "refused"),
     "superseded": NP_("action", "superseded"),
     "withdrawn": NP_("action", "withdrawn"),

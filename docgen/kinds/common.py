@@ -18,7 +18,9 @@ import json.decoder
 import json.scanner
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -536,9 +538,34 @@ class Project(Strict):
 MODE_TERMS = {"全包": "包工包料", "半包": "包工、部分包料", "清包": "包工、发包人包料"}
 
 
+_confined: ContextVar[Path | None] = ContextVar("docgen_confined", default=None)
+
+
+@contextmanager
+def confined_to(folder: Path) -> Iterator[None]:
+    """Within this block a data file's references (``project: project.yaml``, photos) reach only
+    the files in ``folder``: the files sent with data that came over the network."""
+    token = _confined.set(folder.resolve())
+    try:
+        yield
+    finally:
+        _confined.reset(token)
+
+
+def referenced(ref: str, source: Path, field: str) -> Path:
+    """The file a data file names in ``field``, beside it unless absolute; over the network,
+    only one of the files sent with it."""
+    path = Path(ref) if Path(ref).is_absolute() else source.parent / ref
+    root = _confined.get()
+    if root is not None and not path.resolve().is_relative_to(root):
+        raise InputError(_("{source}: {field}: {ref} is not one of the files sent with the data; "
+                           "send it along, named as the data names it").format(source=source.name, field=field, ref=ref))
+    return path
+
+
 def load_project(ref: str, base: Path) -> tuple[Project | None, str | None, Path | None]:
     """A document's ``project:``: (model, None, path) for a file, (None, code, None) for a code."""
-    candidate = (base.parent / ref) if not Path(ref).is_absolute() else Path(ref)
+    candidate = referenced(ref, base, "project")
     if candidate.suffix.lower() in (".yaml", ".yml", ".json") or candidate.exists():
         if not candidate.is_file():
             raise InputError(_("{base}: project: file {ref} does not exist (looked at {candidate})").format(

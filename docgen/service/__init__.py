@@ -14,25 +14,27 @@ here, after the write, whoever called it; a write's result carries it as ``follo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docgen.clock import fmt_instant
-from docgen.errors import BlobDamaged, DocgenError, Forbidden, IndexDamaged, Misused
+from docgen.errors import BlobDamaged, DocgenError, Forbidden, IndexDamaged, InputError, Misused, NotFound
 from docgen.i18n import _
 from docgen.service.results import (
-    Batch, Changed, ChainHead, Diff, Distributed, DocumentView, Followed, Hits, KindInfo, LateRow, ListRow, LogRows,
-    MadeResult, Pulled, QuarantineList, Reindexed, Taken, Verified, Written,
+    Batch, Changed, ChainHead, Diff, Distributed, DocumentView, Download, Followed, Hits, KindInfo, LateRow, ListRow,
+    LogRows, MadeResult, Pulled, QuarantineList, Reindexed, Taken, Verified, Written,
 )
+from docgen.service.sent import Sent
 
 if TYPE_CHECKING:
     from docgen.archive.core import Archive
     from docgen.render.pdf import Converter
 
-__all__ = ["Actor", "ChainBroken", "Forbidden", "Service"]
+__all__ = ["Actor", "ChainBroken", "Forbidden", "Sent", "Service"]
 
 
 class ChainBroken(DocgenError):
@@ -199,6 +201,53 @@ class Service:
         made = made_from(self.archive, prepared, self.converter, note=note or f"据 {_upper(number)} 生成",
                          author=self.actor.recorded)
         return self._followed(MadeResult(made))
+
+    @contextmanager
+    def _sent_data(self, data: Sent, attachments: Sequence[Sent]) -> Iterator[Path]:
+        """A data file sent over the network, with the files it names (project.yaml, photos)
+        beside it; its references reach those files and nothing else on the server."""
+        from docgen.kinds.common import confined_to
+        from docgen.service.sent import plain_name, received
+
+        if Path(plain_name(data.name)).suffix.lower() not in DATA_SUFFIXES:
+            raise InputError(_("{name}: send the document's data as a .yaml or .json file").format(name=data.name))
+        with received(self.archive, [data, *attachments], "data") as paths, confined_to(paths[0].parent):
+            try:
+                yield paths[0]
+            except DocgenError as exc:  # the sender's file is named as they named it, not by the server's folder
+                folder = f"{paths[0].parent}/"
+                if folder in str(exc):
+                    exc.args = (str(exc).replace(folder, ""), *exc.args[1:])
+                raise
+
+    def new_sent(
+        self, kind: str, data: Sent, attachments: Sequence[Sent] = (), *, note: str = "", update_project: bool = False,
+    ) -> MadeResult:
+        """``new`` from a data file (and the files it names) sent over the network."""
+        self.require("new", kind)
+        with self._sent_data(data, attachments) as source:
+            batch = self.new(kind, [source], note=note, update_project=update_project)
+        made = batch.made[0]
+        made.followed = batch.followed
+        return made
+
+    def revise_sent(
+        self, number: str, data: Sent, attachments: Sequence[Sent] = (), *, note: str, update_project: bool = False,
+    ) -> MadeResult:
+        doc = self._document(number)
+        self.require("revise", doc.kind, doc.number)
+        with self._sent_data(data, attachments) as source:
+            return self.revise(doc.number, source, note=note, update_project=update_project)
+
+    def step_sent(
+        self, number: str, name: str, data: Sent | None, attachments: Sequence[Sent] = (), *, note: str = "",
+    ) -> MadeResult:
+        doc = self._document(number)
+        self.require("step", doc.kind, doc.number)
+        if data is None:
+            return self.step(doc.number, name, None, note=note)
+        with self._sent_data(data, attachments) as source:
+            return self.step(doc.number, name, source, note=note)
 
     def revise(self, number: str, source: Path, *, note: str, update_project: bool = False) -> MadeResult:
         from docgen.generate import revise
@@ -479,20 +528,27 @@ class Service:
                 if each is not None:
                     each(1, 1, outcome)
             else:
-                line = list(enumerate(files, 1))
-                while line:
-                    n, path = line.pop(0)
-                    outcome = intake.process(path, as_number=as_number, as_version=as_version, keep=keep,
-                                             supersede=supersede)
-                    if outcome.result == "deferred":
-                        line.append((n, path))
-                    else:
-                        outcomes.append(outcome)
-                    if each is not None:
-                        each(n, len(files), outcome)
+                outcomes = _take(intake, files, each, as_number=as_number, as_version=as_version, keep=keep,
+                                 supersede=supersede)
         finally:
             intake.close()
         return self._followed(Taken(outcomes))
+
+    def ingest_sent(self, files: Sequence[Sent], each: Callable[[int, int, Any], None] | None = None) -> Taken:
+        """Scans uploaded over the network, each through intake as if dropped in the inbox:
+        filed, a duplicate, or quarantined with the reason (the front desk's upload)."""
+        from docgen.service.sent import received
+
+        self.require("ingest")
+        if not files:
+            raise InputError(_("no files sent; choose one or more scans"))
+        with received(self.archive, files, "scans") as paths:
+            intake = self.intake()
+            try:
+                outcomes = _take(intake, paths, each)
+            finally:
+                intake.close()
+        return self._followed(Taken(outcomes, sent=True))
 
     def quarantine(self) -> QuarantineList:
         from docgen.intake import quarantined
@@ -566,6 +622,66 @@ class Service:
                 each(n, len(numbers))
         return Pulled(copies)
 
+    def download(self, number: str, *, version: int | None = None) -> Download:
+        """The account's department's copy of a document as bytes (labelled, masked per policy),
+        recorded as a download with who took it and from where."""
+        from docgen.distribute import download
+
+        key = self._pull_department(None, number)
+        doc = self.archive.catalog.document(_upper(number))
+        self.require("pull", doc.kind if doc else None, _upper(number))
+        copy, data = download(self.archive, number, key, self.converter, self.actor.recorded, version=version)
+        return Download(copy.path.name, "application/pdf", data, copy)
+
+    def copies_zip(self, kind: str, since: date, each: Callable[[str, int], None] | None = None) -> Download:
+        """The department's copies of every ``kind`` signed on or after ``since``, as one ZIP
+        (finance's month of contracts); each copy is recorded as a download."""
+        import io
+        import zipfile
+
+        from docgen.distribute import download, may_pull, signed_since
+        from docgen.kinds.names import kind_word
+
+        key = self._pull_department(None, None)
+        self.require("pull", kind)
+        dept = may_pull(self.archive, key, kind, self.actor.recorded)
+        numbers = signed_since(self.archive, kind, since)
+        if not numbers:
+            raise NotFound(_("no {kind} was signed on or after {date}").format(kind=kind_word(kind), date=since))
+        buffer = io.BytesIO()
+        copies = []
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            for n in numbers:
+                copy, data = download(self.archive, n, key, self.converter, self.actor.recorded)
+                z.writestr(copy.path.name, data)
+                copies.append(copy)
+                if each is not None:
+                    each(n, len(numbers))
+        name = f"{kind_word(kind)}_{since.isoformat()}起_{dept.name}联.zip"
+        return Download(name, "application/zip", buffer.getvalue(), None, copies)
+
+    def original(self, number: str, version: int, role: str) -> Download:
+        """A stored file of a version as it was archived (docx, pdf, scan, data, …), for the roles
+        allowed originals; recorded as a download."""
+        doc = self._document(number)
+        self.require("originals", doc.kind, doc.number)
+        row = next((v for v in self.archive.catalog.versions(doc.number) if v.version == version), None)
+        if row is None:
+            raise NotFound(_("{number} has no version {version}").format(number=doc.number, version=version))
+        f = row.file(role)
+        if f is None:
+            raise NotFound(_("{number} version {version} has no file {role}; it has: {roles}").format(
+                number=doc.number, version=version, role=repr(role[:40]),
+                roles=", ".join(x.role for x in row.files)))
+        data = self.archive.store.get(f.sha256)  # checked: a damaged blob is never sent
+        ext, media = _file_type(role, data)
+        name = f"{doc.number}-v{version}-{role}.{ext}"
+        with self.archive.catalog.write():
+            self.archive.catalog.record("downloaded", self.actor.department or "", self.actor.recorded,
+                                        number=doc.number, version=version, label=role, sha256=f.sha256,
+                                        path=name, note="original")
+        return Download(name, media, data)
+
     def _pull_department(self, key: str | None, number: str | None) -> str:
         """Who pulls: the account's own department; at the console, the one named."""
         if self.actor.console and key is not None:
@@ -614,6 +730,13 @@ class Service:
         rows.sort(key=lambda r: _when(r["created"]))
         return LogRows(rows)
 
+    def accounts(self) -> list[Any]:
+        """The archive's accounts (the administrator's)."""
+        from docgen.accounts import Accounts
+
+        self.require("accounts")
+        return Accounts(self.archive).list()
+
     def verify(self, *, repair: bool = False) -> Verified:
         from docgen.archive.core import verify
 
@@ -647,6 +770,45 @@ class Service:
                 .format(head=wanted[:12])
             )
         return ChainHead(wanted, len(hashes), hashes.index(wanted) + 1)
+
+
+DATA_SUFFIXES = (".yaml", ".yml", ".json")
+
+_MEDIA = {
+    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "template": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "pdf": ("pdf", "application/pdf"),
+    "data": ("json", "application/json"),
+    "text": ("txt", "text/plain; charset=utf-8"),
+}
+
+
+def _file_type(role: str, data: bytes) -> tuple[str, str]:
+    """A stored file's extension and media type: by its role, or for a scan, photo or source by its bytes."""
+    if role in _MEDIA:
+        return _MEDIA[role]
+    for magic, ext, media in ((b"%PDF-", "pdf", "application/pdf"), (b"\xff\xd8\xff", "jpg", "image/jpeg"),
+                              (b"\x89PNG", "png", "image/png"), (b"II*\x00", "tif", "image/tiff"),
+                              (b"MM\x00*", "tif", "image/tiff")):
+        if data.startswith(magic):
+            return ext, media
+    return "bin", "application/octet-stream"
+
+
+def _take(intake: Any, files: list[Path], each: Callable[[int, int, Any], None] | None, **how: Any) -> list[Any]:
+    """Each file through intake; one whose read went past a limit goes to the back of the line."""
+    outcomes = []
+    line = list(enumerate(files, 1))
+    while line:
+        n, path = line.pop(0)
+        outcome = intake.process(path, **how)
+        if outcome.result == "deferred":
+            line.append((n, path))
+        else:
+            outcomes.append(outcome)
+        if each is not None:
+            each(n, len(files), outcome)
+    return outcomes
 
 
 def _when(text: str) -> Any:

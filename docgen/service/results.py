@@ -196,6 +196,7 @@ class Taken(Written):
     """What became of the files of one intake run (ingest, retry, an upload)."""
 
     outcomes: list[Outcome]
+    sent: bool = False  # uploaded: the files are named as they were sent, not by their place on the server
 
     @property
     def counts(self) -> dict[str, int]:
@@ -209,7 +210,17 @@ class Taken(Written):
         return not set(self.counts) - {"filed", "duplicate", "gone"}
 
     def to_json(self) -> list[dict[str, Any]]:
-        return [o.as_dict() for o in self.outcomes]
+        if not self.sent:
+            return [o.as_dict() for o in self.outcomes]
+        out = []
+        for o in self.outcomes:
+            d = o.as_dict()
+            d["file"] = o.file.name
+            d["quarantined"] = [p.name for p in o.quarantined]  # the names `quarantine retry` and file-as take
+            for f, filed in zip(d["filed"], o.filed):
+                f["path"] = filed.path.name
+            out.append(d)
+        return out
 
 
 @dataclass
@@ -236,6 +247,24 @@ class Pulled:
     def to_json(self) -> list[dict[str, Any]]:
         return [{"number": c.number, "version": c.version, "department": c.department,
                  "label": c.label, "path": str(c.path), "sha256": c.sha256} for c in self.copies]
+
+
+@dataclass
+class Download:
+    """A file for a download: its name, media type and bytes; ``copy`` (or ``copies`` for a ZIP)
+    says which department's copy of which version it is."""
+
+    name: str
+    media_type: str
+    data: bytes
+    copy: Copy | None = None
+    copies: list[Copy] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        copies = [self.copy] if self.copy else self.copies
+        return {"name": self.name, "media_type": self.media_type, "size": len(self.data),
+                "copies": [{"number": c.number, "version": c.version, "department": c.department,
+                            "label": c.label, "sha256": c.sha256} for c in copies]}
 
 
 @dataclass
