@@ -63,9 +63,9 @@ def test_a_finance_clerk_logs_in_searches_and_reads(api: TestClient) -> None:
 
 def test_a_cookie_write_needs_the_csrf_token_and_a_role_that_may(api: TestClient, archive_dir: Path) -> None:
     csrf = login(api, "li")
-    r = api.post("/api/v1/documents/HT-2026-0001/review", params={"action": "approve"})
+    r = api.post("/api/v1/documents/HT-2026-0001/review", json={"action": "approve"})
     assert r.status_code == 403 and "X-CSRF-Token" in r.json()["error"]
-    r = api.post("/api/v1/documents/HT-2026-0001/review", params={"action": "approve"},
+    r = api.post("/api/v1/documents/HT-2026-0001/review", json={"action": "approve"},
                  headers={"X-CSRF-Token": csrf})
     assert r.status_code == 403 and r.json()["error"].startswith("li (finance) may not review:approve:contract")
     refused = [row for row in Archive.open(archive_dir).catalog.ledger("HT-2026-0001") if row["action"] == "refused"]
@@ -73,7 +73,7 @@ def test_a_cookie_write_needs_the_csrf_token_and_a_role_that_may(api: TestClient
     # legal may review: approving what is approved already is a state conflict
     api.cookies.clear()
     csrf = login(api, "qian")
-    r = api.post("/api/v1/documents/HT-2026-0001/review", params={"action": "approve"},
+    r = api.post("/api/v1/documents/HT-2026-0001/review", json={"action": "approve"},
                  headers={"X-CSRF-Token": csrf})
     assert r.status_code == 409 and "is approved" in r.json()["error"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from docgen.cli.base import Ctx, main
@@ -17,20 +19,30 @@ from docgen.i18n import N_, TranslatedOption, _, lazy_gettext
     \b
     Example:
       docgen serve
-      docgen serve --host 0.0.0.0 --port 8000
+      docgen serve --host 0.0.0.0 --port 8000 --workers 2
     """))
 @click.option("--host", default="127.0.0.1", show_default=True, cls=TranslatedOption,
               help=N_("The address to listen on (0.0.0.0: every interface)."))
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), cls=TranslatedOption,
               help=N_("The port to listen on."))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), cls=TranslatedOption,
+              help=N_("Server processes; each has its own [server] converters warm LibreOffice converters."))
 @click.pass_obj
-def serve(obj: Ctx, host: str, port: int) -> None:
+def serve(obj: Ctx, host: str, port: int, workers: int) -> None:
+    import os
+
     import uvicorn
 
     from docgen.web import create_app
 
     archive = obj.archive(create=False)
-    app = create_app(archive.root)
+    app = create_app(archive.root)  # a docgen.toml that cannot be used stops it here, with its line
     click.echo(_("serving {root} on http://{host}:{port}/api/v1 (Ctrl-C stops)").format(
         root=archive.root, host=host, port=port), err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "server_header": False,
+                               "proxy_headers": False}
+    if workers == 1:
+        uvicorn.run(app, **options)
+        return
+    os.environ["DOCGEN_ARCHIVE"] = str(archive.root)  # each worker process makes its own app from it
+    uvicorn.run("docgen.web.app:from_environment", factory=True, workers=workers, **options)

@@ -8,16 +8,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, File, Form, Query, Request, Response, UploadFile
+from fastapi import Path as Path_
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from docgen.errors import DocgenError, Forbidden, InputError, Misused, NotFound, StateError
 from docgen.i18n import _
+from docgen.service.sent import plain_name
 
 COOKIE = "docgen_session"
 CSRF_HEADER = "x-csrf-token"
@@ -46,9 +48,73 @@ class Caller:
         self.session = session  # None for a bearer token (no cookie, no CSRF)
 
 
+class ErrorAnswer(BaseModel):
+    """Every refusal: one line that says what to fix."""
+
+    error: str
+
+
 class Login(BaseModel):
-    name: str
-    password: str
+    name: str = Field(max_length=200)
+    password: str = Field(max_length=1000)
+
+
+class Review(BaseModel):
+    action: Literal["submit", "approve", "reject"]
+    note: str = Field(default="", max_length=2000)
+
+
+class Recheck(BaseModel):
+    passed: bool
+    note: str = Field(max_length=2000)
+    deadline: date | None = None
+    inspector: str | None = Field(default=None, max_length=200)
+    day: date | None = None
+
+
+class Void(BaseModel):
+    note: str = Field(max_length=2000, description="why it is void")
+
+
+class Distribute(BaseModel):
+    again: bool = False
+
+
+class FileAs(BaseModel):
+    number: str = Field(max_length=40, description="the document a person checked the scan is")
+    version: int | None = Field(default=None, ge=1, le=10_000_000)
+    supersede: str | None = Field(default=None, max_length=2000)
+
+
+def _sent(upload: UploadFile) -> Any:
+    """An uploaded file as the service takes it: the name the sender gave and the bytes."""
+    from docgen.service import Sent
+
+    return Sent(upload.filename or "", upload.file.read())
+
+
+def _written(result: Any) -> dict[str, Any]:
+    """A write's result and what followed it (copies delivered, notes)."""
+    out: dict[str, Any] = result.to_json()
+    return {**out, "followed": result.followed.to_json()}
+
+
+def _taken(taken: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = taken.to_json()
+    for o in out:
+        o["file"] = Path(o["file"]).name
+        o["quarantined"] = [Path(p).name for p in o["quarantined"]]
+    return out
+
+
+def _file(download: Any, inline: bool = False) -> Response:
+    """A file as an answer: its name for the browser's save dialog (UTF-8, with an ASCII fallback)."""
+    from urllib.parse import quote
+
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in download.name)
+    how = "inline" if inline else "attachment"
+    return Response(download.data, media_type=download.media_type, headers={
+        "Content-Disposition": f"{how}; filename=\"{fallback}\"; filename*=UTF-8''{quote(download.name)}"})
 
 
 def _kind(text: str | None) -> str | None:
@@ -85,11 +151,70 @@ def status_of(exc: DocgenError) -> int:
     return 400
 
 
-def create_app(root: Path) -> FastAPI:
-    """The app serving the archive at ``root``; one Archive per thread (SQLite connections are not shared)."""
-    from docgen.archive.core import Archive
+class BodyLimit:
+    """Refuses a request body larger than ``limit`` bytes with 413: by its Content-Length
+    before a byte is read, and, for a body sent without one, as soon as it grows past it."""
 
-    app = FastAPI(title="docgen", version="1", openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None:
+            if not length.isdigit():
+                await _answer(send, 400, _("Content-Length is not a number"))
+                return
+            if int(length) > self.limit:
+                await _answer(send, 413, self.message())
+                return
+        seen = 0
+
+        async def counted() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise StarletteHTTPException(413, self.message())
+            return message
+
+        await self.app(scope, counted, send)
+
+    def message(self) -> str:
+        return _("the upload is larger than {mb} MB ([server] max_upload_mb); send fewer or smaller files").format(
+            mb=self.limit // (1024 * 1024))
+
+
+async def _answer(send: Any, status: int, message: str) -> None:
+    import json
+
+    body = json.dumps({"error": message}, ensure_ascii=False).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+               (b"connection", b"close"), *((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(root: Path, converter: Any = None) -> FastAPI:
+    """The app serving the archive at ``root``; one Archive per thread (SQLite connections are not
+    shared). Documents are converted by ``converter``, by default the process's pool of
+    ``[server] converters`` warm converters, so that several people's documents convert side by side."""
+    from docgen.archive.core import Archive
+    from docgen.render.pool import shared_pool
+
+    answers: dict[int | str, dict[str, Any]] = {
+        status: {"model": ErrorAnswer, "description": what} for status, what in (
+            (400, "bad input: the one line says what to fix"), (401, "not logged in"),
+            (403, "not allowed (recorded as a refusal)"), (404, "no such document, file or resource"),
+            (409, "the document's state does not allow it"), (413, "larger than [server] max_upload_mb"),
+            (422, "a parameter or field of the wrong form"))}
+    app = FastAPI(title="docgen", version="1", openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,
+                  responses=answers)
     local = threading.local()
 
     def archive() -> Any:
@@ -99,7 +224,10 @@ def create_app(root: Path) -> FastAPI:
             local.archive = a
         return local.archive
 
-    archive()  # the settings are read, and the archive opened, before the first request
+    settings = archive().settings  # read, and the archive opened, before the first request
+    if converter is None:
+        converter = shared_pool(settings.server.converters)
+    app.add_middleware(BodyLimit, limit=settings.server.max_upload_mb * 1024 * 1024)
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Any:
@@ -157,7 +285,7 @@ def create_app(root: Path) -> FastAPI:
         from docgen.service import Actor, Service
 
         a = who.account
-        yield Service(archive(), Actor(a.name, a.role, a.department, who.address))
+        yield Service(archive(), Actor(a.name, a.role, a.department, who.address), converter)
 
     # sessions ------------------------------------------------------------------
 
@@ -238,9 +366,128 @@ def create_app(root: Path) -> FastAPI:
             return s.log(number).to_json()
 
     @app.post("/api/v1/documents/{number}/review")
-    def review(number: str, action: str, note: str = "", who: Caller = Depends(caller)) -> dict[str, Any]:
+    def review(number: str, body: Review, who: Caller = Depends(caller)) -> dict[str, Any]:
         with service(who) as s:
-            result: dict[str, Any] = s.review(number, action, note=note).to_json()
+            return _written(s.review(number, body.action, note=body.note))
+
+    # writes -----------------------------------------------------------------------
+
+    @app.post("/api/v1/documents", status_code=201)
+    def create(kind: str = Form(description="the kind: quote, contract, change, … or its Chinese name"),
+               data: UploadFile = File(description="the document's data: a .yaml or .json file"),
+               files: list[UploadFile] = File(default=[], description="files the data names: project.yaml, photos"),
+               note: str = Form(default=""), update_project: bool = Form(default=False),
+               who: Caller = Depends(caller)) -> dict[str, Any]:
+        key = _kind(kind)
+        assert key is not None
+        with service(who) as s:
+            return _written(s.new_sent(key, _sent(data), [_sent(f) for f in files], note=note,
+                                       update_project=update_project))
+
+    @app.post("/api/v1/documents/{number}/versions", status_code=201)
+    def revise(number: str, data: UploadFile = File(description="the new data: a .yaml or .json file"),
+               files: list[UploadFile] = File(default=[]), note: str = Form(description="why it changed"),
+               update_project: bool = Form(default=False), who: Caller = Depends(caller)) -> dict[str, Any]:
+        with service(who) as s:
+            return _written(s.revise_sent(number, _sent(data), [_sent(f) for f in files], note=note,
+                                          update_project=update_project))
+
+    @app.post("/api/v1/documents/{number}/recheck", status_code=201)
+    def recheck(number: str, body: Recheck, who: Caller = Depends(caller)) -> dict[str, Any]:
+        with service(who) as s:
+            return _written(s.recheck(number, passed=body.passed, note=body.note, deadline=body.deadline,
+                                      inspector=body.inspector, day=body.day))
+
+    @app.post("/api/v1/documents/{number}/steps/{step}", status_code=201)
+    def step(number: str, step: str, data: UploadFile | None = File(default=None),
+             files: list[UploadFile] = File(default=[]), note: str = Form(default=""),
+             who: Caller = Depends(caller)) -> dict[str, Any]:
+        with service(who) as s:
+            return _written(s.step_sent(number, step, _sent(data) if data is not None else None,
+                                        [_sent(f) for f in files], note=note))
+
+    @app.post("/api/v1/documents/{number}/void")
+    def void(number: str, body: Void, who: Caller = Depends(caller)) -> dict[str, Any]:
+        with service(who) as s:
+            return _written(s.void(number, note=body.note))
+
+    @app.post("/api/v1/documents/{number}/distribute")
+    def distribute(number: str, body: Distribute, who: Caller = Depends(caller)) -> dict[str, Any]:
+        with service(who) as s:
+            return _written(s.distribute(number, again=body.again))
+
+    # copies and files -----------------------------------------------------------
+
+    @app.get("/api/v1/documents/{number}/copy", response_class=Response,
+             responses={200: {"content": {"application/pdf": {}}}})
+    def copy(number: str, version: int | None = Query(default=None, ge=1, le=10_000_000),
+             who: Caller = Depends(caller)) -> Response:
+        with service(who) as s:
+            return _file(s.download(number, version=version), inline=True)
+
+    @app.get("/api/v1/documents/{number}/versions/{version}/files/{role}", response_class=Response,
+             responses={200: {"content": {"application/octet-stream": {}}}})
+    def original(number: str, version: int = Path_(ge=1, le=10_000_000),
+                 role: str = Path_(pattern=r"^[a-z]{1,12}[0-9]{0,3}$"), who: Caller = Depends(caller)) -> Response:
+        with service(who) as s:
+            return _file(s.original(number, version, role))
+
+    @app.get("/api/v1/copies.zip", response_class=Response, responses={200: {"content": {"application/zip": {}}}})
+    def copies_zip(kind: str, since: date, who: Caller = Depends(caller)) -> Response:
+        key = _kind(kind)
+        assert key is not None
+        with service(who) as s:
+            return _file(s.copies_zip(key, since))
+
+    # scans ----------------------------------------------------------------------
+
+    @app.post("/api/v1/scans")
+    def scans(files: list[UploadFile] = File(description="one or more signed scans (PDF, JPEG, PNG, TIFF)"),
+              who: Caller = Depends(caller)) -> list[dict[str, Any]]:
+        with service(who) as s:
+            taken = s.ingest_sent([_sent(f) for f in files])
+            return taken.to_json()
+
+    @app.get("/api/v1/quarantine")
+    def quarantine(who: Caller = Depends(caller)) -> list[dict[str, Any]]:
+        with service(who) as s:
+            items = s.quarantine()
+            return [{**q, "file": Path(q["file"]).name} for q in items.to_json()]
+
+    @app.post("/api/v1/quarantine/{name}/retry")
+    def retry(name: str, who: Caller = Depends(caller)) -> list[dict[str, Any]]:
+        with service(who) as s:
+            return _taken(s.retry([plain_name(name)]))
+
+    @app.post("/api/v1/quarantine/{name}/file-as")
+    def file_as(name: str, body: FileAs, who: Caller = Depends(caller)) -> list[dict[str, Any]]:
+        with service(who) as s:
+            return _taken(s.file_as(plain_name(name), body.number, version=body.version, supersede=body.supersede))
+
+    # the archive ------------------------------------------------------------------
+
+    @app.get("/api/v1/kinds")
+    def kinds(who: Caller = Depends(caller)) -> list[dict[str, Any]]:
+        with service(who) as s:
+            return [k.to_json() for k in s.kinds()]
+
+    @app.get("/api/v1/accounts")
+    def accounts(who: Caller = Depends(caller)) -> list[dict[str, Any]]:
+        with service(who) as s:
+            return [a.to_json() for a in s.accounts()]
+
+    @app.get("/api/v1/verify")
+    def verify(who: Caller = Depends(caller)) -> dict[str, Any]:
+        with service(who) as s:
+            result: dict[str, Any] = s.verify().to_json()
             return result
 
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app for a worker process of `docgen serve --workers N`: the archive named by DOCGEN_ARCHIVE."""
+    import os
+
+    return create_app(Path(os.environ["DOCGEN_ARCHIVE"]))
+
