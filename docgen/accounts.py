@@ -227,11 +227,11 @@ class Accounts:
         from argon2.exceptions import InvalidHashError, VerificationError
 
         key = unicodedata.normalize("NFC", name.strip())[:64]
-        where = f" from {address}" if address else ""
+        who = f"{key}@{address}" if address else key  # as every row of the API records its caller
         until = self._locked_until(key)
         if until is not None:
             with self.archive.catalog.write():
-                self._record("login:locked", key, f"refused while locked{where}")
+                self._record("login:locked", who, "refused while locked")
             raise LoginLocked(_("too many failed logins for {name}; try again after {time}").format(
                 name=key, time=clock.fmt_instant(until)[11:16]))
         row = self.store.account(key)
@@ -250,10 +250,10 @@ class Accounts:
         if not ok:
             with self.archive.catalog.write():
                 self.store.add_failure(key, address)
-                self._record("login:failed", key, f"wrong name or password{where}")
+                self._record("login:failed", who, "wrong name or password")
                 if self._locked_until(key) is not None:
-                    self._record("login:locked", key,
-                                 f"{self.settings.server.lockout_failures} failed logins{where}: locked for "
+                    self._record("login:locked", who,
+                                 f"{self.settings.server.lockout_failures} failed logins: locked for "
                                  f"{self.settings.server.lockout_minutes:g} minutes")
             raise LoginFailed(_("wrong name or password"))
         secret = secrets.token_urlsafe(32)
@@ -264,7 +264,7 @@ class Accounts:
             self.store.update(key, last_login=clock.stamp())
             self.store.clear_failures(key)
             self.store.add_session(_sha(secret), key, csrf, address)
-            self._record("login", key, f"session started{where}")
+            self._record("login", who, "session started")
         return self.must(key), self._session(_sha(secret)), secret  # type: ignore[return-value]
 
     def _session(self, sid: str) -> Session | None:
@@ -300,7 +300,8 @@ class Accounts:
             row = self.store.session(_sha(secret))
             if row is not None and row["ended"] is None:
                 self.store.end_session(row["id"])
-                self._record("logout", row["account"], "session ended")
+                who = f"{row['account']}@{row['address']}" if row["address"] else row["account"]
+                self._record("logout", who, "session ended")
 
     # tokens --------------------------------------------------------------------
 

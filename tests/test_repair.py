@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -560,30 +559,6 @@ def test_blank_parts_for_the_paper_before_the_visit() -> None:
 
 
 # through the command line -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def warranted_base(signed_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample project with its signed contract, a passed 正式验收 (YS-2027-0001) and its
-    warranty card BX-2027-0001 (made once per test run)."""
-    root = tmp_path_factory.mktemp("warranted-base")
-    archive = root / "archive"
-    shutil.copytree(signed_base, archive)
-    work = root / "work"
-    shutil.copytree(SAMPLES, work)
-    edit(work / "warranty.yaml", lambda d: d.update(acceptance="YS-2027-0001"))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DOCGEN_ARCHIVE", str(archive))
-        assert new("acceptance", work / "acceptance-2.yaml")["number"] == "YS-2027-0001"
-        assert new("warranty", work / "warranty.yaml")["number"] == "BX-2027-0001"
-    return archive
-
-
-@pytest.fixture
-def warranted(warranted_base: Path, archive_dir: Path, work: Path) -> Path:
-    """This test's copy of the archive with the warranty card, and of the sample files."""
-    shutil.copytree(warranted_base, archive_dir, dirs_exist_ok=True)
-    return work
 
 
 def show(number: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
@@ -553,14 +553,16 @@ def confined_to(folder: Path) -> Iterator[None]:
 
 
 def referenced(ref: str, source: Path, field: str) -> Path:
-    """The file a data file names in ``field``, beside it unless absolute; over the network,
-    only one of the files sent with it."""
-    path = Path(ref) if Path(ref).is_absolute() else source.parent / ref
+    """The file a data file names in ``field``: beside it unless absolute. Over the network, one
+    of the files sent with it, by its name (``photos/1.jpg`` is the file sent as ``1.jpg``):
+    nothing else on the server is ever reached."""
     root = _confined.get()
-    if root is not None and not path.resolve().is_relative_to(root):
-        raise InputError(_("{source}: {field}: {ref} is not one of the files sent with the data; "
-                           "send it along, named as the data names it").format(source=source.name, field=field, ref=ref))
-    return path
+    if root is None:
+        return Path(ref) if Path(ref).is_absolute() else source.parent / ref
+    name = PurePosixPath(ref.replace("\\", "/")).name
+    if name in ("", ".", ".."):
+        raise InputError(_("{source}: {field}: {ref} names no file").format(source=source.name, field=field, ref=ref))
+    return root / name
 
 
 def load_project(ref: str, base: Path) -> tuple[Project | None, str | None, Path | None]:

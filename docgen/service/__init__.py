@@ -598,9 +598,9 @@ class Service:
         """The department's copy of a document (its effective version, or ``version``), written into ``out``."""
         from docgen.distribute import pull
 
-        key = self._pull_department(department, number)
         doc = self.archive.catalog.document(_upper(number))
         self.require("pull", doc.kind if doc else None, _upper(number))
+        key = self._pull_department(department, number)
         return Pulled([pull(self.archive, number, key, out, self.converter, self.actor.recorded, version=version)])
 
     def pull_since(
@@ -611,8 +611,8 @@ class Service:
         ``each(number, total)`` is told of every copy as it is made."""
         from docgen.distribute import may_pull, pull, signed_since
 
-        key = self._pull_department(department, None)
         self.require("pull", kind)
+        key = self._pull_department(department, None)
         may_pull(self.archive, key, kind, self.actor.recorded)
         copies = []
         numbers = signed_since(self.archive, kind, since)
@@ -627,9 +627,9 @@ class Service:
         recorded as a download with who took it and from where."""
         from docgen.distribute import download
 
-        key = self._pull_department(None, number)
         doc = self.archive.catalog.document(_upper(number))
         self.require("pull", doc.kind if doc else None, _upper(number))
+        key = self._pull_department(None, number)
         copy, data = download(self.archive, number, key, self.converter, self.actor.recorded, version=version)
         return Download(copy.path.name, "application/pdf", data, copy)
 
@@ -642,8 +642,8 @@ class Service:
         from docgen.distribute import download, may_pull, signed_since
         from docgen.kinds.names import kind_word
 
-        key = self._pull_department(None, None)
         self.require("pull", kind)
+        key = self._pull_department(None, None)
         dept = may_pull(self.archive, key, kind, self.actor.recorded)
         numbers = signed_since(self.archive, kind, since)
         if not numbers:

@@ -257,6 +257,9 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = {404: _("no such resource"), 405: _("this method is not allowed here")}.get(
             exc.status_code, str(exc.detail))
+        if exc.status_code == 400:  # the framework's own: a body that is not the form or JSON it claims
+            message = _("the request's body could not be read ({detail}); send a well-formed multipart form "
+                        "or JSON").format(detail=str(exc.detail).rstrip("."))
         return JSONResponse({"error": message}, status_code=exc.status_code)
 
     def caller(request: Request) -> Caller:
