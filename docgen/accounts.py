@@ -77,6 +77,16 @@ class Token:
         return asdict(self)
 
 
+def _until(stamps: list[str], failures: int, minutes: float) -> Any:
+    """When a lock made of ``failures`` failed logins within ``minutes`` ends; None when there is none."""
+    window = timedelta(minutes=minutes)
+    now = clock.now()
+    recent = [t for t in (clock.instant(x) for x in stamps) if now - t < window]
+    if len(recent) >= failures:
+        return recent[failures - 1] + window
+    return None
+
+
 def _sha(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -215,12 +225,14 @@ class Accounts:
 
     def _locked_until(self, name: str) -> Any:
         server = self.settings.server
-        window = timedelta(minutes=server.lockout_minutes)
-        now = clock.now()
-        recent = [t for t in (clock.instant(x) for x in self.store.failures(name)) if now - t < window]
-        if len(recent) >= server.lockout_failures:
-            return recent[server.lockout_failures - 1] + window
-        return None
+        return _until(self.store.failures(name), server.lockout_failures, server.lockout_minutes)
+
+    def _address_locked_until(self, address: str | None) -> Any:
+        """Too many failures from one address, whatever names it tried (a guess of many names)."""
+        server = self.settings.server
+        if not address:
+            return None
+        return _until(self.store.address_failures(address), server.lockout_address_failures, server.lockout_minutes)
 
     def login(self, name: str, password: str, *, address: str | None = None) -> tuple[Account, Session, str]:
         """A new session for ``name``: (account, session, the cookie's secret, given once)."""
@@ -228,6 +240,12 @@ class Accounts:
 
         key = unicodedata.normalize("NFC", name.strip())[:64]
         who = f"{key}@{address}" if address else key  # as every row of the API records its caller
+        until = self._address_locked_until(address)
+        if until is not None:
+            with self.archive.catalog.write():
+                self._record("login:locked", who, f"refused: too many failed logins from {address}")
+            raise LoginLocked(_("too many failed logins from {address}; try again after {time}").format(
+                address=address, time=clock.fmt_instant(until)[11:16]))
         until = self._locked_until(key)
         if until is not None:
             with self.archive.catalog.write():

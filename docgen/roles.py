@@ -74,6 +74,7 @@ def default_toml() -> str:
         "converters = 2           # warm LibreOffice converters serving requests side by side",
         "lockout_failures = 5     # failed logins for one name within lockout_minutes lock it",
         "lockout_minutes = 15     # … for this many minutes",
+        "lockout_address_failures = 20  # failed logins from one address, whatever the names, lock it out as long",
         "",
         "# What each role may do: `may` lists operations, alone (every kind) or as OPERATION:KIND;",
         '# "*" is everything. Operations: ' + ", ".join(OPERATIONS) + ".",
@@ -115,6 +116,7 @@ class Server:
     converters: int = 2
     lockout_failures: int = 5
     lockout_minutes: float = 15
+    lockout_address_failures: int = 20
 
 
 def read_roles(data: dict[str, Any], where: Any, kinds: tuple[str, ...], departments: dict[str, Any]) -> dict[str, Role]:

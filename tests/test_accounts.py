@@ -93,6 +93,23 @@ def test_login_locks_after_five_failures_for_fifteen_minutes(archive_dir: Path,
     assert ledger[-1] == ("login", "qian@10.0.0.9")
 
 
+def test_an_address_that_guesses_many_names_is_locked_out(archive_dir: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    assert add("qian", "legal").exit_code == 0
+    accounts = Accounts(Archive.open(archive_dir))
+    monkeypatch.setenv("DOCGEN_NOW", "2026-12-02T09:00:00+08:00")
+    for n in range(20):  # [server] lockout_address_failures: a different name each time, none locked by name
+        with pytest.raises(LoginFailed):
+            accounts.login(f"guess{n}", "password", address="10.0.0.7")
+    with pytest.raises(LoginLocked, match="too many failed logins from 10.0.0.7; try again after 09:15"):
+        accounts.login("qian", PASSWORD, address="10.0.0.7")
+    assert accounts.login("qian", PASSWORD, address="10.0.0.8")[0].name == "qian"  # her own desk is not locked out
+    monkeypatch.setenv("DOCGEN_NOW", "2026-12-02T09:15:01+08:00")
+    assert accounts.login("qian", PASSWORD, address="10.0.0.7")[0].name == "qian"
+    rows = [(r["action"], r["actor"]) for r in accounts.archive.catalog.ledger() if r["action"] == "login:locked"]
+    assert rows == [("login:locked", "qian@10.0.0.7")]
+
+
 def test_a_session_ends_on_logout_on_disable_and_after_its_idle_hours(archive_dir: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     assert add("zhao", "frontdesk").exit_code == 0

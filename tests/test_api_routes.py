@@ -396,3 +396,40 @@ def test_two_files_of_one_name_and_an_empty_upload(office: Office, scans: Path) 
     assert r.status_code == 400 and r.json() == {"error": "two files are named 'ht.pdf'; give each file its own name"}
     r = office["frontdesk"].post("/api/v1/scans")
     assert r.status_code == 422 and set(r.json()) == {"error"}
+
+
+TRAVERSALS = ["..%2F..%2Fsecret.key", "%2E%2E", "..", "secret.key%00", "%2Fetc%2Fpasswd", "..%5C..%5Csecret.key",
+              "x" * 3000]
+
+
+@pytest.mark.parametrize("method, template", [
+    ("GET", "/api/v1/documents/{}"), ("GET", "/api/v1/documents/{}/diff?a=1&b=2"),
+    ("GET", "/api/v1/documents/{}/copy"), ("GET", "/api/v1/documents/{}/versions/1/files/pdf"),
+    ("GET", "/api/v1/documents/HT-2026-0001/versions/1/files/{}"),
+    ("GET", "/api/v1/documents/HT-2026-0001/versions/{}/files/pdf"),
+    ("POST", "/api/v1/documents/{}/void"), ("POST", "/api/v1/documents/{}/distribute"),
+    ("POST", "/api/v1/documents/HT-2026-0002/steps/{}"), ("POST", "/api/v1/documents/{}/steps/visit"),
+    ("POST", "/api/v1/quarantine/{}/retry"), ("POST", "/api/v1/quarantine/{}/file-as"),
+    ("GET", "/api/v1/log?number={}"),
+])
+def test_a_path_in_any_path_parameter_reaches_no_file(office: Office, method: str, template: str) -> None:
+    """As the administrator, who may do everything: still no answer holds a file reached by a path."""
+    (office.root / "quarantine").mkdir(exist_ok=True)
+    admin = office["admin"]
+    for bad in TRAVERSALS:
+        body = {"note": "x", "number": "HT-2026-0001"} if method == "POST" else None
+        r = admin.request(method, template.format(bad), json=body)
+        assert r.status_code in (400, 403, 404, 405, 409, 422), (template, bad, r.status_code, r.text)
+        assert r.headers["content-type"] == "application/json" and set(r.json()) == {"error"}, (template, bad)
+        key = (office.root / "secret.key").read_bytes()
+        assert key not in r.content and b"root:x:" not in r.content
+
+
+def test_legal_approves_what_sales_submitted(office: Office) -> None:
+    r = office["sales"].post("/api/v1/documents/HT-2026-0002/review", json={"action": "submit"})
+    assert r.status_code == 200 and r.json()["status"] == "in_review", r.text
+    r = office["legal"].post("/api/v1/documents/HT-2026-0002/review", json={"action": "approve", "note": "条款无误"})
+    assert r.status_code == 200 and (r.json()["status"], r.json()["note"]) == ("approved", "条款无误")
+    events = office["legal"].get("/api/v1/documents/HT-2026-0002").json()["events"]
+    assert [(e["action"], e["actor"]) for e in events][-2:] == [
+        ("review:submit", "sun@testclient"), ("review:approve", "qian@testclient")]

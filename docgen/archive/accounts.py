@@ -97,5 +97,10 @@ class AccountStore:
         return [r[0] for r in self.db.execute(
             "SELECT created FROM login_failures WHERE name = ? ORDER BY id", (name,))]
 
+    def address_failures(self, address: str) -> list[str]:
+        """When logins from ``address`` failed, whatever the name, oldest first."""
+        return [r[0] for r in self.db.execute(
+            "SELECT created FROM login_failures WHERE address = ? ORDER BY id", (address,))]
+
     def clear_failures(self, name: str) -> None:
         self.db.execute("DELETE FROM login_failures WHERE name = ?", (name,))

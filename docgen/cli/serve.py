@@ -20,6 +20,7 @@ from docgen.i18n import N_, TranslatedOption, _, lazy_gettext
     Example:
       docgen serve
       docgen serve --host 0.0.0.0 --port 8000 --workers 2
+      docgen serve --trust-proxy          # behind nginx on this machine (docs/deploy.md)
     """))
 @click.option("--host", default="127.0.0.1", show_default=True, cls=TranslatedOption,
               help=N_("The address to listen on (0.0.0.0: every interface)."))
@@ -27,8 +28,11 @@ from docgen.i18n import N_, TranslatedOption, _, lazy_gettext
               help=N_("The port to listen on."))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), cls=TranslatedOption,
               help=N_("Server processes; each has its own [server] converters warm LibreOffice converters."))
+@click.option("--trust-proxy", is_flag=True, cls=TranslatedOption,
+              help=N_("Behind a reverse proxy on this machine: take the client's address and https from its "
+                      "X-Forwarded-For and X-Forwarded-Proto headers."))
 @click.pass_obj
-def serve(obj: Ctx, host: str, port: int, workers: int) -> None:
+def serve(obj: Ctx, host: str, port: int, workers: int, trust_proxy: bool) -> None:
     import os
 
     import uvicorn
@@ -40,7 +44,7 @@ def serve(obj: Ctx, host: str, port: int, workers: int) -> None:
     click.echo(_("serving {root} on http://{host}:{port}/api/v1 (Ctrl-C stops)").format(
         root=archive.root, host=host, port=port), err=True)
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "server_header": False,
-                               "proxy_headers": False}
+                               "proxy_headers": trust_proxy, "forwarded_allow_ips": "127.0.0.1,::1"}
     if workers == 1:
         uvicorn.run(app, **options)
         return
