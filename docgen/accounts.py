@@ -49,6 +49,7 @@ class Account:
     created: str
     last_login: str | None
     has_password: bool
+    previous_login: str | None = None  # the login before the last: "since your last visit"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,7 +96,8 @@ def _account(row: Any) -> Account:
     return Account(row["name"], row["display"], row["role"], row["department"], row["os_user"],
                    bool(row["disabled"]), clock.fmt_instant(row["created"]),
                    clock.fmt_instant(row["last_login"]) if row["last_login"] else None,
-                   row["password_hash"] is not None)
+                   row["password_hash"] is not None,
+                   clock.fmt_instant(row["previous_login"]) if row["previous_login"] else None)
 
 
 def _token(row: Any) -> Token:
@@ -212,6 +214,31 @@ class Accounts:
             self._record("account:passwd", by, name)
         return self.must(name)
 
+    def change_password(self, name: str, old: str, new: str, *, address: str | None = None) -> Account:
+        """An account's own change of its password, the current one given first; a wrong one
+        counts as a failed login (and is refused while the name is locked)."""
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        who = f"{name}@{address}" if address else name
+        until = self._locked_until(name)
+        if until is not None:
+            raise LoginLocked(_("too many failed logins for {name}; try again after {time}").format(
+                name=name, time=clock.fmt_instant(until)[11:16]))
+        row = self.store.account(name)
+        ok = False
+        if row is not None and row["password_hash"] and not row["disabled"]:
+            try:
+                ok = _hasher().verify(row["password_hash"], old)
+            except (VerificationError, InvalidHashError):
+                ok = False
+        if not ok:
+            with self.archive.catalog.write():
+                self.store.add_failure(name, address)
+                self._record("login:failed", who, "wrong current password given to change it")
+            raise InputError(_("the current password is not right; nothing was changed"))
+        check_password(new)
+        return self.passwd(name, new, by=who)
+
     def set_role(self, name: str, role: str, *, by: str) -> Account:
         old = self.must(name)
         self._role(role)
@@ -279,7 +306,7 @@ class Accounts:
         with self.archive.catalog.write():
             if hasher.check_needs_rehash(row["password_hash"]):
                 self.store.update(key, password_hash=hasher.hash(password))
-            self.store.update(key, last_login=clock.stamp())
+            self.store.update(key, previous_login=row["last_login"], last_login=clock.stamp())
             self.store.clear_failures(key)
             self.store.add_session(_sha(secret), key, csrf, address)
             self._record("login", who, "session started")

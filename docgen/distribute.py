@@ -699,16 +699,22 @@ def may_pull(archive: Archive, dept_key: str, kind: str, actor: str) -> Departme
     return dept
 
 
-def signed_since(archive: Archive, kind: str, since: date) -> list[str]:
-    """Documents of a kind with a signed scan filed on or after ``since``, oldest first."""
+def signed_since(archive: Archive, kind: str, since: date, until: date | None = None) -> list[str]:
+    """Documents of a kind with a signed scan filed on or after ``since`` (and on or before
+    ``until``), oldest first."""
+    return [n for _t, n in signed_between(archive, kind, since, until)]
+
+
+def signed_between(archive: Archive, kind: str, since: date, until: date | None = None) -> list[tuple[datetime, str]]:
+    """(when first signed, number) of the documents of a kind signed in the company's days ``since``..``until``."""
     out: list[tuple[datetime, str]] = []
     for d in archive.catalog.documents(kind):
         if d.status == "void":
             continue
         signed = [instant(e.created) for e in archive.catalog.events(d.number) if e.action == "sign"]
-        if signed and signed[0].date() >= since:  # the company's date of the signing
+        if signed and signed[0].date() >= since and (until is None or signed[0].date() <= until):
             out.append((signed[0], d.number))
-    return [n for _t, n in sorted(out)]
+    return sorted(out)
 
 
 @dataclass

@@ -25,6 +25,7 @@ OPERATIONS = (
     "ingest",  # upload signed scans
     "quarantine",  # the quarantine: list, retry, file as a number after checking
     "distribute",
+    "link",  # customer links to the copies of a project's documents
     "verify",  # verify and reindex
     "log",  # the whole archive's log
     "accounts",  # accounts, roles and tokens
@@ -46,14 +47,14 @@ def default_roles() -> dict[str, dict[str, Any]]:
     desk takes in scans and works the quarantine; the administrator does everything."""
     return {
         "sales": {"name": "销售", "may": ["read", "search", "pull", *_drafted("sales", "new", "revise"),
-                                          "review:submit"]},
+                                          "review:submit", "link"]},
         "designer": {"name": "设计师", "may": ["read", "search", "pull", *_drafted("designer", "new", "revise"),
-                                              "review:submit"]},
+                                              "review:submit", "link"]},
         "legal": {"name": "法务", "department": "legal",
                   "may": ["read", "search", "pull", "review:approve", "review:reject", "log"]},
         "engineering": {"name": "工程（项目经理）", "department": "engineering",
                         "may": ["read", "search", "pull", *_drafted("engineering", "new", "revise"), "recheck",
-                                "step", *_drafted("engineering", "void")]},
+                                "step", *_drafted("engineering", "void"), "link"]},
         "finance": {"name": "财务", "department": "finance", "may": ["read", "search", "pull", "log"]},
         "archive": {"name": "档案", "department": "archive",
                     "may": ["read", "search", "pull", "originals", "verify", "log", "distribute"]},

@@ -196,13 +196,13 @@ def test_the_default_roles_follow_the_companys_policy(archive_dir: Path) -> None
         return [f"{op}:{k}" for op in ops for k in of]
 
     sales = sorted(every("read", "search", "pull") + every("new", "revise", of=("quote", "contract", "change"))
-                   + every("review:submit"))
+                   + every("review:submit", "link"))
     site = ("rectification", "acceptance", "warranty", "repair")
     assert allowed == {
         "sales": sales,
         "designer": sales,
         "legal": sorted(every("read", "search", "pull", "review:approve", "review:reject", "log")),
-        "engineering": sorted(every("read", "search", "pull", "recheck", "step")
+        "engineering": sorted(every("read", "search", "pull", "recheck", "step", "link")
                               + every("new", "revise", "void", of=site)),
         "finance": sorted(every("read", "search", "pull", "log")),
         "archive": sorted(every("read", "search", "pull", "originals", "verify", "log", "distribute")),

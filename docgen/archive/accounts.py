@@ -40,7 +40,8 @@ class AccountStore:
             "VALUES (?, ?, ?, ?, ?, ?, 0, ?)", (name, display, role, department, os_user, password_hash, now()))
 
     def update(self, name: str, **values: Any) -> None:
-        allowed = {"display", "role", "department", "os_user", "password_hash", "disabled", "last_login"}
+        allowed = {"display", "role", "department", "os_user", "password_hash", "disabled", "last_login",
+                   "previous_login"}
         assert set(values) <= allowed, values
         sets = ", ".join(f"{k} = ?" for k in values)
         self.db.execute(f"UPDATE accounts SET {sets} WHERE name = ?", (*values.values(), name))

@@ -310,6 +310,31 @@ def m008_accounts(db: sqlite3.Connection) -> None:
         """,
     )
 
+@migration
+def m009_links(db: sqlite3.Connection) -> None:
+    """The login before the last (finance's "since the last visit"), and the links staff give a
+    customer to the copies of their own documents (secrets and codes stored only as hashes)."""
+    _script(
+        db,
+        """
+        ALTER TABLE accounts ADD COLUMN previous_login TEXT;
+        CREATE TABLE links (
+            id TEXT PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            project TEXT NOT NULL,
+            number TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created TEXT NOT NULL,
+            expires TEXT NOT NULL,
+            code_hash TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            revoked TEXT
+        );
+        CREATE INDEX links_number ON links(number)
+        """,
+    )
+
+
 def _row_name(table: str, r: sqlite3.Row) -> str:
     if table == "events":
         what = f"{r['number']}" + (f" v{r['version']}" if r["version"] is not None else "")
@@ -843,6 +868,14 @@ class Catalog:
         if department:
             sql, args = sql + " AND department = ?", [*args, department]
         return self.db.execute(sql + " ORDER BY id", args).fetchall()
+
+    def events_since(self, action: str, day: str) -> list[EventRow]:
+        """Events of ``action`` stored on or after the date ``day`` (YYYY-MM-DD, in whatever zone each
+        was stored: the caller checks the exact instant)."""
+        rows = self.db.execute(
+            "SELECT number, version, action, from_status, to_status, actor, note, created FROM events "
+            "WHERE action = ? AND created >= ? ORDER BY id", (action, day)).fetchall()
+        return [EventRow(**dict(r)) for r in rows]
 
     def all_events(self, number: str | None = None) -> list[EventRow]:
         sql = "SELECT number, version, action, from_status, to_status, actor, note, created FROM events"

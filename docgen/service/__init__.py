@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ from docgen.errors import BlobDamaged, DocgenError, Forbidden, IndexDamaged, Inp
 from docgen.i18n import _
 from docgen.service.results import (
     Batch, Changed, ChainHead, Diff, Distributed, DocumentView, Download, Followed, Hits, KindInfo, LateRow, ListRow,
-    LogRows, MadeResult, Pulled, QuarantineList, Reindexed, Taken, Verified, Written,
+    LinkMade, LogRows, MadeResult, ProjectView, Pulled, QuarantineList, Reindexed, SignedRow, Taken, Verified, Written,
 )
 from docgen.service.sent import Sent
 
@@ -408,6 +408,22 @@ class Service:
                                 str(total) if total is not None else None, fmt_instant(d.updated)))
         return rows
 
+    def project(self, code: str) -> ProjectView:
+        """A project and its whole chain in order (quote, contract, change orders, notices,
+        reports, warranty, repairs), with what of it is overdue."""
+        from docgen.kinds import registry
+
+        self.require("read")
+        code = code.strip()
+        data = self.archive.catalog.project(code)
+        if data is None:
+            raise NotFound(_("no project {code} in this archive").format(code=repr(code[:40])))
+        order = {k: i for i, k in enumerate(registry.keys())}
+        rows = sorted((r for r in self.documents() if r.project == code),
+                      key=lambda r: (order.get(r.kind, 99), r.number))
+        late = [r for r in self.overdue() if r.project == code]
+        return ProjectView(code, data, rows, late)
+
     def overdue(self) -> list[LateRow]:
         """Documents past a time limit (`list --overdue`)."""
         from docgen.generate import overdue
@@ -550,6 +566,15 @@ class Service:
                 intake.close()
         return self._followed(Taken(outcomes, sent=True))
 
+    def filed_on(self, day: date) -> list[dict[str, Any]]:
+        """The signed scans filed on the company's ``day`` (the front desk's 今天归档)."""
+        from docgen.clock import instant
+
+        self.require("quarantine")
+        return [{"number": e.number, "version": e.version, "created": fmt_instant(e.created), "actor": e.actor}
+                for e in self.archive.catalog.events_since("sign", (day - timedelta(days=1)).isoformat())
+                if instant(e.created).date() == day]
+
     def quarantine(self) -> QuarantineList:
         from docgen.intake import quarantined
 
@@ -633,9 +658,25 @@ class Service:
         copy, data = download(self.archive, number, key, self.converter, self.actor.recorded, version=version)
         return Download(copy.path.name, "application/pdf", data, copy)
 
-    def copies_zip(self, kind: str, since: date, each: Callable[[str, int], None] | None = None) -> Download:
-        """The department's copies of every ``kind`` signed on or after ``since``, as one ZIP
-        (finance's month of contracts); each copy is recorded as a download."""
+    def signed(self, kind: str, since: date, until: date | None = None) -> list[SignedRow]:
+        """The documents of ``kind`` signed from ``since`` to ``until`` whose copies the account's
+        department may take, oldest first, each with its current total (the 复印件 selection)."""
+        from docgen.distribute import may_pull, signed_between
+
+        self.require("pull", kind)
+        key = self._pull_department(None, None)
+        may_pull(self.archive, key, kind, self.actor.recorded)
+        rows = {r.number: r for r in self.documents(kind)}
+        return [SignedRow(fmt_instant(at), rows[n]) for at, n in signed_between(self.archive, kind, since, until)
+                if n in rows]
+
+    def copies_zip(
+        self, kind: str, since: date, each: Callable[[str, int], None] | None = None, *, until: date | None = None,
+        numbers: Sequence[str] | None = None,
+    ) -> Download:
+        """The department's copies of every ``kind`` signed on or after ``since`` (to ``until``;
+        only ``numbers`` of them when given), as one ZIP (finance's month of contracts); each
+        copy is recorded as a download."""
         import io
         import zipfile
 
@@ -645,7 +686,15 @@ class Service:
         self.require("pull", kind)
         key = self._pull_department(None, None)
         dept = may_pull(self.archive, key, kind, self.actor.recorded)
-        numbers = signed_since(self.archive, kind, since)
+        signed = signed_since(self.archive, kind, since, until)
+        if numbers is not None:
+            wanted = [_upper(n) for n in numbers]
+            for n in wanted:
+                if n not in signed:
+                    raise InputError(_("{number} is not a {kind} signed in that time").format(
+                        number=n, kind=kind_word(kind)))
+            signed = [n for n in signed if n in wanted]
+        numbers = signed
         if not numbers:
             raise NotFound(_("no {kind} was signed on or after {date}").format(kind=kind_word(kind), date=since))
         buffer = io.BytesIO()
@@ -730,12 +779,79 @@ class Service:
         rows.sort(key=lambda r: _when(r["created"]))
         return LogRows(rows)
 
-    def accounts(self) -> list[Any]:
-        """The archive's accounts (the administrator's)."""
+    # customer links ----------------------------------------------------------
+
+    def link_create(self, number: str, *, days: int = 14, code: bool = False) -> LinkMade:
+        """A link for the customer to the copies of this document's project (客户链接)."""
+        from docgen.links import Links
+
+        doc = self._document(number)
+        self.require("link", doc.kind, doc.number)
+        self._customer_department()
+        secret, pin, link = Links(self.archive).create(doc.number, doc.project, by=self.actor.recorded, days=days,
+                                                       code=code)
+        return LinkMade(secret, pin, link)
+
+    def links(self, number: str) -> list[Any]:
+        from docgen.links import Links
+
+        doc = self._document(number)
+        self.require("link", doc.kind, doc.number)
+        return Links(self.archive).for_document(doc.number)
+
+    def link_revoke(self, number: str, link_id: str) -> Any:
+        from docgen.links import Links
+
+        doc = self._document(number)
+        self.require("link", doc.kind, doc.number)
+        links = Links(self.archive)
+        link = links.get(link_id.strip())
+        if link.number != doc.number:
+            raise NotFound(_("no customer link {id} on {number}").format(id=repr(link_id[:20]), number=doc.number))
+        return links.revoke(link.id, by=self.actor.recorded)
+
+    def _customer_department(self) -> Any:
+        from docgen.distribute import department
+
+        return department(self.archive, CUSTOMER)
+
+    # accounts (the administrator's) -------------------------------------------
+
+    def _accounts(self) -> Any:
         from docgen.accounts import Accounts
 
         self.require("accounts")
-        return Accounts(self.archive).list()
+        return Accounts(self.archive)
+
+    def accounts(self) -> list[Any]:
+        """The archive's accounts."""
+        return self._accounts().list()
+
+    def account_add(self, name: str, role: str, *, department: str | None = None, display: str | None = None,
+                    password: str | None = None) -> Any:
+        return self._accounts().add(name, role, by=self.actor.recorded, department=department or None,
+                                    display=display or None, password=password or None)
+
+    def account_disable(self, name: str) -> Any:
+        if name == self.actor.name:
+            raise InputError(_("an administrator does not disable their own account; ask another administrator"))
+        return self._accounts().disable(name, by=self.actor.recorded)
+
+    def account_passwd(self, name: str, password: str) -> Any:
+        return self._accounts().passwd(name, password, by=self.actor.recorded)
+
+    def account_role(self, name: str, role: str) -> Any:
+        return self._accounts().set_role(name, role, by=self.actor.recorded)
+
+    def token_create(self, name: str, *, note: str = "") -> tuple[str, Any]:
+        """A new API token for ``name``: (the secret, given once, and the token)."""
+        return self._accounts().token_create(name, by=self.actor.recorded, note=note)  # type: ignore[no-any-return]
+
+    def tokens(self, name: str | None = None) -> list[Any]:
+        return self._accounts().tokens(name)  # type: ignore[no-any-return]
+
+    def token_revoke(self, token_id: str) -> Any:
+        return self._accounts().token_revoke(token_id, by=self.actor.recorded)
 
     def verify(self, *, repair: bool = False) -> Verified:
         from docgen.archive.core import verify
@@ -773,6 +889,7 @@ class Service:
 
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json")
+CUSTOMER = "customer"  # the department whose copies a customer link opens
 
 _MEDIA = {
     "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),

@@ -141,6 +141,43 @@ class ListRow:
 
 
 @dataclass
+class LinkMade:
+    """A new customer link: its secret (for the URL) and its code are given here once."""
+
+    secret: str
+    code: str | None
+    link: Any  # links.Link
+
+    def to_json(self) -> dict[str, Any]:
+        return {"secret": self.secret, "path": f"/c/{self.secret}", "code": self.code, **self.link.to_json()}
+
+
+@dataclass
+class SignedRow:
+    """A document signed in a time asked about: when it was first signed, and its list row."""
+
+    signed: str
+    row: ListRow
+
+    def to_json(self) -> dict[str, Any]:
+        return {"signed": self.signed, **self.row.to_json()}
+
+
+@dataclass
+class ProjectView:
+    """A project (`GET /projects/CODE`): its data, its documents in the chain's order, what is late."""
+
+    code: str
+    data: dict[str, Any]
+    documents: list[ListRow]
+    late: list[LateRow]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "project": self.data, "documents": [d.to_json() for d in self.documents],
+                "overdue": [r.to_json() for r in self.late]}
+
+
+@dataclass
 class LateRow:
     number: str
     project: str
