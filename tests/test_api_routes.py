@@ -94,6 +94,7 @@ void:rectification        -      -       -       x          -       -        -  
 ingest                    -      -       -       -          -       -        x       x
 quarantine                -      -       -       -          -       -        x       x
 distribute                -      -       -       -          -       x        -       x
+link                      x      x       -       x          -       -        -       x
 verify                    -      -       -       -          -       x        -       x
 log                       -      -       x       -          x       x        -       x
 accounts                  -      -       -       -          -       -        -       x
@@ -126,6 +127,7 @@ def probe(client: TestClient, operation: str) -> Any:
         "ingest": lambda: client.post("/api/v1/scans", files=[("files", ("junk.pdf", b"not a scan"))]),
         "quarantine": lambda: client.get("/api/v1/quarantine"),
         "distribute": lambda: client.post("/api/v1/documents/HT-2026-0002/distribute", json={}),
+        "link": lambda: client.get("/api/v1/documents/HT-2026-0002/links"),
         "verify": lambda: client.get("/api/v1/verify"),
         "log": lambda: client.get("/api/v1/log"),
         "accounts": lambda: client.get("/api/v1/accounts"),

@@ -80,6 +80,11 @@ class Distribute(BaseModel):
     again: bool = False
 
 
+class NewLink(BaseModel):
+    days: int = Field(default=14, ge=1, le=90, description="how many days the link opens")
+    code: bool = Field(default=False, description="ask for a 4-digit code given to the customer separately")
+
+
 class FileAs(BaseModel):
     number: str = Field(max_length=40, description="the document a person checked the scan is")
     version: int | None = Field(default=None, ge=1, le=10_000_000)
@@ -113,8 +118,11 @@ def _file(download: Any, inline: bool = False) -> Response:
 
     fallback = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in download.name)
     how = "inline" if inline else "attachment"
-    return Response(download.data, media_type=download.media_type, headers={
-        "Content-Disposition": f"{how}; filename=\"{fallback}\"; filename*=UTF-8''{quote(download.name)}"})
+    headers = {"Content-Disposition": f"{how}; filename=\"{fallback}\"; filename*=UTF-8''{quote(download.name)}"}
+    if inline:  # the document's page shows its copy in the browser's own PDF viewer, framed by docgen only
+        headers.update({"Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'",
+                        "X-Frame-Options": "SAMEORIGIN"})
+    return Response(download.data, media_type=download.media_type, headers=headers)
 
 
 def _kind(text: str | None) -> str | None:
@@ -225,6 +233,7 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
         return local.archive
 
     settings = archive().settings  # read, and the archive opened, before the first request
+    shown_root = str(archive().root)
     if converter is None:
         converter = shared_pool(settings.server.converters)
     app.add_middleware(BodyLimit, limit=settings.server.max_upload_mb * 1024 * 1024)
@@ -236,31 +245,53 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
             response.headers.setdefault(k, v)
         return response
 
+    def refusal(request: Request, status: int, message: str) -> Any:
+        """An error as the caller reads it: one JSON line for the API, one line on a page for a browser."""
+        if request.url.path.startswith("/api/") or not hasattr(app.state, "render_error"):
+            return JSONResponse({"error": message}, status_code=status)
+        from starlette.concurrency import run_in_threadpool
+
+        return run_in_threadpool(app.state.render_error, request, status, message)
+
+    async def answer(request: Request, status: int, message: str) -> Any:
+        out = refusal(request, status, message)
+        return await out if not isinstance(out, JSONResponse) else out
+
     @app.exception_handler(ApiError)
-    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"error": exc.message}, status_code=exc.status)
+    async def api_error(request: Request, exc: ApiError) -> Any:
+        return await answer(request, exc.status, exc.message)
 
     @app.exception_handler(DocgenError)
-    async def docgen_error(_request: Request, exc: DocgenError) -> JSONResponse:
+    async def docgen_error(request: Request, exc: DocgenError) -> Any:
         from docgen.table import printable
 
-        return JSONResponse({"error": printable(str(exc))}, status_code=status_of(exc))
+        # the server's folders are not the caller's business: the archive is "the archive"
+        return await answer(request, status_of(exc), printable(str(exc)).replace(shown_root, "the archive"))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> Any:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return JSONResponse({"error": f"{where or 'request'}: {first.get('msg', 'invalid')}"},
-                            status_code=422)
+        return await answer(request, 422, f"{where or 'request'}: {first.get('msg', 'invalid')}")
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
         message = {404: _("no such resource"), 405: _("this method is not allowed here")}.get(
             exc.status_code, str(exc.detail))
         if exc.status_code == 400:  # the framework's own: a body that is not the form or JSON it claims
             message = _("the request's body could not be read ({detail}); send a well-formed multipart form "
                         "or JSON").format(detail=str(exc.detail).rstrip("."))
-        return JSONResponse({"error": message}, status_code=exc.status_code)
+        return await answer(request, exc.status_code, message)
+
+    from docgen.web.pages import LoginNeeded, install
+
+    @app.exception_handler(LoginNeeded)
+    async def login_needed(_request: Request, exc: LoginNeeded) -> Any:
+        from urllib.parse import quote
+
+        from fastapi.responses import RedirectResponse
+
+        return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
 
     def caller(request: Request) -> Caller:
         from docgen.accounts import Accounts
@@ -289,6 +320,8 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
 
         a = who.account
         yield Service(archive(), Actor(a.name, a.role, a.department, who.address), converter)
+
+    install(app, archive, service, lambda: converter)
 
     # sessions ------------------------------------------------------------------
 
@@ -418,6 +451,36 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
     def distribute(number: str, body: Distribute, who: Caller = Depends(caller)) -> dict[str, Any]:
         with service(who) as s:
             return _written(s.distribute(number, again=body.again))
+
+    @app.get("/api/v1/documents/{number}/links")
+    def links(number: str, who: Caller = Depends(caller)) -> list[dict[str, Any]]:
+        with service(who) as s:
+            return [link.to_json() for link in s.links(number)]
+
+    @app.post("/api/v1/documents/{number}/links", status_code=201)
+    def link_create(number: str, body: NewLink, who: Caller = Depends(caller)) -> dict[str, Any]:
+        with service(who) as s:
+            result: dict[str, Any] = s.link_create(number, days=body.days, code=body.code).to_json()
+            return result
+
+    @app.post("/api/v1/documents/{number}/links/{link_id}/revoke")
+    def link_revoke(number: str, link_id: str = Path_(max_length=20), who: Caller = Depends(caller)) -> dict[str, Any]:
+        with service(who) as s:
+            result: dict[str, Any] = s.link_revoke(number, link_id).to_json()
+            return result
+
+    @app.get("/api/v1/projects/{code}")
+    def project(code: str = Path_(max_length=40), who: Caller = Depends(caller)) -> dict[str, Any]:
+        with service(who) as s:
+            result: dict[str, Any] = s.project(code).to_json()
+            return result
+
+    @app.get("/api/v1/signed")
+    def signed(kind: str, since: date, until: date | None = None, who: Caller = Depends(caller)) -> list[dict[str, Any]]:
+        key = _kind(kind)
+        assert key is not None
+        with service(who) as s:
+            return [r.to_json() for r in s.signed(key, since, until)]
 
     # copies and files -----------------------------------------------------------
 
