@@ -173,6 +173,7 @@ class Intake:
         settings = archive.settings
         self.reader = Reader(Limits(settings.intake_max_seconds_per_page, settings.intake_max_memory_mb))
         self.attempts = Attempts(archive.tmp / "intake-attempts.json")
+        self._settled = False
 
     def close(self) -> None:
         self.reader.close()
@@ -191,6 +192,7 @@ class Intake:
         sources: list[bytes] | None = None,
         display: str | None = None,
         supersede: str | None = None,
+        settled: bool = False,
     ) -> Outcome:
         """Take one file in. With ``as_number`` a person has identified it: a file that
         still cannot be filed raises DocgenError and stays where it is. With ``keep``
@@ -200,8 +202,11 @@ class Intake:
         scan), and ``sources`` the original files, kept with the signed version.
         ``supersede`` (with ``as_number``) is the person's reason to file the signed copy
         of a version that a newer one replaced, making the old one effective again.
+        ``settled`` says the file is whole (an upload, received before it is taken in): it is
+        judged at once, never left waiting as a file a scanner may still be writing.
         """
         self._supersede = supersede if as_number is not None else None
+        self._settled = settled
         with self.archive.lock("intake"):  # one file at a time across processes
             try:
                 outcome = self._process(path, as_number, as_version, keep, data, sources or [], display)
@@ -241,7 +246,7 @@ class Intake:
             if not stat.S_ISREG(st.st_mode):
                 raise InputError(_("{path} is not a file").format(path=printable(str(path))))
             self._identity = (st.st_ino, st.st_size, st.st_mtime_ns)
-            young = time.time() - st.st_mtime < settings.intake_settle
+            young = not self._settled and time.time() - st.st_mtime < settings.intake_settle
             limit = settings.intake_max_mb * 1024 * 1024
             if st.st_size > limit:
                 raise Refused(
@@ -308,7 +313,7 @@ class Intake:
                 return Outcome(path, "waiting", f"{exc}")
             if isinstance(exc, scans.Truncated):
                 wait = settings.intake_truncated_wait
-                if data_given is False and time.time() - st.st_mtime < wait:  # a slow copy, paused
+                if data_given is False and not self._settled and time.time() - st.st_mtime < wait:  # a slow copy
                     return Outcome(path, "waiting", _(
                         "{problem}; judged once it is {seconds} s old ([intake] truncated_wait_seconds)"
                     ).format(problem=exc, seconds=f"{wait:g}"))

@@ -561,7 +561,7 @@ class Service:
         with received(self.archive, files, "scans") as paths:
             intake = self.intake()
             try:
-                outcomes = _take(intake, paths, each)
+                outcomes = _take(intake, paths, each, settled=True)
             finally:
                 intake.close()
         return self._followed(Taken(outcomes, sent=True))
