@@ -210,3 +210,23 @@ def test_a_customer_link_opens_the_customer_s_copies_and_stops_after_revoke(
     assert customer.get_by_role("heading", level=1).inner_text() == "链接已失效"
     assert "已被撤销" in customer.locator("main").inner_text()
     shot(customer, tmp_path, "customer-revoked-390")
+
+
+@pytest.mark.parametrize("name, paths", [
+    ("li", ["/", "/search?q=合同", "/documents/HT-2026-0001", "/projects/P-2026-0001", "/copies?kind=contract",
+            "/password"]),
+    ("zhao", ["/", "/scans"]),
+    ("zhou", ["/", "/documents/ZG-2026-0001", "/new"]),
+])
+def test_every_page_reads_on_a_360_px_phone(chromium: Any, server: str, tmp_path: Path, name: str,
+                                             paths: list[str]) -> None:
+    """Nothing of a page is wider than the phone (a wide table scrolls inside its own box), and
+    every form field has a label."""
+    page = person(chromium, server, name, width=360)
+    for path in paths:
+        page.goto(server + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+        unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+            .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.name)""")
+        assert unlabelled == [], (path, unlabelled)
+        shot(page, tmp_path, re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_") or "home")

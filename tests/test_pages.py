@@ -311,6 +311,15 @@ def test_the_administrator_s_accounts_page(office: Any, archive_dir: Path) -> No
     assert r.status_code == 403 and Accounts(Archive.open(archive_dir)).get("evil") is None
 
 
+def test_the_archive_department_verifies_from_its_home(office: Any) -> None:
+    keeper = Browser(office, "dang")
+    home = keeper.get("/").text
+    assert "档案统计" in home and 'action="/verify"' in home
+    r = keeper.post("/verify")
+    assert r.status_code == 200 and "档案完好" in r.text
+    assert Browser(office, "li").post("/verify").status_code == 403
+
+
 def test_markup_in_the_data_is_text_on_the_page(office: Any, archive_dir: Path, tmp_path: Path) -> None:
     project = (SAMPLES / "project.yaml").read_text(encoding="utf-8").replace("张三", "<script>alert(1)</script>")
     sales = Browser(office, "sun")
@@ -327,3 +336,35 @@ def test_markup_in_the_data_is_text_on_the_page(office: Any, archive_dir: Path, 
     r = sales.get("/search", params={"q": "<img src=x onerror=alert(1)>"})
     assert "<img src=x" not in r.text
     assert r.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+# Every page × every role: 200 where the role may see it, 403 (one line, and a refusal in the log) where not.
+PAGES = """
+                                   sales legal engineering finance archive frontdesk admin
+/                                   200   200     200       200     200     200      200
+/search?q=合同                      200   200     200       200     200     200      200
+/documents/HT-2026-0001             200   200     200       200     200     200      200
+/documents/HT-2026-0001/diff?a=1&b=1 200  200     200       200     200     200      200
+/projects/P-2026-0001               200   200     200       200     200     200      200
+/scans                              403   403     403       403     403     200      200
+/copies?kind=contract               403   200     200       200     200     403      403
+/new                                200   200     200       200     200     200      200
+/accounts                           403   403     403       403     403     403      200
+/password                           200   200     200       200     200     200      200
+"""
+
+
+def test_every_page_for_every_role(office: Any) -> None:
+    header, *rows = PAGES.strip().splitlines()
+    roles = header.split()
+    browsers = {role: Browser(office, PEOPLE[role]) for role in roles}
+    found = {}
+    for row in rows:
+        url, *codes = row.split()
+        for role, code in zip(roles, codes, strict=True):
+            r = browsers[role].get(url)
+            found[url, role] = str(r.status_code)
+            if r.status_code != 200:
+                assert error(r), (url, role)  # one line that says why
+    expected = {(row.split()[0], role): code for row in rows for role, code in zip(roles, row.split()[1:])}
+    assert found == expected

@@ -257,6 +257,14 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
                     archive().catalog, "index_queue") else None
         return page(request, "home.html", caller, **context)
 
+    @app.post("/verify", response_class=HTMLResponse, include_in_schema=False)
+    def verify(request: Request, csrf: str = Form(default="")) -> HTMLResponse:
+        """The archive department's check of every stored file and the chain (`docgen verify`)."""
+        caller = checked(request, csrf)
+        with acting(caller) as s:
+            result = s.verify().to_json()
+        return page(request, "verify.html", caller, title="校验档案", result=result)
+
     # 搜索 ---------------------------------------------------------------------------------
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
