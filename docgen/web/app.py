@@ -190,6 +190,14 @@ class BodyLimit:
             mb=self.limit // (1024 * 1024))
 
 
+def allowed_methods(app: FastAPI, request: Request) -> set[str]:
+    """The methods the routes at the request's path answer."""
+    from starlette.routing import Match
+
+    return {m for route in app.router.routes if route.matches(request.scope)[0] != Match.NONE
+            for m in getattr(route, "methods", None) or ()}
+
+
 async def _answer(send: Any, status: int, message: str) -> None:
     import json
 
@@ -254,10 +262,13 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
                             status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = {404: _("no such resource"), 405: _("this method is not allowed here")}.get(
             exc.status_code, str(exc.detail))
-        return JSONResponse({"error": message}, status_code=exc.status_code)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Allow names the methods of every route at this path, not just the first
+            headers["Allow"] = ", ".join(sorted(allowed_methods(app, request)))
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=headers)
 
     def caller(request: Request) -> Caller:
         from docgen.accounts import Accounts
