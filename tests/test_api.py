@@ -118,3 +118,15 @@ def test_an_account_never_reads_as_another_department(api: TestClient) -> None:
     r = api.get("/api/v1/documents/HT-2026-0001")
     assert r.status_code == 200
     assert api.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_a_day_is_written_as_people_write_one_never_a_number(api: TestClient) -> None:
+    login(api, "li")
+    for day in ("2026-11-10", "2026/11/10", "2026年11月10日"):  # HT-2026-0001 is of 2026-11-10
+        r = api.get("/api/v1/search", params={"q": "合同", "date_to": day})
+        assert r.status_code == 200 and "HT-2026-0001" in [h["number"] for h in r.json()], (day, r.text)
+    for wrong in ("0", "86400", "20261110", "2026-11-10T00:00:00"):  # pydantic alone reads these as days
+        r = api.get("/api/v1/search", params={"q": "合同", "date_from": wrong})
+        assert r.status_code == 422 and r.json() == {"error": f"query.date_from: {wrong!r} is not a date; "
+                                                              "write 2026-11-02, 2026/11/02 or 2026年11月2日"}
+

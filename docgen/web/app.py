@@ -8,15 +8,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, File, Form, Query, Request, Response, UploadFile
 from fastapi import Path as Path_
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from docgen.dates import parse_date
 from docgen.errors import DocgenError, Forbidden, InputError, Misused, NotFound, StateError
 from docgen.i18n import _
 from docgen.service.sent import plain_name
@@ -48,6 +49,11 @@ class Caller:
         self.session = session  # None for a bearer token (no cookie, no CSRF)
 
 
+# A day as docgen reads one everywhere (2026-11-02, 2026/11/02, 2026年11月2日), never a number
+# taken as Unix time as pydantic alone would (date_from=0 is no 1970-01-01).
+Day = Annotated[date, BeforeValidator(parse_date)]
+
+
 class ErrorAnswer(BaseModel):
     """Every refusal: one line that says what to fix."""
 
@@ -67,9 +73,9 @@ class Review(BaseModel):
 class Recheck(BaseModel):
     passed: bool
     note: str = Field(max_length=2000)
-    deadline: date | None = None
+    deadline: Day | None = None
     inspector: str | None = Field(default=None, max_length=200)
-    day: date | None = None
+    day: Day | None = None
 
 
 class Void(BaseModel):
@@ -258,7 +264,8 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return JSONResponse({"error": f"{where or 'request'}: {first.get('msg', 'invalid')}"},
+        what = str(first.get("msg", "invalid")).removeprefix("Value error, ")  # docgen's own one line as it is
+        return JSONResponse({"error": f"{where or 'request'}: {what}"},
                             status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
@@ -357,7 +364,7 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
 
     @app.get("/api/v1/search")
     def search(q: str, kind: str | None = None, project: str | None = None, customer: str | None = None,
-               status: str | None = None, date_from: date | None = None, date_to: date | None = None,
+               status: str | None = None, date_from: Day | None = None, date_to: Day | None = None,
                all_versions: bool = False, offset: int = 0, limit: int = 20,
                who: Caller = Depends(caller)) -> list[dict[str, Any]]:
         from docgen.archive.search import Filters
@@ -444,7 +451,7 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
             return _file(s.original(number, version, role))
 
     @app.get("/api/v1/copies.zip", response_class=Response, responses={200: {"content": {"application/zip": {}}}})
-    def copies_zip(kind: str, since: date, who: Caller = Depends(caller)) -> Response:
+    def copies_zip(kind: str, since: Day, who: Caller = Depends(caller)) -> Response:
         key = _kind(kind)
         assert key is not None
         with service(who) as s:
