@@ -10,16 +10,18 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, File, Form, Query, Request, Response, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Query, Request, Response, Security, UploadFile
 from fastapi import Path as Path_
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyCookie, HTTPBearer
 from pydantic import BaseModel, BeforeValidator, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from docgen.dates import parse_date
 from docgen.errors import DocgenError, Forbidden, InputError, Misused, NotFound, StateError
 from docgen.i18n import _
+from docgen.service import ORIGINAL_MEDIA_TYPES
 from docgen.service.sent import plain_name
 
 COOKIE = "docgen_session"
@@ -31,6 +33,11 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",  # answers carry personal data: never kept by a browser or a proxy
 }
+
+# How a caller is known, as the spec says it: either of the two (``caller`` reads them itself).
+TOKEN = HTTPBearer(auto_error=False, description="a token from `docgen token create`")
+SESSION = APIKeyCookie(name=COOKIE, auto_error=False,
+                       description="the cookie of POST /api/v1/session; a write with it sends X-CSRF-Token too")
 
 
 class ApiError(Exception):
@@ -196,6 +203,22 @@ class BodyLimit:
             mb=self.limit // (1024 * 1024))
 
 
+def _binary_uploads(openapi: Any) -> Any:
+    """The spec with every uploaded file also marked ``format: binary``: OpenAPI 3.0's spelling of
+    3.1's ``contentMediaType``, which client generators and testing tools still go by."""
+
+    def marked() -> dict[str, Any]:
+        spec: dict[str, Any] = openapi()
+        for body in spec.get("components", {}).get("schemas", {}).values():
+            for field in body.get("properties", {}).values():
+                for s in (field, field.get("items", {}), *field.get("anyOf", ())):
+                    if s.get("contentMediaType") == "application/octet-stream":
+                        s["format"] = "binary"
+        return spec
+
+    return marked
+
+
 def allowed_methods(app: FastAPI, request: Request) -> set[str]:
     """The methods the routes at the request's path answer."""
     from starlette.routing import Match
@@ -229,6 +252,7 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
             (422, "a parameter or field of the wrong form"))}
     app = FastAPI(title="docgen", version="1", openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,
                   responses=answers)
+    app.openapi = _binary_uploads(app.openapi)  # type: ignore[method-assign]
     local = threading.local()
 
     def archive() -> Any:
@@ -277,7 +301,7 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
             headers["Allow"] = ", ".join(sorted(allowed_methods(app, request)))
         return JSONResponse({"error": message}, status_code=exc.status_code, headers=headers)
 
-    def caller(request: Request) -> Caller:
+    def caller(request: Request, _token: Any = Security(TOKEN), _session: Any = Security(SESSION)) -> Caller:
         from docgen.accounts import Accounts
 
         accounts = Accounts(archive())
@@ -444,7 +468,7 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
             return _file(s.download(number, version=version), inline=True)
 
     @app.get("/api/v1/documents/{number}/versions/{version}/files/{role}", response_class=Response,
-             responses={200: {"content": {"application/octet-stream": {}}}})
+             responses={200: {"content": {media: {} for media in ORIGINAL_MEDIA_TYPES}}})
     def original(number: str, version: int = Path_(ge=1, le=10_000_000),
                  role: str = Path_(pattern=r"^[a-z]{1,12}[0-9]{0,3}$"), who: Caller = Depends(caller)) -> Response:
         with service(who) as s:
