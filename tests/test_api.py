@@ -118,3 +118,27 @@ def test_an_account_never_reads_as_another_department(api: TestClient) -> None:
     r = api.get("/api/v1/documents/HT-2026-0001")
     assert r.status_code == 200
     assert api.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_a_day_is_written_as_people_write_one_never_a_number(api: TestClient) -> None:
+    login(api, "li")
+    for day in ("2026-11-10", "2026/11/10", "2026年11月10日"):  # HT-2026-0001 is of 2026-11-10
+        r = api.get("/api/v1/search", params={"q": "合同", "date_to": day})
+        assert r.status_code == 200 and "HT-2026-0001" in [h["number"] for h in r.json()], (day, r.text)
+    for wrong in ("0", "86400", "20261110", "2026-11-10T00:00:00"):  # pydantic alone reads these as days
+        r = api.get("/api/v1/search", params={"q": "合同", "date_from": wrong})
+        assert r.status_code == 422 and r.json() == {"error": f"query.date_from: {wrong!r} is not a date; "
+                                                              "write 2026-11-02, 2026/11/02 or 2026年11月2日"}
+
+
+def test_the_spec_says_how_a_caller_is_known_and_what_is_uploaded(api: TestClient) -> None:
+    spec = api.get("/api/v1/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert {(s["type"], s.get("scheme") or s.get("in")) for s in schemes.values()} == {("http", "bearer"),
+                                                                                        ("apiKey", "cookie")}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            either = [] if (method, path) == ("post", "/api/v1/session") else [{name: []} for name in schemes]
+            assert operation.get("security", []) == either, (method, path)
+    scans = spec["components"]["schemas"]["Body_scans_api_v1_scans_post"]["properties"]["files"]["items"]
+    assert scans["format"] == "binary"  # as well as 3.1's contentMediaType: what tools go by

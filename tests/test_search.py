@@ -199,6 +199,16 @@ def test_filters(engine) -> None:  # type: ignore[no-untyped-def]
     assert numbers(engine, "渗漏", date_to=dt.date(2026, 12, 31)) == ["YS-2026-0009"]
 
 
+@pytest.mark.parametrize("cls", [WhooshEngine, TantivyEngine])
+def test_a_date_filter_on_an_index_of_no_documents_finds_nothing(cls, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    eng = cls(tmp_path / "index")
+    for dates in ({"date_from": dt.date(2026, 1, 1)}, {"date_to": dt.date(2026, 1, 1)}):
+        assert numbers(eng, "合同", **dates) == []  # not an error that calls the index damaged
+    eng.close()
+
+
 def test_effective_versions_by_default(engine) -> None:  # type: ignore[no-untyped-def]
     assert numbers(engine, "旧版") == []
     assert numbers(engine, "旧版", all_versions=True) == ["HT-2026-0007"]

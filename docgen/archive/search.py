@@ -370,10 +370,13 @@ def _date_collector_class() -> Any:
 
         def set_subsearcher(self, subsearcher: Any, offset: int) -> None:
             super().set_subsearcher(subsearcher, offset)
-            self.dates = subsearcher.reader().column_reader("date")
+            reader = subsearcher.reader()  # an index of no documents yet has no date column
+            self.dates = reader.column_reader("date") if reader.has_column("date") else None
 
         def collect_matches(self) -> None:
             child, dates, lo, hi = self.child, self.dates, self.lo, self.hi
+            if dates is None:
+                return
             for sub_docnum in child.matches():
                 if lo <= dates[sub_docnum] <= hi:
                     child.collect(sub_docnum)

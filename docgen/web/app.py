@@ -8,17 +8,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, File, Form, Query, Request, Response, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Query, Request, Response, Security, UploadFile
 from fastapi import Path as Path_
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from fastapi.security import APIKeyCookie, HTTPBearer
+from pydantic import BaseModel, BeforeValidator, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from docgen.dates import parse_date
 from docgen.errors import DocgenError, Forbidden, InputError, Misused, NotFound, StateError
 from docgen.i18n import _
+from docgen.service import ORIGINAL_MEDIA_TYPES
 from docgen.service.sent import plain_name
 
 COOKIE = "docgen_session"
@@ -30,6 +33,11 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",  # answers carry personal data: never kept by a browser or a proxy
 }
+
+# How a caller is known, as the spec says it: either of the two (``caller`` reads them itself).
+TOKEN = HTTPBearer(auto_error=False, description="a token from `docgen token create`")
+SESSION = APIKeyCookie(name=COOKIE, auto_error=False,
+                       description="the cookie of POST /api/v1/session; a write with it sends X-CSRF-Token too")
 
 
 class ApiError(Exception):
@@ -46,6 +54,11 @@ class Caller:
         self.account = account
         self.address = address
         self.session = session  # None for a bearer token (no cookie, no CSRF)
+
+
+# A day as docgen reads one everywhere (2026-11-02, 2026/11/02, 2026年11月2日), never a number
+# taken as Unix time as pydantic alone would (date_from=0 is no 1970-01-01).
+Day = Annotated[date, BeforeValidator(parse_date)]
 
 
 class ErrorAnswer(BaseModel):
@@ -67,9 +80,9 @@ class Review(BaseModel):
 class Recheck(BaseModel):
     passed: bool
     note: str = Field(max_length=2000)
-    deadline: date | None = None
+    deadline: Day | None = None
     inspector: str | None = Field(default=None, max_length=200)
-    day: date | None = None
+    day: Day | None = None
 
 
 class Void(BaseModel):
@@ -198,6 +211,30 @@ class BodyLimit:
             mb=self.limit // (1024 * 1024))
 
 
+def _binary_uploads(openapi: Any) -> Any:
+    """The spec with every uploaded file also marked ``format: binary``: OpenAPI 3.0's spelling of
+    3.1's ``contentMediaType``, which client generators and testing tools still go by."""
+
+    def marked() -> dict[str, Any]:
+        spec: dict[str, Any] = openapi()
+        for body in spec.get("components", {}).get("schemas", {}).values():
+            for field in body.get("properties", {}).values():
+                for s in (field, field.get("items", {}), *field.get("anyOf", ())):
+                    if s.get("contentMediaType") == "application/octet-stream":
+                        s["format"] = "binary"
+        return spec
+
+    return marked
+
+
+def allowed_methods(app: FastAPI, request: Request) -> set[str]:
+    """The methods the routes at the request's path answer."""
+    from starlette.routing import Match
+
+    return {m for route in app.router.routes if route.matches(request.scope)[0] != Match.NONE
+            for m in getattr(route, "methods", None) or ()}
+
+
 async def _answer(send: Any, status: int, message: str) -> None:
     import json
 
@@ -223,6 +260,7 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
             (422, "a parameter or field of the wrong form"))}
     app = FastAPI(title="docgen", version="1", openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,
                   responses=answers)
+    app.openapi = _binary_uploads(app.openapi)  # type: ignore[method-assign]
     local = threading.local()
 
     def archive() -> Any:
@@ -272,7 +310,8 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
     async def invalid(request: Request, exc: RequestValidationError) -> Any:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return await answer(request, 422, f"{where or 'request'}: {first.get('msg', 'invalid')}")
+        what = str(first.get("msg", "invalid")).removeprefix("Value error, ")  # docgen's own one line as it is
+        return await answer(request, 422, f"{where or 'request'}: {what}")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
@@ -281,7 +320,12 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
         if exc.status_code == 400:  # the framework's own: a body that is not the form or JSON it claims
             message = _("the request's body could not be read ({detail}); send a well-formed multipart form "
                         "or JSON").format(detail=str(exc.detail).rstrip("."))
-        return await answer(request, exc.status_code, message)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Allow names the methods of every route at this path, not just the first
+            headers["Allow"] = ", ".join(sorted(allowed_methods(app, request)))
+        response = await answer(request, exc.status_code, message)
+        response.headers.update(headers)
+        return response
 
     from docgen.web.pages import LoginNeeded, install
 
@@ -293,7 +337,7 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
 
         return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
 
-    def caller(request: Request) -> Caller:
+    def caller(request: Request, _token: Any = Security(TOKEN), _session: Any = Security(SESSION)) -> Caller:
         from docgen.accounts import Accounts
 
         accounts = Accounts(archive())
@@ -382,7 +426,7 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
 
     @app.get("/api/v1/search")
     def search(q: str, kind: str | None = None, project: str | None = None, customer: str | None = None,
-               status: str | None = None, date_from: date | None = None, date_to: date | None = None,
+               status: str | None = None, date_from: Day | None = None, date_to: Day | None = None,
                all_versions: bool = False, offset: int = 0, limit: int = 20,
                who: Caller = Depends(caller)) -> list[dict[str, Any]]:
         from docgen.archive.search import Filters
@@ -492,14 +536,14 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
             return _file(s.download(number, version=version), inline=True)
 
     @app.get("/api/v1/documents/{number}/versions/{version}/files/{role}", response_class=Response,
-             responses={200: {"content": {"application/octet-stream": {}}}})
+             responses={200: {"content": {media: {} for media in ORIGINAL_MEDIA_TYPES}}})
     def original(number: str, version: int = Path_(ge=1, le=10_000_000),
                  role: str = Path_(pattern=r"^[a-z]{1,12}[0-9]{0,3}$"), who: Caller = Depends(caller)) -> Response:
         with service(who) as s:
             return _file(s.original(number, version, role))
 
     @app.get("/api/v1/copies.zip", response_class=Response, responses={200: {"content": {"application/zip": {}}}})
-    def copies_zip(kind: str, since: date, who: Caller = Depends(caller)) -> Response:
+    def copies_zip(kind: str, since: Day, who: Caller = Depends(caller)) -> Response:
         key = _kind(kind)
         assert key is not None
         with service(who) as s:
