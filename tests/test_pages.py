@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, new
 from fastapi.testclient import TestClient
 
 from docgen.accounts import Accounts
@@ -368,3 +368,15 @@ def test_every_page_for_every_role(office: Any) -> None:
                 assert error(r), (url, role)  # one line that says why
     expected = {(row.split()[0], role): code for row in rows for role, code in zip(roles, row.split()[1:])}
     assert found == expected
+
+
+def test_engineering_sees_the_acceptance_reports_to_write(contracted: Path, archive_dir: Path) -> None:
+    """A signed contract without a passed 正式验收 waits for its report; a passed one takes it off."""
+    Accounts(Archive.open(archive_dir)).add("zhou", "engineering", by="test", password=PASSWORD)
+    app = create_app(archive_dir)
+    home = Browser(app, "zhou").get("/").text
+    waiting = home.split("待写竣工验收报告")[1].split("</section>")[0]
+    assert "HT-2026-0001" in waiting
+    assert new("acceptance", contracted / "acceptance-2.yaml")["number"].startswith("YS-")
+    waiting = Browser(app, "zhou").get("/").text.split("待写竣工验收报告")[1].split("</section>")[0]
+    assert "HT-2026-0001" not in waiting

@@ -39,6 +39,11 @@ TEMPLATE = "acceptance.docx"
 RESULTS = ("合格", "不合格")
 
 
+def formally_passed(summary: dict[str, Any]) -> bool:
+    """Whether a report's summary is a passed 正式验收: the project's work is accepted."""
+    return summary.get("stage") == "正式验收" and summary.get("conclusion") == "合格"
+
+
 class Item(Strict):
     category: Text
     item: Text

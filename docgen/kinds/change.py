@@ -164,8 +164,9 @@ def derive(c: ChangeInput, lookup: Lookup) -> dict[str, Any]:
         raise InputError(at(source, at("date", _(
             "{date} is before the contract {number} was signed ({signed})"
         ).format(date=c.date.isoformat(), number=c.contract, signed=k["sign_date"]))))
-    passed = [a.number for a in lookup.live("acceptance", project=lookup.code)
-              if a.summary.get("stage") == "正式验收" and a.summary.get("conclusion") == "合格"]
+    from docgen.kinds.acceptance import formally_passed
+
+    passed = [a.number for a in lookup.live("acceptance", project=lookup.code) if formally_passed(a.summary)]
     if passed:
         raise StateError(at(source, _(
             "the project passed its formal acceptance ({reports}); work after acceptance is a new "

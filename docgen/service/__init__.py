@@ -408,6 +408,16 @@ class Service:
                                 str(total) if total is not None else None, fmt_instant(d.updated)))
         return rows
 
+    def awaiting_acceptance(self) -> list[ListRow]:
+        """Signed contracts whose project has no passed 正式验收 yet: the reports engineering has to write."""
+        from docgen.kinds.acceptance import formally_passed
+
+        self.require("read")
+        newest = self.archive.catalog.newest()
+        accepted = {d.project for d, summary in newest
+                    if d.kind == "acceptance" and d.status != "void" and formally_passed(summary)}
+        return [r for r in self.documents("contract", "signed") if r.project not in accepted]
+
     def project(self, code: str) -> ProjectView:
         """A project and its whole chain in order (quote, contract, change orders, notices,
         reports, warranty, repairs), with what of it is overdue."""

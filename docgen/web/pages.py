@@ -242,14 +242,14 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
             if allowed("recheck") or allowed("step"):
                 context["late"] = s.overdue()
                 context["open_notices"] = [r for r in rows if r.kind == "rectification" and r.status == "issued"]
-                context["to_accept"] = _to_accept(rows)
+                context["to_accept"] = s.awaiting_acceptance()
             if allowed("quarantine"):
                 context["quarantine"] = s.quarantine().items
                 context["filed_today"] = s.filed_on(today())
             if caller.account.department in ("finance", "archive"):
                 since = _since_last_visit(caller.account)
                 context["signed_since"] = since
-                context["signed"] = [x.row for kind in ("contract", "change") if allowed("pull", kind)
+                context["signed"] = [x.row for kind in _sum_kinds() if allowed("pull", kind)
                                      for x in s.signed(kind, since)]
             if allowed("verify"):
                 context["counts"] = _counts(rows)
@@ -696,10 +696,12 @@ def _since_last_visit(account: Any) -> date:
     return today() - timedelta(days=30)
 
 
-def _to_accept(rows: list[Any]) -> list[Any]:
-    """Signed contracts whose project has no passed formal acceptance yet."""
-    accepted = {r.project for r in rows if r.kind == "acceptance" and r.status in ("passed", "signed")}
-    return [r for r in rows if r.kind == "contract" and r.status == "signed" and r.project not in accepted]
+def _sum_kinds() -> list[str]:
+    """The kinds that make a contract sum: the kinds amended, and the kinds that amend them."""
+    from docgen.kinds import registry
+
+    amending = [k for k in registry.kinds() if k.amends]
+    return sorted({k.amends for k in amending if k.amends} | {k.key for k in amending}, key=registry.keys().index)
 
 
 def _counts(rows: list[Any]) -> list[tuple[str, str, int]]:
