@@ -23,6 +23,9 @@ TEST_KEY = bytes(range(32))
 # The suite reads docgen's messages in English, module- and session-wide fixtures too (the
 # autouse fixture below sets it again for each test); tests of the Chinese text unset it.
 os.environ["DOCGEN_LANGUAGE"] = "en"
+# Tables are read at docgen's default width whatever runs the suite (a terminal, CI, or
+# pytest-xdist's workers, which set COLUMNS=80); tests of the width set it themselves.
+os.environ["COLUMNS"] = "100"
 
 
 def legal_approves(number: str) -> None:
