@@ -1,6 +1,7 @@
 """`docgen serve` under load: search, copies and creation over real HTTP, beside the floor, in one run.
 
-    .venv/bin/python bench/serve.py [--versions 10000] [--requests 500] [--runs 3] [--keep DIR]
+    .venv/bin/python bench/serve.py [--versions 10000] [--requests 500] [--copies 100] [--runs 3]
+                                    [--creates 10] [--workers 1] [--keep DIR]
     .venv/bin/python bench/serve.py --versions 500 --requests 50      # a quick run
 
 Builds an archive of VERSIONS versions, starts `python -m docgen.cli serve --port N` on it
@@ -186,11 +187,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(env: dict[str, str], log: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     import httpx
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "docgen.cli", "serve", "--port", str(port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "docgen.cli", "serve", "--port", str(port),
+                             "--workers", str(workers)], env=env,
                             stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -306,6 +308,8 @@ def main() -> None:
     ap.add_argument("--versions", type=int, default=10000, help="versions in the archive")
     ap.add_argument("--requests", type=int, default=500, help="requests per load level and run")
     ap.add_argument("--runs", type=int, default=3, help="runs of each measurement (medians are printed)")
+    ap.add_argument("--copies", type=int, default=100, help="copy requests per load level and run")
+    ap.add_argument("--workers", type=int, default=1, help="docgen serve --workers (server processes)")
     ap.add_argument("--creates", type=int, default=10, help="documents created at once, and one after another")
     ap.add_argument("--keep", type=Path, help="build the archive into this folder once, and reuse it")
     args = ap.parse_args()
@@ -361,7 +365,7 @@ def main() -> None:
             floor.add(time.perf_counter() - t0, lat, [])
         print(f"floor: {floor.row('')}", file=sys.stderr, flush=True)
 
-        proc, base = start_server(env, tmp / "serve.log")
+        proc, base = start_server(env, tmp / "serve.log", args.workers)
         finance, sales = tokens["li"], tokens["sun"]
 
         def search(http: object, n: int) -> object:
@@ -392,7 +396,7 @@ def main() -> None:
         copies = {c: Level(c) for c in LEVELS}
         for run in range(args.runs):
             for c in LEVELS:
-                copies[c].add(*load(base, finance, c, args.requests, copy, copied))
+                copies[c].add(*load(base, finance, c, args.copies, copy, copied))
                 print(f"copy run {run + 1}: {copies[c].row('')}", file=sys.stderr, flush=True)
 
         # creation: the server's converters started by as many creations at once first
@@ -424,7 +428,8 @@ def main() -> None:
         engine = settings.search_engine
         print(f"archive: {versions:,} versions ({args.versions - 3:,} bulk quotes of "
               f"{max(1, (args.versions - 3 + 9) // 10):,} projects, the sample quote, {CONTRACT} v1 and v2 signed); "
-              f"search engine {engine}; [server] converters = {converters}; {os.cpu_count()} cores; "
+              f"search engine {engine}; docgen serve --workers {args.workers}, [server] converters = {converters}; "
+              f"{os.cpu_count()} cores; "
               f"{args.runs} runs each, medians")
         print("search queries in turn: " + ", ".join(
             f"{q['q'].format(customer='<customer>')}{' kind=' + q['kind'] if 'kind' in q else ''} "
@@ -436,7 +441,7 @@ def main() -> None:
         print(f"  HTTP at 1 client: {m(levels[1].p50[:]) / m(floor.p50):.2f}x the in-process p50; "
               f"at 10 clients {m(levels[10].rps) / m(floor.rps):.2f}x its req/s")
         for c in LEVELS:
-            print(copies[c].row("copy over HTTP (warm: copy kept)"))
+            print(copies[c].row("copy over HTTP (warm)"))
         print(f"  the first copy (masked rendering by LibreOffice, label stamped): {first_s * 1000:.0f} ms; "
               f"every request is a download row in the ledger")
         s_wall = [args.creates / r for r in serial.rps]
