@@ -340,6 +340,7 @@ def main() -> None:
             print(f"archive: {args.versions:,} versions in {time.perf_counter() - t:.0f} s", file=sys.stderr)
             if kept:
                 shutil.copytree(root, kept, symlinks=True)
+        load_before = os.getloadavg()[0]
         tokens = accounts(root)
         archive = Archive.open(root)
         settings = archive.settings
@@ -352,7 +353,7 @@ def main() -> None:
             q = query(n, customers)
             service.search(q["q"], Filters(kind=q.get("kind")), limit=20)
         floor = Level(1)
-        hits = {}
+        hits: dict[str, set[int]] = {}
         for _run in range(args.runs):
             lat = []
             t0 = time.perf_counter()
@@ -361,7 +362,7 @@ def main() -> None:
                 t = time.perf_counter()
                 found = service.search(q["q"], Filters(kind=q.get("kind")), limit=20)
                 lat.append(time.perf_counter() - t)
-                hits[QUERIES[n % len(QUERIES)]["q"]] = len(found.to_json())
+                hits.setdefault(QUERIES[n % len(QUERIES)]["q"], set()).add(len(found.to_json()))
             floor.add(time.perf_counter() - t0, lat, [])
         print(f"floor: {floor.row('')}", file=sys.stderr, flush=True)
 
@@ -432,11 +433,12 @@ def main() -> None:
         print(f"archive: {versions:,} versions ({args.versions - 3:,} bulk quotes of "
               f"{max(1, (args.versions - 3 + 9) // 10):,} projects, the sample quote, {CONTRACT} v1 and v2 signed); "
               f"search engine {engine}; docgen serve --workers {args.workers}, [server] converters = {converters}; "
-              f"{os.cpu_count()} cores; "
-              f"{args.runs} runs each, medians")
+              f"{os.cpu_count()} cores (1-minute load average {load_before:.1f} before, "
+              f"{os.getloadavg()[0]:.1f} after); {args.runs} runs each, medians")
         print("search queries in turn: " + ", ".join(
             f"{q['q'].format(customer='<customer>')}{' kind=' + q['kind'] if 'kind' in q else ''} "
-            f"({hits.get(q['q'], 0)} hits)" for q in QUERIES) + "; limit 20")
+            f"({'-'.join(str(x) for x in sorted({min(hits[q['q']]), max(hits[q['q']])}))} hits)"
+            for q in QUERIES) + f"; limit 20; <customer>: {len(customers)} names in turn")
         print(f"{'':<34} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'failed':>11}")
         print(floor.row("search in-process (Service.search)"))
         for c in LEVELS:
