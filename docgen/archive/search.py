@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import logging
 import re
 import shutil
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 import dataclasses
@@ -628,6 +631,54 @@ def snippet(text: str, words: Iterable[str], width: int = 36) -> str:
     )
 
 
+class _Lru:
+    """A small thread-safe least-recently-used map (the server's threads share it)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+# What follows from content alone, kept for the process: a data blob's customer numbers (by the
+# blob's SHA-256; the blob is still read and checked each time), and which numbers a text shows
+# (by the text's own SHA-256 and the numbers asked about). Finding them normalises and scans the
+# whole text, most of a search's time; a server finds the same versions again and again.
+_DATA_PAIRS = _Lru(32_768)
+_SHOWN = _Lru(32_768)
+
+
+def shown_pairs(text: str, pairs: tuple[Pair, ...]) -> tuple[Pair, ...]:
+    """Of ``pairs`` (value, masked), those ``text`` shows, each value once; and any other valid
+    ID number the text holds, with its masked form."""
+    key = (hashlib.sha256(text.encode()).digest(), pairs)
+    found = _SHOWN.get(key)
+    if found is None:
+        candidates = list(pairs) + [(n, mask_id(n)) for n in id_numbers(text)]
+        shown = set(leaks(text, candidates))
+        out: list[Pair] = []
+        for value, masked in candidates:
+            if value in shown and value not in {v for v, _ in out}:
+                out.append((value, masked))
+        found = tuple(out)
+        _SHOWN.put(key, found)
+    return found
+
+
 class SearchIndex:
     """The archive's search index under ``<root>/index/<engine>/``, following the catalog."""
 
@@ -686,20 +737,19 @@ class SearchIndex:
         """The personal data a version's text shows: the customer's ID and phone numbers (as
         the version's data and the project now hold them) and any other valid ID number."""
         data_file = v.file("data")
-        customer: dict[str, Any] = {}
+        held: tuple[Pair, ...] = ()
         if data_file and self.store.has(data_file.sha256):
-            try:
-                customer = json.loads(self.store.get(data_file.sha256)).get("project", {}).get("customer", {})
-            except ValueError:
-                customer = {}
-        pairs = customer_pairs(customer) + customer_pairs(project.get("customer", {}))
-        pairs += [(n, mask_id(n)) for n in id_numbers(text)]
-        shown = set(leaks(text, pairs))
-        out: list[Pair] = []
-        for value, masked in pairs:
-            if value in shown and value not in {v for v, _ in out}:
-                out.append((value, masked))
-        return out
+            data = self.store.get(data_file.sha256)  # read (and checked against its name) every time
+            found = _DATA_PAIRS.get(data_file.sha256)
+            if found is None:
+                try:
+                    customer = json.loads(data).get("project", {}).get("customer", {})
+                except ValueError:
+                    customer = {}
+                found = tuple(customer_pairs(customer))
+                _DATA_PAIRS.put(data_file.sha256, found)
+            held = found
+        return list(shown_pairs(text, held + tuple(customer_pairs(project.get("customer", {})))))
 
     def _indexed_body(self, text: str, pairs: list[Pair]) -> str:
         """What the index holds of a version's text: the personal data masked, and a keyed
@@ -865,7 +915,8 @@ class SearchIndex:
             doc = self.catalog.document(h.number)
             if doc is None:
                 continue
-            v = next((x for x in self.catalog.versions(h.number) if x.version == h.version), None)
+            versions = self.catalog.versions(h.number)
+            v = next((x for x in versions if x.version == h.version), None)
             if v is None:
                 continue
             project = self.catalog.project(doc.project) or {}
@@ -892,7 +943,7 @@ class SearchIndex:
                     number=doc.number,
                     kind=doc.kind,
                     version=v.version,
-                    status=v.status if v.version != self.catalog.versions(h.number)[-1].version else doc.status,
+                    status=v.status if v.version != versions[-1].version else doc.status,
                     project=doc.project,
                     customer=project.get("customer", {}).get("name", ""),
                     date=_doc_date(v.summary),
