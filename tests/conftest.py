@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,42 @@ def act_as(name: str, root: Path | None = None) -> None:
     if accounts.get(name) is None:
         accounts.add(name, "admin", by="test", os_user=ME)
     archive.close() if hasattr(archive, "close") else None
+
+
+@contextmanager
+def served(root: Path, language: str = "en") -> Iterator[str]:
+    """`docgen serve` on ``root`` as a separate process on a free port, as the departments reach
+    it: its URL once it answers, and the process stopped afterwards."""
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {**os.environ, "DOCGEN_ARCHIVE": str(root), "DOCGEN_LANGUAGE": language}
+    proc = subprocess.Popen([sys.executable, "-m", "docgen.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120  # a bound for a busy machine, not a measure of speed
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v1/openapi.json", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None:
+                pytest.fail(f"docgen serve ended: {proc.stderr.read() if proc.stderr else ''}")
+            if time.monotonic() > deadline:
+                pytest.fail("docgen serve did not answer within 120 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

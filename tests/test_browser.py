@@ -8,20 +8,14 @@ generous bound for a busy machine (conversions by LibreOffice take seconds)."""
 from __future__ import annotations
 
 import io
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from conftest import run
+from conftest import run, served
 from playwright.sync_api import sync_playwright
 from test_distribute import first_page_text
 
@@ -34,12 +28,6 @@ WAIT = 180_000  # ms: an upper bound for a busy machine, never a measure of spee
 
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(scans: Path, archive_dir: Path) -> Iterator[str]:
     """The base archive with HT-2026-0001 signed (its scan filed), an account per role, served."""
@@ -48,30 +36,8 @@ def server(scans: Path, archive_dir: Path) -> Iterator[str]:
     for name, role, display in (("li", "finance", "李娜"), ("qian", "legal", "钱律师"), ("zhao", "frontdesk", "赵敏"),
                                 ("zhou", "engineering", "周工"), ("sun", "sales", "孙丽")):
         accounts.add(name, role, by="test", password=PASSWORD, display=display)
-    port = free_port()
-    env = {**os.environ, "DOCGEN_ARCHIVE": str(archive_dir), "DOCGEN_LANGUAGE": "zh-CN"}
-    proc = subprocess.Popen([sys.executable, "-m", "docgen.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/login", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"docgen serve did not start: {proc.stderr.read() if proc.stderr else ''}")
-            time.sleep(0.2)
+    with served(archive_dir, "zh-CN") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import run_process
+from conftest import run_process, served
 from test_distribute import first_page_text
 
 from docgen.accounts import Accounts
@@ -23,43 +19,13 @@ from docgen.archive.core import Archive
 PASSWORD = "correct-horse-7"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(scans: Path, archive_dir: Path) -> Iterator[str]:
     accounts = Accounts(Archive.open(archive_dir))
     accounts.add("li", "finance", by="test", password=PASSWORD)
     accounts.add("zhao", "frontdesk", by="test", password=PASSWORD)
-    port = free_port()
-    env = {**os.environ, "DOCGEN_ARCHIVE": str(archive_dir), "DOCGEN_LANGUAGE": "en"}
-    proc = subprocess.Popen([sys.executable, "-m", "docgen.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # a bound for a busy machine, not a measure of speed
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v1/openapi.json", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                pytest.fail(f"docgen serve ended: {proc.stderr.read() if proc.stderr else ''}")
-            if time.monotonic() > deadline:
-                pytest.fail("docgen serve did not answer within 120 s")
-            time.sleep(0.2)
+    with served(archive_dir) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def login(url: str, name: str) -> httpx.Client:
