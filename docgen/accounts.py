@@ -88,6 +88,19 @@ def _until(stamps: list[str], failures: int, minutes: float) -> Any:
     return None
 
 
+def _password_ok(row: Any, password: str) -> bool:
+    """Whether ``password`` is the account's (a live account with a password). For no such
+    account the check takes as long as a real one, so the answer's time does not tell a name exists."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    live = row is not None and row["password_hash"] and not row["disabled"]
+    try:
+        _hasher().verify(row["password_hash"] if live else _DUMMY_HASH(), password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return bool(live)
+
+
 def _sha(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -217,21 +230,13 @@ class Accounts:
     def change_password(self, name: str, old: str, new: str, *, address: str | None = None) -> Account:
         """An account's own change of its password, the current one given first; a wrong one
         counts as a failed login (and is refused while the name is locked)."""
-        from argon2.exceptions import InvalidHashError, VerificationError
-
         who = f"{name}@{address}" if address else name
         until = self._locked_until(name)
         if until is not None:
             raise LoginLocked(_("too many failed logins for {name}; try again after {time}").format(
                 name=name, time=clock.fmt_instant(until)[11:16]))
         row = self.store.account(name)
-        ok = False
-        if row is not None and row["password_hash"] and not row["disabled"]:
-            try:
-                ok = _hasher().verify(row["password_hash"], old)
-            except (VerificationError, InvalidHashError):
-                ok = False
-        if not ok:
+        if not _password_ok(row, old):
             with self.archive.catalog.write():
                 self.store.add_failure(name, address)
                 self._record("login:failed", who, "wrong current password given to change it")
@@ -263,8 +268,6 @@ class Accounts:
 
     def login(self, name: str, password: str, *, address: str | None = None) -> tuple[Account, Session, str]:
         """A new session for ``name``: (account, session, the cookie's secret, given once)."""
-        from argon2.exceptions import InvalidHashError, VerificationError
-
         key = unicodedata.normalize("NFC", name.strip())[:64]
         who = f"{key}@{address}" if address else key  # as every row of the API records its caller
         until = self._address_locked_until(address)
@@ -280,19 +283,7 @@ class Accounts:
             raise LoginLocked(_("too many failed logins for {name}; try again after {time}").format(
                 name=key, time=clock.fmt_instant(until)[11:16]))
         row = self.store.account(key)
-        ok = False
-        hasher = _hasher()
-        if row is not None and row["password_hash"] and not row["disabled"]:
-            try:
-                ok = hasher.verify(row["password_hash"], password)
-            except (VerificationError, InvalidHashError):
-                ok = False
-        else:
-            try:  # as long as a real check, so the answer's time does not tell a name exists
-                hasher.verify(_DUMMY_HASH(), password)
-            except (VerificationError, InvalidHashError):
-                pass
-        if not ok:
+        if not _password_ok(row, password):
             with self.archive.catalog.write():
                 self.store.add_failure(key, address)
                 self._record("login:failed", who, "wrong name or password")
@@ -304,6 +295,7 @@ class Accounts:
         secret = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         with self.archive.catalog.write():
+            hasher = _hasher()
             if hasher.check_needs_rehash(row["password_hash"]):
                 self.store.update(key, password_hash=hasher.hash(password))
             self.store.update(key, previous_login=row["last_login"], last_login=clock.stamp())
