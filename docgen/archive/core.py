@@ -330,12 +330,11 @@ class Archive:
         """The file extension of a readable copy: the role, or for a scan its format."""
         if role != "scan":
             return role
+        from docgen.archive import scans
+
         with open(self.store.path(sha), "rb") as f:
-            head = f.read(16)
-        for magic, ext in ((b"%PDF-", "pdf"), (b"\xff\xd8\xff", "jpg"), (b"\x89PNG", "png")):
-            if head.startswith(magic):
-                return ext
-        return "tif" if head[:4] in (b"II*\x00", b"MM\x00*") else "bin"
+            fmt = scans.sniff(f.read(16))
+        return scans.FORMAT_EXT[fmt].lstrip(".") if fmt else "bin"
 
     def ensure_view(self, number: str, version: int, role: str, sha: str) -> Path:
         """A readable copy of a version's file; re-made from the blob when missing or changed."""

@@ -908,21 +908,23 @@ _MEDIA = {
     "data": ("json", "application/json"),
     "text": ("txt", "text/plain; charset=utf-8"),
 }
-_MAGIC = ((b"%PDF-", "pdf", "application/pdf"), (b"\xff\xd8\xff", "jpg", "image/jpeg"),
-          (b"\x89PNG", "png", "image/png"), (b"II*\x00", "tif", "image/tiff"), (b"MM\x00*", "tif", "image/tiff"))
+_SCAN_MEDIA = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png", "tiff": "image/tiff"}
 # every media type an original can be sent as (the API's spec lists them)
 ORIGINAL_MEDIA_TYPES = tuple(sorted({media.split(";")[0] for _, media in _MEDIA.values()}
-                                    | {media for _, _, media in _MAGIC} | {"application/octet-stream"}))
+                                    | set(_SCAN_MEDIA.values()) | {"application/octet-stream"}))
 
 
 def _file_type(role: str, data: bytes) -> tuple[str, str]:
-    """A stored file's extension and media type: by its role, or for a scan, photo or source by its bytes."""
+    """A stored file's extension and media type: by its role, or for a scan, photo or source by
+    its bytes (the formats intake knows, ``scans.sniff``)."""
+    from docgen.archive import scans
+
     if role in _MEDIA:
         return _MEDIA[role]
-    for magic, ext, media in _MAGIC:
-        if data.startswith(magic):
-            return ext, media
-    return "bin", "application/octet-stream"
+    fmt = scans.sniff(data[:16])
+    if fmt is None:
+        return "bin", "application/octet-stream"
+    return scans.FORMAT_EXT[fmt].lstrip("."), _SCAN_MEDIA[fmt]
 
 
 def _take(intake: Any, files: list[Path], each: Callable[[int, int, Any], None] | None, **how: Any) -> list[Any]:
