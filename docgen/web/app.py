@@ -125,6 +125,14 @@ def _taken(taken: Any) -> list[dict[str, Any]]:
     return out
 
 
+def set_session_cookie(response: Response, request: Request, secret: str, hours: float) -> None:
+    """The session's cookie, for the API's login and the pages' alike: HttpOnly, SameSite=Lax,
+    Secure when served over TLS, kept for ``[server] session_hours``."""
+    response.set_cookie(COOKIE, secret, httponly=True, samesite="lax", path="/",
+                        secure=request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https",
+                        max_age=int(hours * 3600))
+
+
 def _file(download: Any, inline: bool = False) -> Response:
     """A file as an answer: its name for the browser's save dialog (UTF-8, with an ASCII fallback)."""
     from urllib.parse import quote
@@ -283,17 +291,13 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
             response.headers.setdefault(k, v)
         return response
 
-    def refusal(request: Request, status: int, message: str) -> Any:
+    async def answer(request: Request, status: int, message: str) -> Any:
         """An error as the caller reads it: one JSON line for the API, one line on a page for a browser."""
         if request.url.path.startswith("/api/") or not hasattr(app.state, "render_error"):
             return JSONResponse({"error": message}, status_code=status)
         from starlette.concurrency import run_in_threadpool
 
-        return run_in_threadpool(app.state.render_error, request, status, message)
-
-    async def answer(request: Request, status: int, message: str) -> Any:
-        out = refusal(request, status, message)
-        return await out if not isinstance(out, JSONResponse) else out
+        return await run_in_threadpool(app.state.render_error, request, status, message)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Any:
@@ -379,11 +383,7 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
         except (LoginFailed, LoginLocked) as exc:
             raise ApiError(401, str(exc)) from None
         response = JSONResponse({"account": account.to_json(), "csrf": session.csrf})
-        hours = archive().settings.server.session_hours
-        response.set_cookie(COOKIE, secret, httponly=True, samesite="lax", path="/",
-                            secure=request.url.scheme == "https" or
-                            request.headers.get("x-forwarded-proto") == "https",
-                            max_age=int(hours * 3600))
+        set_session_cookie(response, request, secret, archive().settings.server.session_hours)
         return response
 
     @app.delete("/api/v1/session")

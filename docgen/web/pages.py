@@ -15,8 +15,7 @@ each all or nothing).
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -116,7 +115,7 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
     """The pages and their static files on ``app``; ``archive()`` is this thread's archive,
     ``service(caller)`` the service acting as a caller (as the API's routes use them) and
     ``converter()`` the server's converters."""
-    from docgen.web.app import COOKIE, Caller
+    from docgen.web.app import COOKIE, Caller, set_session_cookie, status_of
 
     templates = _templates()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -165,16 +164,6 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         base.update(context)
         return templates.TemplateResponse(request, template, base, status_code=status)
 
-    def failed(exc: DocgenError) -> int:
-        from docgen.web.app import status_of
-
-        return status_of(exc)
-
-    @contextmanager
-    def acting(caller: Caller) -> Iterator[Any]:
-        with service(caller) as s:
-            yield s
-
     app.state.render_error = lambda request, status, message: page(
         request, "error.html", _maybe(who, request), status, title="出错了", error=message)
 
@@ -194,7 +183,7 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         except (LoginFailed, LoginLocked) as exc:
             return page(request, "login.html", None, 401, title="登录", error=str(exc), next=_local(next), name=name)
         response = RedirectResponse(_local(next), status_code=303)
-        _set_cookie(response, request, secret, archive().settings.server.session_hours)
+        set_session_cookie(response, request, secret, archive().settings.server.session_hours)
         return response
 
     @app.post("/logout", include_in_schema=False)
@@ -218,7 +207,7 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         try:
             accounts().change_password(caller.account.name, old, new, address=caller.address)
         except DocgenError as exc:
-            return page(request, "password.html", caller, failed(exc), title="修改密码", error=str(exc))
+            return page(request, "password.html", caller, status_of(exc), title="修改密码", error=str(exc))
         response = page(request, "login.html", None, title="登录", notice="密码已修改；请用新密码重新登录。",
                         next="/", name=caller.account.name)
         response.delete_cookie(COOKIE, path="/")
@@ -233,7 +222,7 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         caller = who(request)
         allowed = may(caller)
         context: dict[str, Any] = {"title": "首页", "active": "home", "today": today()}
-        with acting(caller) as s:
+        with service(caller) as s:
             rows = s.documents() if allowed("read") else []
             context["mine"] = [r for r in rows if r.status in ("draft", "returned") and allowed("revise", r.kind)]
             if allowed("review:approve"):
@@ -253,15 +242,14 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
                                      for x in s.signed(kind, since)]
             if allowed("verify"):
                 context["counts"] = _counts(rows)
-                context["index_waiting"] = len(archive().catalog.index_queue()) if hasattr(
-                    archive().catalog, "index_queue") else None
+                context["index_waiting"] = len(archive().catalog.index_queue())
         return page(request, "home.html", caller, **context)
 
     @app.post("/verify", response_class=HTMLResponse, include_in_schema=False)
     def verify(request: Request, csrf: str = Form(default="")) -> HTMLResponse:
         """The archive department's check of every stored file and the chain (`docgen verify`)."""
         caller = checked(request, csrf)
-        with acting(caller) as s:
+        with service(caller) as s:
             result = s.verify().to_json()
         return page(request, "verify.html", caller, title="校验档案", result=result)
 
@@ -286,10 +274,10 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
                                   date_from=_day(date_from, "起始日期"), date_to=_day(date_to, "截止日期"))
                 if kind and filters.kind is None:
                     raise InputError(f"没有这种文档：{kind}")
-                with acting(caller) as s:
+                with service(caller) as s:
                     hits = s.search(q[:2000], filters, limit=PAGE_SIZE + 1, offset=(page_no - 1) * PAGE_SIZE)
             except DocgenError as exc:
-                return page(request, "search.html", caller, failed(exc), error=str(exc), **context)
+                return page(request, "search.html", caller, status_of(exc), error=str(exc), **context)
             results = hits.results
             context.update(hits=results[:PAGE_SIZE], page_no=page_no,
                            prev_url=_search_url(form, page_no - 1) if page_no > 1 else None,
@@ -302,7 +290,7 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         from docgen.kinds import registry
 
         allowed = may(caller)
-        with acting(caller) as s:
+        with service(caller) as s:
             view = s.show(number)
             data = view.data
             kind = registry.get(data["kind"])
@@ -322,11 +310,11 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
     def after(request: Request, caller: Caller, number: str, run: Callable[[Any], Any], done: str) -> Response:
         """A form's action on a document: back to its page, with a line saying what happened or what to fix."""
         try:
-            with acting(caller) as s:
+            with service(caller) as s:
                 run(s)
         except DocgenError as exc:
             context = document_context(caller, number)
-            return page(request, "document.html", caller, failed(exc), error=str(exc), **context)
+            return page(request, "document.html", caller, status_of(exc), error=str(exc), **context)
         return RedirectResponse(f"/documents/{quote(number.strip().upper())}?done={done}", status_code=303)
 
     @app.post("/documents/{number}/review", include_in_schema=False)
@@ -380,10 +368,10 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         caller = who(request)
         context = document_context(caller, number)
         try:
-            with acting(caller) as s:
+            with service(caller) as s:
                 context["diff"] = s.diff(number, a, b)
         except DocgenError as exc:
-            return page(request, "document.html", caller, failed(exc), error=str(exc), **context)
+            return page(request, "document.html", caller, status_of(exc), error=str(exc), **context)
         return page(request, "document.html", caller, **context)
 
     # 项目 ---------------------------------------------------------------------------------
@@ -391,7 +379,7 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
     @app.get("/projects/{code}", response_class=HTMLResponse, include_in_schema=False)
     def project(request: Request, code: str) -> HTMLResponse:
         caller = who(request)
-        with acting(caller) as s:
+        with service(caller) as s:
             chain = s.project(code)
         return page(request, "project.html", caller, title=f"项目 {chain.code}", chain=chain)
 
@@ -404,26 +392,30 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
     def scans_page(request: Request) -> HTMLResponse:
         caller = who(request)
         try:
-            with acting(caller) as s:
+            with service(caller) as s:
                 context = scans_context(s)
         except Forbidden as exc:
             return page(request, "error.html", caller, 403, title="扫描", error=str(exc))
         return page(request, "scans.html", caller, outcomes=None, **context)
+
+    def taken_page(request: Request, caller: Caller, run: Callable[[Any], Any]) -> HTMLResponse:
+        """The 扫描 page after an intake form: what became of each file, or the one line that
+        says what to fix; the quarantine as it is now, either way."""
+        outcomes, error, status = None, None, 200
+        with service(caller) as s:
+            try:
+                outcomes = run(s).outcomes
+            except DocgenError as exc:
+                error, status = str(exc), status_of(exc)
+            context = scans_context(s)
+        return page(request, "scans.html", caller, status, error=error, outcomes=outcomes, **context)
 
     @app.post("/scans", response_class=HTMLResponse, include_in_schema=False)
     def scans(request: Request, csrf: str = Form(default=""), files: list[UploadFile] = File(default=[])) -> HTMLResponse:
         from docgen.web.app import _sent
 
         caller = checked(request, csrf)
-        try:
-            with acting(caller) as s:
-                taken = s.ingest_sent([_sent(f) for f in files if f.filename])
-                context = scans_context(s)
-        except DocgenError as exc:
-            with acting(caller) as s:
-                context = scans_context(s)
-            return page(request, "scans.html", caller, failed(exc), error=str(exc), outcomes=None, **context)
-        return page(request, "scans.html", caller, outcomes=taken.outcomes, **context)
+        return taken_page(request, caller, lambda s: s.ingest_sent([_sent(f) for f in files if f.filename]))
 
     @app.post("/quarantine/{name}", response_class=HTMLResponse, include_in_schema=False)
     def quarantine(request: Request, name: str, csrf: str = Form(default=""), action: str = Form(),
@@ -431,18 +423,9 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         from docgen.service.sent import plain_name
 
         caller = checked(request, csrf)
-        try:
-            with acting(caller) as s:
-                if action == "file-as":
-                    taken = s.file_as(plain_name(name), number)
-                else:
-                    taken = s.retry([plain_name(name)])
-                context = scans_context(s)
-        except DocgenError as exc:
-            with acting(caller) as s:
-                context = scans_context(s)
-            return page(request, "scans.html", caller, failed(exc), error=str(exc), outcomes=None, **context)
-        return page(request, "scans.html", caller, outcomes=taken.outcomes, **context)
+        if action == "file-as":
+            return taken_page(request, caller, lambda s: s.file_as(plain_name(name), number))
+        return taken_page(request, caller, lambda s: s.retry([plain_name(name)]))
 
     # 复印件 -------------------------------------------------------------------------------
 
@@ -459,11 +442,11 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
             key = registry.kind_key(kind)
             if key is None:
                 raise InputError(f"没有这种文档：{kind}")
-            with acting(caller) as s:
+            with service(caller) as s:
                 rows = s.signed(key, _day(form["since"], "起始日期") or first,
                                 _day(form["until"], "截止日期") or today())
         except DocgenError as exc:
-            return page(request, "copies.html", caller, failed(exc), error=str(exc), rows=[], **context)
+            return page(request, "copies.html", caller, status_of(exc), error=str(exc), rows=[], **context)
         total = sum((_amount(r.row.total) for r in rows), _amount(0))
         return page(request, "copies.html", caller, rows=rows, total=total, **context)
 
@@ -480,11 +463,11 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
                 raise InputError(f"没有这种文档：{kind}")
             if not numbers:
                 raise InputError("没有选中文档；请勾选要下载的文档")
-            with acting(caller) as s:
+            with service(caller) as s:
                 download = s.copies_zip(key, _day(since, "起始日期") or date.min, until=_day(until, "截止日期"),
                                         numbers=numbers)
         except DocgenError as exc:
-            return page(request, "copies.html", caller, failed(exc), error=str(exc), rows=[],
+            return page(request, "copies.html", caller, status_of(exc), error=str(exc), rows=[],
                         form={"kind": kind, "since": since, "until": until}, kinds=registry.kinds(),
                         title="复印件", active="copies")
         return _file(download)
@@ -513,10 +496,10 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
             key = registry.kind_key(kind)
             if key is None:
                 raise InputError(f"没有这种文档：{kind}")
-            with acting(caller) as s:
+            with service(caller) as s:
                 made = s.new_sent(key, _sent(data), [_sent(f) for f in files if f.filename], note=note)
         except DocgenError as exc:
-            return page(request, "new.html", caller, failed(exc), error=str(exc), **new_context(caller))
+            return page(request, "new.html", caller, status_of(exc), error=str(exc), **new_context(caller))
         return RedirectResponse(f"/documents/{quote(made.made.number)}?done=new", status_code=303)
 
     # 客户链接 ------------------------------------------------------------------------------
@@ -526,10 +509,10 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
                     code: bool = Form(default=False)) -> Response:
         caller = checked(request, csrf)
         try:
-            with acting(caller) as s:
+            with service(caller) as s:
                 made = s.link_create(number, days=days, code=code)
         except DocgenError as exc:
-            return page(request, "document.html", caller, failed(exc), error=str(exc),
+            return page(request, "document.html", caller, status_of(exc), error=str(exc),
                         **document_context(caller, number))
         url = str(request.base_url).rstrip("/") + f"/c/{made.secret}"
         return page(request, "document.html", caller, new_link=made, new_link_url=url,
@@ -582,14 +565,14 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         except (CodeNeeded, LinkClosed):
             return RedirectResponse(f"/c/{secret}", status_code=303)
         except DocgenError as exc:
-            return shared_page(request, secret, request.cookies.get(LINK_COOKIE), failed(exc), error=str(exc))
+            return shared_page(request, secret, request.cookies.get(LINK_COOKIE), status_of(exc), error=str(exc))
         return _file(download, inline=True)
 
     # 账号 ---------------------------------------------------------------------------------
 
     def accounts_page(request: Request, caller: Caller, status: int = 200, **extra: Any) -> HTMLResponse:
         settings = archive().settings
-        with acting(caller) as s:
+        with service(caller) as s:
             listed = s.accounts()
             tokens = s.tokens()
         return page(request, "accounts.html", caller, status, title="账号", active="accounts", accounts=listed,
@@ -612,7 +595,7 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         caller = checked(request, csrf)
         extra: dict[str, Any] = {}
         try:
-            with acting(caller) as s:
+            with service(caller) as s:
                 if action == "add":
                     s.account_add(name, role, department=department, display=display, password=password or None)
                     extra["notice"] = f"已添加账号 {name}"
@@ -634,7 +617,7 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
                 else:
                     raise InputError(f"没有这种操作：{action[:20]!r}")
         except DocgenError as exc:
-            return accounts_page(request, caller, failed(exc), error=str(exc))
+            return accounts_page(request, caller, status_of(exc), error=str(exc))
         return accounts_page(request, caller, **extra)
 
 
@@ -650,14 +633,6 @@ def _local(target: str) -> str:
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
-
-
-def _set_cookie(response: Response, request: Request, secret: str, hours: float) -> None:
-    from docgen.web.app import COOKIE
-
-    response.set_cookie(COOKIE, secret, httponly=True, samesite="lax", path="/",
-                        secure=request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https",
-                        max_age=int(hours * 3600))
 
 
 def _day(text: str, what: str) -> date | None:
