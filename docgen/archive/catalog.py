@@ -877,6 +877,16 @@ class Catalog:
             "WHERE action = ? AND created >= ? ORDER BY id", (action, day)).fetchall()
         return [EventRow(**dict(r)) for r in rows]
 
+    def first_events(self, action: str, kind: str) -> list[tuple[str, str]]:
+        """(number, created) of the first event ``action`` (by id) of every document of ``kind``
+        that is not void, in one query (the documents never given that event are not named)."""
+        first: dict[str, str] = {}
+        for number, created in self.db.execute(
+            "SELECT e.number, e.created FROM events e JOIN documents d ON d.number = e.number "
+            "WHERE d.kind = ? AND d.status != 'void' AND e.action = ? ORDER BY e.id", (kind, action)):
+            first.setdefault(number, created)
+        return list(first.items())
+
     def all_events(self, number: str | None = None) -> list[EventRow]:
         sql = "SELECT number, version, action, from_status, to_status, actor, note, created FROM events"
         rows = self.db.execute(sql + (" WHERE number = ?" if number else "") + " ORDER BY id",
