@@ -215,9 +215,20 @@ def referrers(newest: list[tuple[DocumentRow, dict[str, Any]]]) -> dict[str, lis
     return out
 
 
+def referring_all(archive: Archive, numbers: list[str]) -> dict[str, list[Related]]:
+    """What refers to each of ``numbers`` (see ``referrers``): the newest summaries of the kinds
+    that refer to others are looked through once in the catalog, and only the documents naming one
+    of ``numbers`` under one of those kinds' keys are read."""
+    kinds = [k for k in registry.kinds() if k.refers]
+    if not numbers or not kinds:
+        return {}
+    keys = {key for k in kinds for key in k.refers}
+    return referrers(archive.catalog.newest_naming(numbers, keys, [k.key for k in kinds]))
+
+
 def referring(archive: Archive, number: str) -> list[Related]:
     """The documents that refer to ``number`` (see ``referrers``)."""
-    return referrers(archive.catalog.newest(mentioning=number)).get(number, [])
+    return referring_all(archive, [number]).get(number, [])
 
 
 class _Lookup:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -755,32 +755,66 @@ class Catalog:
             )
         ]
 
-    def newest(self, kind: str | None = None, *, mentioning: str | None = None) -> list[tuple[DocumentRow, dict[str, Any]]]:
-        """Every document (of ``kind``) with its newest version's summary, in one query,
-        in the order of ``documents``. ``mentioning``: only those whose summary holds that
-        string as a JSON value somewhere (a document number: what may refer to it; the caller
-        checks where)."""
+    def newest(
+        self, kind: str | None = None, *, mentioning: str | None = None, status: str | None = None,
+        numbers: Iterable[str] | None = None, project: str | None = None,
+    ) -> list[tuple[DocumentRow, dict[str, Any]]]:
+        """Every document (of ``kind``, ``status``, among ``numbers``, of ``project``) with its
+        newest version's summary, in one query, in the order of ``documents``. ``mentioning``:
+        only those whose summary holds that string as a JSON value somewhere (a document number:
+        what may refer to it; the caller checks where)."""
+        where, args = "", []
+        if kind:
+            where, args = where + " AND d.kind = ?", [*args, kind]
+        if status:
+            where, args = where + " AND d.status = ?", [*args, status]
+        if numbers is not None:
+            where, args = where + " AND d.number IN (SELECT value FROM json_each(?))", [*args, json.dumps(list(numbers))]
+        if project is not None:
+            where, args = where + " AND d.project = ?", [*args, project]
+        if mentioning:
+            quoted = json.dumps(mentioning, ensure_ascii=False)
+            escaped = quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where, args = where + " AND v.summary LIKE ? ESCAPE '\\'", [*args, f"%{escaped}%"]
+        return self._newest(where, args)
+
+    def newest_naming(
+        self, numbers: Iterable[str], keys: Iterable[str], kinds: Iterable[str],
+    ) -> list[tuple[DocumentRow, dict[str, Any]]]:
+        """Every document of ``kinds`` whose newest summary holds one of ``numbers`` as the value
+        of one of its top-level ``keys`` (what may refer to them; the caller checks which keys
+        count for which kind), with that summary, in the order of ``documents``: one pass over
+        those summaries in SQLite, and only the documents found read into Python."""
+        return self._newest(
+            " AND d.kind IN (SELECT value FROM json_each(?)) AND EXISTS (SELECT 1 FROM json_each(v.summary) j "
+            "WHERE j.key IN (SELECT value FROM json_each(?)) AND j.value IN (SELECT value FROM json_each(?)))",
+            [json.dumps(sorted(set(kinds))), json.dumps(sorted(set(keys))), json.dumps(sorted(set(numbers)))])
+
+    def _newest(self, where: str, args: list[Any]) -> list[tuple[DocumentRow, dict[str, Any]]]:
         sql = (
             "SELECT d.*, v.summary AS _summary FROM documents d LEFT JOIN versions v ON v.number = d.number "
             "AND v.version = (SELECT MAX(version) FROM versions WHERE number = d.number) WHERE 1"
         )
-        args: tuple[str, ...] = ()
-        if kind:
-            sql, args = sql + " AND d.kind = ?", (*args, kind)
-        if mentioning:
-            quoted = json.dumps(mentioning, ensure_ascii=False)
-            escaped = quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            sql, args = sql + " AND v.summary LIKE ? ESCAPE '\\'", (*args, f"%{escaped}%")
         out = []
-        for r in self.db.execute(sql + " ORDER BY d.created, d.number", args).fetchall():
+        for r in self.db.execute(sql + where + " ORDER BY d.created, d.number", args).fetchall():
             d = dict(r)
             summary = json.loads(d.pop("_summary") or "{}")
             out.append((DocumentRow(**d), summary))
         return out
 
-    def version_counts(self) -> dict[str, int]:
-        """How many versions each document has."""
-        return dict(self.db.execute("SELECT number, COUNT(*) FROM versions GROUP BY number").fetchall())
+    def customers(self, codes: Iterable[str] | None = None) -> dict[str, Any]:
+        """Each project's customer name as its data holds it (of the projects ``codes``), in one query."""
+        sql, args = "SELECT code, json_extract(data, '$.customer.name') FROM projects", ()
+        if codes is not None:
+            sql, args = sql + " WHERE code IN (SELECT value FROM json_each(?))", (json.dumps(sorted(set(codes))),)
+        return dict(self.db.execute(sql, args).fetchall())
+
+    def version_counts(self, numbers: Iterable[str] | None = None) -> dict[str, int]:
+        """How many versions each document (of ``numbers``) has."""
+        sql, args = "SELECT number, COUNT(*) FROM versions", ()
+        if numbers is not None:
+            sql, args = sql + " WHERE number IN (SELECT value FROM json_each(?))", (json.dumps(list(numbers)),)
+        return dict(self.db.execute(sql + " GROUP BY number", args).fetchall())
 
     def versions(self, number: str) -> list[VersionRow]:
         rows = self.db.execute(
