@@ -769,15 +769,19 @@ def _next_version(
 def overdue(archive: Archive, on: date | None = None) -> list[Late]:
     """Every document past one of its kind's time limits (a notice's deadline, a repair
     order's response time), most overdue first."""
+    from docgen.kinds.base import Kind
+
     on = on or today()
     out = []
-    for d, summary in archive.catalog.newest():
-        kind = registry.find(d.kind)
-        if kind is None or d.status == "void":
+    for kind in registry.kinds():
+        if type(kind).overdue is Kind.overdue:  # a kind without time limits: never late, its summaries not read
             continue
-        late = kind.overdue(related(d, summary), on, archive.settings)
-        if late is not None:
-            out.append(late)
+        for d, summary in archive.catalog.newest(kind.key):
+            if d.status == "void":
+                continue
+            late = kind.overdue(related(d, summary), on, archive.settings)
+            if late is not None:
+                out.append(late)
     return sorted(out, key=lambda o: (-o.days, o.number))
 
 
