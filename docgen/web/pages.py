@@ -233,16 +233,24 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         caller = who(request)
         allowed = may(caller)
         context: dict[str, Any] = {"title": "首页", "active": "home", "today": today()}
+        engineering = allowed("recheck") or allowed("step")
         with acting(caller) as s:
-            rows = s.documents() if allowed("read") else []
+            # which documents the lists show, from the catalog's list alone; then their rows
+            # (totals, customers) for those only
+            docs = s.listing() if allowed("read") else []
+            accept = {d.number for d in _to_accept(docs)} if engineering else set()
+            wanted = {d.number for d in docs if (d.status in ("draft", "returned") and allowed("revise", d.kind))
+                      or (d.status == "in_review" and allowed("review:approve"))
+                      or (engineering and d.kind == "rectification" and d.status == "issued")} | accept
+            rows = s.documents(numbers=sorted(wanted)) if wanted else []
             context["mine"] = [r for r in rows if r.status in ("draft", "returned") and allowed("revise", r.kind)]
             if allowed("review:approve"):
                 waiting = sorted((r for r in rows if r.status == "in_review"), key=lambda r: r.updated)
                 context["in_review"] = [(r, (today() - _local_day(r.updated)).days) for r in waiting]
-            if allowed("recheck") or allowed("step"):
+            if engineering:
                 context["late"] = s.overdue()
                 context["open_notices"] = [r for r in rows if r.kind == "rectification" and r.status == "issued"]
-                context["to_accept"] = _to_accept(rows)
+                context["to_accept"] = [r for r in rows if r.number in accept]
             if allowed("quarantine"):
                 context["quarantine"] = s.quarantine().items
                 context["filed_today"] = s.filed_on(today())
@@ -252,7 +260,7 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
                 context["signed"] = [x.row for kind in ("contract", "change") if allowed("pull", kind)
                                      for x in s.signed(kind, since)]
             if allowed("verify"):
-                context["counts"] = _counts(rows)
+                context["counts"] = _counts(docs)
                 context["index_waiting"] = len(archive().catalog.index_queue()) if hasattr(
                     archive().catalog, "index_queue") else None
         return page(request, "home.html", caller, **context)
@@ -689,7 +697,8 @@ def _since_last_visit(account: Any) -> date:
 
 
 def _to_accept(rows: list[Any]) -> list[Any]:
-    """Signed contracts whose project has no passed formal acceptance yet."""
+    """Signed contracts whose project has no passed formal acceptance yet (of list rows, or the
+    catalog's rows of the same documents)."""
     accepted = {r.project for r in rows if r.kind == "acceptance" and r.status in ("passed", "signed")}
     return [r for r in rows if r.kind == "contract" and r.status == "signed" and r.project not in accepted]
 
