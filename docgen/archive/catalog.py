@@ -382,6 +382,9 @@ class DocumentRow:
     updated: str
 
 
+_DOCUMENT_COLUMNS = "number, kind, project, status, title, created, updated"  # DocumentRow's fields, in order
+
+
 @dataclass(frozen=True)
 class EventRow:
     number: str
@@ -730,11 +733,11 @@ class Catalog:
         return DocumentRow(**dict(row)) if row else None
 
     def documents(self, kind: str | None = None) -> list[DocumentRow]:
-        sql, args = "SELECT * FROM documents", ()
+        sql, args = f"SELECT {_DOCUMENT_COLUMNS} FROM documents", ()
         if kind:
             sql, args = sql + " WHERE kind = ?", (kind,)
         rows = self.db.execute(sql + " ORDER BY created, number", args).fetchall()
-        return [DocumentRow(**dict(r)) for r in rows]
+        return [DocumentRow(*r) for r in rows]
 
     def find_by_input(self, kind: str, input_sha: str) -> tuple[str, int] | None:
         """A live document version made from exactly this input, if any."""
@@ -791,16 +794,13 @@ class Catalog:
             [json.dumps(sorted(set(kinds))), json.dumps(sorted(set(keys))), json.dumps(sorted(set(numbers)))])
 
     def _newest(self, where: str, args: list[Any]) -> list[tuple[DocumentRow, dict[str, Any]]]:
+        columns = ", ".join(f"d.{c}" for c in _DOCUMENT_COLUMNS.split(", "))
         sql = (
-            "SELECT d.*, v.summary AS _summary FROM documents d LEFT JOIN versions v ON v.number = d.number "
+            f"SELECT {columns}, v.summary FROM documents d LEFT JOIN versions v ON v.number = d.number "
             "AND v.version = (SELECT MAX(version) FROM versions WHERE number = d.number) WHERE 1"
         )
-        out = []
-        for r in self.db.execute(sql + where + " ORDER BY d.created, d.number", args).fetchall():
-            d = dict(r)
-            summary = json.loads(d.pop("_summary") or "{}")
-            out.append((DocumentRow(**d), summary))
-        return out
+        return [(DocumentRow(*r[:-1]), json.loads(r[-1] or "{}"))
+                for r in self.db.execute(sql + where + " ORDER BY d.created, d.number", args).fetchall()]
 
     def customers(self, codes: Iterable[str] | None = None) -> dict[str, Any]:
         """Each project's customer name as its data holds it (of the projects ``codes``), in one query."""
