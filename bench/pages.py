@@ -501,8 +501,20 @@ def run(root: Path, made: dict[str, Any], requests: int) -> None:
         s = services[role]
         a = s.actor
         calls: list[tuple[str, Callable[[], Any]]] = []
-        if s.allows("read"):
+        if s.allows("read") and not hasattr(s, "listing"):  # docgen before the home page chose its rows
             calls.append(("documents()", s.documents))
+        elif s.allows("read"):  # the catalog's list, then the rows of what the lists show (as docgen.web.pages)
+            calls.append(("listing()", s.listing))
+            docs = s.listing()
+            engineering = s.allows("recheck") or s.allows("step")
+            accepted = {d.project for d in docs if d.kind == "acceptance" and d.status in ("passed", "signed")}
+            shown = sorted(d.number for d in docs if (d.status in ("draft", "returned") and s.allows("revise", d.kind))
+                           or (d.status == "in_review" and s.allows("review:approve"))
+                           or (engineering and d.kind == "rectification" and d.status == "issued")
+                           or (engineering and d.kind == "contract" and d.status == "signed"
+                               and d.project not in accepted))
+            if shown:
+                calls.append((f"documents({len(shown)})", lambda: s.documents(numbers=shown)))
         if s.allows("recheck") or s.allows("step"):
             calls.append(("overdue()", s.overdue))
         if s.allows("quarantine"):
