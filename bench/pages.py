@@ -253,6 +253,7 @@ def build(root: Path, seed: Path, versions: int, rng: random.Random) -> dict[str
     seeds, seed_project = read_seed(seed)
     archive = Archive.open(root)
     settings = archive.settings
+    engine = settings.search_engine  # docgen's default: a new archive's docgen.toml
     shutil.copytree(seed / "objects", root / "objects", dirs_exist_ok=True)
     shutil.copytree(seed / "quarantine", root / "quarantine", dirs_exist_ok=True)
     now = clock.now() - timedelta(hours=1)
@@ -354,7 +355,8 @@ def build(root: Path, seed: Path, versions: int, rng: random.Random) -> dict[str
     took = time.perf_counter() - t
     total = len(cat.version_keys())
     archive.close()
-    return {"versions": total, "projects": len(projects), "indexed": indexed, "index_seconds": took}
+    return {"versions": total, "projects": len(projects), "indexed": indexed, "index_seconds": took,
+            "engine": engine}
 
 
 # measuring ----------------------------------------------------------------------------------
@@ -419,6 +421,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="a small run: 400 versions, 5 requests")
     ap.add_argument("--keep", type=Path, help="make the archive once in this folder and reuse it")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--engine", choices=("whoosh", "tantivy"),
+                    help="the archive's search engine ([search] engine; default: a new archive's)")
     args = ap.parse_args()
     if args.quick:
         args.versions, args.requests = min(args.versions, 400), min(args.requests, 5)
@@ -448,7 +452,20 @@ def main() -> None:
         marker.write_text(json.dumps(made), encoding="utf-8")
         print(f"  {made['build_seconds']:.0f} s (search index {made['index_seconds']:.0f} s)", file=sys.stderr,
               flush=True)
+    use_engine(root, args.engine or made.get("engine", "whoosh"))  # a kept archive: as this run asks
     run(root, made, args.requests)
+
+
+def use_engine(root: Path, engine: str) -> None:
+    """Set the archive's search engine, and build its index if it has none yet (`docgen reindex`)."""
+    toml = root / "docgen.toml"
+    text = toml.read_text(encoding="utf-8")
+    if f'\nengine = "{engine}"' in text and (root / "index" / engine / "docgen-index.json").exists():
+        return
+    toml.write_text(re.sub(r'(?m)^engine = "\w+"', f'engine = "{engine}"', text, count=1), encoding="utf-8")
+    if not (root / "index" / engine / "docgen-index.json").exists():
+        print(f"building the {engine} index ...", file=sys.stderr, flush=True)
+        docgen("reindex", env={**os.environ, "DOCGEN_ARCHIVE": str(root)})
 
 
 def run(root: Path, made: dict[str, Any], requests: int) -> None:
@@ -572,7 +589,7 @@ def run(root: Path, made: dict[str, Any], requests: int) -> None:
 
     shown = {k: n for k, n in sorted(counts.items())}
     print(f"archive: {made['versions']:,} versions, {len(docs):,} documents, {made['projects']:,} projects "
-          f"(search index: {made['indexed']:,} versions); today {day}")
+          f"(search: {archive.settings.search_engine}); today {day}")
     print("documents: " + ", ".join(f"{k}/{s} {n}" for (k, s), n in shown.items()))  # type: ignore[misc]
     print(f"document page: {contract.number} (project {contract.project}, {per_project[contract.project]} documents); "
           f"{requests} requests per row, after 2 warm-up requests; page and floor interleaved")
