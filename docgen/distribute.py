@@ -708,12 +708,10 @@ def signed_since(archive: Archive, kind: str, since: date, until: date | None = 
 def signed_between(archive: Archive, kind: str, since: date, until: date | None = None) -> list[tuple[datetime, str]]:
     """(when first signed, number) of the documents of a kind signed in the company's days ``since``..``until``."""
     out: list[tuple[datetime, str]] = []
-    for d in archive.catalog.documents(kind):
-        if d.status == "void":
-            continue
-        signed = [instant(e.created) for e in archive.catalog.events(d.number) if e.action == "sign"]
-        if signed and signed[0].date() >= since and (until is None or signed[0].date() <= until):
-            out.append((signed[0], d.number))
+    for number, created in archive.catalog.first_events("sign", kind):
+        signed = instant(created)
+        if signed.date() >= since and (until is None or signed.date() <= until):
+            out.append((signed, number))
     return sorted(out)
 
 

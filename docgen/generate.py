@@ -215,9 +215,20 @@ def referrers(newest: list[tuple[DocumentRow, dict[str, Any]]]) -> dict[str, lis
     return out
 
 
+def referring_all(archive: Archive, numbers: list[str]) -> dict[str, list[Related]]:
+    """What refers to each of ``numbers`` (see ``referrers``): the newest summaries of the kinds
+    that refer to others are looked through once in the catalog, and only the documents naming one
+    of ``numbers`` under one of those kinds' keys are read."""
+    kinds = [k for k in registry.kinds() if k.refers]
+    if not numbers or not kinds:
+        return {}
+    keys = {key for k in kinds for key in k.refers}
+    return referrers(archive.catalog.newest_naming(numbers, keys, [k.key for k in kinds]))
+
+
 def referring(archive: Archive, number: str) -> list[Related]:
     """The documents that refer to ``number`` (see ``referrers``)."""
-    return referrers(archive.catalog.newest(mentioning=number)).get(number, [])
+    return referring_all(archive, [number]).get(number, [])
 
 
 class _Lookup:
@@ -758,15 +769,19 @@ def _next_version(
 def overdue(archive: Archive, on: date | None = None) -> list[Late]:
     """Every document past one of its kind's time limits (a notice's deadline, a repair
     order's response time), most overdue first."""
+    from docgen.kinds.base import Kind
+
     on = on or today()
     out = []
-    for d, summary in archive.catalog.newest():
-        kind = registry.find(d.kind)
-        if kind is None or d.status == "void":
+    for kind in registry.kinds():
+        if type(kind).overdue is Kind.overdue:  # a kind without time limits: never late, its summaries not read
             continue
-        late = kind.overdue(related(d, summary), on, archive.settings)
-        if late is not None:
-            out.append(late)
+        for d, summary in archive.catalog.newest(kind.key):
+            if d.status == "void":
+                continue
+            late = kind.overdue(related(d, summary), on, archive.settings)
+            if late is not None:
+                out.append(late)
     return sorted(out, key=lambda o: (-o.days, o.number))
 
 

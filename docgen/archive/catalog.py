@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -382,6 +382,9 @@ class DocumentRow:
     updated: str
 
 
+_DOCUMENT_COLUMNS = "number, kind, project, status, title, created, updated"  # DocumentRow's fields, in order
+
+
 @dataclass(frozen=True)
 class EventRow:
     number: str
@@ -730,11 +733,11 @@ class Catalog:
         return DocumentRow(**dict(row)) if row else None
 
     def documents(self, kind: str | None = None) -> list[DocumentRow]:
-        sql, args = "SELECT * FROM documents", ()
+        sql, args = f"SELECT {_DOCUMENT_COLUMNS} FROM documents", ()
         if kind:
             sql, args = sql + " WHERE kind = ?", (kind,)
         rows = self.db.execute(sql + " ORDER BY created, number", args).fetchall()
-        return [DocumentRow(**dict(r)) for r in rows]
+        return [DocumentRow(*r) for r in rows]
 
     def find_by_input(self, kind: str, input_sha: str) -> tuple[str, int] | None:
         """A live document version made from exactly this input, if any."""
@@ -755,32 +758,63 @@ class Catalog:
             )
         ]
 
-    def newest(self, kind: str | None = None, *, mentioning: str | None = None) -> list[tuple[DocumentRow, dict[str, Any]]]:
-        """Every document (of ``kind``) with its newest version's summary, in one query,
-        in the order of ``documents``. ``mentioning``: only those whose summary holds that
-        string as a JSON value somewhere (a document number: what may refer to it; the caller
-        checks where)."""
-        sql = (
-            "SELECT d.*, v.summary AS _summary FROM documents d LEFT JOIN versions v ON v.number = d.number "
-            "AND v.version = (SELECT MAX(version) FROM versions WHERE number = d.number) WHERE 1"
-        )
-        args: tuple[str, ...] = ()
+    def newest(
+        self, kind: str | None = None, *, mentioning: str | None = None, status: str | None = None,
+        numbers: Iterable[str] | None = None, project: str | None = None,
+    ) -> list[tuple[DocumentRow, dict[str, Any]]]:
+        """Every document (of ``kind``, ``status``, among ``numbers``, of ``project``) with its
+        newest version's summary, in one query, in the order of ``documents``. ``mentioning``:
+        only those whose summary holds that string as a JSON value somewhere (a document number:
+        what may refer to it; the caller checks where)."""
+        where, args = "", []
         if kind:
-            sql, args = sql + " AND d.kind = ?", (*args, kind)
+            where, args = where + " AND d.kind = ?", [*args, kind]
+        if status:
+            where, args = where + " AND d.status = ?", [*args, status]
+        if numbers is not None:
+            where, args = where + " AND d.number IN (SELECT value FROM json_each(?))", [*args, json.dumps(list(numbers))]
+        if project is not None:
+            where, args = where + " AND d.project = ?", [*args, project]
         if mentioning:
             quoted = json.dumps(mentioning, ensure_ascii=False)
             escaped = quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            sql, args = sql + " AND v.summary LIKE ? ESCAPE '\\'", (*args, f"%{escaped}%")
-        out = []
-        for r in self.db.execute(sql + " ORDER BY d.created, d.number", args).fetchall():
-            d = dict(r)
-            summary = json.loads(d.pop("_summary") or "{}")
-            out.append((DocumentRow(**d), summary))
-        return out
+            where, args = where + " AND v.summary LIKE ? ESCAPE '\\'", [*args, f"%{escaped}%"]
+        return self._newest(where, args)
 
-    def version_counts(self) -> dict[str, int]:
-        """How many versions each document has."""
-        return dict(self.db.execute("SELECT number, COUNT(*) FROM versions GROUP BY number").fetchall())
+    def newest_naming(
+        self, numbers: Iterable[str], keys: Iterable[str], kinds: Iterable[str],
+    ) -> list[tuple[DocumentRow, dict[str, Any]]]:
+        """Every document of ``kinds`` whose newest summary holds one of ``numbers`` as the value
+        of one of its top-level ``keys`` (what may refer to them; the caller checks which keys
+        count for which kind), with that summary, in the order of ``documents``: one pass over
+        those summaries in SQLite, and only the documents found read into Python."""
+        return self._newest(
+            " AND d.kind IN (SELECT value FROM json_each(?)) AND EXISTS (SELECT 1 FROM json_each(v.summary) j "
+            "WHERE j.key IN (SELECT value FROM json_each(?)) AND j.value IN (SELECT value FROM json_each(?)))",
+            [json.dumps(sorted(set(kinds))), json.dumps(sorted(set(keys))), json.dumps(sorted(set(numbers)))])
+
+    def _newest(self, where: str, args: list[Any]) -> list[tuple[DocumentRow, dict[str, Any]]]:
+        columns = ", ".join(f"d.{c}" for c in _DOCUMENT_COLUMNS.split(", "))
+        sql = (
+            f"SELECT {columns}, v.summary FROM documents d LEFT JOIN versions v ON v.number = d.number "
+            "AND v.version = (SELECT MAX(version) FROM versions WHERE number = d.number) WHERE 1"
+        )
+        return [(DocumentRow(*r[:-1]), json.loads(r[-1] or "{}"))
+                for r in self.db.execute(sql + where + " ORDER BY d.created, d.number", args).fetchall()]
+
+    def customers(self, codes: Iterable[str] | None = None) -> dict[str, Any]:
+        """Each project's customer name as its data holds it (of the projects ``codes``), in one query."""
+        sql, args = "SELECT code, json_extract(data, '$.customer.name') FROM projects", ()
+        if codes is not None:
+            sql, args = sql + " WHERE code IN (SELECT value FROM json_each(?))", (json.dumps(sorted(set(codes))),)
+        return dict(self.db.execute(sql, args).fetchall())
+
+    def version_counts(self, numbers: Iterable[str] | None = None) -> dict[str, int]:
+        """How many versions each document (of ``numbers``) has."""
+        sql, args = "SELECT number, COUNT(*) FROM versions", ()
+        if numbers is not None:
+            sql, args = sql + " WHERE number IN (SELECT value FROM json_each(?))", (json.dumps(list(numbers)),)
+        return dict(self.db.execute(sql + " GROUP BY number", args).fetchall())
 
     def versions(self, number: str) -> list[VersionRow]:
         rows = self.db.execute(
@@ -876,6 +910,16 @@ class Catalog:
             "SELECT number, version, action, from_status, to_status, actor, note, created FROM events "
             "WHERE action = ? AND created >= ? ORDER BY id", (action, day)).fetchall()
         return [EventRow(**dict(r)) for r in rows]
+
+    def first_events(self, action: str, kind: str) -> list[tuple[str, str]]:
+        """(number, created) of the first event ``action`` (by id) of every document of ``kind``
+        that is not void, in one query (the documents never given that event are not named)."""
+        first: dict[str, str] = {}
+        for number, created in self.db.execute(
+            "SELECT e.number, e.created FROM events e JOIN documents d ON d.number = e.number "
+            "WHERE d.kind = ? AND d.status != 'void' AND e.action = ? ORDER BY e.id", (kind, action)):
+            first.setdefault(number, created)
+        return list(first.items())
 
     def all_events(self, number: str | None = None) -> list[EventRow]:
         sql = "SELECT number, version, action, from_status, to_status, actor, note, created FROM events"

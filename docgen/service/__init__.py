@@ -384,28 +384,39 @@ class Service:
         return [KindInfo(k.key, list(k.names), prefixes.get(k.key, k.prefix), list(k.statuses), k.review,
                          [s.name for s in k.steps]) for k in registry.kinds()]
 
-    def documents(self, kind: str | None = None, status: str | None = None) -> list[ListRow]:
-        """The documents of the archive (`list`), each with its current total."""
-        from docgen.generate import referrers, related
+    def documents(
+        self, kind: str | None = None, status: str | None = None, *, numbers: Iterable[str] | None = None,
+        project: str | None = None,
+    ) -> list[ListRow]:
+        """The documents of the archive (`list`), each with its current total; only those of
+        ``kind``, ``status``, among ``numbers`` or of ``project`` when given (the rows are the same
+        as in the whole list: only the selected documents' summaries and what refers to them are read)."""
+        from docgen.generate import referrers, referring_all, related
         from docgen.kinds import registry
 
         self.require("read", kind)
-        archive = self.archive
-        newest = archive.catalog.newest()
-        counts = archive.catalog.version_counts()
-        referring = referrers(newest)
-        projects: dict[str, dict[str, Any]] = {}
+        cat = self.archive.catalog
+        numbers = list(numbers) if numbers is not None else None
+        if kind is None and status is None and numbers is None and project is None:
+            newest = cat.newest()
+            referring = referrers(newest)
+            counts = cat.version_counts()
+            customers = cat.customers()
+        else:
+            newest = cat.newest(kind, status=status, numbers=numbers, project=project)
+            chosen = [d.number for d, _summary in newest]
+            referring = referring_all(self.archive, chosen)
+            counts = cat.version_counts(chosen)
+            customers = cat.customers({d.project for d, _summary in newest})
         rows = []
         for d, summary in newest:
             if (kind and d.kind != kind) or (status and d.status != status) or not self.allows("read", d.kind):
                 continue
-            if d.project not in projects:
-                projects[d.project] = archive.catalog.project(d.project) or {}
             definition = registry.find(d.kind)
             total = definition.total(related(d, summary), referring.get(d.number, [])) if definition else None
-            rows.append(ListRow(d.number, d.kind, d.status, d.project,
-                                projects[d.project].get("customer", {}).get("name"), counts.get(d.number, 0),
-                                str(total) if total is not None else None, fmt_instant(d.updated)))
+            rows.append(ListRow(d.number, d.kind, d.status, d.project, customers.get(d.project),
+                                counts.get(d.number, 0), str(total) if total is not None else None,
+                                fmt_instant(d.updated)))
         return rows
 
     def awaiting_acceptance(self) -> list[ListRow]:
@@ -413,10 +424,16 @@ class Service:
         from docgen.kinds.acceptance import formally_passed
 
         self.require("read")
-        newest = self.archive.catalog.newest()
-        accepted = {d.project for d, summary in newest
-                    if d.kind == "acceptance" and d.status != "void" and formally_passed(summary)}
+        accepted = {d.project for d, summary in self.archive.catalog.newest("acceptance")
+                    if d.status != "void" and formally_passed(summary)}
         return [r for r in self.documents("contract", "signed") if r.project not in accepted]
+
+    def listing(self) -> list[Any]:
+        """Every document the actor may read as the catalog lists it (number, kind, project, status,
+        title, created, updated), without totals or customers: one query, for choosing which rows of
+        ``documents`` to show."""
+        self.require("read")
+        return [d for d in self.archive.catalog.documents() if self.allows("read", d.kind)]
 
     def project(self, code: str) -> ProjectView:
         """A project and its whole chain in order (quote, contract, change orders, notices,
@@ -429,7 +446,7 @@ class Service:
         if data is None:
             raise NotFound(_("no project {code} in this archive").format(code=repr(code[:40])))
         order = {k: i for i, k in enumerate(registry.keys())}
-        rows = sorted((r for r in self.documents() if r.project == code),
+        rows = sorted(self.documents(project=code),
                       key=lambda r: (order.get(r.kind, 99), r.number))
         late = [r for r in self.overdue() if r.project == code]
         return ProjectView(code, data, rows, late)
@@ -676,9 +693,9 @@ class Service:
         self.require("pull", kind)
         key = self._pull_department(None, None)
         may_pull(self.archive, key, kind, self.actor.recorded)
-        rows = {r.number: r for r in self.documents(kind)}
-        return [SignedRow(fmt_instant(at), rows[n]) for at, n in signed_between(self.archive, kind, since, until)
-                if n in rows]
+        signed = signed_between(self.archive, kind, since, until)
+        rows = {r.number: r for r in self.documents(kind, numbers=[n for _at, n in signed])}
+        return [SignedRow(fmt_instant(at), rows[n]) for at, n in signed if n in rows]
 
     def copies_zip(
         self, kind: str, since: date, each: Callable[[str, int], None] | None = None, *, until: date | None = None,

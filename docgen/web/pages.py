@@ -222,13 +222,20 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         caller = who(request)
         allowed = may(caller)
         context: dict[str, Any] = {"title": "首页", "active": "home", "today": today()}
+        engineering = allowed("recheck") or allowed("step")
         with service(caller) as s:
-            rows = s.documents() if allowed("read") else []
+            # which documents the lists show, from the catalog's list alone; then their rows
+            # (totals, customers) for those only
+            docs = s.listing() if allowed("read") else []
+            wanted = {d.number for d in docs if (d.status in ("draft", "returned") and allowed("revise", d.kind))
+                      or (d.status == "in_review" and allowed("review:approve"))
+                      or (engineering and d.kind == "rectification" and d.status == "issued")}
+            rows = s.documents(numbers=sorted(wanted)) if wanted else []
             context["mine"] = [r for r in rows if r.status in ("draft", "returned") and allowed("revise", r.kind)]
             if allowed("review:approve"):
                 waiting = sorted((r for r in rows if r.status == "in_review"), key=lambda r: r.updated)
                 context["in_review"] = [(r, (today() - _local_day(r.updated)).days) for r in waiting]
-            if allowed("recheck") or allowed("step"):
+            if engineering:
                 context["late"] = s.overdue()
                 context["open_notices"] = [r for r in rows if r.kind == "rectification" and r.status == "issued"]
                 context["to_accept"] = s.awaiting_acceptance()
@@ -241,7 +248,7 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
                 context["signed"] = [x.row for kind in _sum_kinds() if allowed("pull", kind)
                                      for x in s.signed(kind, since)]
             if allowed("verify"):
-                context["counts"] = _counts(rows)
+                context["counts"] = _counts(docs)
                 context["index_waiting"] = len(archive().catalog.index_queue())
         return page(request, "home.html", caller, **context)
 
