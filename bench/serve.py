@@ -44,6 +44,7 @@ import argparse
 import os
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -329,6 +330,7 @@ def main() -> None:
     from docgen.archive.search import Filters
     from docgen.service import Actor, Service
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the server and the folder go too
     tmp = Path(tempfile.mkdtemp(prefix="docgen-bench-serve-"))
     proc = None
     try:
