@@ -34,7 +34,8 @@ filed by `docgen ingest`: v2). The other versions are quotes of 1,000 synthetic 
 in this process (validation, numbering, the .docx and its text, blobs, catalog, index),
 except that each one's PDF is a copy of one real conversion, so that 10,000 versions take
 minutes rather than an hour of LibreOffice; search reads only the text and the catalog.
-With --keep DIR the archive is built once into DIR and copied from there by later runs.
+The archive is built by a process of its own, and the clients run in this one. With --keep
+DIR the archive is built once into DIR and copied from there by later runs.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ import argparse
 import os
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -312,7 +314,13 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="docgen serve --workers (server processes)")
     ap.add_argument("--creates", type=int, default=10, help="documents created at once, and one after another")
     ap.add_argument("--keep", type=Path, help="build the archive into this folder once, and reuse it")
+    ap.add_argument("--build-into", type=Path, help=argparse.SUPPRESS)  # the child process that builds
     args = ap.parse_args()
+    if args.build_into:
+        (args.build_into.parent / "work").mkdir()
+        build(args.build_into, args.build_into.parent / "work", args.versions,
+              {**os.environ, "DOCGEN_ARCHIVE": str(args.build_into)})
+        return
     if args.versions < 3:
         raise SystemExit("--versions: at least 3 (the sample quote and the contract's two versions)")
 
@@ -322,6 +330,7 @@ def main() -> None:
     from docgen.archive.search import Filters
     from docgen.service import Actor, Service
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the server and the folder go too
     tmp = Path(tempfile.mkdtemp(prefix="docgen-bench-serve-"))
     proc = None
     try:
@@ -334,9 +343,9 @@ def main() -> None:
         if kept and (kept / "catalog.sqlite").is_file():
             shutil.copytree(kept, root, symlinks=True)
         else:
-            (tmp / "work").mkdir()
-            t = time.perf_counter()
-            build(root, tmp / "work", args.versions, env)
+            t = time.perf_counter()  # built in a process of its own: this one only measures
+            subprocess.run([sys.executable, __file__, "--build-into", str(root), "--versions", str(args.versions)],
+                           env=env, check=True)
             print(f"archive: {args.versions:,} versions in {time.perf_counter() - t:.0f} s", file=sys.stderr)
             if kept:
                 shutil.copytree(root, kept, symlinks=True)
