@@ -149,6 +149,19 @@ pull = @PULL:archive@
 # [distribution.KIND] alone to send it nowhere). The statuses a rule may name, per kind:
 @RULE_STATUSES@
 @DISTRIBUTION@
+# Quotes and change orders from the company's .xlsx sheets (`docgen new quote 报价.xlsx`):
+# docgen finds the header row by its names (项目名称, 数量, 单价 or 主材/辅材/人工, 金额, 说明 …).
+# Where the company's sheet names its columns otherwise, say which column is which, by
+# letter or by the header's name; the fields are no, name, unit, quantity, unit_price,
+# materials, auxiliary, labour, loss, amount and note (several columns: a list).
+# [spreadsheet.quote]
+# sheet = "报价"           # the sheet to read (default: the first with a header row)
+# header_row = 3           # the row of column names (default: found by its names)
+# [spreadsheet.quote.columns]
+# name = "工作内容"
+# quantity = "D"
+# note = ["工艺说明", "品牌型号"]
+
 [numbers]
 # Document numbers: prefix per kind, then the year and a sequence of `digits` digits.
 # Numbers are never reused, also not after a document is voided.
@@ -400,6 +413,7 @@ class Settings:
     kinds: dict[str, Any] = field(default_factory=dict)  # each kind's own section, as the kind reads it
     roles: dict[str, Any] = field(default_factory=dict)  # [roles.NAME]: roles.Role
     server: Any = None  # [server]: roles.Server
+    spreadsheet: dict[str, Any] = field(default_factory=dict)  # [spreadsheet.KIND]: docgen.sheets.layout
 
     def kind(self, key: str) -> Any:
         """A kind's own settings (``Kind.read_settings`` of its docgen.toml section)."""
@@ -636,7 +650,26 @@ def load_settings(root: Path) -> Settings:
         kinds=_kind_settings(merged),
         roles=_roles(data.get("roles", {}), text, departments),
         server=_server(data.get("server", {})),
+        spreadsheet=_spreadsheet(data.get("spreadsheet", {})),
     )
+
+
+def _spreadsheet(table: Any) -> dict[str, Any]:
+    """[spreadsheet.KIND] tables, checked now (a mistake is told before any sheet is read)."""
+    from docgen import sheets
+    from docgen.kinds import registry
+
+    if not isinstance(table, dict):
+        raise ConfigError(_("docgen.toml: [spreadsheet] must be a table of [spreadsheet.KIND] tables"))
+    readers = [k.key for k in registry.kinds() if k.sheets]
+    for key in table:
+        if key not in readers:
+            raise ConfigError(_("docgen.toml: [spreadsheet.{key}]: docgen reads spreadsheets for {kinds}").format(
+                key=key, kinds=", ".join(readers)))
+    holder = type("Spreadsheets", (), {"spreadsheet": table})
+    for key in table:
+        sheets.layout(holder, key)
+    return dict(table)
 
 
 def _roles(data: dict[str, Any], text: str, departments: dict[str, Department]) -> dict[str, Any]:

@@ -87,6 +87,7 @@ class Prepared:
     derived: dict[str, Any]
     photos: list[bytes | None]
     update_project: bool = False  # the project file may change the archived project
+    sheet: bytes | None = None  # the spreadsheet the data was read from, kept with the version
 
     @property
     def input_sha(self) -> str:
@@ -260,15 +261,83 @@ class _Lookup:
 
 
 def prepare(
-    archive: Archive, kind: str, source: Path, number: str | None = None, update_project: bool = False
+    archive: Archive, kind: str, source: Path, number: str | None = None, update_project: bool = False,
+    project: str | None = None, default_project: str | None = None,
 ) -> Prepared:
-    """Read and validate a document file and everything it refers to; writes nothing."""
+    """Read and validate a document file (YAML, JSON, or a spreadsheet) and everything it refers
+    to; writes nothing. ``project`` (a code or a project file) is the project of a spreadsheet
+    that names none, or must agree with the one it names; ``default_project``, the project a
+    revised document belongs to."""
+    from docgen import sheets
+
     if registry.find(kind) is None:
         raise InputError(_("unknown kind {kind}; use one of: {kinds}").format(
             kind=repr(kind), kinds=", ".join(registry.keys())))
+    if sheets.is_sheet(source) or source.suffix.lower() in sheets.OLD_FORMATS:
+        return _prepare_sheet(archive, kind, source, number, update_project, project, default_project)
+    if project is not None:
+        raise InputError(_("{source}: --project goes with a spreadsheet; a YAML or JSON file names its project "
+                           "itself (project:)").format(source=source))
     return prepare_data(
         archive, kind, common.load_file(source), source, number=number, update_project=update_project
     )
+
+
+def _project_code(ref: str, source: Path) -> str:
+    """The code a project reference stands for: the code itself, or a project file's code:."""
+    model, code, _path = common.load_project(ref, source)
+    found = model.code if model is not None else code
+    return (found or ref).strip().upper()
+
+
+def _prepare_sheet(
+    archive: Archive, kind: str, source: Path, number: str | None, update_project: bool, project: str | None,
+    default_project: str | None,
+) -> Prepared:
+    """``prepare`` for a spreadsheet: its table read (``docgen.sheets``), the kind's data made of
+    it, then checked like a YAML file's, every error naming the sheet's cell; the figures the
+    sheet printed are checked against the derived ones, and its customer against the project's."""
+    from docgen import sheets
+
+    definition = registry.get(kind)
+    sheets.refuse_old_format(source)
+    if not definition.sheets:
+        readers = ", ".join(k.key for k in registry.kinds() if k.sheets)
+        raise InputError(_("{source}: a {kind} is made from a .yaml file; docgen reads spreadsheets for: {kinds}")
+                         .format(source=source, kind=definition.word_now(), kinds=readers))
+    table = sheets.read(source, kind, archive.settings)
+    try:
+        raw = definition.from_sheet(table, archive.settings)
+        named = raw.get("project")
+        if project is not None:
+            if named and named.strip().upper() != _project_code(project, source):
+                cell = table.labels["project"][1]
+                raise InputError(_("{source}: {cell}: 项目编号 {named}, but --project gives {given}; correct the "
+                                   "sheet or the option").format(source=source.name, cell=cell, named=named,
+                                                                  given=project))
+            raw["project"] = project
+        elif not named:
+            for key in definition.refers:  # a change order is of its contract's project
+                referred = archive.catalog.document(str(raw.get(key, "")).strip().upper())
+                if referred is not None and default_project is None:
+                    default_project = referred.project
+            if default_project is None:
+                raise InputError(_("{source}: the sheet names no project (a cell 项目编号：P-2026-0001); give "
+                                   "--project P-… or --project project.yaml").format(source=source.name))
+            raw["project"] = default_project
+        prepared = prepare_data(archive, kind, raw, source, number=number, update_project=update_project)
+        definition.check_sheet(table, prepared.derived)
+    except DocgenError as exc:
+        exc.args = (table.place(str(exc)), *exc.args[1:])
+        raise
+    customer = table.labels.get("customer")
+    if customer is not None and sheets.label_text(table, "customer") != prepared.project["customer"]["name"]:
+        raise InputError(_("{source}: {cell}: 客户 {named}, but project {code} is {customer}'s; is this the "
+                           "right sheet, or the right project?").format(
+            source=source.name, cell=customer[1], named=sheets.label_text(table, "customer"),
+            code=prepared.project_code or raw["project"], customer=prepared.project["customer"]["name"]))
+    prepared.sheet = source.read_bytes()
+    return prepared
 
 
 def prepare_data(
@@ -424,6 +493,8 @@ def _write_version(
         for n, photo in enumerate(p.photos):
             if photo is not None:
                 blobs[f"photo{n + 1}"] = photo
+        if p.sheet is not None:
+            blobs["sheet"] = p.sheet
         # stored before the commit transaction (named in an intent first), so the lock is
         # held only for the rows
         with archive.intent() as intent:
@@ -537,13 +608,15 @@ def new_document(
     note: str = "",
     once: bool = False,
     update_project: bool = False,
+    project: str | None = None,
 ) -> Made:
     """Validate, number, render and archive a new document as version 1.
 
     With ``once``, a document already made from exactly this input is returned instead;
-    with ``update_project``, the project file may change the archived project.
+    with ``update_project``, the project file may change the archived project; ``project``,
+    the project of a spreadsheet (``prepare``).
     """
-    prepared = prepare(archive, kind, source, update_project=update_project)
+    prepared = prepare(archive, kind, source, update_project=update_project, project=project)
     if once:
         found = archive.catalog.find_by_input(kind, prepared.input_sha)
         if found:
@@ -562,8 +635,10 @@ def revise(
     note: str,
     author: str,
     update_project: bool = False,
+    project: str | None = None,
 ) -> Made:
-    """A new version of ``number`` from changed data."""
+    """A new version of ``number`` from changed data (a spreadsheet that names no project is
+    of the document's)."""
     doc = document(archive, number)
     if doc.status == "void":
         raise StateError(_("{number} is void; a void document cannot be revised").format(number=number))
@@ -591,7 +666,8 @@ def revise(
     why = definition.refuse_revise(_current(archive, doc), _lookup_for(archive, doc))
     if why:
         raise StateError(why)
-    prepared = prepare(archive, doc.kind, source, number=doc.number, update_project=update_project)
+    prepared = prepare(archive, doc.kind, source, number=doc.number, update_project=update_project,
+                       project=project, default_project=doc.project)
     if prepared.project_code is not None and prepared.project_code != doc.project:
         raise InputError(
             _("{source}: project: this file is for project {code}, but {number} belongs to {project}").format(

@@ -200,7 +200,7 @@ def test_a_bad_data_file_is_one_line_and_nothing_is_kept(office: Office) -> None
     for data, error in (
         (("quote.yaml", b"project: project.yaml\ndate: [2026\n"), "quote.yaml: line 3, column 1: "),
         (("quote.yaml", "项目: 1\n".encode("gbk")), "quote.yaml: not UTF-8 text; save the file as UTF-8"),
-        (("quote.txt", b"date: 2026-01-01\n"), "quote.txt: send the document's data as a .yaml or .json file"),
+        (("quote.txt", b"date: 2026-01-01\n"), "quote.txt: send the document's data as a .yaml, .json or .xlsx file"),
         (("quote.json", b'{"date": '), "quote.json: line 1: Expecting value"),
     ):
         r = office["sales"].post("/api/v1/documents", **upload("quote", data))

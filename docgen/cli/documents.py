@@ -21,12 +21,15 @@ from docgen.cli.base import (CSV_HELP, LATE_FIELDS, LIST_FIELDS, WIDE_HELP, Ctx,
 
     KIND is a kind's key or its Chinese name (quote or 报价单, contract or 合同,
     change or 变更单, …; `docgen kinds` lists them all). Several files
-    of one kind are made in one run, sharing one warm LibreOffice.
+    of one kind are made in one run, sharing one warm LibreOffice. A quote
+    or a change order may also come from the company's .xlsx sheet (its
+    project in a cell 项目编号, or --project).
 
     \b
     Example:
       docgen new quote samples/zhangjiang/quote.yaml
       docgen new 报价单 samples/zhangjiang/quote.yaml
+      docgen new quote 报价.xlsx --project P-2026-0001
       docgen new contract samples/zhangjiang/contract.yaml --json
       docgen new rectification --from-acceptance YS-2027-0001 --deadline 2027-02-27
       docgen new warranty samples/zhangjiang/warranty.yaml
@@ -43,6 +46,10 @@ from docgen.cli.base import (CSV_HELP, LATE_FIELDS, LIST_FIELDS, WIDE_HELP, Ctx,
     "--deadline",
     type=DATE,
     cls=TranslatedOption, help=N_("Rectification deadline with --from-acceptance (default: [rectification] default_days)."),
+)
+@click.option(
+    "--project", "project", metavar="P-CODE|project.yaml",
+    cls=TranslatedOption, help=N_("A spreadsheet's project, where the sheet names none (a code or a project file)."),
 )
 @click.option("--note", default="", cls=TranslatedOption, help=N_("Why this document is made (kept with version 1)."))
 @click.option(
@@ -64,9 +71,13 @@ def new(
     once: bool,
     update_project: bool,
     as_json: bool,
+    project: str | None,
 ) -> None:
     service = obj.service()
+    project = _project_option(project)
     if from_acceptance:
+        if project:
+            raise click.UsageError(_("--project goes with a spreadsheet, not with --from-acceptance"))
         if files:
             raise click.UsageError(_("give either FILE or --from-acceptance, not both"))
         result = service.new_from(kind, from_acceptance, deadline=deadline, note=note)
@@ -83,7 +94,7 @@ def new(
     if deadline:
         raise click.UsageError(_("--deadline goes with --from-acceptance; a notice file sets its own deadline"))
     batch = service.new(kind, files, note=note, once=once, update_project=update_project,
-                        each=None if as_json else _print_made)
+                        each=None if as_json else _print_made, project=project)
     if as_json:
         _print_json(batch.to_json())
     print_followed(obj, batch.followed)
@@ -97,6 +108,10 @@ def new(
     """))
 @click.argument("number")
 @click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--project", "project", metavar="P-CODE|project.yaml",
+    cls=TranslatedOption, help=N_("A spreadsheet's project, where the sheet names none (a code or a project file)."),
+)
 @click.option("--note", required=True, cls=TranslatedOption, help=N_("What changed and why (kept with the version)."))
 @click.option(
     "--update-project", "update_project", is_flag=True,
@@ -104,13 +119,26 @@ def new(
 )
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the result as JSON."))
 @click.pass_obj
-def revise(obj: Ctx, number: str, file: Path, note: str, update_project: bool, as_json: bool) -> None:
-    result = obj.service().revise(number, file, note=note, update_project=update_project)
+def revise(obj: Ctx, number: str, file: Path, note: str, update_project: bool, as_json: bool,
+           project: str | None) -> None:
+    result = obj.service().revise(number, file, note=note, update_project=update_project,
+                                  project=_project_option(project))
     if as_json:
         _print_json(result.to_json())
     else:
         _print_made(result)
     print_followed(obj, result.followed)
+
+
+def _project_option(value: str | None) -> str | None:
+    """--project as the service takes it: a code as written, a file given from here as its full path
+    (a project file is otherwise found beside the data file)."""
+    if value is None:
+        return None
+    path = Path(value)
+    if path.suffix.lower() in (".yaml", ".yml", ".json") or path.exists():
+        return str(path.resolve())
+    return value.strip()
 
 
 @main.command(help=lazy_gettext("""Legal review of a contract: submit it, approve it, or reject it with notes.

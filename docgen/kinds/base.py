@@ -151,6 +151,16 @@ class Kind:
         Returns the derived values and the photos the document holds (in their order)."""
         raise NotImplementedError
 
+    sheets: ClassVar[bool] = False  # made from a spreadsheet too (from_sheet, check_sheet)
+
+    def from_sheet(self, table: Any, settings: Any) -> dict[str, Any]:
+        """The input data of the document read from a spreadsheet's table (``docgen.sheets.Table``),
+        before the model checks it; the project is added by the caller when the sheet names none."""
+        raise NotImplementedError
+
+    def check_sheet(self, table: Any, derived: dict[str, Any]) -> None:
+        """The figures the sheet printed (subtotals, totals) against the derived ones, to the fen."""
+
     def status(self, derived: dict[str, Any]) -> str:
         """The status a new version of the document has when it is made."""
         return self.statuses[0]

@@ -45,7 +45,7 @@ from docgen.kinds.common import (
     raw_len,
     validate,
 )
-from docgen.kinds.quote import item_rows, percent_text, quantity_text
+from docgen.kinds.quote import item_rows, line_amount, percent_text, quantity_text
 from docgen.money import MAX_AMOUNT, fen, fmt, fmt_yuan, uppercase, uppercase_signed
 
 TITLE = "工程变更单"
@@ -115,6 +115,76 @@ def parse(data: dict[str, Any], source: Path, settings: Any = None) -> ChangeInp
     if c.payment == NEXT_INSTALLMENT and c.payment_days is not None:
         raise InputError(at(source, _("payment_days: is only for payment: 签字后支付; leave it out")))
     return c
+
+
+def change_from_sheet(table: Any) -> dict[str, Any]:
+    """A change order's input data from its sheet: the rows under 增项 and under 减项 (a 减项 with
+    no 单价 names an item of the contract's quote, priced as the quote priced it), and the cells
+    合同编号, 日期, 变更原因, 变更说明, 工期顺延, 付款方式 and 付款期限; each 金额 checked to the fen."""
+    from docgen import sheets
+    from docgen.clock import today
+
+    additions: list[dict[str, Any]] = []
+    deductions: list[dict[str, Any]] = []
+    for section in table.sections:
+        which = sheets.kind_of_change(section.name)
+        first = section.lines[0]
+        if which is None:
+            raise table.error(f"{table.sheet}!A{section.row}" if section.row else first.cells["name"], _(
+                "{name}: a change order's rows go under a row 增项 or a row 减项; head them so").format(
+                    name=section.name))
+        for line in section.lines:
+            v = line.values
+            if v.get("loss"):
+                raise table.error(line.cells["loss"], _("损耗 is not part of a change order's line; give the "
+                                                        "quantity with its loss"))
+            if which == "增项" and v.get("unit_price") is None:
+                raise table.error(line.cells.get("unit_price") or line.cells["quantity"], _(
+                    "单价 is empty for {name}; give the unit price").format(name=v["name"]))
+            row: dict[str, Any] = {"quantity": str(v["quantity"])}
+            if which == "减项" and v.get("unit_price") is None:
+                row = {"item": v["name"], **row}
+            else:
+                row = {"name": v["name"], "unit": v["unit"], **row, "unit_price": str(v["unit_price"])}
+            if v.get("note"):
+                row["note"] = v["note"]
+            (additions if which == "增项" else deductions).append(row)
+    sheets.check_line_amounts(table)
+    data: dict[str, Any] = {}
+    for key in ("project", "contract"):
+        value = sheets.label_text(table, key)
+        if value:
+            data[key] = value
+    if "contract" not in data:
+        raise InputError(_("{path}: the sheet names no contract (a cell 合同编号：HT-2026-0001)").format(
+            path=table.path.name))
+    data["date"] = (sheets.label_date(table) or today()).isoformat()
+    reason = sheets.label_text(table, "reason")
+    if reason is None:
+        raise InputError(_("{path}: the sheet gives no 变更原因 (设计变更, 客户要求, 现场条件 or 其他)").format(
+            path=table.path.name))
+    data["reason"] = reason
+    text = sheets.label_text(table, "reason_text")
+    if text is None:
+        raise InputError(_("{path}: the sheet gives no 变更说明 (what changes and why, in a cell 变更说明：…)").format(
+            path=table.path.name))
+    data["reason_text"] = text
+    if table.remarks:
+        data["remarks"] = table.remarks
+    days = sheets.label_int(table, "schedule_days")
+    if days is not None:
+        data["schedule_days"] = days
+    payment = sheets.label_text(table, "payment")
+    if payment:
+        data["payment"] = payment
+    payment_days = sheets.label_int(table, "payment_days")
+    if payment_days is not None:
+        data["payment_days"] = payment_days
+    if additions:
+        data["additions"] = additions
+    if deductions:
+        data["deductions"] = deductions
+    return data
 
 
 def _item_key(section: str, item: str) -> str:
@@ -201,6 +271,7 @@ def derive(c: ChangeInput, lookup: Lookup) -> dict[str, Any]:
     for i, d in enumerate(c.deductions):
         field = f"deductions[{i}].item"
         name, unit, price, note = d.name, d.unit, d.unit_price, d.note
+        loss: Decimal | None = None
         if d.item:
             if not k.get("quote"):
                 raise InputError(at(source, at(field, _(
@@ -232,6 +303,7 @@ def derive(c: ChangeInput, lookup: Lookup) -> dict[str, Any]:
             name = name or it["name"]
             unit = it["unit"]
             price = Decimal(it["unit_price"]) if price is None else price
+            loss = Decimal(it["loss"]) if it.get("loss") else None  # priced as the quote priced it
             note = note or _quote_note(quote.number, it["section"])
         elif quote is not None and any(it["name"] == name for s in quote.summary["sections"] for it in s["items"]):
             raise InputError(at(source, at(f"deductions[{i}].name", _(
@@ -239,7 +311,7 @@ def derive(c: ChangeInput, lookup: Lookup) -> dict[str, Any]:
                 "checked against what the quote held").format(name=name, quote=quote.number))))
         assert price is not None
         deductions.append({"no": i + 1, "name": name, "unit": unit, "quantity": d.quantity,
-                           "unit_price": price, "amount": fen(d.quantity * price), "note": note})
+                           "unit_price": price, "amount": line_amount(d.quantity, price, loss), "note": note})
 
     added = sum((a["amount"] for a in additions), Decimal(0))
     taken = sum((d["amount"] for d in deductions), Decimal(0))
@@ -389,6 +461,29 @@ class Change(Kind):
                                "engineering": "第三联 工程", "legal": "第四联 法务"}}
 
     parse = staticmethod(parse)
+
+    sheets = True
+
+    def from_sheet(self, table: Any, settings: Any) -> dict[str, Any]:
+        return change_from_sheet(table)
+
+    def check_sheet(self, table: Any, derived: dict[str, Any]) -> None:
+        from docgen import sheets
+
+        for section in table.sections:
+            which = sheets.kind_of_change(section.name)
+            sheets.check_figure(table, section.subtotal, derived["added" if which == "增项" else "taken"],
+                                f"{which}小计")
+        for key, figure in table.figures:
+            if key == "works":
+                which = sheets.kind_of_change(figure.label)
+                ours, what = {"增项": (derived["added"], "增项合计"), "减项": (derived["taken"], "减项合计")}.get(
+                    which or "", (derived["works"], "增减项合计"))
+                sheets.check_figure(table, figure, ours, what)
+            elif key in ("fee", "tax"):
+                sheets.check_figure(table, figure, derived[key], "管理费" if key == "fee" else "税金")
+            elif key == "total":
+                sheets.check_figure(table, figure, derived["net"], "变更净额")
 
     def prepare(self, model: ChangeInput, lookup: Lookup) -> tuple[dict[str, Any], list[bytes | None]]:
         return derive(model, lookup), []

@@ -40,7 +40,7 @@ from docgen.kinds.common import (
     lines_of,
     validate,
 )
-from docgen.kinds.quote import percent_text, quantity_text
+from docgen.kinds.quote import PARTS, note_text, percent_text, quantity_text
 from docgen.money import fen, fmt, fmt_yuan, uppercase
 
 KIND = "contract"
@@ -288,7 +288,8 @@ def context(d: dict[str, Any], settings: Settings) -> dict[str, Any]:
                         "quantity": quantity_text(Decimal(it["quantity"])),
                         "unit_price": fmt(Decimal(it["unit_price"])),
                         "amount": fmt(Decimal(it["amount"])),
-                        "note": it.get("note", ""),
+                        "note": note_text({**{k: Decimal(v) for k, v in it.items() if k in (*PARTS, "loss")},
+                                           "note": it.get("note", "")}),
                     }
                     for it in s["items"]
                 ],

@@ -53,12 +53,35 @@ Rate = Annotated[
 ]
 
 
+Loss = Annotated[
+    RateAmount, AfterValidator(_non_negative), Field(le=Decimal("0.5")), AfterValidator(bounded(Decimal("0.5"), MAX_RATE_DECIMALS))
+]
+PARTS = ("materials", "auxiliary", "labour")  # 主材, 辅材, 人工: a unit price split as the trade writes it
+PART_NAMES = {"materials": "主材", "auxiliary": "辅材", "labour": "人工"}
+
+
 class Item(Strict):
     name: Text
     unit: Text
     quantity: Quantity
-    unit_price: Price
+    unit_price: Price | None = None  # default: materials + auxiliary + labour
+    materials: Price | None = None
+    auxiliary: Price | None = None
+    labour: Price | None = None
+    loss: Loss | None = None  # 损耗: the quantity is priced as quantity x (1 + loss)
     note: Note = ""
+
+
+def unit_price(it: Item) -> Decimal:
+    """The item's unit price: as given, else the sum of its parts (parse checks they agree)."""
+    if it.unit_price is not None:
+        return it.unit_price
+    return sum((getattr(it, k) or Decimal(0) for k in PARTS), Decimal(0))
+
+
+def line_amount(quantity: Decimal, price: Decimal, loss: Decimal | None) -> Decimal:
+    """数量 x 单价 (x (1 + 损耗)), rounded half-up to the fen."""
+    return fen(quantity * price * (1 + loss)) if loss else fen(quantity * price)
 
 
 class Section(Strict):
@@ -87,7 +110,16 @@ def parse(data: dict[str, Any], source: Path, settings: Settings | None = None) 
     works = Decimal(0)
     for i, s in enumerate(q.sections):
         for j, it in enumerate(s.items):
-            amount = fen(it.quantity * it.unit_price)
+            parts = [k for k in PARTS if getattr(it, k) is not None]
+            if it.unit_price is None and not parts:
+                raise InputError(_("{source}: sections[{i}].items[{j}].unit_price: is missing; give the unit price, "
+                                   "or its parts (materials, auxiliary, labour)").format(source=source, i=i, j=j))
+            if it.unit_price is not None and parts and it.unit_price != unit_price(it.model_copy(update={"unit_price": None})):
+                raise InputError(_("{source}: sections[{i}].items[{j}].unit_price: {price} is not the sum of its parts "
+                                   "({parts}); correct the price or leave it out").format(
+                    source=source, i=i, j=j, price=fmt(it.unit_price),
+                    parts=" + ".join(f"{PART_NAMES[k]} {fmt(getattr(it, k))}" for k in parts)))
+            amount = line_amount(it.quantity, unit_price(it), it.loss)
             if amount > MAX_AMOUNT:
                 raise InputError(
                     _("{source}: sections[{i}].items[{j}]: the line total {amount} is above the "
@@ -136,7 +168,8 @@ def derive(q: QuoteInput, project: dict[str, Any], settings: Settings) -> dict[s
         subtotal = Decimal(0)
         for it in s.items:
             n += 1
-            amount = fen(it.quantity * it.unit_price)
+            price = unit_price(it)
+            amount = line_amount(it.quantity, price, it.loss)
             subtotal += amount
             items.append(
                 {
@@ -144,9 +177,10 @@ def derive(q: QuoteInput, project: dict[str, Any], settings: Settings) -> dict[s
                     "name": it.name,
                     "unit": it.unit,
                     "quantity": it.quantity,
-                    "unit_price": it.unit_price,
+                    "unit_price": price,
                     "amount": amount,
                     "note": it.note,
+                    **{k: getattr(it, k) for k in (*PARTS, "loss") if getattr(it, k) is not None},
                 }
             )
         works += subtotal
@@ -182,10 +216,17 @@ def item_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "quantity": quantity_text(it["quantity"]),
             "unit_price": fmt(it["unit_price"]),
             "amount": fmt(it["amount"]),
-            "note": it["note"],
+            "note": note_text(it),
         }
         for it in items
     ]
+
+
+def note_text(it: dict[str, Any]) -> str:
+    """An item's note as printed: its split price and 损耗 first (主材 50.00 + 人工 30.00；损耗 5%)."""
+    parts = " + ".join(f"{PART_NAMES[k]} {fmt(it[k])}" for k in PARTS if it.get(k))  # 主材 0.00: none
+    loss = f"损耗 {percent_text(it['loss'])}" if it.get("loss") else ""
+    return "；".join(x for x in (parts, loss, it["note"]) if x)
 
 
 def context(d: dict[str, Any]) -> dict[str, Any]:
@@ -239,6 +280,7 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
                         "unit_price": str(it["unit_price"]),
                         "amount": str(it["amount"]),
                         "note": it["note"],
+                        **{k: str(it[k]) for k in (*PARTS, "loss") if it.get(k) is not None},
                     }
                     for it in s["items"]
                 ],
@@ -246,6 +288,54 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
             for s in d["sections"]
         ],
     }
+
+
+def quote_from_sheet(table: Any) -> dict[str, Any]:
+    """A quote's input data from its sheet (``docgen.sheets.read``): sections and items with their
+    split prices and 损耗, the header cells (项目编号, 报价日期, 设计师, 有效期), the rates printed on
+    the 管理费 and 税金 rows, and the 备注 lines; every item's 金额 checked to the fen."""
+    from docgen import sheets
+    from docgen.clock import today
+
+    for section in table.sections:
+        for line in section.lines:
+            if line.values.get("unit_price") is None:
+                raise table.error(line.cells.get("unit_price") or line.cells["quantity"], _(
+                    "单价 is empty for {name}; give the unit price").format(name=line.values["name"]))
+    sheets.check_line_amounts(table)
+    data: dict[str, Any] = {}
+    project = sheets.label_text(table, "project")
+    if project:
+        data["project"] = project
+    data["date"] = (sheets.label_date(table) or today()).isoformat()
+    days = sheets.label_int(table, "valid_days")
+    if days is not None:
+        data["valid_days"] = days
+    designer = sheets.label_text(table, "designer")
+    if designer:
+        data["designer"] = designer
+    for key, (rate, _cell) in table.rates.items():
+        data[key] = str(rate)
+    data["sections"] = [
+        {"name": section.name, "items": [_sheet_item(line.values) for line in section.lines]}
+        for section in table.sections
+    ]
+    if table.remarks:
+        data["remarks"] = table.remarks
+    return data
+
+
+def _sheet_item(values: dict[str, Any]) -> dict[str, Any]:
+    item = {"name": values["name"], "unit": values["unit"], "quantity": str(values["quantity"])}
+    parts = {k: str(values[k]) for k in PARTS if values.get(k) is not None}
+    if parts:
+        item.update(parts)
+    else:
+        item["unit_price"] = str(values["unit_price"])
+    if values.get("loss"):
+        item["loss"] = str(values["loss"])
+    item["note"] = values.get("note", "")
+    return item
 
 
 def number_date(d: dict[str, Any]) -> dt.date:
@@ -277,6 +367,19 @@ class Quote(Kind):
         return context(derived)
 
     summary = staticmethod(summary)
+
+    sheets = True
+
+    def from_sheet(self, table: Any, settings: Any) -> dict[str, Any]:
+        return quote_from_sheet(table)
+
+    def check_sheet(self, table: Any, derived: dict[str, Any]) -> None:
+        from docgen import sheets
+
+        for section, figures in zip(table.sections, derived["sections"]):
+            sheets.check_figure(table, section.subtotal, figures["subtotal"], f"{section.name}小计")
+        for key, what in (("works", "工程直接费合计"), ("fee", "管理费"), ("tax", "税金"), ("total", "总计")):
+            sheets.check_figure(table, table.totals.get(key), derived[key], what)
 
     def show(self, doc: Related, referring: list[Related], today: dt.date) -> list[str]:
         s = doc.summary

@@ -174,7 +174,7 @@ class Service:
 
     def new(
         self, kind: str, sources: Iterable[Path], *, note: str = "", once: bool = False,
-        update_project: bool = False, each: Callable[[MadeResult], None] | None = None,
+        update_project: bool = False, each: Callable[[MadeResult], None] | None = None, project: str | None = None,
     ) -> Batch:
         """Documents of one kind, one from each data file, in one warm converter; ``each`` is told
         of every document as it is made. What follows the writes runs once, after the last; when a
@@ -186,7 +186,7 @@ class Service:
         for source in sources:
             made = MadeResult(new_document(self.archive, kind, source, self.converter,
                                            author=self.actor.recorded, note=note, once=once,
-                                           update_project=update_project))
+                                           update_project=update_project, project=project))
             batch.made.append(made)
             if each is not None:
                 each(made)
@@ -210,7 +210,8 @@ class Service:
         from docgen.service.sent import plain_name, received
 
         if Path(plain_name(data.name)).suffix.lower() not in DATA_SUFFIXES:
-            raise InputError(_("{name}: send the document's data as a .yaml or .json file").format(name=data.name))
+            raise InputError(_("{name}: send the document's data as a .yaml, .json or .xlsx file").format(
+                name=data.name))
         with received(self.archive, [data, *attachments], "data") as paths, confined_to(paths[0].parent):
             try:
                 yield paths[0]
@@ -222,22 +223,25 @@ class Service:
 
     def new_sent(
         self, kind: str, data: Sent, attachments: Sequence[Sent] = (), *, note: str = "", update_project: bool = False,
+        project: str | None = None,
     ) -> MadeResult:
-        """``new`` from a data file (and the files it names) sent over the network."""
+        """``new`` from a data file (and the files it names) sent over the network; ``project``, a
+        spreadsheet's project: a code, or the name of a project file sent with it."""
         self.require("new", kind)
         with self._sent_data(data, attachments) as source:
-            batch = self.new(kind, [source], note=note, update_project=update_project)
+            batch = self.new(kind, [source], note=note, update_project=update_project, project=project)
         made = batch.made[0]
         made.followed = batch.followed
         return made
 
     def revise_sent(
         self, number: str, data: Sent, attachments: Sequence[Sent] = (), *, note: str, update_project: bool = False,
+        project: str | None = None,
     ) -> MadeResult:
         doc = self._document(number)
         self.require("revise", doc.kind, doc.number)
         with self._sent_data(data, attachments) as source:
-            return self.revise(doc.number, source, note=note, update_project=update_project)
+            return self.revise(doc.number, source, note=note, update_project=update_project, project=project)
 
     def step_sent(
         self, number: str, name: str, data: Sent | None, attachments: Sequence[Sent] = (), *, note: str = "",
@@ -249,13 +253,15 @@ class Service:
         with self._sent_data(data, attachments) as source:
             return self.step(doc.number, name, source, note=note)
 
-    def revise(self, number: str, source: Path, *, note: str, update_project: bool = False) -> MadeResult:
+    def revise(
+        self, number: str, source: Path, *, note: str, update_project: bool = False, project: str | None = None,
+    ) -> MadeResult:
         from docgen.generate import revise
 
         doc = self._document(number)
         self.require("revise", doc.kind, doc.number)
         made = revise(self.archive, doc.number, source, self.converter, note=note, author=self.actor.recorded,
-                      update_project=update_project)
+                      update_project=update_project, project=project)
         return self._followed(MadeResult(made))
 
     def review(self, number: str, action: str, *, note: str = "") -> Changed:
@@ -915,7 +921,7 @@ class Service:
         return ChainHead(wanted, len(hashes), hashes.index(wanted) + 1)
 
 
-DATA_SUFFIXES = (".yaml", ".yml", ".json")
+DATA_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm", ".xls", ".et")  # .xls, .et: refused with how to save
 CUSTOMER = "customer"  # the department whose copies a customer link opens
 
 _MEDIA = {
@@ -924,6 +930,7 @@ _MEDIA = {
     "pdf": ("pdf", "application/pdf"),
     "data": ("json", "application/json"),
     "text": ("txt", "text/plain; charset=utf-8"),
+    "sheet": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
 _SCAN_MEDIA = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png", "tiff": "image/tiff"}
 # every media type an original can be sent as (the API's spec lists them)

@@ -454,23 +454,29 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
 
     @app.post("/api/v1/documents", status_code=201)
     def create(kind: str = Form(description="the kind: quote, contract, change, … or its Chinese name"),
-               data: UploadFile = File(description="the document's data: a .yaml or .json file"),
+               data: UploadFile = File(description="the document's data: a .yaml or .json file, or a quote's or "
+                                                   "change order's .xlsx sheet"),
                files: list[UploadFile] = File(default=[], description="files the data names: project.yaml, photos"),
                note: str = Form(default=""), update_project: bool = Form(default=False),
+               project: str | None = Form(default=None, max_length=200, description=(
+                   "a spreadsheet's project where the sheet names none: a code, or the name of a project file sent in files")),
                who: Caller = Depends(caller)) -> dict[str, Any]:
         key = _kind(kind)
         assert key is not None
         with service(who) as s:
             return _written(s.new_sent(key, _sent(data), [_sent(f) for f in files], note=note,
-                                       update_project=update_project))
+                                       update_project=update_project, project=project or None))
 
     @app.post("/api/v1/documents/{number}/versions", status_code=201)
-    def revise(number: str, data: UploadFile = File(description="the new data: a .yaml or .json file"),
+    def revise(number: str, data: UploadFile = File(description="the new data: a .yaml or .json file, or an .xlsx sheet"),
                files: list[UploadFile] = File(default=[]), note: str = Form(description="why it changed"),
-               update_project: bool = Form(default=False), who: Caller = Depends(caller)) -> dict[str, Any]:
+               update_project: bool = Form(default=False),
+               project: str | None = Form(default=None, max_length=200, description=(
+                   "a spreadsheet's project where the sheet names none: a code, or the name of a project file sent in files")),
+               who: Caller = Depends(caller)) -> dict[str, Any]:
         with service(who) as s:
             return _written(s.revise_sent(number, _sent(data), [_sent(f) for f in files], note=note,
-                                          update_project=update_project))
+                                          update_project=update_project, project=project or None))
 
     @app.post("/api/v1/documents/{number}/recheck", status_code=201)
     def recheck(number: str, body: Recheck, who: Caller = Depends(caller)) -> dict[str, Any]:
