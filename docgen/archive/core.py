@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite3
 
@@ -28,6 +29,9 @@ from docgen.archive.store import BlobStore, sha256_file
 from docgen.clock import fmt_instant
 from docgen.config import Settings, ensure_settings_file, load_settings, read_language
 from docgen.errors import ArchiveDamaged
+
+if TYPE_CHECKING:
+    from docgen.archive.search import SearchIndex
 from docgen.i18n import N_, _
 
 # The archive's own files are owner-only whatever the caller's umask (the catalog, the
@@ -181,6 +185,7 @@ class Archive:
         self.store.describe = self._describe_blob
         self._settings: Settings | None = None
         self._key: bytes | None = None
+        self._indexes: dict[str, "SearchIndex"] = {}  # search_index() by engine: opened once per Archive
 
     @classmethod
     def open(cls, root: Path) -> Archive:
@@ -266,6 +271,9 @@ class Archive:
         return owner or f"objects/{sha[:2]}/{sha}"
 
     def close(self) -> None:
+        for index in self._indexes.values():
+            index.close()
+        self._indexes.clear()
         self.catalog.close()
 
     @property
@@ -298,11 +306,15 @@ class Archive:
         return self._key
 
     def search_index(self, engine: str | None = None):  # type: ignore[no-untyped-def]
-        """The full-text index (engine from docgen.toml unless named)."""
+        """The full-text index (engine from docgen.toml unless named), kept open for the archive's
+        later searches (it reopens its engine when a rebuild swapped the index folder)."""
         from docgen.archive.search import SearchIndex
 
-        return SearchIndex(self.root, self.catalog, self.store, engine or self.settings.search_engine,
-                           key=lambda: self.key, kinds=self.kinds)
+        name = engine or self.settings.search_engine
+        if name not in self._indexes:
+            self._indexes[name] = SearchIndex(self.root, self.catalog, self.store, name, key=lambda: self.key,
+                                              kinds=self.kinds)
+        return self._indexes[name]
 
     @property
     def kinds(self):  # type: ignore[no-untyped-def]

@@ -409,6 +409,7 @@ class TantivyEngine:
         self.schema = sb.build()
         path.mkdir(parents=True, exist_ok=True)
         self.ix = tantivy.Index(self.schema, path=str(path), reuse=True)
+        self._seen: int | None = None
 
     def replace(self, groups: dict[str, list[IndexDoc]], fresh: bool = False) -> None:
         try:
@@ -483,6 +484,7 @@ class TantivyEngine:
             )
         if len(musts) > 1:
             q = Q.boolean_query(musts)
+        self._fresh()
         searcher = self.ix.searcher()
         out = []
         for score, address in searcher.search(q, limit).hits:
@@ -490,7 +492,18 @@ class TantivyEngine:
             out.append(Hit(doc["number"][0], int(doc["version"][0]), float(score)))
         return out
 
+    def _fresh(self) -> None:
+        """The reader reloaded when the index was committed since (by this process or another)."""
+        try:
+            seen = (self.path / "meta.json").stat().st_mtime_ns
+        except OSError:
+            seen = None
+        if seen != self._seen:
+            self.ix.reload()
+            self._seen = seen
+
     def keys(self) -> set[str]:
+        self._fresh()
         searcher = self.ix.searcher()
         n = searcher.num_docs
         if n == 0:
@@ -599,6 +612,15 @@ class SyncReport:
     error: str = ""
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which folder ``path`` is now (device and inode): a swapped-in rebuild is another."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _doc_date(summary: dict[str, Any]) -> str:
     for key in DATE_KEYS:
         if summary.get(key):
@@ -692,12 +714,19 @@ class SearchIndex:
         self._key = key  # read when first needed: the keyed tokens of personal data
         self.path = root / "index" / engine
         self._engine: Engine | None = None
+        self._folder: tuple[int, int] | None = None
 
     @property
     def engine(self) -> Engine:
+        # a rebuild (here or by another process) swaps in a new folder: the open engine would
+        # go on reading the old one's files
+        folder = _identity(self.path)
+        if self._engine is not None and folder != self._folder:
+            self.close()
         if self._engine is None:
             with self._damaged():
                 self._engine = open_engine(self.engine_name, self.path)
+            self._folder = _identity(self.path)
         return self._engine
 
     @contextmanager
@@ -739,9 +768,11 @@ class SearchIndex:
         data_file = v.file("data")
         held: tuple[Pair, ...] = ()
         if data_file and self.store.has(data_file.sha256):
-            data = self.store.get(data_file.sha256)  # read (and checked against its name) every time
+            # a blob is named by its checksum: the numbers found in it once stand for its bytes
+            # (read and checked against the name the first time; `docgen verify` checks them all)
             found = _DATA_PAIRS.get(data_file.sha256)
             if found is None:
+                data = self.store.get(data_file.sha256)
                 try:
                     customer = json.loads(data).get("project", {}).get("customer", {})
                 except ValueError:
