@@ -74,6 +74,13 @@ HEADER_WORDS: dict[str, str] = {
     "pages": NP_("header", "pages"),
     "to": NP_("header", "new status"),
     "snippet": NP_("header", "excerpt"),
+    "original": NP_("header", "original sum"),
+    "current": NP_("header", "current sum"),
+    "changes": NP_("header", "change orders"),
+    "installments": NP_("header", "installments"),
+    "title": NP_("header", "title"),
+    "score": NP_("header", "score"),
+    "path": NP_("header", "path"),
 }
 
 

@@ -63,7 +63,7 @@ def figures(items: list[Any] = ITEMS, fee_rate: str = "0.08", tax_rate: str = "0
 def split_sheet(path: Path, *, items: list[Any] = ITEMS, project: str | None = "P-2026-0001",
                 customer: str | None = "张三", formulas: bool = False, hidden_row: bool = False,
                 amounts: dict[str, str] | None = None, fee_rate: str = "0.08", tax_rate: str = "0.03",
-                extra_top: list[list[Any]] | None = None) -> dict[str, Any]:
+                extra_top: list[list[Any]] | None = None, numerals: bool = True) -> dict[str, Any]:
     """The split-price layout: 序号 项目名称 单位 数量 | 单价 merged over 主材 辅材 人工 合计 | 损耗 金额
     工艺及材料说明, a two-row header; returns {what: cell} of the figures written (line1, subtotal1,
     works, fee, tax, total …). ``amounts`` overrides a figure (by that name) with a wrong one."""
@@ -90,9 +90,8 @@ def split_sheet(path: Path, *, items: list[Any] = ITEMS, project: str | None = "
     amounts = amounts or {}
     n = 0
     sub_cells = []
-    numerals = "一二三四五六七八九十"
     for i, (section, rows) in enumerate(items):
-        ws.append([f"{numerals[i]}、{section}"])
+        ws.append([f"{'一二三四五六七八九十'[i]}、{section}" if numerals else f"{i + 1}、{section}"])
         ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=11)
         first = ws.max_row + 1
         for name, unit, q, price, loss, note in rows:

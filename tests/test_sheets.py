@@ -3,7 +3,6 @@ make, every figure checked to the fen against the cell that printed it, and the 
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from decimal import Decimal
@@ -300,3 +299,117 @@ def test_a_sheet_over_the_api(scans: Path, archive_dir: Path, tmp_path: Path) ->
     r = sales.post("/api/v1/documents", **upload("quote", ("报价.xlsx", sheet.read_bytes()),
                                                  project="../../../etc/project.yaml"))
     assert r.status_code == 400 and str(archive_dir) not in r.text, r.text
+
+
+# spreadsheets out --------------------------------------------------------------------------
+
+
+def test_a_quote_exported_and_read_back_is_the_same_quote(tmp_path: Path, project: Path) -> None:
+    """export → new quote: the same sections, items, split prices, loss and totals; the sheet's
+    amounts are numbers in ¥ and its 金额 and totals formulas saved with their values."""
+    sheet = tmp_path / "报价.xlsx"
+    sheetmaker.split_sheet(sheet)
+    first = json.loads(run("new", "quote", sheet, "--project", project, "--json").stdout)["number"]
+    out = tmp_path / "导出" / "报价.xlsx"
+    r = run("export", "报价单", first, "--xlsx", out)
+    assert r.exit_code == 0 and out.is_file(), r
+    ws = openpyxl.load_workbook(out)["报价"]
+    formulas = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert any("ROUND(" in c.value for c in formulas) and any("SUM(" in c.value for c in formulas)
+    values = openpyxl.load_workbook(out, data_only=True)["报价"]
+    total = next(row for row in values.iter_rows(values_only=True) if row[0] == "工程总造价")
+    assert Decimal(str(total[9])) == Decimal(show(first)["summary"]["total"])
+    assert ws[formulas[-1].coordinate].number_format == '"¥"#,##0.00'
+    upper = next(row for row in values.iter_rows(values_only=True) if row[0] == "工程总造价（大写）")
+    assert upper[9] == "人民币贰万叁仟柒佰玖拾伍元伍角肆分"
+    again = json.loads(run("new", "quote", out, "--json").stdout)["number"]  # its project from the sheet
+    a, b = show(first)["summary"], show(again)["summary"]
+    assert a["sections"] == b["sections"] and a["total"] == b["total"] and a["fee_rate"] == b["fee_rate"]
+
+
+def test_a_contract_and_a_change_order_exported(contracted: Path, tmp_path: Path) -> None:
+    r = run("new", "change", contracted / "change-1.yaml")
+    assert r.exit_code == 0, r
+    out = tmp_path / "合同.xlsx"
+    assert run("export", "contract", "HT-2026-0001", "--xlsx", out).exit_code == 0
+    wb = openpyxl.load_workbook(out, data_only=True)
+    assert wb.sheetnames == ["报价", "付款", "变更"]
+    pay = list(wb["付款"].iter_rows(values_only=True))
+    assert pay[0] == ("付款节点", "比例", "金额") and len(pay) > 3
+    changes = list(wb["变更"].iter_rows(values_only=True))
+    assert changes[1][0] == "BG-2026-0001" and changes[1][2] == "否"  # a draft does not count
+    out = tmp_path / "变更.xlsx"
+    assert run("export", "change", "BG-2026-0001", "--xlsx", out).exit_code == 0
+    rows = list(openpyxl.load_workbook(out, data_only=True)["变更单"].iter_rows(values_only=True))
+    net = next(row for row in rows if row[0] == "变更净额")
+    assert Decimal(str(net[9])) == Decimal(show("BG-2026-0001")["summary"]["net"])
+    r = run("export", "quote", "HT-2026-0001", "--xlsx", tmp_path / "x.xlsx")
+    assert r.exit_code == 1 and "HT-2026-0001 is a contract, not a quote" in r.stderr
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_blank_sheet_filled_in_and_saved_by_calc_becomes_a_quote(tmp_path: Path, project: Path) -> None:
+    """`docgen template quote --xlsx`: the company's blank sheet with its formulas and validation;
+    filled in (a person types into it) and saved by Calc, docgen reads it."""
+    blank = tmp_path / "报价模板.xlsx"
+    r = run("template", "quote", "--xlsx", blank)
+    assert r.exit_code == 0, r
+    wb = openpyxl.load_workbook(blank)
+    ws = wb["报价"]
+    rules = {str(v.sqref): v.type for v in ws.data_validations.dataValidation}
+    assert "list" in rules.values() and "decimal" in rules.values()
+    assert [c.value for c in ws[4]][:4] == ["序号", "项目名称", "单位", "数量"]
+    # the first section's first row, as a designer fills it
+    ws["B2"], ws["E2"] = "张三", "P-2026-0001"
+    ws["B6"], ws["C6"], ws["D6"], ws["G6"] = "拆除非承重墙", "㎡", 12.5, 45
+    ws["B7"], ws["C7"], ws["D7"], ws["E7"], ws["G7"] = "铲除原墙面腻子", "㎡", 186, 4, 10
+    wb.save(blank)
+    saved = sheetmaker.calc_saved(blank)
+    r = run("new", "quote", saved, "--project", project, "--json")
+    assert r.exit_code == 0, r
+    summary = show(json.loads(r.stdout)["number"])["summary"]
+    assert summary["works"] == "3166.50" and [s["name"] for s in summary["sections"]] == ["拆除工程"]
+
+
+def test_finance_takes_a_month_of_signed_contracts_as_a_spreadsheet(contracted: Path, tmp_path: Path) -> None:
+    out = tmp_path / "11月合同.xlsx"
+    r = run("list", "--kind", "合同", "--status", "signed", "--since", "2026-11-01", "--until", "2026-11-30",
+            "--xlsx", out)
+    assert r.exit_code == 0, r
+    rows = list(openpyxl.load_workbook(out)["documents"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("number", "kind", "status") or rows[0][0] in ("编号", "number")
+    (number, _kind, _status, customer, code, day, original, total, changes, installments, _updated) = rows[1]
+    assert (number, customer, code) == ("HT-2026-0001", "张三", "P-2026-0001")
+    assert isinstance(original, (int, float)) and Decimal(str(original)) == Decimal(show(number)["summary"]["total"])
+    assert day.date().isoformat() == show(number)["summary"]["sign_date"] and "%" in installments
+    assert len(rows) == 2
+    r = run("list", "--kind", "合同", "--since", "2027-01-01", "--xlsx", out)
+    assert r.exit_code == 0 and len(list(openpyxl.load_workbook(out).active.iter_rows())) == 1
+    assert run("list", "--since", "2026-11-01").exit_code == 2  # --since goes with --xlsx
+    for args in (("log", "HT-2026-0001"), ("search", "合同")):
+        out = tmp_path / f"{args[0]}.xlsx"
+        r = run(*args, "--xlsx", out)
+        assert r.exit_code == 0 and len(list(openpyxl.load_workbook(out).active.iter_rows())) > 1, r
+
+
+def test_text_that_looks_like_a_formula_is_exported_as_text(tmp_path: Path, project: Path) -> None:
+    """A name or note written =HYPERLINK(…) in the data is a text cell in every sheet docgen writes."""
+    evil = '=HYPERLINK("http://example.invalid/steal","点击")'
+    sheet = tmp_path / "报价.xlsx"
+    sheetmaker.plain_sheet(sheet, [[1, "石膏板吊顶", "㎡", 10, 110, 1100, "x"]])
+    wb = openpyxl.load_workbook(sheet)
+    wb.active["G2"] = evil
+    wb.active["G2"].data_type = "s"  # typed as text, as Excel keeps '=… typed with a quote
+    wb.save(sheet)
+    number = json.loads(run("new", "quote", sheet, "--project", project, "--json").stdout)["number"]
+    out = tmp_path / "导出.xlsx"
+    assert run("export", "quote", number, "--xlsx", out).exit_code == 0
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>HYPERLINK" not in xml and "HYPERLINK" in (xml + z_strings(out))
+    assert run("search", "石膏板吊顶", "--xlsx", tmp_path / "s.xlsx").exit_code == 0
+
+
+def z_strings(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return z.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in z.namelist() else ""

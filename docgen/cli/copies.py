@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 from docgen.cli.base import (CSV_HELP, LOG_FIELDS, WIDE_HELP, Ctx, _delivery_line, _echo_csv, _json_seen, _print_json, main,
                              print_followed)
+from docgen.cli.sheets import XLSX_HELP, rows_xlsx
 
 
 @main.command(help=lazy_gettext("""Deliver the effective version of NUMBER to the departments its rule names.
@@ -131,15 +132,22 @@ def pull(
       docgen log P-2026-0001
       docgen log --as finance --json
       docgen log --as finance --csv > 财务台账.csv
+      docgen log --as finance --xlsx 财务台账.xlsx
     """))
 @click.argument("number", required=False)
 @click.option("--as", "dept", metavar="DEPT", cls=TranslatedOption, help=N_("Only what this department received, pulled or was refused."))
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the events as JSON."))
 @click.option("--csv", "as_csv", is_flag=True, cls=TranslatedOption, help=CSV_HELP)
 @click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
+@click.option("--xlsx", "xlsx", type=click.Path(path_type=Path, dir_okay=False), cls=TranslatedOption, help=XLSX_HELP)
 @click.pass_obj
-def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: bool, wide: bool) -> None:
+def log(obj: Ctx, number: str | None, dept: str | None, as_json: bool, as_csv: bool, wide: bool,
+        xlsx: Path | None) -> None:
     rows = obj.service(create=False).log(number, dept).to_json()
+    if xlsx is not None:
+        rows_xlsx(xlsx, _("log"), LOG_FIELDS, [{**r, "action": action_word(r["action"])} for r in rows],
+                  dates=("created",))
+        return
     if as_json:
         _print_json(rows)
         return

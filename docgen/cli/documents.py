@@ -353,6 +353,7 @@ def kinds(obj: Ctx, as_json: bool, wide: bool) -> None:
       docgen list --overdue
       docgen list --json
       docgen list --csv > 文档.csv
+      docgen list --kind 合同 --status signed --since 2026-11-01 --until 2026-11-30 --xlsx 11月合同.xlsx
     """))
 @click.option("--kind", type=KIND, cls=TranslatedOption, help=N_("Only documents of this kind (quote or 报价单, contract or 合同, …)."))
 @click.option(
@@ -363,15 +364,30 @@ def kinds(obj: Ctx, as_json: bool, wide: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print a JSON list."))
 @click.option("--csv", "as_csv", is_flag=True, cls=TranslatedOption, help=CSV_HELP)
 @click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
+@click.option("--since", type=DATE, cls=TranslatedOption, help=N_("Only documents dated on or after this day (a contract: its signing date)."))
+@click.option("--until", type=DATE, cls=TranslatedOption, help=N_("Only documents dated on or before this day."))
+@click.option("--xlsx", "xlsx", type=click.Path(path_type=Path, dir_okay=False), cls=TranslatedOption,
+              help=N_("Write finance's spreadsheet to this .xlsx file: dates, original and current sums, change orders, installments."))
 @click.pass_obj
 def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json: bool, as_csv: bool,
-          wide: bool) -> None:
+          wide: bool, since: Any, until: Any, xlsx: Path | None) -> None:
     from decimal import Decimal
 
     from docgen import table
     from docgen.money import fmt_yuan
 
     service = obj.service(create=False)
+    if xlsx is not None or since is not None or until is not None:
+        if overdue or as_json or as_csv:
+            raise click.UsageError(_("--since, --until and --xlsx go without --overdue, --json and --csv"))
+        if xlsx is None:
+            raise click.UsageError(_("--since and --until go with --xlsx FILE"))
+        from docgen.cli.sheets import write_xlsx
+
+        rows_ = service.statement(kind, status, since=since, until=until)
+        write_xlsx(xlsx, service.statement_sheet(rows_))
+        click.echo(_("{n} documents: {path}").format(n=len(rows_), path=xlsx))
+        return
     if overdue:
         late = [r.to_json() for r in service.overdue()]
         if as_json:

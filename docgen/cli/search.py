@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -97,12 +98,14 @@ class QueryUsageError(Failure):
 @click.option("--json", "as_json", is_flag=True, callback=_json_seen, cls=TranslatedOption, help=N_("Print the results as a JSON list."))
 @click.option("--csv", "as_csv", is_flag=True, cls=TranslatedOption, help=CSV_HELP)
 @click.option("--wide", is_flag=True, cls=TranslatedOption, help=WIDE_HELP)
+@click.option("--xlsx", "xlsx", type=click.Path(path_type=Path, dir_okay=False), cls=TranslatedOption,
+              help=N_("Write the results to this .xlsx file (dates as dates)."))
 @click.pass_obj
 def search(
     obj: Ctx, query_words: tuple[str, ...], kind: str | None, project: str | None, customer: str | None,
     status: str | None,
     date_from: Any, date_to: Any, all_versions: bool, limit: int, dept_key: str | None,
-    as_json: bool, as_csv: bool, wide: bool,
+    as_json: bool, as_csv: bool, wide: bool, xlsx: Path | None,
 ) -> None:
     from docgen.archive.search import Filters, QueryError, parse_query
     from docgen.kinds import registry
@@ -120,6 +123,14 @@ def search(
         raise QueryUsageError(printable(str(exc))) from None
     hits = obj.service(create=False).search(query, filters, limit=limit, department=dept_key)
     results = hits.results
+    if xlsx is not None:
+        from docgen.cli.sheets import rows_xlsx
+        from docgen.kinds.names import kind_word
+
+        rows_xlsx(xlsx, _("search"), SEARCH_FIELDS,
+                  [{**vars(r), "kind": kind_word(r.kind), "status": status_word(r.status)} for r in results],
+                  dates=("date",))
+        return
     if as_json:
         _print_json(hits.to_json())
         return

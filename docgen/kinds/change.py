@@ -438,6 +438,11 @@ def summary(d: dict[str, Any]) -> dict[str, Any]:
         "payment_days": d["payment_days"],
         "deducted": d["deducted"],
         "lines": {"additions": len(d["additions"]), "deductions": len(d["deductions"])},
+        # the lines as priced, for `docgen export` (a change order's sheet)
+        "items": {key: [{"name": x["name"], "unit": x["unit"], "quantity": str(x["quantity"]),
+                         "unit_price": str(x["unit_price"]), "amount": str(x["amount"]), "note": x["note"]}
+                        for x in d[key]]
+                  for key in ("additions", "deductions")},
     }
 
 

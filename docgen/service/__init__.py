@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docgen.clock import fmt_instant
-from docgen.errors import BlobDamaged, DocgenError, Forbidden, IndexDamaged, InputError, Misused, NotFound
+from docgen.errors import (BlobDamaged, DocgenError, Forbidden, IndexDamaged, InputError, Misused, NotFound,
+                           StateError)
 from docgen.i18n import _
 from docgen.service.results import (
     Batch, Changed, ChainHead, Diff, Distributed, DocumentView, Download, Followed, Hits, KindInfo, LateRow, ListRow,
-    LinkMade, LogRows, MadeResult, ProjectView, Pulled, QuarantineList, Reindexed, SignedRow, Taken, Verified, Written,
+    LinkMade, LogRows, MadeResult, ProjectView, Pulled, QuarantineList, Reindexed, SignedRow, StatementRow, Taken,
+    Verified, Written,
 )
 from docgen.service.sent import Sent
 
@@ -425,6 +427,39 @@ class Service:
                                 fmt_instant(d.updated)))
         return rows
 
+    def statement(
+        self, kind: str | None = None, status: str | None = None, *, since: date | None = None,
+        until: date | None = None, numbers: Iterable[str] | None = None,
+    ) -> list[StatementRow]:
+        """The documents as finance keeps them in a spreadsheet: each with its date, its original
+        sum and its current one (after the change orders that count), those change orders, and
+        its installments; of ``kind`` and ``status``, dated from ``since`` to ``until``."""
+        from docgen.generate import referring_all, related
+        from docgen.kinds import registry
+
+        self.require("read", kind)
+        cat = self.archive.catalog
+        chosen = [_upper(n) for n in numbers] if numbers is not None else None
+        newest = [(d, summary) for d, summary in cat.newest(kind, status=status, numbers=chosen)
+                  if self.allows("read", d.kind)
+                  and (since is None or (summary.get("doc_date") or "") >= since.isoformat())
+                  and (until is None or (summary.get("doc_date") or "9999") <= until.isoformat())]
+        referring = referring_all(self.archive, [d.number for d, _summary in newest])
+        customers = cat.customers({d.project for d, _summary in newest})
+        rows = []
+        for d, summary in newest:
+            definition = registry.find(d.kind)
+            doc = related(d, summary)
+            refs = referring.get(d.number, [])
+            total = definition.total(doc, refs) if definition else None
+            counted = [r.number for r, a in registry.amendments(doc, refs) if a is not None]
+            rows.append(StatementRow(
+                d.number, d.kind, d.status, d.project, customers.get(d.project), summary.get("doc_date"),
+                summary.get("total"), str(total) if total is not None else None, counted,
+                [f"{p['stage']} {p['percent']}% {p['amount']}" for p in summary.get("payments") or []],
+                fmt_instant(d.updated)))
+        return rows
+
     def awaiting_acceptance(self) -> list[ListRow]:
         """Signed contracts whose project has no passed 正式验收 yet: the reports engineering has to write."""
         from docgen.kinds.acceptance import formally_passed
@@ -742,6 +777,86 @@ class Service:
         name = f"{kind_word(kind)}_{since.isoformat()}起_{dept.name}联.zip"
         return Download(name, "application/zip", buffer.getvalue(), None, copies)
 
+    def export(self, number: str, kind: str | None = None) -> Download:
+        """A quote's, contract's or change order's items as a spreadsheet a person keeps working
+        in (``docgen.sheets.write``), of its newest version; recorded as a download. ``kind``:
+        the kind the caller expects it to be."""
+        from docgen.generate import referring, related
+        from docgen.i18n import status_word
+        from docgen.kinds import registry
+        from docgen.sheets import write
+
+        doc = self._document(number)
+        self.require("read", doc.kind, doc.number)
+        if kind is not None and kind != doc.kind:
+            raise InputError(_("{number} is a {kind}, not a {given}").format(
+                number=doc.number, kind=registry.get(doc.kind).word_now(), given=registry.get(kind).word_now()))
+        cat = self.archive.catalog
+        latest = cat.versions(doc.number)[-1]
+        summary = {**latest.summary, "project": doc.project}
+        project = cat.project(doc.project) or {}
+        company = self.archive.settings.company.name
+        if doc.kind == "quote":
+            data = write.quote_sheet(summary, project, doc.number, company)
+        elif doc.kind == "change":
+            data = write.change_sheet(summary, doc.number, company)
+        elif doc.kind == "contract":
+            quote = None
+            if summary.get("quote"):
+                q = cat.document(summary["quote"])
+                if q is not None:
+                    quote = {**cat.versions(q.number)[-1].summary, "project": doc.project, "number": q.number}
+            refs = referring(self.archive, doc.number)
+            definition = registry.get(doc.kind)
+            total = definition.total(related(doc, latest.summary), refs)
+            changes = [{"number": r.number, "status": status_word(r.status), "counted": a is not None,
+                        "amount": str(a.amount) if a is not None else r.summary.get("net"),
+                        "days": a.days if a is not None else 0}
+                       for r, a in registry.amendments(related(doc, latest.summary), refs)]
+            data = write.contract_sheet(summary, quote, project, changes, str(total) if total is not None else None,
+                                        doc.number, company)
+        else:
+            raise StateError(_("{number} is a {kind}; docgen exports the items of quotes, contracts and change "
+                               "orders").format(number=doc.number, kind=registry.get(doc.kind).word_now()))
+        name = f"{doc.number}-v{latest.version}.xlsx"
+        with cat.write():
+            cat.record("downloaded", self.actor.department or "", self.actor.recorded, number=doc.number,
+                       version=latest.version, label="xlsx", path=name, note="export")
+        return Download(name, XLSX, data)
+
+    def blank_sheet(self, kind: str) -> Download:
+        """A blank sheet of a kind docgen reads from spreadsheets, in docgen's layout."""
+        from docgen.kinds import registry
+        from docgen.sheets import write
+
+        definition = registry.get(kind)
+        if not definition.sheets:
+            readers = ", ".join(k.key for k in registry.kinds() if k.sheets)
+            raise InputError(_("docgen reads spreadsheets for {kinds}, not for {kind}").format(
+                kinds=readers, kind=definition.word_now()))
+        return Download(f"{definition.names[0]}模板.xlsx", XLSX, write.blank(kind, self.archive.settings))
+
+    def word_template(self, kind: str) -> Download:
+        """The Word template the archive renders ``kind`` with (the company's own, else docgen's)."""
+        from docgen.generate import template_path
+        from docgen.kinds import registry
+
+        self.require("read")
+        path = template_path(self.archive, registry.get(kind).template)
+        return Download(path.name, _MEDIA["docx"][1], path.read_bytes())
+
+    def statement_sheet(self, rows: list[StatementRow]) -> bytes:
+        """``statement`` rows as finance's spreadsheet: amounts as numbers in ¥, dates as dates."""
+        from docgen.i18n import status_word
+        from docgen.kinds.names import kind_word
+        from docgen.sheets import write
+        from docgen.table import HEADERS
+
+        names = {**{k: HEADERS[k] for k in HEADERS}, "total": HEADERS["current"]}
+        shown = [{**r.to_json(), "kind": kind_word(r.kind), "status": status_word(r.status)} for r in rows]
+        return write.table(_("documents"), STATEMENT_FIELDS, names, shown, amounts=("original", "total"),
+                           dates=("date", "updated"))
+
     def original(self, number: str, version: int, role: str) -> Download:
         """A stored file of a version as it was archived (docx, pdf, scan, data, …), for the roles
         allowed originals; recorded as a download."""
@@ -921,6 +1036,9 @@ class Service:
         return ChainHead(wanted, len(hashes), hashes.index(wanted) + 1)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STATEMENT_FIELDS = ("number", "kind", "status", "customer", "project", "date", "original", "total", "changes",
+                    "installments", "updated")
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm", ".xls", ".et")  # .xls, .et: refused with how to save
 CUSTOMER = "customer"  # the department whose copies a customer link opens
 

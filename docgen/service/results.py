@@ -141,6 +141,26 @@ class ListRow:
 
 
 @dataclass
+class StatementRow:
+    """A document as finance's spreadsheet shows it (``Service.statement``)."""
+
+    number: str
+    kind: str
+    status: str
+    project: str
+    customer: str | None
+    date: str | None  # the document's own date (a contract's signing date)
+    original: str | None  # its sum as made
+    total: str | None  # its current sum (after the change orders that count)
+    changes: list[str]  # the change orders that count
+    installments: list[str]  # a contract's 付款节点: "stage percent% amount"
+    updated: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class LinkMade:
     """A new customer link: its secret (for the URL) and its code are given here once."""
 

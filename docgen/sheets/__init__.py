@@ -233,7 +233,7 @@ def _check_zip(path: Path) -> None:
                            "workbook a person made); docgen does not open it").format(path=path))
 
 
-_NO_VALUE = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+_NO_VALUE = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
 
 
 def _formula_without_value(path: Path, sheet_part: str | None) -> str | None:
@@ -245,8 +245,10 @@ def _formula_without_value(path: Path, sheet_part: str | None) -> str | None:
             xml = z.read(sheet_part)
         except KeyError:
             return None
-    m = _NO_VALUE.search(xml)
-    return m.group(1).decode() if m else None
+    for m in _NO_VALUE.finditer(xml):
+        if not re.search(rb'\st="(?:str|s|e|b|inlineStr)"', m.group(2)):  # an empty <v> of t="str" is a value: ""
+            return m.group(1).decode()
+    return None
 
 
 def _sheet_part(ws: Any) -> str | None:

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from docgen.dates import parse_date
 from docgen.errors import DocgenError, Forbidden, InputError, Misused, NotFound, StateError
 from docgen.i18n import _
-from docgen.service import ORIGINAL_MEDIA_TYPES
+from docgen.service import ORIGINAL_MEDIA_TYPES, XLSX
 from docgen.service.sent import plain_name
 
 COOKIE = "docgen_session"
@@ -547,6 +547,23 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
                  role: str = Path_(pattern=r"^[a-z]{1,12}[0-9]{0,3}$"), who: Caller = Depends(caller)) -> Response:
         with service(who) as s:
             return _file(s.original(number, version, role))
+
+    @app.get("/api/v1/documents/{number}/xlsx", response_class=Response,
+             responses={200: {"content": {XLSX: {}}}})
+    def export(number: str, who: Caller = Depends(caller)) -> Response:
+        """A quote's, contract's or change order's items as a spreadsheet (`docgen export`)."""
+        with service(who) as s:
+            return _file(s.export(number))
+
+    @app.get("/api/v1/statement.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
+    def statement(kind: str | None = None, status: str | None = None, since: Day | None = None,
+                  until: Day | None = None, who: Caller = Depends(caller)) -> Response:
+        """The documents as finance's spreadsheet (`docgen list --xlsx`): sums, change orders, installments."""
+        from docgen.service.results import Download
+
+        with service(who) as s:
+            rows = s.statement(_kind(kind), _status(status), since=since, until=until)
+            return _file(Download("documents.xlsx", XLSX, s.statement_sheet(rows)))
 
     @app.get("/api/v1/copies.zip", response_class=Response, responses={200: {"content": {"application/zip": {}}}})
     def copies_zip(kind: str, since: Day, who: Caller = Depends(caller)) -> Response:

@@ -479,6 +479,31 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
                         title="复印件", active="copies")
         return _file(download)
 
+    @app.post("/copies.xlsx", include_in_schema=False)
+    def copies_xlsx(request: Request, csrf: str = Form(default=""), kind: str = Form(), since: str = Form(default=""),
+                    until: str = Form(default=""), numbers: list[str] = Form(default=[])) -> Response:
+        """The selected documents as finance's spreadsheet (`docgen list --xlsx`)."""
+        from docgen.kinds import registry
+        from docgen.service import XLSX
+        from docgen.service.results import Download
+        from docgen.web.app import _file
+
+        caller = checked(request, csrf)
+        try:
+            key = registry.kind_key(kind)
+            if key is None:
+                raise InputError(f"没有这种文档：{kind}")
+            if not numbers:
+                raise InputError("没有选中文档；请勾选要列入表格的文档")
+            with service(caller) as s:
+                data = s.statement_sheet(s.statement(key, numbers=numbers))
+        except DocgenError as exc:
+            return page(request, "copies.html", caller, status_of(exc), error=str(exc), rows=[],
+                        form={"kind": kind, "since": since, "until": until}, kinds=registry.kinds(),
+                        title="复印件", active="copies")
+        name = f"{registry.get(key).cn}_{since or '全部'}至{until or '今'}.xlsx"
+        return _file(Download(name, XLSX, data))
+
     # 新建 ---------------------------------------------------------------------------------
 
     def new_context(caller: Caller) -> dict[str, Any]:
