@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from docgen.errors import ConfigError, InputError
+from docgen.errors import ConfigError, DocgenError, InputError
 from docgen.i18n import _
 
 SHEET_SUFFIXES = (".xlsx", ".xlsm")
@@ -257,6 +257,47 @@ def _sheet_part(ws: Any) -> str | None:
     return part
 
 
+_MERGED = re.compile(rb'<mergeCell ref="([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)"')
+_ROW = re.compile(rb"<row\b([^>]*)>")
+
+
+@dataclass
+class _SheetXml:
+    """What read-only openpyxl does not give: the merged ranges and the hidden rows."""
+
+    merged: list[tuple[int, int, int, int]]  # min_col, min_row, max_col, max_row
+    hidden: set[int]
+
+
+def _sheet_xml(path: Path, part: str | None) -> _SheetXml:
+    if part is None:
+        return _SheetXml([], set())
+    with zipfile.ZipFile(path) as z:
+        try:
+            xml = z.read(part)
+        except KeyError:
+            return _SheetXml([], set())
+    merged = [(column_index(a.decode()), int(b), column_index(c.decode()), int(d))
+              for a, b, c, d in _MERGED.findall(xml)]
+    hidden = set()
+    for attrs in _ROW.findall(xml):
+        if re.search(rb'\shidden="(?:1|true)"', attrs):
+            m = re.search(rb'\sr="([0-9]+)"', attrs)
+            if m:
+                hidden.add(int(m.group(1)))
+    return _SheetXml(merged, hidden)
+
+
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    """The one line for a workbook openpyxl's parsers could not read (or refused to)."""
+    name = type(exc).__name__
+    if "Entit" in name or "DTD" in name or "Forbidden" in name or "entity" in str(exc):
+        return InputError(_("{path}: the workbook's XML declares entities (an entity bomb, not a sheet a "
+                            "person made); docgen does not open it").format(path=path))
+    return InputError(_("{path}: cannot be read as an .xlsx workbook ({problem}); open it in Excel or WPS "
+                        "and save it as .xlsx").format(path=path, problem=name))
+
+
 def _load(path: Path) -> Any:
     import openpyxl
     from openpyxl.xml import DEFUSEDXML
@@ -264,14 +305,11 @@ def _load(path: Path) -> Any:
     assert DEFUSEDXML, "openpyxl reads XML through defusedxml (a dependency of docgen)"
     _check_zip(path)
     try:
-        wb = openpyxl.load_workbook(path, data_only=True, keep_vba=False, keep_links=False)
+        # read-only: the rows streamed (twice as fast for a long sheet); merged cells and hidden
+        # rows, which that mode does not keep, are read from the sheet's XML (_Layout)
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises whatever its parsers raise on a damaged file
-        name = type(exc).__name__
-        if "Entities" in name or "DTD" in name or "Forbidden" in name:
-            raise InputError(_("{path}: the workbook's XML declares entities (an entity bomb, not a sheet a "
-                               "person made); docgen does not open it").format(path=path)) from None
-        raise InputError(_("{path}: cannot be read as an .xlsx workbook ({problem}); open it in Excel or WPS "
-                           "and save it as .xlsx").format(path=path, problem=name)) from None
+        raise _unreadable(path, exc) from None
     # which zip member each sheet came from, to look at its formulas without a second load
     try:
         import posixpath
@@ -534,18 +572,18 @@ def _total_kind(text: str) -> str | None:
     return None
 
 
-def _rate_in(ws: Any, row: int, texts: list[str], exclude: set[int]) -> Decimal | None:
-    """A rate printed on a 管理费 / 税金 row: in its words (管理费（8%）) or a cell formatted as a percent."""
+def _rate_in(values: tuple[Any, ...], texts: list[str], exclude: set[int]) -> Decimal | None:
+    """A rate printed on a 管理费 / 税金 row: in its words (管理费（8%）, 费率 8%), or a number from 0 to
+    0.5 in a cell of its own (8% typed in Excel is the number 0.08; no fee is half a yuan)."""
     for t in texts:
         m = _PERCENT.search(unicodedata.normalize("NFKC", t))
         if m:
             return Decimal(m.group(1)) / 100
-    for c in range(1, ws.max_column + 1):
-        if c in exclude:
+    for c, value in enumerate(values, start=1):
+        if c in exclude or isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
-        cell = ws.cell(row, c)
-        if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool) and "%" in (cell.number_format or ""):
-            return Decimal(repr(round(float(cell.value), 8))).normalize()
+        if 0 < value <= 0.5:
+            return Decimal(repr(round(float(value), 8))).normalize()
     return None
 
 
@@ -583,6 +621,10 @@ def read(path: Path, kind: str, settings: Any) -> Table:
     wb = _load(path)
     try:
         return _read(path, wb, lay)
+    except DocgenError:
+        raise
+    except Exception as exc:  # the rows are parsed as they are read (read-only mode): a damaged or hostile part
+        raise _unreadable(path, exc) from None
     finally:
         wb.close()
 
@@ -596,18 +638,19 @@ def _read(path: Path, wb: Any, lay: Layout) -> Table:
     else:
         candidates = [ws for ws in wb.worksheets if ws.sheet_state == "visible"] or list(wb.worksheets)
     for ws in candidates:
-        if ws.max_row > MAX_ROWS or ws.max_column > MAX_COLUMNS:
+        if (ws.max_row or 0) > MAX_ROWS or (ws.max_column or 0) > MAX_COLUMNS:
             raise InputError(_("{path}: sheet {sheet} has {rows} rows and {columns} columns; docgen reads at most "
                                "{max_rows} rows of {max_columns} columns: delete the empty rows and columns below "
                                "and to the right of the table").format(
                 path=path.name, sheet=ws.title, rows=ws.max_row, columns=ws.max_column, max_rows=MAX_ROWS,
                 max_columns=MAX_COLUMNS))
+        xml = _sheet_xml(path, _sheet_part(ws))
         merged_over: dict[tuple[int, int], int] = {}
-        for rng in ws.merged_cells.ranges:
-            if rng.min_row <= HEADER_SEARCH_ROWS and rng.max_col > rng.min_col:
-                for c in range(rng.min_col, rng.max_col + 1):
-                    merged_over[rng.min_row, c] = rng.min_col
-        top = list(ws.iter_rows(min_row=1, max_row=min(ws.max_row, HEADER_SEARCH_ROWS), values_only=True))
+        for min_col, min_row, max_col, _max_row in xml.merged:
+            if min_row <= HEADER_SEARCH_ROWS and max_col > min_col:
+                for c in range(min_col, max_col + 1):
+                    merged_over[min_row, c] = min_col
+        top = list(ws.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True))
         if lay.header_row is not None:
             found = _configured(ws, lay, lay.header_row)
         else:
@@ -615,9 +658,14 @@ def _read(path: Path, wb: Any, lay: Layout) -> Table:
         if found is None:
             continue
         header_row, columns = found
-        header_values = next(ws.iter_rows(min_row=header_row, max_row=header_row, values_only=True), ())
+        def row_at(n: int) -> tuple[Any, ...]:
+            if n <= len(top):
+                return top[n - 1]
+            return next(ws.iter_rows(min_row=n, max_row=n, values_only=True), ())
+
+        header_values = row_at(header_row)
         if header_row > 1 and lay.header_row is None:  # a two-row header: the names may be in the row above
-            above = next(ws.iter_rows(min_row=header_row - 1, max_row=header_row - 1, values_only=True), ())
+            above = row_at(header_row - 1)
             header_values = tuple(b if b is not None else a for a, b in zip(above, header_values))
         _apply(columns, lay, header_values, f"{path.name}: {ws.title}!{header_row}")
         missing = [FIELD_NAMES[k] for k in ("name", "quantity") if k not in columns]
@@ -627,7 +675,8 @@ def _read(path: Path, wb: Any, lay: Layout) -> Table:
             raise InputError(_("{path}: {sheet}!{row}: the header row has no column {names}; name it so, or set "
                                "[spreadsheet] columns in docgen.toml").format(
                 path=path.name, sheet=ws.title, row=header_row, names="、".join(missing)))
-        return _rows(path, ws, header_row, columns, top[:header_row - 1] if header_row > 1 else [])
+        return _rows(path, ws, header_row, columns, top[:header_row - 1] if header_row > 1 else [], xml,
+                     header_values)
     if lay.header_row is not None:
         raise InputError(_("{path}: row {row} ([spreadsheet] header_row in docgen.toml) is not a header row with "
                            "项目名称, 数量 and 单价").format(path=path.name, row=lay.header_row))
@@ -636,15 +685,15 @@ def _read(path: Path, wb: Any, lay: Layout) -> Table:
                        "docgen.toml").format(path=path.name, n=HEADER_SEARCH_ROWS))
 
 
-def _rows(path: Path, ws: Any, header_row: int, columns: dict[str, list[int]], above: list[tuple[Any, ...]]) -> Table:
+def _rows(path: Path, ws: Any, header_row: int, columns: dict[str, list[int]], above: list[tuple[Any, ...]],
+          xml: _SheetXml, header_values: tuple[Any, ...]) -> Table:
     sheet = ws.title
-    hidden = {r for r, d in ws.row_dimensions.items() if d.hidden and r > header_row}
+    hidden = {r for r in xml.hidden if r > header_row}
     single = {k: v[0] for k, v in columns.items() if k != "note"}
     notes = columns.get("note", [])
     loss_header = ""
-    if "loss" in single:
-        header_cell = ws.cell(header_row, single["loss"]).value
-        loss_header = label_of(header_cell or "")
+    if "loss" in single and single["loss"] <= len(header_values):
+        loss_header = label_of(header_values[single["loss"] - 1] or "")
     table = Table(path, sheet, header_row, columns, {}, [], {}, {}, [], sorted(hidden))
     current: Section | None = None
     after_totals = False
@@ -711,7 +760,7 @@ def _rows(path: Path, ws: Any, header_row: int, columns: dict[str, list[int]], a
                         current.subtotal = Figure(amount, cell, first_text)
                     continue
                 if kind in ("fee", "tax"):
-                    rate = _rate_in(ws, r, texts, set(single.values()) - {single.get("loss", 0)})
+                    rate = _rate_in(values, texts, set(single.values()) - {single.get("loss", 0)})
                     if rate is not None:
                         table.rates["management_fee_rate" if kind == "fee" else "tax_rate"] = (rate, cell)
                 if kind == "works" and ("fee" in table.totals or "tax" in table.totals):
