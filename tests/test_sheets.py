@@ -3,6 +3,7 @@ make, every figure checked to the fen against the cell that printed it, and the 
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from decimal import Decimal
@@ -413,3 +414,38 @@ def test_text_that_looks_like_a_formula_is_exported_as_text(tmp_path: Path, proj
 def z_strings(path: Path) -> str:
     with zipfile.ZipFile(path) as z:
         return z.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in z.namelist() else ""
+
+
+def test_the_pages_take_a_sheet_and_give_finance_its_spreadsheet(contracted: Path, archive_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    """新建 takes a quote's .xlsx with the project's code; a wrong figure is the cell's one line on
+    the page; the 复印件 page's selection downloads as finance's spreadsheet."""
+    from test_pages import PASSWORD, PEOPLE, Browser, error
+
+    from docgen.accounts import Accounts
+    from docgen.archive.core import Archive
+    from docgen.web import create_app
+
+    accounts = Accounts(Archive.open(archive_dir))
+    for role, name in PEOPLE.items():
+        accounts.add(name, role, by="test", password=PASSWORD)
+    app = create_app(archive_dir)
+    sales = Browser(app, "sun")
+    sheet = tmp_path / "报价.xlsx"
+    made = sheetmaker.split_sheet(sheet, project=None, amounts={"line1": "600"})
+    r = sales.post("/new", {"kind": "quote", "project": "P-2026-0001"}, files=[("data", ("报价.xlsx", sheet.read_bytes()))])
+    assert r.status_code == 400 and error(r).startswith("报价.xlsx: 报价!J6: 金额 600.00"), error(r)
+    made = sheetmaker.split_sheet(sheet, project=None)
+    r = sales.post("/new", {"kind": "quote", "project": "P-2026-0001"}, files=[("data", ("报价.xlsx", sheet.read_bytes()))])
+    assert r.status_code == 303, error(r)
+    number = r.headers["location"].split("/")[2].split("?")[0]
+    assert Decimal(show(number)["summary"]["total"]) == made["figures"]["total"]
+    finance = Browser(app, "li")
+    page = finance.get("/copies?kind=contract&since=2026-01-01&until=2027-12-31").text
+    assert 'formaction="/copies.xlsx"' in page
+    r = finance.post("/copies.xlsx", {"kind": "contract", "since": "2026-01-01", "until": "2027-12-31",
+                                      "numbers": ["HT-2026-0001"]})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), r.text[:200]
+    rows = list(openpyxl.load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == ["HT-2026-0001"]

@@ -519,7 +519,8 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
 
     @app.post("/new", include_in_schema=False)
     def new(request: Request, csrf: str = Form(default=""), kind: str = Form(), data: UploadFile = File(),
-            files: list[UploadFile] = File(default=[]), note: str = Form(default="", max_length=2000)) -> Response:
+            files: list[UploadFile] = File(default=[]), note: str = Form(default="", max_length=2000),
+            project: str = Form(default="", max_length=200)) -> Response:
         from docgen.kinds import registry
         from docgen.web.app import _sent
 
@@ -529,7 +530,8 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
             if key is None:
                 raise InputError(f"没有这种文档：{kind}")
             with service(caller) as s:
-                made = s.new_sent(key, _sent(data), [_sent(f) for f in files if f.filename], note=note)
+                made = s.new_sent(key, _sent(data), [_sent(f) for f in files if f.filename], note=note,
+                                  project=project.strip() or None)
         except DocgenError as exc:
             return page(request, "new.html", caller, status_of(exc), error=str(exc), **new_context(caller))
         return RedirectResponse(f"/documents/{quote(made.made.number)}?done=new", status_code=303)
