@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -63,6 +64,7 @@ def _core(value: str) -> str:
 _BETWEEN = r"(?:[\s\-.·()/]|&#\d+;|<[^>]*>)*"
 
 
+@lru_cache(maxsize=4096)
 def loose(value: str) -> re.Pattern[str]:
     """The value's letters and digits with anything between them that still reads as the
     number: 138-1234-5678, 440308 19900101 1239, or digits split across runs in XML."""

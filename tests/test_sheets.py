@@ -89,9 +89,10 @@ def stored(archive: Path, number: str, role: str, text: bool = True) -> str | by
 
 def test_formulas_are_read_by_the_values_excel_or_calc_saved(tmp_path: Path, project: Path) -> None:
     """A sheet whose 单价, 金额, 小计 and totals are formulas, saved by LibreOffice Calc (as Excel
-    and WPS save: each formula with its value), gives the same quote."""
+    and WPS save: each formula with its value; its merged cells and hidden rows as Calc writes
+    them), gives the same quote."""
     sheet = tmp_path / "公式.xlsx"
-    made = sheetmaker.split_sheet(sheet, formulas=True)
+    made = sheetmaker.split_sheet(sheet, formulas=True, hidden_row=True)
     saved = sheetmaker.calc_saved(sheet)
     formulas = openpyxl.load_workbook(saved)["报价"]
     assert str(formulas[made["cells"]["total"]].value).startswith("=")  # still formulas after Calc

@@ -946,10 +946,10 @@ class SearchIndex:
             doc = self.catalog.document(h.number)
             if doc is None:
                 continue
-            versions = self.catalog.versions(h.number)
-            v = next((x for x in versions if x.version == h.version), None)
-            if v is None:
+            found = self.catalog.version_at(h.number, h.version)
+            if found is None:
                 continue
+            v, newest = found
             project = self.catalog.project(doc.project) or {}
             text_file = v.file("text")
             text = self.store.get(text_file.sha256).decode() if text_file else ""
@@ -974,7 +974,7 @@ class SearchIndex:
                     number=doc.number,
                     kind=doc.kind,
                     version=v.version,
-                    status=v.status if v.version != versions[-1].version else doc.status,
+                    status=v.status if v.version != newest else doc.status,
                     project=doc.project,
                     customer=project.get("customer", {}).get("name", ""),
                     date=_doc_date(v.summary),
