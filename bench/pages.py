@@ -532,7 +532,7 @@ def run(root: Path, made: dict[str, Any], requests: int) -> None:
         if s.allows("recheck") or s.allows("step"):
             calls.append(("overdue()", s.overdue))
             if hasattr(s, "awaiting_acceptance"):
-                calls.append(("awaiting_acceptance()", s.awaiting_acceptance))
+                calls.append(("awaiting_acceptance(20)", lambda: s.awaiting_acceptance(limit=20)))
         if s.allows("quarantine"):
             calls.append(("quarantine()", s.quarantine))
             calls.append(("filed_on()", lambda: s.filed_on(today())))

@@ -6,8 +6,10 @@
 
 Builds an archive of VERSIONS versions, starts `python -m docgen.cli serve --port N` on it
 as a separate process (DOCGEN_ARCHIVE set, a free port, docgen.toml's defaults but
-`[search] engine = "tantivy"`), and measures with httpx clients in threads, each client
-with its own keep-alive connection and a bearer token (`Authorization: Bearer …`):
+`[search] engine = "tantivy"`), and measures with clients in threads, each client
+with its own keep-alive connection and a bearer token (`Authorization: Bearer …`): the GETs
+through the standard library's http.client (the load generator shares the server's cores,
+and an httpx request costs the client about 3 ms of CPU), the uploads through httpx:
 
 1. search (GET /api/v1/search, four queries in turn: a term every quote has, a customer's
    name, a phrase, a term filtered by kind) with 1, 10 and 50 concurrent clients:
@@ -256,9 +258,53 @@ class Level:
                 f"{failed:>11}")
 
 
+class Plain:
+    """A client of one keep-alive connection through the standard library's http.client: the
+    load generator runs on the server's own cores, so it spends as little of them as it can
+    (an httpx request costs the client about 3 ms of CPU; this one a fraction of that)."""
+
+    class Answer:
+        def __init__(self, status: int, content: bytes) -> None:
+            self.status_code, self.content = status, content
+
+        @property
+        def text(self) -> str:
+            return self.content.decode("utf-8", "replace")
+
+        def json(self) -> object:
+            import json
+
+            return json.loads(self.content)
+
+    def __init__(self, base: str, token: str) -> None:
+        import http.client
+        from urllib.parse import urlsplit
+
+        u = urlsplit(base)
+        self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, params: dict[str, str] | None = None) -> Answer:
+        from urllib.parse import urlencode
+
+        self.conn.request("GET", path + ("?" + urlencode(params) if params else ""), headers=self.headers)
+        r = self.conn.getresponse()
+        return self.Answer(r.status, r.read())
+
+    def __enter__(self) -> Plain:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+
+
 def load(base: str, token: str, clients: int, requests: int,
-         request: Callable[[object, int], object], check: Callable[[object], bool]) -> tuple[float, list[float], list[str]]:
-    """REQUESTS requests from CLIENTS threads, each with its own connection; (wall, latencies, failures)."""
+         request: Callable[[object, int], object], check: Callable[[object], bool],
+         plain: bool = False) -> tuple[float, list[float], list[str]]:
+    """REQUESTS requests from CLIENTS threads, each with its own connection (``plain``: a
+    :class:`Plain` one, for GETs); (wall, latencies, failures)."""
+    import http.client as httplib
+
     import httpx
 
     latencies: list[float] = []
@@ -268,7 +314,9 @@ def load(base: str, token: str, clients: int, requests: int,
     start = threading.Barrier(clients + 1)
 
     def client() -> None:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120) as http:
+        opened = Plain(base, token) if plain else httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
+                                                              timeout=120)
+        with opened as http:
             http.get("/api/v1/me")  # the connection open before the clock runs
             start.wait()
             while True:
@@ -281,7 +329,7 @@ def load(base: str, token: str, clients: int, requests: int,
                     r = request(http, n)
                     ok = check(r)
                     why = "" if ok else f"{r.status_code} {r.text[:120]}"  # type: ignore[attr-defined]
-                except httpx.HTTPError as exc:
+                except (httpx.HTTPError, httplib.HTTPException, OSError) as exc:
                     why = f"{type(exc).__name__}: {exc}"
                 elapsed = time.perf_counter() - t
                 with lock:
@@ -397,7 +445,7 @@ def main() -> None:
         levels = {c: Level(c) for c in LEVELS}
         for run in range(args.runs):
             for c in LEVELS:
-                levels[c].add(*load(base, finance, c, args.requests, search, searched))
+                levels[c].add(*load(base, finance, c, args.requests, search, searched, plain=True))
                 print(f"search run {run + 1}: {levels[c].row('')}", file=sys.stderr, flush=True)
 
         t = time.perf_counter()
@@ -409,7 +457,7 @@ def main() -> None:
         copies = {c: Level(c) for c in LEVELS}
         for run in range(args.runs):
             for c in LEVELS:
-                copies[c].add(*load(base, finance, c, args.copies, copy, copied))
+                copies[c].add(*load(base, finance, c, args.copies, copy, copied, plain=True))
                 print(f"copy run {run + 1}: {copies[c].row('')}", file=sys.stderr, flush=True)
 
         # creation: the server's converters started by as many creations at once first

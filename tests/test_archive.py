@@ -349,3 +349,22 @@ def test_processes_opening_a_new_archive_at_once_all_open_it(tmp_path: Path) -> 
         con = sqlite3.connect(path)
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         con.close()
+
+
+def test_an_archive_from_before_the_refs_index_is_filled_on_opening(contracted: Path, archive_dir: Path) -> None:
+    """m010: what refers to what, read from the summaries there are; a contract still finds its
+    quote's referrer and the change orders made later are indexed as they are made."""
+    con = sqlite3.connect(archive_dir / "catalog.sqlite")
+    con.execute("DROP TABLE refs")
+    con.execute("DELETE FROM migrations WHERE name = 'm010_refs'")
+    con.commit()
+    con.close()
+    r = run("show", "BJ-2026-0001", "--json")
+    assert r.exit_code == 0, r
+    assert [x["number"] for x in json.loads(r.stdout)["referred_by"]] == ["HT-2026-0001"]
+    assert run("new", "change", contracted / "change-1.yaml").exit_code == 0
+    con = sqlite3.connect(archive_dir / "catalog.sqlite")
+    refs = set(con.execute("SELECT number, key, target FROM refs"))
+    assert {("HT-2026-0001", "quote", "BJ-2026-0001"), ("BG-2026-0001", "contract", "HT-2026-0001")} <= refs
+    r = run("list", "--kind", "contract", "--json")
+    assert json.loads(r.stdout)[0]["total"] == json.loads(run("show", "HT-2026-0001", "--json").stdout)["total"]

@@ -335,6 +335,33 @@ def m009_links(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m010_refs(db: sqlite3.Connection) -> None:
+    """Which document each version's summary names, and under which key (a change order's
+    ``contract``, a contract's ``quote`` …): what refers to a document is found by an index, not by
+    reading every summary. Kept by ``add_version``; filled here from the versions there are."""
+    _script(
+        db,
+        """
+        CREATE TABLE refs (
+            number TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            target TEXT NOT NULL,
+            PRIMARY KEY (number, version, key)
+        );
+        CREATE INDEX refs_target ON refs(target);
+        """ + _REFS_OF_VERSIONS,
+    )
+
+
+# a summary's top-level texts that are another document's number, as (key, target)
+_REFS_OF_VERSIONS = """
+        INSERT INTO refs SELECT v.number, v.version, j.key, j.value FROM versions v, json_each(v.summary) j
+        WHERE j.type = 'text' AND j.value != v.number AND j.value IN (SELECT number FROM documents)
+"""
+
+
 def _row_name(table: str, r: sqlite3.Row) -> str:
     if table == "events":
         what = f"{r['number']}" + (f" v{r['version']}" if r["version"] is not None else "")
@@ -668,6 +695,11 @@ class Catalog:
             "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
             [(number, version, role, sha, size) for role, (sha, size) in files.items()],
         )
+        self.db.execute(
+            "INSERT INTO refs SELECT ?, ?, j.key, j.value FROM json_each(?) j WHERE j.type = 'text' "
+            "AND j.value != ? AND j.value IN (SELECT number FROM documents)",
+            (number, version, json.dumps(summary, ensure_ascii=False), number),
+        )
 
     def set_status(
         self,
@@ -786,12 +818,16 @@ class Catalog:
     ) -> list[tuple[DocumentRow, dict[str, Any]]]:
         """Every document of ``kinds`` whose newest summary holds one of ``numbers`` as the value
         of one of its top-level ``keys`` (what may refer to them; the caller checks which keys
-        count for which kind), with that summary, in the order of ``documents``: one pass over
-        those summaries in SQLite, and only the documents found read into Python."""
+        count for which kind), with that summary, in the order of ``documents``: found through the
+        ``refs`` index (migration m010); only the documents found are read."""
+        keys_, numbers_ = json.dumps(sorted(set(keys))), json.dumps(sorted(set(numbers)))
         return self._newest(
-            " AND d.kind IN (SELECT value FROM json_each(?)) AND EXISTS (SELECT 1 FROM json_each(v.summary) j "
-            "WHERE j.key IN (SELECT value FROM json_each(?)) AND j.value IN (SELECT value FROM json_each(?)))",
-            [json.dumps(sorted(set(kinds))), json.dumps(sorted(set(keys))), json.dumps(sorted(set(numbers)))])
+            " AND d.kind IN (SELECT value FROM json_each(?))"
+            " AND d.number IN (SELECT r.number FROM refs r WHERE r.target IN (SELECT value FROM json_each(?))"
+            " AND r.key IN (SELECT value FROM json_each(?)))"  # found by the index, then checked on the newest version:
+            " AND EXISTS (SELECT 1 FROM refs r WHERE r.number = d.number AND r.version = v.version"
+            " AND r.key IN (SELECT value FROM json_each(?)) AND r.target IN (SELECT value FROM json_each(?)))",
+            [json.dumps(sorted(set(kinds))), numbers_, keys_, keys_, numbers_])
 
     def _newest(self, where: str, args: list[Any]) -> list[tuple[DocumentRow, dict[str, Any]]]:
         columns = ", ".join(f"d.{c}" for c in _DOCUMENT_COLUMNS.split(", "))

@@ -940,6 +940,7 @@ class SearchIndex:
                                       limit if exact else max(100, limit * 5))
         words = query_words(node)
         out: list[Result] = []
+        projects: dict[str, dict[str, Any]] = {}  # the hits of one customer share their project
         for h in hits:
             if len(out) >= limit:
                 break
@@ -950,7 +951,9 @@ class SearchIndex:
             if found is None:
                 continue
             v, newest = found
-            project = self.catalog.project(doc.project) or {}
+            if doc.project not in projects:
+                projects[doc.project] = self.catalog.project(doc.project) or {}
+            project = projects[doc.project]
             text_file = v.file("text")
             text = self.store.get(text_file.sha256).decode() if text_file else ""
             pairs = self._personal(v, text, project)

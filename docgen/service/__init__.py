@@ -460,21 +460,31 @@ class Service:
                 fmt_instant(d.updated)))
         return rows
 
-    def awaiting_acceptance(self) -> list[ListRow]:
-        """Signed contracts whose project has no passed 正式验收 yet: the reports engineering has to write."""
+    def awaiting_acceptance(self, limit: int | None = None) -> tuple[list[ListRow], int]:
+        """Signed contracts whose project has no passed 正式验收 yet: the reports engineering has to
+        write, the longest signed first; the first ``limit`` of them as list rows, and how many
+        there are in all."""
         from docgen.kinds.acceptance import formally_passed
 
-        self.require("read")
-        accepted = {d.project for d, summary in self.archive.catalog.newest("acceptance")
+        self.require("read", "contract")
+        cat = self.archive.catalog
+        accepted = {d.project for d, summary in cat.newest("acceptance")
                     if d.status != "void" and formally_passed(summary)}
-        return [r for r in self.documents("contract", "signed") if r.project not in accepted]
+        waiting = sorted((d for d in cat.documents("contract") if d.status == "signed" and d.project not in accepted),
+                         key=lambda d: (d.updated, d.number))
+        shown = waiting if limit is None else waiting[:limit]
+        rows = {r.number: r for r in self.documents(numbers=[d.number for d in shown])} if shown else {}
+        return [rows[d.number] for d in shown if d.number in rows], len(waiting)
 
     def listing(self) -> list[Any]:
         """Every document the actor may read as the catalog lists it (number, kind, project, status,
         title, created, updated), without totals or customers: one query, for choosing which rows of
         ``documents`` to show."""
         self.require("read")
-        return [d for d in self.archive.catalog.documents() if self.allows("read", d.kind)]
+        from docgen.kinds import registry
+
+        readable = {k: self.allows("read", k) for k in registry.keys()}
+        return [d for d in self.archive.catalog.documents() if readable.get(d.kind, False)]
 
     def project(self, code: str) -> ProjectView:
         """A project and its whole chain in order (quote, contract, change orders, notices,

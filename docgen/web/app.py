@@ -424,11 +424,11 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
             result: dict[str, Any] = s.diff(number, a, b).to_json()
             return result
 
-    @app.get("/api/v1/search")
+    @app.get("/api/v1/search", response_model=list[dict[str, Any]])
     def search(q: str, kind: str | None = None, project: str | None = None, customer: str | None = None,
                status: str | None = None, date_from: Day | None = None, date_to: Day | None = None,
                all_versions: bool = False, offset: int = 0, limit: int = 20,
-               who: Caller = Depends(caller)) -> list[dict[str, Any]]:
+               who: Caller = Depends(caller)) -> JSONResponse:
         from docgen.archive.search import Filters
 
         if not 0 <= offset <= 10_000 or not 1 <= limit <= 1000:
@@ -438,7 +438,8 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
         filters = Filters(kind=_kind(kind), project=project, customer=customer, status=_status(status),
                           date_from=date_from, date_to=date_to, all_versions=all_versions)
         with service(who) as s:
-            return s.search(q, filters, limit=limit, offset=offset).to_json()
+            # plain data already (str, int, float): answered as it is, not walked again by a response model
+            return JSONResponse(s.search(q, filters, limit=limit, offset=offset).to_json())
 
     @app.get("/api/v1/log")
     def log(number: str | None = None, who: Caller = Depends(caller)) -> list[dict[str, Any]]:

@@ -32,6 +32,7 @@ from docgen.i18n import action_word, status_word
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 20
+HOME_ROWS = 20  # a home list that grows with the archive (the reports to write) shows this many, and the count
 LINK_COOKIE = "docgen_link_code"  # a customer link's code, for that link's path only
 
 # what the page says after a form did what it asked (a code in the URL: the text is the page's own)
@@ -238,7 +239,7 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
             if engineering:
                 context["late"] = s.overdue()
                 context["open_notices"] = [r for r in rows if r.kind == "rectification" and r.status == "issued"]
-                context["to_accept"] = s.awaiting_acceptance()
+                context["to_accept"], context["to_accept_total"] = s.awaiting_acceptance(limit=HOME_ROWS)
             if allowed("quarantine"):
                 context["quarantine"] = s.quarantine().items
                 context["filed_today"] = s.filed_on(today())
