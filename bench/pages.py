@@ -521,8 +521,9 @@ def run(root: Path, made: dict[str, Any], requests: int) -> None:
         if s.allows("read") and not hasattr(s, "listing"):  # docgen before the home page chose its rows
             calls.append(("documents()", s.documents))
         elif s.allows("read"):  # the catalog's list, then the rows of what the lists show (as docgen.web.pages)
-            calls.append(("listing()", s.listing))
-            docs = s.listing()
+            statuses = ("draft", "returned", "in_review", "issued")
+            calls.append(("listing(statuses)", lambda: s.listing(statuses=statuses)))
+            docs = s.listing(statuses=statuses)
             engineering = s.allows("recheck") or s.allows("step")
             shown = sorted(d.number for d in docs if (d.status in ("draft", "returned") and s.allows("revise", d.kind))
                            or (d.status == "in_review" and s.allows("review:approve"))
@@ -543,6 +544,7 @@ def run(root: Path, made: dict[str, Any], requests: int) -> None:
                 if s.allows("pull", kind):
                     calls.append((f"signed({kind})", lambda kind=kind: s.signed(kind, since)))
         if s.allows("verify"):
+            calls.append(("status_counts()", s.status_counts))
             calls.append(("index_queue()", cat.index_queue))
         return "+".join(n for n, _ in calls), lambda: [f() for _, f in calls]
 

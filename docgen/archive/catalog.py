@@ -764,12 +764,21 @@ class Catalog:
         row = self.db.execute("SELECT * FROM documents WHERE number = ?", (number,)).fetchone()
         return DocumentRow(**dict(row)) if row else None
 
-    def documents(self, kind: str | None = None) -> list[DocumentRow]:
-        sql, args = f"SELECT {_DOCUMENT_COLUMNS} FROM documents", ()
+    def documents(self, kind: str | None = None, *, statuses: Iterable[str] | None = None) -> list[DocumentRow]:
+        sql, where, args = f"SELECT {_DOCUMENT_COLUMNS} FROM documents", [], []
         if kind:
-            sql, args = sql + " WHERE kind = ?", (kind,)
+            where, args = [*where, "kind = ?"], [*args, kind]
+        if statuses is not None:
+            where, args = [*where, "status IN (SELECT value FROM json_each(?))"], [*args, json.dumps(sorted(statuses))]
+        if where:
+            sql += " WHERE " + " AND ".join(where)
         rows = self.db.execute(sql + " ORDER BY created, number", args).fetchall()
         return [DocumentRow(*r) for r in rows]
+
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        """How many documents there are of each kind and status, in one query."""
+        return [tuple(r) for r in self.db.execute(  # type: ignore[misc]
+            "SELECT kind, status, COUNT(*) FROM documents GROUP BY kind, status ORDER BY kind, status")]
 
     def find_by_input(self, kind: str, input_sha: str) -> tuple[str, int] | None:
         """A live document version made from exactly this input, if any."""

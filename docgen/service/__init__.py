@@ -476,15 +476,20 @@ class Service:
         rows = {r.number: r for r in self.documents(numbers=[d.number for d in shown])} if shown else {}
         return [rows[d.number] for d in shown if d.number in rows], len(waiting)
 
-    def listing(self) -> list[Any]:
-        """Every document the actor may read as the catalog lists it (number, kind, project, status,
-        title, created, updated), without totals or customers: one query, for choosing which rows of
-        ``documents`` to show."""
+    def listing(self, statuses: Iterable[str] | None = None) -> list[Any]:
+        """Every document the actor may read (of ``statuses``) as the catalog lists it (number, kind,
+        project, status, title, created, updated), without totals or customers: one query, for
+        choosing which rows of ``documents`` to show."""
         self.require("read")
         from docgen.kinds import registry
 
         readable = {k: self.allows("read", k) for k in registry.keys()}
-        return [d for d in self.archive.catalog.documents() if readable.get(d.kind, False)]
+        return [d for d in self.archive.catalog.documents(statuses=statuses) if readable.get(d.kind, False)]
+
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        """How many documents of each kind the actor may read there are in each status."""
+        self.require("read")
+        return [(k, st, n) for k, st, n in self.archive.catalog.status_counts() if self.allows("read", k)]
 
     def project(self, code: str) -> ProjectView:
         """A project and its whole chain in order (quote, contract, change orders, notices,

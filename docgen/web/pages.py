@@ -227,7 +227,7 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         with service(caller) as s:
             # which documents the lists show, from the catalog's list alone; then their rows
             # (totals, customers) for those only
-            docs = s.listing() if allowed("read") else []
+            docs = s.listing(statuses=("draft", "returned", "in_review", "issued")) if allowed("read") else []
             wanted = {d.number for d in docs if (d.status in ("draft", "returned") and allowed("revise", d.kind))
                       or (d.status == "in_review" and allowed("review:approve"))
                       or (engineering and d.kind == "rectification" and d.status == "issued")}
@@ -249,7 +249,7 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
                 context["signed"] = [x.row for kind in _sum_kinds() if allowed("pull", kind)
                                      for x in s.signed(kind, since)]
             if allowed("verify"):
-                context["counts"] = _counts(docs)
+                context["counts"] = s.status_counts()
                 context["index_waiting"] = len(archive().catalog.index_queue())
         return page(request, "home.html", caller, **context)
 
@@ -712,10 +712,3 @@ def _sum_kinds() -> list[str]:
 
     amending = [k for k in registry.kinds() if k.amends]
     return sorted({k.amends for k in amending if k.amends} | {k.key for k in amending}, key=registry.keys().index)
-
-
-def _counts(rows: list[Any]) -> list[tuple[str, str, int]]:
-    counts: dict[tuple[str, str], int] = {}
-    for r in rows:
-        counts[r.kind, r.status] = counts.get((r.kind, r.status), 0) + 1
-    return [(k, s, n) for (k, s), n in sorted(counts.items())]
