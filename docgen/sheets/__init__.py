@@ -236,15 +236,8 @@ def _check_zip(path: Path) -> None:
 _NO_VALUE = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
 
 
-def _formula_without_value(path: Path, sheet_part: str | None) -> str | None:
+def _formula_without_value(xml: bytes) -> str | None:
     """The first cell of the sheet's XML holding a formula with no saved value, if any."""
-    if sheet_part is None:
-        return None
-    with zipfile.ZipFile(path) as z:
-        try:
-            xml = z.read(sheet_part)
-        except KeyError:
-            return None
     for m in _NO_VALUE.finditer(xml):
         if not re.search(rb'\st="(?:str|s|e|b|inlineStr)"', m.group(2)):  # an empty <v> of t="str" is a value: ""
             return m.group(1).decode()
@@ -263,10 +256,12 @@ _ROW = re.compile(rb"<row\b([^>]*)>")
 
 @dataclass
 class _SheetXml:
-    """What read-only openpyxl does not give: the merged ranges and the hidden rows."""
+    """What read-only openpyxl does not give: the merged ranges and the hidden rows (and the
+    sheet's XML itself, for the formulas saved without a value)."""
 
     merged: list[tuple[int, int, int, int]]  # min_col, min_row, max_col, max_row
     hidden: set[int]
+    data: bytes = b""
 
 
 def _sheet_xml(path: Path, part: str | None) -> _SheetXml:
@@ -285,7 +280,7 @@ def _sheet_xml(path: Path, part: str | None) -> _SheetXml:
             m = re.search(rb'\sr="([0-9]+)"', attrs)
             if m:
                 hidden.add(int(m.group(1)))
-    return _SheetXml(merged, hidden)
+    return _SheetXml(merged, hidden, xml)
 
 
 def _unreadable(path: Path, exc: Exception) -> InputError:
@@ -477,16 +472,22 @@ def _field_of(label: str) -> str | None:
     return None
 
 
+def _columns_of(row: tuple[Any, ...]) -> dict[str, list[int]]:
+    """A header row's columns by field, as its names say (several for note, the first for the rest)."""
+    columns: dict[str, list[int]] = {}
+    for c, value in enumerate(row, start=1):
+        if isinstance(value, str):
+            key = _field_of(label_of(value))
+            if key and (key == "note" or key not in columns):
+                columns.setdefault(key, []).append(c)
+    return columns
+
+
 def _header(rows: list[tuple[Any, ...]], merged_over: dict[tuple[int, int], int], first: int) -> tuple[int, dict[str, list[int]]] | None:
     """The best header row among ``rows`` (numbered from ``first``): (the last header row, columns)."""
     best: tuple[int, int, dict[str, list[int]]] | None = None
     for i, row in enumerate(rows):
-        columns: dict[str, list[int]] = {}
-        for c, value in enumerate(row, start=1):
-            if isinstance(value, str):
-                key = _field_of(label_of(value))
-                if key and (key == "note" or key not in columns):
-                    columns.setdefault(key, []).append(c)
+        columns = _columns_of(row)
         last = first + i
         # a second header row: 主材 / 辅材 / 人工 (and 合计) under a 单价 merged over them
         if i + 1 < len(rows):
@@ -513,19 +514,6 @@ def _header(rows: list[tuple[Any, ...]], merged_over: dict[tuple[int, int], int]
             if best is None or score > best[0]:
                 best = (score, last, columns)
     return (best[1], best[2]) if best else None
-
-
-def _configured(ws: Any, lay: Layout, row: int | None) -> tuple[int, dict[str, list[int]]] | None:
-    if row is None:
-        return None
-    values = next(ws.iter_rows(min_row=row, max_row=row, values_only=True), ())
-    columns: dict[str, list[int]] = {}
-    for c, value in enumerate(values, start=1):
-        if isinstance(value, str):
-            key = _field_of(label_of(value))
-            if key and (key == "note" or key not in columns):
-                columns.setdefault(key, []).append(c)
-    return row, columns
 
 
 def _apply(columns: dict[str, list[int]], lay: Layout, header: tuple[Any, ...], where: str) -> None:
@@ -651,18 +639,19 @@ def _read(path: Path, wb: Any, lay: Layout) -> Table:
                 for c in range(min_col, max_col + 1):
                     merged_over[min_row, c] = min_col
         top = list(ws.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True))
-        if lay.header_row is not None:
-            found = _configured(ws, lay, lay.header_row)
-        else:
-            found = _header(top, merged_over, 1)
-        if found is None:
-            continue
-        header_row, columns = found
+
         def row_at(n: int) -> tuple[Any, ...]:
             if n <= len(top):
                 return top[n - 1]
             return next(ws.iter_rows(min_row=n, max_row=n, values_only=True), ())
 
+        if lay.header_row is not None:
+            found = (lay.header_row, _columns_of(row_at(lay.header_row)))
+        else:
+            found = _header(top, merged_over, 1)
+        if found is None:
+            continue
+        header_row, columns = found
         header_values = row_at(header_row)
         if header_row > 1 and lay.header_row is None:  # a two-row header: the names may be in the row above
             above = row_at(header_row - 1)
@@ -830,7 +819,7 @@ def _rows(path: Path, ws: Any, header_row: int, columns: dict[str, list[int]], a
         raise InputError(_("{path}: {sheet}: no item rows under the header row {row}; a row needs 项目名称, 数量 and "
                            "单价").format(path=path.name, sheet=sheet, row=header_row))
     if suspects:
-        cell = _formula_without_value(path, _sheet_part(ws))
+        cell = _formula_without_value(xml.data)
         if cell is not None:
             raise table.error(f"{sheet}!{cell}", _(
                 "a formula saved without its value (the file was written by a program that does not calculate); "

@@ -22,7 +22,6 @@ YUAN = '"¥"#,##0.00'
 QUANTITY = "0.####"
 PERCENT = "0.##%"
 UNITS = ("㎡", "m", "延米", "个", "套", "樘", "组", "台", "项", "处", "根", "块", "扇", "副", "间", "批")
-THIN = None  # the border, made when openpyxl is imported
 
 # the quote sheet's columns, in docgen's layout (what docgen.sheets.read finds by name)
 QUOTE_COLUMNS = ("序号", "项目名称", "单位", "数量", "主材", "辅材", "人工", "单价", "损耗", "金额", "工艺及材料说明")

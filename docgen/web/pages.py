@@ -458,11 +458,11 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         total = sum((_amount(r.row.total) for r in rows), _amount(0))
         return page(request, "copies.html", caller, rows=rows, total=total, **context)
 
-    @app.post("/copies.zip", include_in_schema=False)
-    def copies_zip(request: Request, csrf: str = Form(default=""), kind: str = Form(), since: str = Form(),
-                   until: str = Form(default=""), numbers: list[str] = Form(default=[])) -> Response:
+    def selected(request: Request, csrf: str, kind: str, since: str, until: str, numbers: list[str], none: str,
+                 make: Callable[[Any, str], Response]) -> Response:
+        """A 复印件 form's selection: the kind and the documents ticked, then ``make(service, kind)``;
+        an error is the 复印件 page with its one line."""
         from docgen.kinds import registry
-        from docgen.web.app import _file
 
         caller = checked(request, csrf)
         try:
@@ -470,15 +470,22 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
             if key is None:
                 raise InputError(f"没有这种文档：{kind}")
             if not numbers:
-                raise InputError("没有选中文档；请勾选要下载的文档")
+                raise InputError(none)
             with service(caller) as s:
-                download = s.copies_zip(key, _day(since, "起始日期") or date.min, until=_day(until, "截止日期"),
-                                        numbers=numbers)
+                return make(s, key)
         except DocgenError as exc:
             return page(request, "copies.html", caller, status_of(exc), error=str(exc), rows=[],
                         form={"kind": kind, "since": since, "until": until}, kinds=registry.kinds(),
                         title="复印件", active="copies")
-        return _file(download)
+
+    @app.post("/copies.zip", include_in_schema=False)
+    def copies_zip(request: Request, csrf: str = Form(default=""), kind: str = Form(), since: str = Form(),
+                   until: str = Form(default=""), numbers: list[str] = Form(default=[])) -> Response:
+        from docgen.web.app import _file
+
+        return selected(request, csrf, kind, since, until, numbers, "没有选中文档；请勾选要下载的文档",
+                        lambda s, key: _file(s.copies_zip(key, _day(since, "起始日期") or date.min,
+                                                          until=_day(until, "截止日期"), numbers=numbers)))
 
     @app.post("/copies.xlsx", include_in_schema=False)
     def copies_xlsx(request: Request, csrf: str = Form(default=""), kind: str = Form(), since: str = Form(default=""),
@@ -489,21 +496,11 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         from docgen.service.results import Download
         from docgen.web.app import _file
 
-        caller = checked(request, csrf)
-        try:
-            key = registry.kind_key(kind)
-            if key is None:
-                raise InputError(f"没有这种文档：{kind}")
-            if not numbers:
-                raise InputError("没有选中文档；请勾选要列入表格的文档")
-            with service(caller) as s:
-                data = s.statement_sheet(s.statement(key, numbers=numbers))
-        except DocgenError as exc:
-            return page(request, "copies.html", caller, status_of(exc), error=str(exc), rows=[],
-                        form={"kind": kind, "since": since, "until": until}, kinds=registry.kinds(),
-                        title="复印件", active="copies")
-        name = f"{registry.get(key).cn}_{since or '全部'}至{until or '今'}.xlsx"
-        return _file(Download(name, XLSX, data))
+        def sheet(s: Any, key: str) -> Response:
+            name = f"{registry.get(key).cn}_{since or '全部'}至{until or '今'}.xlsx"
+            return _file(Download(name, XLSX, s.statement_sheet(s.statement(key, numbers=numbers))))
+
+        return selected(request, csrf, kind, since, until, numbers, "没有选中文档；请勾选要列入表格的文档", sheet)
 
     # 新建 ---------------------------------------------------------------------------------
 
