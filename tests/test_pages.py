@@ -371,12 +371,21 @@ def test_every_page_for_every_role(office: Any) -> None:
 
 
 def test_engineering_sees_the_acceptance_reports_to_write(contracted: Path, archive_dir: Path) -> None:
-    """A signed contract without a passed 正式验收 waits for its report; a passed one takes it off."""
+    """A signed contract without a passed 正式验收 waits for its report; a passed one takes it off.
+    The list shows the first HOME_ROWS, and says how many there are in all."""
+    from docgen.web import pages
+
     Accounts(Archive.open(archive_dir)).add("zhou", "engineering", by="test", password=PASSWORD)
     app = create_app(archive_dir)
     home = Browser(app, "zhou").get("/").text
     waiting = home.split("待写竣工验收报告")[1].split("</section>")[0]
-    assert "HT-2026-0001" in waiting
+    assert "HT-2026-0001" in waiting and "共 1 份" not in waiting
+    rows, pages.HOME_ROWS = pages.HOME_ROWS, 0
+    try:
+        waiting = Browser(app, "zhou").get("/").text.split("待写竣工验收报告")[1].split("</section>")[0]
+    finally:
+        pages.HOME_ROWS = rows
+    assert "HT-2026-0001" not in waiting and "签署最早的 0 份，共 1 份。" in waiting
     assert new("acceptance", contracted / "acceptance-2.yaml")["number"].startswith("YS-")
     waiting = Browser(app, "zhou").get("/").text.split("待写竣工验收报告")[1].split("</section>")[0]
     assert "HT-2026-0001" not in waiting

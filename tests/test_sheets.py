@@ -450,3 +450,26 @@ def test_the_pages_take_a_sheet_and_give_finance_its_spreadsheet(contracted: Pat
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), r.text[:200]
     rows = list(openpyxl.load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
     assert [row[0] for row in rows[1:]] == ["HT-2026-0001"]
+
+
+def test_the_api_exports_and_refuses_what_it_should(contracted: Path, archive_dir: Path) -> None:
+    """GET /api/v1/documents/{number}/xlsx and /api/v1/statement.xlsx: a sheet for a reader; an
+    unknown kind or status, a bad date, a number that is a path, or no token, refused."""
+    from test_api_routes import Office
+
+    office = Office(archive_dir)
+    finance = office["finance"]
+    r = finance.get("/api/v1/documents/HT-2026-0001/xlsx")
+    assert r.status_code == 200 and openpyxl.load_workbook(io.BytesIO(r.content)).sheetnames == ["报价", "付款", "变更"]
+    r = finance.get("/api/v1/statement.xlsx", params={"kind": "合同", "status": "signed", "since": "2026-01-01"})
+    assert r.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == ["HT-2026-0001"]
+    for params in ({"kind": "发票"}, {"status": "paid"}, {"since": "2026-13-01"}):
+        r = finance.get("/api/v1/statement.xlsx", params=params)
+        assert r.status_code in (400, 422) and "error" in r.json(), (params, r.text)
+    for url in ("/api/v1/documents/..%2F..%2Fcatalog.sqlite/xlsx", "/api/v1/documents/HT-2099-0001/xlsx"):
+        r = finance.get(url)
+        assert r.status_code == 404 and str(archive_dir) not in r.text, r.text
+    r = office["finance"].get("/api/v1/documents/ZZ/xlsx", headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401
