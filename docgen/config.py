@@ -11,6 +11,7 @@ import functools
 import os
 import re
 import tomllib
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -435,9 +436,19 @@ def ensure_settings_file(root: Path) -> Path:
     path = root / "docgen.toml"
     if not path.exists():
         root.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".toml.tmp")
+        # Several first commands may start at once: each writes its own file and
+        # links it into place, so the first one wins and none is overwritten.
+        tmp = root / f".docgen.toml.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
         tmp.write_text(default_toml(), encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     return path
 
 

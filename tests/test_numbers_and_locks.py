@@ -198,3 +198,48 @@ def test_kill_while_a_copy_converts_leaves_no_folder_behind(scans: Path, archive
     assert r.exit_code == 0, r
     assert not list((archive_dir / "tmp").glob("copy-*"))
     assert (archive_dir / "outbox/finance/HT-2026-0001_v2_财务联.pdf").is_file()
+
+
+def test_first_commands_started_together_write_one_settings_file(tmp_path: Path) -> None:
+    """A new archive's first commands may start at the same moment: each writes its own
+    temporary file, one docgen.toml wins, none fails and no temporary file is left behind."""
+    import threading
+
+    from docgen.config import default_toml, ensure_settings_file
+
+    root = tmp_path / "new-archive"
+    start_line = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def first_command() -> None:
+        start_line.wait()
+        try:
+            ensure_settings_file(root)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_command) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert (root / "docgen.toml").read_text(encoding="utf-8") == default_toml()
+    assert sorted(p.name for p in root.iterdir()) == ["docgen.toml"]
+
+
+def test_a_settings_file_written_meanwhile_is_not_overwritten(tmp_path: Path, monkeypatch) -> None:
+    import docgen.config as config
+
+    root = tmp_path / "new-archive"
+    root.mkdir()
+    company = "# the company's own settings\n"
+    real = config.default_toml
+
+    def slow_default() -> str:  # another command writes docgen.toml while this one prepares its own
+        (root / "docgen.toml").write_text(company, encoding="utf-8")
+        return real()
+
+    monkeypatch.setattr(config, "default_toml", slow_default)
+    config.ensure_settings_file(root)
+    assert (root / "docgen.toml").read_text(encoding="utf-8") == company
