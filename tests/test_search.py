@@ -597,6 +597,52 @@ def test_search_masks_id_and_phone_numbers_by_policy(with_engine: str, work: Pat
     assert clear_terms(archive_dir) == set()  # the engine itself holds no term of the clear number
 
 
+def test_one_process_searching_for_several_departments_masks_each_by_its_policy(
+        with_engine: str, work: Path, archive_dir: Path) -> None:
+    """A server answers every department from one process: what it keeps of a hit it found
+    before (the passage, the numbers it shows) never carries one department's view to another,
+    nor an old customer's numbers past a change of the project."""
+    from docgen.archive.core import Archive
+    from docgen.service import Actor, Service
+
+    new("quote", work / "quote.yaml")
+    new("contract", work / "contract.yaml")
+    archive = Archive.open(archive_dir)
+
+    def snippet(department: str, query: str = "联系电话") -> str:
+        service = Service(archive, Actor("x", department, department))
+        (hit,) = service.search(query, Filters(kind="contract")).results
+        return hit.snippet
+
+    for _ in range(2):
+        assert MASKED_PHONE in snippet("finance") and PHONE not in snippet("finance")
+        assert PHONE in snippet("legal")
+    edit(work / "project.yaml", lambda d: d["customer"].update(phone="13900001111"))
+    assert run("revise", "HT-2026-0001", work / "contract.yaml", "--note", "电话", "--update-project").exit_code == 0
+    assert "139****1111" in snippet("finance") and "13900001111" not in snippet("finance")
+    assert "13900001111" in snippet("legal")
+
+
+def test_a_search_reads_the_catalog_in_a_few_queries_however_many_hits(work: Path, archive_dir: Path) -> None:
+    from docgen.archive.core import Archive
+    from docgen.service import Actor, Service
+
+    q = work / "quote.yaml"
+    assert run("new", "quote", q, q, q, q).exit_code == 0
+    archive = Archive.open(archive_dir)
+    service = Service(archive, Actor("x", "finance", "finance"))
+    service.search("拆除", Filters())  # the index caught up with the catalog first
+    statements: list[str] = []
+    archive.catalog.db.set_trace_callback(statements.append)
+    try:
+        hits = service.search("拆除", Filters()).results
+    finally:
+        archive.catalog.db.set_trace_callback(None)
+    assert len(hits) == 4
+    reads = [q for q in statements if q.lstrip().upper().startswith(("SELECT", "WITH"))]
+    assert len(reads) <= 6, reads
+
+
 def test_search_as_an_unknown_department_is_refused(work: Path) -> None:
     new("quote", work / "quote.yaml")
     r = run("search", "拆除", "--as", "marketing")

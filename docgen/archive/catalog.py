@@ -889,6 +889,39 @@ class Catalog:
         d["summary"] = json.loads(d["summary"])
         return VersionRow(**d, files=files), newest
 
+    def versions_at(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], tuple[DocumentRow, VersionRow, int]]:
+        """Several versions at once (a search's hits), each with its document and the document's
+        newest version number, in three queries however many there are; a key the catalog does
+        not hold is left out."""
+        wanted = json.dumps(sorted({(n, v) for n, v in keys}))
+        pairs = "SELECT json_extract(value, '$[0]') AS number, json_extract(value, '$[1]') AS version FROM json_each(?)"
+        rows = self.db.execute(
+            f"SELECT v.*, (SELECT MAX(m.version) FROM versions m WHERE m.number = v.number) AS newest "
+            f"FROM ({pairs}) w JOIN versions v ON v.number = w.number AND v.version = w.version", (wanted,)).fetchall()
+        files: dict[tuple[str, int], list[FileRow]] = {}
+        for f in self.db.execute(
+                f"SELECT f.number, f.version, f.role, f.sha256, f.size FROM ({pairs}) w "
+                f"JOIN files f ON f.number = w.number AND f.version = w.version ORDER BY f.role", (wanted,)):
+            files.setdefault((f[0], f[1]), []).append(FileRow(f[2], f[3], f[4]))
+        numbers = json.dumps(sorted({r["number"] for r in rows}))
+        docs = {r[0]: DocumentRow(*r) for r in self.db.execute(
+            f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE number IN (SELECT value FROM json_each(?))", (numbers,))}
+        out = {}
+        for r in rows:
+            d = dict(r)
+            newest = d.pop("newest")
+            d["summary"] = json.loads(d["summary"])
+            key = (r["number"], r["version"])
+            if r["number"] in docs:
+                out[key] = (docs[r["number"]], VersionRow(**d, files=tuple(files.get(key, []))), newest)
+        return out
+
+    def projects(self, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Several projects' data at once, by code (a code the catalog does not hold is left out)."""
+        return {r[0]: json.loads(r[1]) for r in self.db.execute(
+            "SELECT code, data FROM projects WHERE code IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(codes))),))}
+
     def events(self, number: str) -> list[EventRow]:
         rows = self.db.execute(
             "SELECT number, version, action, from_status, to_status, actor, note, created "

@@ -630,8 +630,17 @@ def _doc_date(summary: dict[str, Any]) -> str:
 
 def snippet(text: str, words: Iterable[str], width: int = 36) -> str:
     """A short passage around the first match, the match in 【】 (text shown in Simplified)."""
-    plain = simplified(" ".join(text.split()))
-    lower = plain.lower()
+    plain = passage_text(text)
+    return passage(plain, plain.lower(), words, width)
+
+
+def passage_text(text: str) -> str:
+    """A text as its snippets are cut from it: whitespace runs as one space, in Simplified."""
+    return simplified(" ".join(text.split()))
+
+
+def passage(plain: str, lower: str, words: Iterable[str], width: int = 36) -> str:
+    """The snippet of a :func:`passage_text` (and its lower case) around the first of ``words``."""
     best = None
     for w in sorted({simplified(w).lower() for w in words if w.strip()}, key=len, reverse=True):
         at = lower.find(w)
@@ -682,12 +691,17 @@ class _Lru:
 # whole text, most of a search's time; a server finds the same versions again and again.
 _DATA_PAIRS = _Lru(32_768)
 _SHOWN = _Lru(32_768)
+# A text blob's passage as a search shows it (masked by the pairs it shows, or whole where the
+# reader may see them; whitespace squeezed, in Simplified) and its lower case, by the blob's
+# SHA-256 and those pairs: a hit the server found before needs neither the blob nor OpenCC.
+_PASSAGES = _Lru(4_096)
 
 
-def shown_pairs(text: str, pairs: tuple[Pair, ...]) -> tuple[Pair, ...]:
+def shown_pairs(text: str, pairs: tuple[Pair, ...], sha: str | None = None) -> tuple[Pair, ...]:
     """Of ``pairs`` (value, masked), those ``text`` shows, each value once; and any other valid
-    ID number the text holds, with its masked form."""
-    key = (hashlib.sha256(text.encode()).digest(), pairs)
+    ID number the text holds, with its masked form. ``sha``: the text's blob, when it is one
+    (named by its checksum already)."""
+    key = (sha or hashlib.sha256(text.encode()).digest(), pairs)
     found = _SHOWN.get(key)
     if found is None:
         candidates = list(pairs) + [(n, mask_id(n)) for n in id_numbers(text)]
@@ -762,15 +776,29 @@ class SearchIndex:
         restored with its own key) is rebuilt, or no full number would be found."""
         return token(self._key(), "docgen-index-key")[2:14]
 
-    def _personal(self, v: VersionRow, text: str, project: dict[str, Any]) -> list[Pair]:
+    def _personal(self, v: VersionRow, text: str | Callable[[], str], project: dict[str, Any]) -> list[Pair]:
         """The personal data a version's text shows: the customer's ID and phone numbers (as
-        the version's data and the project now hold them) and any other valid ID number."""
+        the version's data and the project now hold them) and any other valid ID number.
+        ``text``: the version's text, or what reads it when it is needed (a blob seen before is not)."""
+        held = self._held(v) + tuple(customer_pairs(project.get("customer", {})))
+        text_file = v.file("text")
+        sha = text_file.sha256 if text_file and not isinstance(text, str) else None
+        if sha is not None:
+            found = _SHOWN.get((sha, held))
+            if found is not None:
+                return list(found)
+        return list(shown_pairs(text if isinstance(text, str) else text(), held, sha))
+
+    def _held(self, v: VersionRow) -> tuple[Pair, ...]:
+        """The customer's numbers as the version's own data holds them."""
         data_file = v.file("data")
         held: tuple[Pair, ...] = ()
-        if data_file and self.store.has(data_file.sha256):
+        if data_file:
             # a blob is named by its checksum: the numbers found in it once stand for its bytes
             # (read and checked against the name the first time; `docgen verify` checks them all)
             found = _DATA_PAIRS.get(data_file.sha256)
+            if found is None and not self.store.has(data_file.sha256):
+                return held
             if found is None:
                 data = self.store.get(data_file.sha256)
                 try:
@@ -780,7 +808,7 @@ class SearchIndex:
                 found = tuple(customer_pairs(customer))
                 _DATA_PAIRS.put(data_file.sha256, found)
             held = found
-        return list(shown_pairs(text, held + tuple(customer_pairs(project.get("customer", {})))))
+        return held
 
     def _indexed_body(self, text: str, pairs: list[Pair]) -> str:
         """What the index holds of a version's text: the personal data masked, and a keyed
@@ -940,38 +968,43 @@ class SearchIndex:
                                       limit if exact else max(100, limit * 5))
         words = query_words(node)
         out: list[Result] = []
-        projects: dict[str, dict[str, Any]] = {}  # the hits of one customer share their project
+        # the hits' documents, versions and projects in a few queries, not a few per hit
+        found = self.catalog.versions_at((h.number, h.version) for h in hits)
+        projects = self.catalog.projects({row[0].project for row in found.values()})
         for h in hits:
             if len(out) >= limit:
                 break
-            doc = self.catalog.document(h.number)
-            if doc is None:
+            if (h.number, h.version) not in found:
                 continue
-            found = self.catalog.version_at(h.number, h.version)
-            if found is None:
-                continue
-            v, newest = found
-            if doc.project not in projects:
-                projects[doc.project] = self.catalog.project(doc.project) or {}
-            project = projects[doc.project]
+            doc, v, newest = found[h.number, h.version]
+            project = projects.get(doc.project, {})
             text_file = v.file("text")
-            text = self.store.get(text_file.sha256).decode() if text_file else ""
+            read: dict[str, str] = {}
+
+            def text(f: Any = text_file, read: dict[str, str] = read) -> str:
+                if "text" not in read:
+                    read["text"] = self.store.get(f.sha256).decode() if f else ""
+                return read["text"]
+
             pairs = self._personal(v, text, project)
             if not exact:
                 fields = {
                     "title": f"{doc.title} {doc.number}",
                     "customer": project.get("customer", {}).get("name", ""),
                     "address": project.get("site", {}).get("address", ""),
-                    "body": self._indexed_body(text, pairs),
+                    "body": self._indexed_body(text(), pairs),
                 }
                 meta = {"number": doc.number, "kind": doc.kind, "status": doc.status, "project": doc.project}
                 if not _matches(looked_up, _Seqs(fields), meta):
                     continue
-            if reveal:
-                shown_text, shown_words = text, words
-            else:  # the passage and the highlighted words with the numbers masked
-                shown_text = mask_text(text, pairs)
-                shown_words = [mask_text(w, pairs) for w in words]
+            shown = () if reveal else tuple(pairs)  # the passage and the words with the numbers masked
+            key = (text_file.sha256 if text_file else "", shown)
+            cut = _PASSAGES.get(key)
+            if cut is None:
+                plain = passage_text(mask_text(text(), shown))
+                cut = (plain, plain.lower())
+                _PASSAGES.put(key, cut)
+            shown_words = [mask_text(w, shown) for w in words] if shown else words
             out.append(
                 Result(
                     number=doc.number,
@@ -982,7 +1015,7 @@ class SearchIndex:
                     customer=project.get("customer", {}).get("name", ""),
                     date=_doc_date(v.summary),
                     title=doc.title,
-                    snippet=snippet(shown_text, shown_words),
+                    snippet=passage(*cut, shown_words),
                     score=h.score,
                 )
             )
