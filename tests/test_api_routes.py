@@ -435,3 +435,29 @@ def test_legal_approves_what_sales_submitted(office: Office) -> None:
     events = office["legal"].get("/api/v1/documents/HT-2026-0002").json()["events"]
     assert [(e["action"], e["actor"]) for e in events][-2:] == [
         ("review:submit", "sun@testclient"), ("review:approve", "qian@testclient")]
+
+
+def test_every_answer_carries_the_security_headers_once(office: Office) -> None:
+    """Answers, refusals and errors alike; a copy shown in the document's page keeps its own
+    framing rule (docgen's pages only), never doubled by the defaults."""
+    finance = office["finance"]
+    nobody = TestClient(office.app)
+    answers = {
+        "json": finance.get("/api/v1/me"),
+        "not found": finance.get("/api/v1/documents/HT-2099-0001"),
+        "not logged in": nobody.get("/api/v1/me"),
+        "bad parameter": finance.get("/api/v1/search", params={"q": "防水", "limit": "many"}),
+        "no route": finance.get("/api/v1/nothing-here"),
+        "page": nobody.get("/login"),
+        "static": nobody.get("/static/docgen.css"),
+    }
+    for what, r in answers.items():
+        for header in ("x-content-type-options", "x-frame-options", "referrer-policy", "cache-control",
+                       "content-security-policy"):
+            assert len(r.headers.get_list(header)) == 1, (what, header, r.headers)
+        assert r.headers["x-content-type-options"] == "nosniff", what
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"], what
+    shown = finance.get("/api/v1/documents/HT-2026-0001/copy")
+    assert shown.status_code == 200 and shown.headers["content-type"] == "application/pdf"
+    assert shown.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
+    assert shown.headers.get_list("content-security-policy") == ["default-src 'none'; frame-ancestors 'self'"]
