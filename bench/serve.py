@@ -22,7 +22,8 @@ and an httpx request costs the client about 3 ms of CPU), the uploads through ht
    figures are of the copies after it (kept by docgen), as a department sees them;
 3. 10 people creating a quote at once (POST /api/v1/documents: kind, data = the sample
    quote.yaml, files = its project.yaml) next to the same 10 one after another, the
-   server's `[server] converters` (default 2) warm LibreOffice converters started first.
+   `[server] converters` (default 2) warm LibreOffice converters of every server process
+   started first (by as many creations at once, twice).
 
 Each measurement runs RUNS times; the medians of the runs are printed (this machine is
 noisy), with the targets beside them: search p95 <= 50 ms at 10 clients on 10,000
@@ -460,7 +461,7 @@ def main() -> None:
                 copies[c].add(*load(base, finance, c, args.copies, copy, copied, plain=True))
                 print(f"copy run {run + 1}: {copies[c].row('')}", file=sys.stderr, flush=True)
 
-        # creation: the server's converters started by as many creations at once first
+        # creation
         quote = (SAMPLES / "quote.yaml").read_bytes()
         project = (SAMPLES / "project.yaml").read_bytes()
 
@@ -472,8 +473,9 @@ def main() -> None:
         def created(r: object) -> bool:
             return r.status_code == 201  # type: ignore[attr-defined]
 
-        converters = settings.server.converters
-        wall, _lat, failed = load(base, sales, converters, converters, create, created)
+        # as many at once as will be measured, twice: every server process gets some of the
+        # connections and starts its [server] converters, so that no run pays a cold LibreOffice
+        wall, _lat, failed = load(base, sales, args.creates, 2 * args.creates, create, created)
         if failed:
             raise SystemExit(f"creating a quote over the API failed: {failed[0]}")
         serial = Level(1)
@@ -487,6 +489,7 @@ def main() -> None:
 
         m = statistics.median
         engine = settings.search_engine
+        converters = settings.server.converters
         print(f"archive: {versions:,} versions ({args.versions - 3:,} bulk quotes of "
               f"{max(1, (args.versions - 3 + 9) // 10):,} projects, the sample quote, {CONTRACT} v1 and v2 signed); "
               f"search engine {engine}; docgen serve --workers {args.workers}, [server] converters = {converters}; "
