@@ -228,6 +228,32 @@ def test_replace_updates_a_document(engine) -> None:  # type: ignore[no-untyped-
     assert "ZG-2026-0001#1" in engine.keys()
 
 
+def test_a_kept_searcher_reads_what_another_writer_committed(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The engine keeps its searcher open between searches; a commit by another writer (another
+    process, here another engine on the same folder) is read by the next search all the same."""
+    assert numbers(engine, "地漏") == []
+    other = type(engine)(engine.path)
+    other.replace({"ZG-2026-0002": [doc("ZG-2026-0002", "地漏堵塞 返工", kind="rectification")]})
+    assert numbers(engine, "地漏") == ["ZG-2026-0002"]
+    other.replace({"ZG-2026-0002": [doc("ZG-2026-0002", "已改为 排水通畅", kind="rectification")]})
+    assert numbers(engine, "地漏") == [] and numbers(engine, "排水通畅") == ["ZG-2026-0002"]
+    other.close()
+
+
+def test_single_filings_do_not_pile_up_whoosh_segments(tmp_path: Path) -> None:
+    """Each filing commits one document; whoosh merges the small segments as they accumulate,
+    so a kept searcher holds a handful of files open, not one per filing."""
+    engine = WhooshEngine(tmp_path / "whoosh")
+    engine.replace({d.number: [d] for d in CORPUS if d.version == 1})
+    for n in range(60):
+        number = f"WX-2026-{n:04d}"
+        engine.replace({number: [doc(number, f"维修 第{n}次 上门", kind="repair", status="open")]})
+        assert numbers(engine, number) == [number]
+    segments = [p for p in engine.path.iterdir() if p.suffix == ".seg"]
+    assert len(segments) <= 10, len(segments)
+    engine.close()
+
+
 # queries a user gets wrong --------------------------------------------------------------------
 
 

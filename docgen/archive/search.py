@@ -277,6 +277,29 @@ class WhooshEngine:
         )
         path.mkdir(parents=True, exist_ok=True)
         self.ix = index.open_dir(str(path)) if index.exists_in(str(path)) else index.create_in(str(path), self.schema)
+        self._searchers: dict[int, Any] = {}  # by thread: a whoosh searcher is not shared between threads
+        self._searchers_lock = threading.Lock()
+
+    def _searcher(self) -> Any:
+        """This thread's searcher, kept open between searches (opening one reads every segment's
+        term files) while the index has no newer generation (whoosh's own check: a listing of
+        the folder), so a search always reads the latest commit. A new generation gets a new
+        searcher: whoosh's ``refresh()`` reuses the old segment readers, and with them segments
+        merged away since and deletions it has not seen."""
+        from whoosh import scoring
+
+        me = threading.get_ident()
+        with self._searchers_lock:
+            kept = self._searchers.pop(me, None)
+        if kept is not None and kept.reader().generation() != self.ix.latest_generation():
+            kept.close()
+            kept = None
+        # Terms are deduplicated per document (frequency is always 1), so BM25's per-document
+        # work buys nothing; TF-IDF with the field boosts ranks the same way, faster.
+        searcher = kept or self.ix.searcher(weighting=scoring.TF_IDF())
+        with self._searchers_lock:
+            self._searchers[me] = searcher
+        return searcher
 
     def replace(self, groups: dict[str, list[IndexDoc]], fresh: bool = False) -> None:
         from whoosh.index import LockError
@@ -294,7 +317,9 @@ class WhooshEngine:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(merge=len(groups) > 1)
+        # whoosh's MERGE_SMALL: small segments merged into one as they accumulate (a few ms),
+        # so single filings leave a handful of segments, not one each for searches to open
+        writer.commit(merge=True)
 
     def _q(self, node: Node) -> Any:
         from whoosh import query as wq
@@ -334,21 +359,19 @@ class WhooshEngine:
             conds.append(wq.Term(name, value))
         if conds:
             q = wq.And([q, *conds])
-        # Terms are deduplicated per document (frequency is always 1), so BM25's per-document
-        # work buys nothing; TF-IDF with the field boosts ranks the same way, faster.
-        from whoosh import collectors, scoring
+        from whoosh import collectors
 
-        with self.ix.searcher(weighting=scoring.TF_IDF()) as s:
-            collector: Any = collectors.TopCollector(limit=limit)
-            if filters.date_from or filters.date_to:
-                # A numeric range query is a union of many postings; checking each candidate's
-                # date in the column is several times cheaper.
-                lo = _yyyymmdd(filters.date_from) if filters.date_from else 0
-                hi = _yyyymmdd(filters.date_to) if filters.date_to else 99991231
-                collector = _DateCollector(collector, lo, hi)
-            s.search_with_collector(q, collector)
-            results = collector.results()
-            return [Hit(r["number"], int(r["version"]), float(r.score)) for r in results]
+        s = self._searcher()
+        collector: Any = collectors.TopCollector(limit=limit)
+        if filters.date_from or filters.date_to:
+            # A numeric range query is a union of many postings; checking each candidate's
+            # date in the column is several times cheaper.
+            lo = _yyyymmdd(filters.date_from) if filters.date_from else 0
+            hi = _yyyymmdd(filters.date_to) if filters.date_to else 99991231
+            collector = _DateCollector(collector, lo, hi)
+        s.search_with_collector(q, collector)
+        results = collector.results()
+        return [Hit(r["number"], int(r["version"]), float(r.score)) for r in results]
 
     def keys(self) -> set[str]:
         with self.ix.searcher() as s:
@@ -358,6 +381,10 @@ class WhooshEngine:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
 
     def close(self) -> None:
+        with self._searchers_lock:
+            kept, self._searchers = list(self._searchers.values()), {}
+        for searcher in kept:
+            searcher.close()
         self.ix.close()
 
 
