@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -801,12 +802,13 @@ class Catalog:
 
     def newest(
         self, kind: str | None = None, *, mentioning: str | None = None, status: str | None = None,
-        numbers: Iterable[str] | None = None, project: str | None = None,
+        numbers: Iterable[str] | None = None, project: str | None = None, only: Iterable[str] | None = None,
     ) -> list[tuple[DocumentRow, dict[str, Any]]]:
         """Every document (of ``kind``, ``status``, among ``numbers``, of ``project``) with its
         newest version's summary, in one query, in the order of ``documents``. ``mentioning``:
         only those whose summary holds that string as a JSON value somewhere (a document number:
-        what may refer to it; the caller checks where)."""
+        what may refer to it; the caller checks where). ``only``: of each summary just these
+        top-level keys (those it has), read by SQLite rather than the whole summary by Python."""
         where, args = "", []
         if kind:
             where, args = where + " AND d.kind = ?", [*args, kind]
@@ -820,7 +822,7 @@ class Catalog:
             quoted = json.dumps(mentioning, ensure_ascii=False)
             escaped = quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where, args = where + " AND v.summary LIKE ? ESCAPE '\\'", [*args, f"%{escaped}%"]
-        return self._newest(where, args)
+        return self._newest(where, args, only)
 
     def newest_naming(
         self, numbers: Iterable[str], keys: Iterable[str], kinds: Iterable[str],
@@ -838,14 +840,25 @@ class Catalog:
             " AND r.key IN (SELECT value FROM json_each(?)) AND r.target IN (SELECT value FROM json_each(?)))",
             [json.dumps(sorted(set(kinds))), numbers_, keys_, keys_, numbers_])
 
-    def _newest(self, where: str, args: list[Any]) -> list[tuple[DocumentRow, dict[str, Any]]]:
+    def _newest(self, where: str, args: list[Any],
+                only: Iterable[str] | None = None) -> list[tuple[DocumentRow, dict[str, Any]]]:
         columns = ", ".join(f"d.{c}" for c in _DOCUMENT_COLUMNS.split(", "))
+        summary = "v.summary"
+        if only is not None:
+            keys = sorted(set(only))
+            if not keys or not all(re.fullmatch(r"[a-z][a-z0-9_]*", k) for k in keys):
+                raise ValueError(f"summary keys are lower-case names: {keys!r}")
+            # each key's JSON as SQLite reads it (json_object keeps the types), missing keys left out
+            summary = "json_object(" + ", ".join(f"'{k}', json_extract(v.summary, '$.{k}')" for k in keys) + ")"
         sql = (
-            f"SELECT {columns}, v.summary FROM documents d LEFT JOIN versions v ON v.number = d.number "
+            f"SELECT {columns}, {summary} FROM documents d LEFT JOIN versions v ON v.number = d.number "
             "AND v.version = (SELECT MAX(version) FROM versions WHERE number = d.number) WHERE 1"
         )
-        return [(DocumentRow(*r[:-1]), json.loads(r[-1] or "{}"))
-                for r in self.db.execute(sql + where + " ORDER BY d.created, d.number", args).fetchall()]
+        rows = self.db.execute(sql + where + " ORDER BY d.created, d.number", args).fetchall()
+        if only is None:
+            return [(DocumentRow(*r[:-1]), json.loads(r[-1] or "{}")) for r in rows]
+        return [(DocumentRow(*r[:-1]), {k: v for k, v in json.loads(r[-1] or "{}").items() if v is not None})
+                for r in rows]
 
     def customers(self, codes: Iterable[str] | None = None) -> dict[str, Any]:
         """Each project's customer name as its data holds it (of the projects ``codes``), in one query."""

@@ -39,6 +39,9 @@ TEMPLATE = "acceptance.docx"
 RESULTS = ("合格", "不合格")
 
 
+FORMALLY_PASSED_KEYS = ("stage", "conclusion")  # what formally_passed reads of a summary
+
+
 def formally_passed(summary: dict[str, Any]) -> bool:
     """Whether a report's summary is a passed 正式验收: the project's work is accepted."""
     return summary.get("stage") == "正式验收" and summary.get("conclusion") == "合格"

@@ -464,11 +464,11 @@ class Service:
         """Signed contracts whose project has no passed 正式验收 yet: the reports engineering has to
         write, the longest signed first; the first ``limit`` of them as list rows, and how many
         there are in all."""
-        from docgen.kinds.acceptance import formally_passed
+        from docgen.kinds.acceptance import FORMALLY_PASSED_KEYS, formally_passed
 
         self.require("read", "contract")
         cat = self.archive.catalog
-        accepted = {d.project for d, summary in cat.newest("acceptance")
+        accepted = {d.project for d, summary in cat.newest("acceptance", only=FORMALLY_PASSED_KEYS)
                     if d.status != "void" and formally_passed(summary)}
         waiting = sorted((d for d in cat.documents("contract") if d.status == "signed" and d.project not in accepted),
                          key=lambda d: (d.updated, d.number))
