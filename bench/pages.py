@@ -525,9 +525,14 @@ def run(root: Path, made: dict[str, Any], requests: int) -> None:
             calls.append(("listing(statuses)", lambda: s.listing(statuses=statuses)))
             docs = s.listing(statuses=statuses)
             engineering = s.allows("recheck") or s.allows("step")
-            shown = sorted(d.number for d in docs if (d.status in ("draft", "returned") and s.allows("revise", d.kind))
-                           or (d.status == "in_review" and s.allows("review:approve"))
-                           or (engineering and d.kind == "rectification" and d.status == "issued"))
+            from docgen.web.pages import HOME_ROWS
+
+            drafts = sorted((d for d in docs if d.status in ("draft", "returned") and s.allows("revise", d.kind)),
+                            key=lambda d: (d.updated, d.number), reverse=True)
+            drafts.sort(key=lambda d: d.status != "returned")  # as the page: the returned, then the latest
+            shown = sorted({d.number for d in drafts[:HOME_ROWS]} | {
+                d.number for d in docs if (d.status == "in_review" and s.allows("review:approve"))
+                or (engineering and d.kind == "rectification" and d.status == "issued")})
             if shown:
                 calls.append((f"documents({len(shown)})", lambda: s.documents(numbers=shown)))
         if s.allows("recheck") or s.allows("step"):

@@ -228,11 +228,17 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
             # which documents the lists show, from the catalog's list alone; then their rows
             # (totals, customers) for those only
             docs = s.listing(statuses=("draft", "returned", "in_review", "issued")) if allowed("read") else []
-            wanted = {d.number for d in docs if (d.status in ("draft", "returned") and allowed("revise", d.kind))
-                      or (d.status == "in_review" and allowed("review:approve"))
-                      or (engineering and d.kind == "rectification" and d.status == "issued")}
+            # drafts to work on: the returned first, then the latest changed, HOME_ROWS of them
+            drafts = sorted((d for d in docs if d.status in ("draft", "returned") and allowed("revise", d.kind)),
+                            key=lambda d: (d.updated, d.number), reverse=True)
+            drafts.sort(key=lambda d: d.status != "returned")  # stable: the latest first within each
+            wanted = {d.number for d in drafts[:HOME_ROWS]} | {
+                d.number for d in docs if (d.status == "in_review" and allowed("review:approve"))
+                or (engineering and d.kind == "rectification" and d.status == "issued")}
             rows = s.documents(numbers=sorted(wanted)) if wanted else []
-            context["mine"] = [r for r in rows if r.status in ("draft", "returned") and allowed("revise", r.kind)]
+            by_number = {r.number: r for r in rows}
+            context["mine"] = [by_number[d.number] for d in drafts[:HOME_ROWS] if d.number in by_number]
+            context["mine_total"] = len(drafts)
             if allowed("review:approve"):
                 waiting = sorted((r for r in rows if r.status == "in_review"), key=lambda r: r.updated)
                 context["in_review"] = [(r, (today() - _local_day(r.updated)).days) for r in waiting]
