@@ -368,3 +368,25 @@ def test_an_archive_from_before_the_refs_index_is_filled_on_opening(contracted: 
     assert {("HT-2026-0001", "quote", "BJ-2026-0001"), ("BG-2026-0001", "contract", "HT-2026-0001")} <= refs
     r = run("list", "--kind", "contract", "--json")
     assert json.loads(r.stdout)[0]["total"] == json.loads(run("show", "HT-2026-0001", "--json").stdout)["total"]
+
+
+def test_the_newest_summaries_read_for_some_keys_hold_those_keys_as_read_whole(contracted: Path,
+                                                                               archive_dir: Path) -> None:
+    """``Catalog.newest(only=...)`` has SQLite read a few keys of each summary; they are what the
+    whole summary holds (strings, numbers, lists and objects alike), and a missing key is missing."""
+    import pytest
+
+    from docgen.archive.core import Archive
+
+    cat = Archive.open(archive_dir).catalog
+    whole = cat.newest()
+    keys = {k for _d, summary in whole for k in summary}
+    assert {"total", "doc_date"} <= keys and any(isinstance(v, (list, dict)) for _d, s in whole for v in s.values())
+    some = sorted(keys) + ["no_such_key"]
+    part = cat.newest(only=some)
+    assert [d for d, _s in part] == [d for d, _s in whole]
+    for (_d, full), (_d2, read) in zip(whole, part, strict=True):
+        assert read == {k: full[k] for k in some if k in full and full[k] is not None}
+    for bad in (["total') || ('"], ["$.x"], [], ["Total"]):
+        with pytest.raises(ValueError):
+            cat.newest(only=bad)
