@@ -20,6 +20,7 @@ Chinese text correctly, and a cell that Excel would run as a formula (starting w
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import shutil
@@ -152,6 +153,12 @@ def width(text: str) -> int:
     combining mark."""
     if text.isascii() and text.isprintable():
         return len(text)
+    return _wide_width(text)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _wide_width(text: str) -> int:
+    # a list's cells repeat (kinds, statuses, customers), and a table measures each cell more than once
     return sum(_cluster_width(g) for g in _graphemes(text))
 
 
