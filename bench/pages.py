@@ -521,15 +521,14 @@ def run(root: Path, made: dict[str, Any], requests: int) -> None:
         if s.allows("read") and not hasattr(s, "listing"):  # docgen before the home page chose its rows
             calls.append(("documents()", s.documents))
         elif s.allows("read"):  # the catalog's list, then the rows of what the lists show (as docgen.web.pages)
-            statuses = ("draft", "returned", "in_review", "issued")
+            statuses = ("draft", "in_review", "issued")
             calls.append(("listing(statuses)", lambda: s.listing(statuses=statuses)))
             docs = s.listing(statuses=statuses)
             engineering = s.allows("recheck") or s.allows("step")
             from docgen.web.pages import HOME_ROWS
 
-            drafts = sorted((d for d in docs if d.status in ("draft", "returned") and s.allows("revise", d.kind)),
-                            key=lambda d: (d.updated, d.number), reverse=True)
-            drafts.sort(key=lambda d: d.status != "returned")  # as the page: the returned, then the latest
+            drafts = sorted((d for d in docs if d.status == "draft" and s.allows("revise", d.kind)),
+                            key=lambda d: (d.updated, d.number), reverse=True)  # as the page: the latest first
             shown = sorted({d.number for d in drafts[:HOME_ROWS]} | {
                 d.number for d in docs if (d.status == "in_review" and s.allows("review:approve"))
                 or (engineering and d.kind == "rectification" and d.status == "issued")})

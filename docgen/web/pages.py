@@ -227,11 +227,11 @@ def install(app: FastAPI, archive: Callable[[], Any], service: Callable[[Any], A
         with service(caller) as s:
             # which documents the lists show, from the catalog's list alone; then their rows
             # (totals, customers) for those only
-            docs = s.listing(statuses=("draft", "returned", "in_review", "issued")) if allowed("read") else []
-            # drafts to work on: the returned first, then the latest changed, HOME_ROWS of them
-            drafts = sorted((d for d in docs if d.status in ("draft", "returned") and allowed("revise", d.kind)),
+            docs = s.listing(statuses=("draft", "in_review", "issued")) if allowed("read") else []
+            # drafts to work on (a document legal sent back is a draft again): the latest changed
+            # first, HOME_ROWS of them
+            drafts = sorted((d for d in docs if d.status == "draft" and allowed("revise", d.kind)),
                             key=lambda d: (d.updated, d.number), reverse=True)
-            drafts.sort(key=lambda d: d.status != "returned")  # stable: the latest first within each
             wanted = {d.number for d in drafts[:HOME_ROWS]} | {
                 d.number for d in docs if (d.status == "in_review" and allowed("review:approve"))
                 or (engineering and d.kind == "rectification" and d.status == "issued")}
