@@ -44,6 +44,20 @@ def keyed_archive(root: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="session", autouse=True)
+def converter_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The run's converter services (render.service) have a folder of the run's own, so the
+    suite never uses or stops a service of the machine's user, and they end with the run."""
+    folder = tmp_path_factory.mktemp("lo")
+    os.environ["DOCGEN_CONVERTER_DIR"] = str(folder)
+    os.environ.setdefault("DOCGEN_CONVERTER_IDLE", "600")
+    yield
+    from docgen.render.service import stop_service
+
+    for sock in folder.glob("*.sock"):
+        stop_service(sock)
+
+
 @pytest.fixture(autouse=True)
 def archive_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test gets its own archive, with a fixed page-code key (reproducible golden text),

@@ -211,9 +211,15 @@ def test_a_running_watcher_survives_a_libreoffice_crash(scans: Path, archive_dir
         w.wait_for("watching .* \\(inotify")
         drop(scans / "ht.pdf", inbox)
         w.wait_for(r"delivered +HT-2026-0001 v2 \[signed\] to customer", timeout=600)
-        (office,) = [p for p, name in descendants(w.proc.pid).items() if name == "soffice.bin"]
-        os.kill(office, signal.SIGKILL)
-        wait_gone(office)
+        # the watcher's conversions are the converter service's: its LibreOffice is killed
+        from docgen.render.service import ServiceConverter
+
+        service = ServiceConverter().status()["pid"]
+        offices = [p for p, name in descendants(service).items() if name == "soffice.bin"]
+        assert offices
+        for office in offices:  # every LibreOffice it has
+            os.kill(office, signal.SIGKILL)
+            wait_gone(office)
         # the next copies need conversions (their 联次 stamps are re-made when missing, and the
         # quote's masked copy was made already): a fresh LibreOffice makes them
         shutil.rmtree(archive_dir / "cache" / "stamps")
@@ -221,7 +227,7 @@ def test_a_running_watcher_survives_a_libreoffice_crash(scans: Path, archive_dir
         w.wait_for(r"filed +bj\.pdf -> BJ-2026-0001 v2", timeout=600)
         w.wait_for(r"delivered +BJ-2026-0001 v2 \[signed\] to customer \(第一联 客户留存\), finance", timeout=600)
         assert not [line for line in w.lines if "not delivered" in line]
-        assert office not in descendants(w.proc.pid)
+        assert not set(offices) & set(descendants(service))
     finally:
         assert w.stop() == 0
     assert (archive_dir / "outbox/finance/BJ-2026-0001_v2_财务联.pdf").is_file()

@@ -317,8 +317,11 @@ class WarmConverter:
 
 
 class _Shared:
-    """Chooses warm or cold at its first conversion, so a command that converts nothing
-    (a review, an intake whose copies are kept) does not probe for python3-uno."""
+    """Chooses at its first conversion, so a command that converts nothing (a review, an
+    intake whose copies are kept) does not probe for python3-uno: the user's converter
+    service (``render.service``: warm LibreOffices that outlive the command) where python3-uno
+    exists, else a cold ``soffice`` per document. ``DOCGEN_CONVERTER=process`` keeps a warm
+    LibreOffice of the command's own instead of the service."""
 
     def __init__(self) -> None:
         self._inner: Converter | None = None
@@ -326,7 +329,14 @@ class _Shared:
     def convert(self, docx: Path, pdf: Path) -> int:
         if self._inner is None:
             python = find_uno_python()
-            self._inner = WarmConverter(python) if python else ColdConverter()
+            if python is None:
+                self._inner = ColdConverter()
+            elif os.environ.get("DOCGEN_CONVERTER") == "process":
+                self._inner = WarmConverter(python)
+            else:
+                from docgen.render.service import ServiceConverter
+
+                self._inner = ServiceConverter()
         return self._inner.convert(docx, pdf)
 
     def close(self) -> None:

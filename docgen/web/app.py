@@ -283,7 +283,7 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
     shared). Documents are converted by ``converter``, by default the process's pool of
     ``[server] converters`` warm converters, so that several people's documents convert side by side."""
     from docgen.archive.core import Archive
-    from docgen.render.pool import shared_pool
+    from docgen.render.service import server_converter
 
     answers: dict[int | str, dict[str, Any]] = {
         status: {"model": ErrorAnswer, "description": what} for status, what in (
@@ -306,7 +306,7 @@ def create_app(root: Path, converter: Any = None) -> FastAPI:
     settings = archive().settings  # read, and the archive opened, before the first request
     shown_root = str(archive().root)
     if converter is None:
-        converter = shared_pool(settings.server.converters)
+        converter = server_converter(settings.server.converters)
     app.add_middleware(BodyLimit, limit=settings.server.max_upload_mb * 1024 * 1024)
 
     app.add_middleware(SecurityHeaders)
