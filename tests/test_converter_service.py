@@ -226,3 +226,21 @@ def test_a_folder_others_may_read_is_made_owner_only(folder: Path, docx: Path, t
     assert converter.convert(docx, tmp_path / "a.pdf") == 1
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     converter.close()
+
+
+def test_the_administrator_sees_and_stops_the_service(folder: Path, docx: Path, tmp_path: Path) -> None:
+    from conftest import run
+
+    assert run("converter", "status").stdout.strip() == "no converter service is running; the next conversion starts one"
+    assert json.loads(run("converter", "status", "--json").stdout) == {"running": False}
+    converter = ServiceConverter(converters=1)
+    assert converter.convert(docx, tmp_path / "a.pdf") == 1
+    status = json.loads(run("converter", "status", "--json").stdout)
+    assert status["converted"] == 1 and status["converters"] == 1 and status["socket"] == str(socket_path())
+    line = run("converter", "status").stdout.strip()
+    assert line.startswith(f"converter service: pid {status['pid']}, 1 converters, 1 documents converted")
+    r = run("converter", "stop")
+    assert r.exit_code == 0 and r.stdout.strip() == f"stopped the converter service (pid {status['pid']})"
+    wait_gone(status["pid"])
+    assert run("converter", "stop").stdout.strip() == "no converter service is running"
+    converter.close()

@@ -9,6 +9,6 @@ that need them, so ``docgen --help`` stays fast.
 """
 
 from docgen.cli.base import Failure, main
-from docgen.cli import accounts, admin, copies, documents, scans, search, serve, sheets  # noqa: F401  (each registers its commands)
+from docgen.cli import accounts, admin, converter, copies, documents, scans, search, serve, sheets  # noqa: F401  (each registers its commands)
 
 __all__ = ["Failure", "main"]

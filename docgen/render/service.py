@@ -349,7 +349,9 @@ class ServiceConverter:
 
     def ask(self, request: dict[str, Any], timeout: float | None) -> dict[str, Any]:
         path = socket_path()
-        for _attempt in (1, 2):
+        for attempt in range(3):  # a kept connection to a service that ended, one that is ending, a fresh one
+            if attempt == 2:
+                time.sleep(0.2)  # a killed service's threads may still hold its socket a moment
             conn = self._connection(path)
             try:
                 answer = conn.ask(request, timeout)
@@ -365,7 +367,7 @@ class ServiceConverter:
             with self._lock:
                 self._idle.setdefault(path, []).append(conn)
             return answer
-        raise ConversionError(gettext("the converter service ended twice during a request; see {log}").format(
+        raise ConversionError(gettext("the converter service ended during a request; see {log}").format(
             log=path.parent / "convert.log"))
 
     def convert(self, docx: Path, pdf: Path) -> int:
@@ -403,6 +405,21 @@ def server_converter(converters: int) -> Any:
     if find_uno_python() and os.environ.get("DOCGEN_CONVERTER") != "process":
         return ServiceConverter(converters)
     return shared_pool(converters)
+
+
+def running_status(path: Path | None = None) -> dict[str, Any] | None:
+    """The status of the service (of this configuration, or at ``path``), or None when none
+    runs; never starts one."""
+    conn = _connect(path or socket_path())
+    if conn is None:
+        return None
+    try:
+        answer = conn.ask({"status": True}, 30)
+    except OSError:
+        return None
+    finally:
+        conn.close()
+    return {**answer, "socket": str(path or socket_path())} if answer else None
 
 
 def stop_service(path: Path | None = None) -> bool:
