@@ -244,3 +244,27 @@ def test_the_administrator_sees_and_stops_the_service(folder: Path, docx: Path, 
     wait_gone(status["pid"])
     assert run("converter", "stop").stdout.strip() == "no converter service is running"
     converter.close()
+
+
+def test_a_converter_started_again_holds_its_profile_slot_again(docx: Path, tmp_path: Path) -> None:
+    """A LibreOffice the service replaces gives its profile slot up; the next one takes a slot
+    with its lock again, so no other converter starts a second LibreOffice on that profile
+    (which would hand its work to the first and end at once)."""
+    import fcntl
+
+    from docgen.render.pdf import WarmConverter, find_uno_python
+
+    python = find_uno_python()
+    assert python, "python3-uno is installed on the test machine"
+    converter = WarmConverter(python)
+    try:
+        for n in range(2):
+            assert converter.convert(docx, tmp_path / f"{n}.pdf") == 1
+            lock = converter._profile_lock
+            assert lock is not None
+            with open(lock.name, "wb") as other:  # another converter's try for the same slot
+                with pytest.raises(BlockingIOError):
+                    fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            converter.close()
+    finally:
+        converter.close()

@@ -314,6 +314,9 @@ class WarmConverter:
             if self._profile_lock is not None:
                 self._profile_lock.close()
                 self._profile_lock = None
+            # the slot is free for others now: a later conversion (a converter restarted after its
+            # documents) takes a slot again, never the one it gave up without its lock
+            self._profile_path = None
 
 
 class _Shared:
