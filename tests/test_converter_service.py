@@ -246,7 +246,8 @@ def test_the_administrator_sees_and_stops_the_service(folder: Path, docx: Path, 
     converter.close()
 
 
-def test_a_converter_started_again_holds_its_profile_slot_again(docx: Path, tmp_path: Path) -> None:
+def test_a_converter_started_again_holds_its_profile_slot_again(docx: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """A LibreOffice the service replaces gives its profile slot up; the next one takes a slot
     with its lock again, so no other converter starts a second LibreOffice on that profile
     (which would hand its work to the first and end at once)."""
@@ -256,12 +257,13 @@ def test_a_converter_started_again_holds_its_profile_slot_again(docx: Path, tmp_
 
     python = find_uno_python()
     assert python, "python3-uno is installed on the test machine"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # slots of its own: all four free
     converter = WarmConverter(python)
     try:
         for n in range(2):
             assert converter.convert(docx, tmp_path / f"{n}.pdf") == 1
             lock = converter._profile_lock
-            assert lock is not None
+            assert lock is not None and converter._profile_path == str(tmp_path / "cache/docgen/lo-profile-0")
             with open(lock.name, "wb") as other:  # another converter's try for the same slot
                 with pytest.raises(BlockingIOError):
                     fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
