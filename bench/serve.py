@@ -22,8 +22,9 @@ and an httpx request costs the client about 3 ms of CPU), the uploads through ht
    figures are of the copies after it (kept by docgen), as a department sees them;
 3. 10 people creating a quote at once (POST /api/v1/documents: kind, data = the sample
    quote.yaml, files = its project.yaml) next to the same 10 one after another, the
-   `[server] converters` (default 2) warm LibreOffice converters of every server process
-   started first (by as many creations at once, twice).
+   converter service's `[server] converters` (default 2) warm LibreOffices, which the server
+   processes share, started first (by as many creations at once, twice); the service is the
+   run's own (DOCGEN_CONVERTER_DIR) and is stopped at the end.
 
 Each measurement runs RUNS times; the medians of the runs are printed (this machine is
 noisy), with the targets beside them: search p95 <= 50 ms at 10 clients on 10,000
@@ -384,10 +385,12 @@ def main() -> None:
     proc = None
     try:
         root = tmp / "archive"
-        env = {**os.environ, "DOCGEN_ARCHIVE": str(root)}
+        # the run's own converter service (the server's conversions go there), stopped at the end
+        env = {**os.environ, "DOCGEN_ARCHIVE": str(root), "DOCGEN_CONVERTER_DIR": str(tmp / "run")}
         for name in ("DOCGEN_FAILPOINT", "DOCGEN_NOW", "DOCGEN_TODAY", "DOCGEN_DEBUG"):
             env.pop(name, None)
         os.environ["DOCGEN_ARCHIVE"] = str(root)
+        os.environ["DOCGEN_CONVERTER_DIR"] = str(tmp / "run")
         kept = args.keep / f"serve-{args.versions}" if args.keep else None
         if kept and (kept / "catalog.sqlite").is_file():
             shutil.copytree(kept, root, symlinks=True)
@@ -534,6 +537,10 @@ def main() -> None:
     finally:
         if proc is not None:
             stop_server(proc)
+        from docgen.render.service import stop_service
+
+        for sock in (tmp / "run").glob("*.sock"):
+            stop_service(sock)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
