@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -270,3 +271,43 @@ def test_a_converter_started_again_holds_its_profile_slot_again(docx: Path, tmp_
             converter.close()
     finally:
         converter.close()
+
+
+def test_what_the_service_writes_is_owner_only_whoever_started_it(folder: Path, docx: Path, tmp_path: Path) -> None:
+    old = os.umask(0o022)  # a caller that would let others read what it writes
+    try:
+        converter = ServiceConverter(converters=1)
+        assert converter.convert(docx, tmp_path / "a.pdf") == 1
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.pdf").stat().st_mode) & 0o077 == 0
+    converter.close()
+
+
+def test_a_folder_too_long_for_a_socket_falls_back_to_a_short_one_of_its_own(
+        docx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Unix socket's path holds at most 107 bytes; a home folder deep in a file tree (as
+    the README's examples run) gets ``$TMPDIR/docgen-UID`` instead, and never one that is a
+    link or another user's."""
+    import tempfile
+
+    short = tmp_path / "t"
+    short.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(short))
+    deep = tmp_path / ("深" * 30) / "run"
+    monkeypatch.setenv("DOCGEN_CONVERTER_DIR", str(deep))
+    assert service_module.runtime_dir() == short / f"docgen-{os.getuid()}"
+    converter = ServiceConverter(converters=1)
+    try:
+        assert converter.convert(docx, tmp_path / "a.pdf") == 1
+        assert socket_path().parent == short / f"docgen-{os.getuid()}"
+    finally:
+        converter.close()
+        stop_service()
+    # a link left in its place (by anyone who may write the temporary folder) is refused
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(short / f"docgen-{os.getuid()}")
+    (short / f"docgen-{os.getuid()}").symlink_to(elsewhere)
+    with pytest.raises(ConversionError, match="is not a folder of this user's own"):
+        service_module.runtime_dir()

@@ -63,8 +63,13 @@ def _env_number(name: str, default: float) -> float:
     return value if value > 0 else default
 
 
+SOCKET_NAME_ROOM = 26  # "convert-" + 12 hex digits + ".sock", and a margin
+MAX_SOCKET_PATH = 100  # a Unix socket's path holds at most 107 bytes
+
+
 def runtime_dir() -> Path:
-    """The owner-only folder of the service's socket, its start lock and its log."""
+    """The owner-only folder of the service's socket, its start lock and its log. Where that
+    folder's path is too long for a socket, ``/tmp/docgen-UID`` (made by this user, or refused)."""
     explicit = os.environ.get("DOCGEN_CONVERTER_DIR")
     if explicit:
         folder = Path(explicit)
@@ -72,11 +77,19 @@ def runtime_dir() -> Path:
         folder = Path(os.environ["XDG_RUNTIME_DIR"]) / "docgen"
     else:
         folder = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "docgen" / "run"
+    if len(os.fsencode(folder)) + SOCKET_NAME_ROOM > MAX_SOCKET_PATH:
+        import tempfile
+
+        folder = Path(tempfile.gettempdir()) / f"docgen-{os.getuid()}"
+    return _own_folder(folder)
+
+
+def _own_folder(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    st = folder.stat()
-    if st.st_uid != os.getuid():
-        raise ConversionError(gettext("{path} belongs to another user; the converter service needs a folder "
-                                      "of its own (DOCGEN_CONVERTER_DIR)").format(path=folder))
+    st = folder.lstat()  # a link put in its place (in /tmp) is not followed
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+        raise ConversionError(gettext("{path} is not a folder of this user's own (a link, or another user's); "
+                                      "the converter service needs one: set DOCGEN_CONVERTER_DIR").format(path=folder))
     if stat.S_IMODE(st.st_mode) & 0o077:
         folder.chmod(0o700)
     return folder
@@ -245,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("socket", type=Path)
     ap.add_argument("--converters", type=int, default=2)
     args = ap.parse_args(argv)
+    os.umask(0o077)  # what LibreOffice writes (PDFs, its profile) is its user's alone, whoever started it
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s [{os.getpid()}] %(message)s")
     service = Service(args.socket, max(1, min(args.converters, 16)),
                       _env_number("DOCGEN_CONVERTER_IDLE", IDLE_SECONDS),
