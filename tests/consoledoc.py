@@ -195,7 +195,8 @@ def update(markdown: Path, mismatches: list[Mismatch]) -> None:
 
 
 def environment(venv_bin: Path, archive: Path) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "TZ", "SYSTEMROOT")}
+    # the suite's converter services (their own folder, stopped at the end of the run)
+    keep = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "TZ", "SYSTEMROOT", "DOCGEN_CONVERTER_DIR")}
     return {
         **keep,
         "PATH": f"{venv_bin}:/usr/bin:/bin",
