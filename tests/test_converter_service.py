@@ -39,13 +39,18 @@ def wait_until(condition: Callable[[], bool], timeout: float = 120) -> None:
 
 
 @pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A converter-service folder of the test's own; its services are stopped at the end."""
-    run = tmp_path / "run"
+def folder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A converter-service folder of the test's own (short: a socket's path holds 107 bytes,
+    and a test's temporary folder may be deep); its services are stopped at the end."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="dg-", dir="/tmp"))
+    run = base / "run"
     monkeypatch.setenv("DOCGEN_CONVERTER_DIR", str(run))
     yield run
     for sock in run.glob("*.sock"):
         stop_service(sock)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
@@ -291,8 +296,7 @@ def test_a_folder_too_long_for_a_socket_falls_back_to_a_short_one_of_its_own(
     link or another user's."""
     import tempfile
 
-    short = tmp_path / "t"
-    short.mkdir()
+    short = Path(tempfile.mkdtemp(prefix="dg-", dir="/tmp"))  # a temporary folder as short as a machine's
     monkeypatch.setattr(tempfile, "tempdir", str(short))
     deep = tmp_path / ("深" * 30) / "run"
     monkeypatch.setenv("DOCGEN_CONVERTER_DIR", str(deep))
@@ -309,5 +313,8 @@ def test_a_folder_too_long_for_a_socket_falls_back_to_a_short_one_of_its_own(
     elsewhere.mkdir()
     shutil.rmtree(short / f"docgen-{os.getuid()}")
     (short / f"docgen-{os.getuid()}").symlink_to(elsewhere)
-    with pytest.raises(ConversionError, match="is not a folder of this user's own"):
-        service_module.runtime_dir()
+    try:
+        with pytest.raises(ConversionError, match="is not a folder of this user's own"):
+            service_module.runtime_dir()
+    finally:
+        shutil.rmtree(short)

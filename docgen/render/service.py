@@ -177,7 +177,7 @@ class Service:
 
     def run(self) -> None:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        fresh = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        fresh = self.path.with_name(f".{os.getpid() % 100_000:05d}.sock")  # never longer than the socket's name
         fresh.unlink(missing_ok=True)
         listener.bind(str(fresh))
         os.chmod(fresh, 0o600)
