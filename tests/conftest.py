@@ -4,7 +4,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,6 +43,28 @@ def keyed_archive(root: Path) -> Path:
     key.write_bytes(TEST_KEY)
     key.chmod(0o600)
     return root
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 120) -> None:
+    """Wait for a state (bounded), never for a length of time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def docx(tmp_path: Path) -> Path:
+    """A one-page .docx made with python-docx (the converters' tests)."""
+    from docx import Document
+
+    d = Document()
+    d.add_heading("报价单 BJ-2026-0001", level=1)
+    d.add_paragraph("客厅 地面找平 12.5 ㎡ ¥1,250.00")
+    path = tmp_path / "one.docx"
+    d.save(str(path))
+    return path
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,27 +15,17 @@ import shutil
 import signal
 import socket
 import stat
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run_process
-from docx import Document
+from conftest import run_process, wait_until
 from pypdf import PdfReader
 from test_conversion import descendants, wait_gone
 
 from docgen.errors import ConversionError
 from docgen.render import service as service_module
 from docgen.render.service import ServiceConverter, socket_path, stop_service
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -51,16 +41,6 @@ def folder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for sock in run.glob("*.sock"):
         stop_service(sock)
     shutil.rmtree(base, ignore_errors=True)
-
-
-@pytest.fixture
-def docx(tmp_path: Path) -> Path:
-    d = Document()
-    d.add_heading("报价单 BJ-2026-0001", level=1)
-    d.add_paragraph("客厅 地面找平 12.5 ㎡ ¥1,250.00")
-    path = tmp_path / "one.docx"
-    d.save(str(path))
-    return path
 
 
 def offices(service_pid: int) -> set[int]:

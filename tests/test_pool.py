@@ -16,11 +16,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from docx import Document
+from conftest import wait_until
 from pypdf import PdfReader
 from test_conversion import processes, soffice_of, wait_gone
 
@@ -28,25 +28,6 @@ from docgen.errors import ConfigError, ConversionError
 from docgen.render import pool as pool_module
 from docgen.render.pdf import WarmConverter, find_uno_python
 from docgen.render.pool import ConverterPool, shared_pool
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.01)
-
-
-@pytest.fixture
-def docx(tmp_path: Path) -> Path:
-    """A one-page .docx made with python-docx."""
-    d = Document()
-    d.add_heading("报价单 BJ-2026-0001", level=1)
-    d.add_paragraph("客厅 地面找平 12.5 ㎡ ¥1,250.00")
-    path = tmp_path / "one.docx"
-    d.save(str(path))
-    return path
 
 
 @pytest.fixture
