@@ -35,8 +35,9 @@ INSTALL_HINT = N_("install it with: sudo apt-get install -y libreoffice-writer-n
 log = logging.getLogger(__name__)
 
 
-def _env_seconds(name: str, default: float) -> float:
-    """A timeout from the environment (for slow machines and for tests), else the default."""
+def env_number(name: str, default: float) -> float:
+    """A positive number from the environment (a timeout for slow machines and for tests, a
+    converter service's limit), else the default."""
     try:
         value = float(os.environ.get(name, ""))
     except ValueError:
@@ -104,8 +105,8 @@ class ColdConverter:
             ]
             # a cold start and a conversion, with the warm converter's limits
             timeout = (
-                _env_seconds("DOCGEN_LO_START_TIMEOUT", WarmConverter.START_TIMEOUT)
-                + _env_seconds("DOCGEN_CONVERT_TIMEOUT", WarmConverter.CONVERT_TIMEOUT)
+                env_number("DOCGEN_LO_START_TIMEOUT", WarmConverter.START_TIMEOUT)
+                + env_number("DOCGEN_CONVERT_TIMEOUT", WarmConverter.CONVERT_TIMEOUT)
                 + WarmConverter.CONVERT_SECONDS_PER_MB * docx.stat().st_size / 1_000_000
             )
             # its own process group, so that a hung soffice.bin is killed with its launcher
@@ -157,8 +158,8 @@ class WarmConverter:
         self._profile: tempfile.TemporaryDirectory[str] | None = None
         self._profile_lock: IO[bytes] | None = None
         self._profile_path: str | None = None
-        self.start_timeout = _env_seconds("DOCGEN_LO_START_TIMEOUT", self.START_TIMEOUT)
-        self.convert_timeout = _env_seconds("DOCGEN_CONVERT_TIMEOUT", self.CONVERT_TIMEOUT)
+        self.start_timeout = env_number("DOCGEN_LO_START_TIMEOUT", self.START_TIMEOUT)
+        self.convert_timeout = env_number("DOCGEN_CONVERT_TIMEOUT", self.CONVERT_TIMEOUT)
 
     def _profile_dir(self) -> str:
         # A kept profile starts LibreOffice faster; one converter at a time may use it (a
@@ -331,15 +332,13 @@ class _Shared:
 
     def convert(self, docx: Path, pdf: Path) -> int:
         if self._inner is None:
-            python = find_uno_python()
-            if python is None:
-                self._inner = ColdConverter()
-            elif os.environ.get("DOCGEN_CONVERTER") == "process":
-                self._inner = WarmConverter(python)
-            else:
-                from docgen.render.service import ServiceConverter
+            from docgen.render import service
 
-                self._inner = ServiceConverter()
+            python = find_uno_python()
+            if service.wanted():
+                self._inner = service.ServiceConverter()
+            else:
+                self._inner = WarmConverter(python) if python else ColdConverter()
         return self._inner.convert(docx, pdf)
 
     def close(self) -> None:

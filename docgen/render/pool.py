@@ -23,7 +23,7 @@ from pathlib import Path
 
 from docgen.errors import ConfigError, ConversionError
 from docgen.i18n import gettext
-from docgen.render.pdf import ColdConverter, Converter, WarmConverter, _env_seconds, find_uno_python
+from docgen.render.pdf import ColdConverter, Converter, WarmConverter, env_number, find_uno_python
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class ConverterPool:
         self.size = size
         self.factory = factory
         self.wait_timeout = (
-            wait_timeout if wait_timeout is not None else _env_seconds("DOCGEN_POOL_TIMEOUT", self.WAIT_TIMEOUT)
+            wait_timeout if wait_timeout is not None else env_number("DOCGEN_POOL_TIMEOUT", self.WAIT_TIMEOUT)
         )
         self._lock = threading.Lock()
         self._idle: list[Converter] = []  # the most recently used last: it is checked out first

@@ -45,6 +45,7 @@ from typing import Any
 
 from docgen.errors import ConversionError
 from docgen.i18n import gettext
+from docgen.render.pdf import env_number
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +54,6 @@ RESTART_AFTER = 200  # DOCGEN_CONVERTER_RESTART_AFTER: documents per LibreOffice
 MAX_MEMORY_MB = 1024  # DOCGEN_CONVERTER_MAX_MB: a LibreOffice holding more is replaced after its document
 START_SECONDS = 60.0  # how long a command waits for a service it started to listen
 MAX_LINE = 64 * 1024
-
-
-def _env_number(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return value if value > 0 else default
 
 
 SOCKET_NAME_ROOM = 26  # "convert-" + 12 hex digits + ".sock", and a margin
@@ -261,9 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)  # what LibreOffice writes (PDFs, its profile) is its user's alone, whoever started it
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s [{os.getpid()}] %(message)s")
     service = Service(args.socket, max(1, min(args.converters, 16)),
-                      _env_number("DOCGEN_CONVERTER_IDLE", IDLE_SECONDS),
-                      int(_env_number("DOCGEN_CONVERTER_RESTART_AFTER", RESTART_AFTER)),
-                      _env_number("DOCGEN_CONVERTER_MAX_MB", MAX_MEMORY_MB))
+                      env_number("DOCGEN_CONVERTER_IDLE", IDLE_SECONDS),
+                      int(env_number("DOCGEN_CONVERTER_RESTART_AFTER", RESTART_AFTER)),
+                      env_number("DOCGEN_CONVERTER_MAX_MB", MAX_MEMORY_MB))
     signal.signal(signal.SIGTERM, lambda *_: service.stopping.set())
     signal.signal(signal.SIGINT, lambda *_: service.stopping.set())
     service.run()
@@ -389,8 +382,8 @@ class ServiceConverter:
 
         size_mb = docx.stat().st_size / 1_000_000
         # the service's own limits (a start, two tries of a conversion), and a margin
-        timeout = (_env_number("DOCGEN_LO_START_TIMEOUT", WarmConverter.START_TIMEOUT) * 2
-                   + 2 * (_env_number("DOCGEN_CONVERT_TIMEOUT", WarmConverter.CONVERT_TIMEOUT)
+        timeout = (env_number("DOCGEN_LO_START_TIMEOUT", WarmConverter.START_TIMEOUT) * 2
+                   + 2 * (env_number("DOCGEN_CONVERT_TIMEOUT", WarmConverter.CONVERT_TIMEOUT)
                           + WarmConverter.CONVERT_SECONDS_PER_MB * size_mb) + 30)
         answer = self.ask({"docx": str(docx.resolve()), "pdf": str(pdf.resolve())}, timeout)
         if "pages" in answer:
@@ -409,42 +402,48 @@ class ServiceConverter:
             conn.close()
 
 
+def wanted() -> bool:
+    """Whether conversions go to the service: where python3-uno exists, unless
+    ``DOCGEN_CONVERTER=process`` keeps them in the caller's own LibreOffice."""
+    from docgen.render.pdf import find_uno_python
+
+    return find_uno_python() is not None and os.environ.get("DOCGEN_CONVERTER") != "process"
+
+
 def server_converter(converters: int) -> Any:
     """The server's converter: the user's converter service with ``converters`` warm
     LibreOffices where python3-uno exists (``DOCGEN_CONVERTER=process``: a pool of the
     server process's own), else a pool of cold ones."""
-    from docgen.render.pdf import find_uno_python
     from docgen.render.pool import shared_pool
 
-    if find_uno_python() and os.environ.get("DOCGEN_CONVERTER") != "process":
+    if wanted():
         return ServiceConverter(converters)
     return shared_pool(converters)
 
 
-def running_status(path: Path | None = None) -> dict[str, Any] | None:
-    """The status of the service (of this configuration, or at ``path``), or None when none
-    runs; never starts one."""
-    conn = _connect(path or socket_path())
+def _ask_running(path: Path, request: dict[str, Any]) -> dict[str, Any] | None:
+    """One request to the service at ``path``, or None when none runs there; never starts one."""
+    conn = _connect(path)
     if conn is None:
         return None
     try:
-        answer = conn.ask({"status": True}, 30)
+        return conn.ask(request, 30)
     except OSError:
         return None
     finally:
         conn.close()
-    return {**answer, "socket": str(path or socket_path())} if answer else None
+
+
+def running_status(path: Path | None = None) -> dict[str, Any] | None:
+    """The status of the service (of this configuration, or at ``path``), or None when none runs."""
+    path = path or socket_path()
+    answer = _ask_running(path, {"status": True})
+    return {**answer, "socket": str(path)} if answer else None
 
 
 def stop_service(path: Path | None = None) -> bool:
     """Ask the service (of this configuration, or at ``path``) to end; False when none runs."""
-    conn = _connect(path or socket_path())
-    if conn is None:
-        return False
-    try:
-        return bool((conn.ask({"stop": True}, 30) or {}).get("stopping"))
-    finally:
-        conn.close()
+    return bool((_ask_running(path or socket_path(), {"stop": True}) or {}).get("stopping"))
 
 
 if __name__ == "__main__":
