@@ -890,18 +890,6 @@ class Catalog:
             out.append(VersionRow(**d, files=tuple(files.get(r["version"], []))))
         return out
 
-    def version_at(self, number: str, version: int) -> tuple[VersionRow, int] | None:
-        """One version of a document with its files, and the document's newest version number."""
-        r = self.db.execute("SELECT * FROM versions WHERE number = ? AND version = ?", (number, version)).fetchone()
-        if r is None:
-            return None
-        files = tuple(FileRow(f["role"], f["sha256"], f["size"]) for f in self.db.execute(
-            "SELECT role, sha256, size FROM files WHERE number = ? AND version = ? ORDER BY role", (number, version)))
-        newest = self.db.execute("SELECT MAX(version) FROM versions WHERE number = ?", (number,)).fetchone()[0]
-        d = dict(r)
-        d["summary"] = json.loads(d["summary"])
-        return VersionRow(**d, files=files), newest
-
     def versions_at(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], tuple[DocumentRow, VersionRow, int]]:
         """Several versions at once (a search's hits), each with its document and the document's
         newest version number, in three queries however many there are; a key the catalog does

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -724,13 +725,20 @@ _SHOWN = _Lru(32_768)
 _PASSAGES = _Lru(4_096)
 
 
-def shown_pairs(text: str, pairs: tuple[Pair, ...], sha: str | None = None) -> tuple[Pair, ...]:
+def shown_pairs(text: str | Callable[[], str], pairs: tuple[Pair, ...], sha: str | None = None) -> tuple[Pair, ...]:
     """Of ``pairs`` (value, masked), those ``text`` shows, each value once; and any other valid
     ID number the text holds, with its masked form. ``sha``: the text's blob, when it is one
-    (named by its checksum already)."""
-    key = (sha or hashlib.sha256(text.encode()).digest(), pairs)
+    (named by its checksum already); then ``text`` may be what reads it, called only when the
+    answer is not known yet."""
+    if sha is None:
+        text = text() if callable(text) else text
+        key: tuple[Any, ...] = (hashlib.sha256(text.encode()).digest(), pairs)
+    else:
+        key = (sha, pairs)
     found = _SHOWN.get(key)
     if found is None:
+        if callable(text):
+            text = text()
         candidates = list(pairs) + [(n, mask_id(n)) for n in id_numbers(text)]
         shown = set(leaks(text, candidates))
         out: list[Pair] = []
@@ -809,12 +817,8 @@ class SearchIndex:
         ``text``: the version's text, or what reads it when it is needed (a blob seen before is not)."""
         held = self._held(v) + tuple(customer_pairs(project.get("customer", {})))
         text_file = v.file("text")
-        sha = text_file.sha256 if text_file and not isinstance(text, str) else None
-        if sha is not None:
-            found = _SHOWN.get((sha, held))
-            if found is not None:
-                return list(found)
-        return list(shown_pairs(text if isinstance(text, str) else text(), held, sha))
+        sha = text_file.sha256 if text_file and callable(text) else None
+        return list(shown_pairs(text, held, sha))
 
     def _held(self, v: VersionRow) -> tuple[Pair, ...]:
         """The customer's numbers as the version's own data holds them."""
@@ -1006,13 +1010,8 @@ class SearchIndex:
             doc, v, newest = found[h.number, h.version]
             project = projects.get(doc.project, {})
             text_file = v.file("text")
-            read: dict[str, str] = {}
-
-            def text(f: Any = text_file, read: dict[str, str] = read) -> str:
-                if "text" not in read:
-                    read["text"] = self.store.get(f.sha256).decode() if f else ""
-                return read["text"]
-
+            # read only when what is kept of it does not answer, and then once
+            text = functools.cache(lambda f=text_file: self.store.get(f.sha256).decode() if f else "")
             pairs = self._personal(v, text, project)
             if not exact:
                 fields = {

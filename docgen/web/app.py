@@ -273,7 +273,7 @@ async def _answer(send: Any, status: int, message: str) -> None:
 
     body = json.dumps({"error": message}, ensure_ascii=False).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-               (b"connection", b"close"), *((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items())]
+               (b"connection", b"close"), *_SECURITY_RAW]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
