@@ -43,7 +43,7 @@ from docgen.kinds.names import kind_word
 from docgen.privacy import customer_pairs, leaks, loose, mask_text, what
 from docgen.render.pdf import Converter
 
-STAMP_VERSION = "2"  # bump when the look of the label changes, so cached stamps are re-made
+STAMP_VERSION = "3"  # bump when the look of the label changes, so cached stamps are re-made
 MASKED = "masked-3"  # the rendering variant; a new name when masking changes, so old ones are not reused
 
 @dataclass(frozen=True)
@@ -89,14 +89,33 @@ def pdf_readable(data: bytes) -> list[tuple[str, str]]:
     the text of each page (headers, footers and text boxes are page content), and every
     string of the file (metadata, annotations, links, form fields, outlines)."""
     import pikepdf
-    from pypdf import PdfReader
 
-    out = [(_("page {n}").format(n=n), page.extract_text() or "")
-           for n, page in enumerate(PdfReader(io.BytesIO(data)).pages, 1)]
+    out = [(_("page {n}").format(n=n), text) for n, text in enumerate(page_texts(data), 1)]
     with pikepdf.open(io.BytesIO(data)) as pdf:
         strings = [str(o) for obj in pdf.objects for o in _direct(obj) if isinstance(o, pikepdf.String)]
     out.append((_("the file's strings"), "\n".join(strings)))
     return out
+
+
+def page_texts(data: bytes) -> list[str]:
+    """The text of each page as PDFium reads it (the engine of Chrome's and Edge's viewers,
+    which reads characters by where they are drawn, however the content stream orders them)."""
+    import pypdfium2
+
+    from docgen.pdfium import LOCK
+
+    with LOCK:
+        doc = pypdfium2.PdfDocument(data)
+        try:
+            out = []
+            for page in doc:
+                textpage = page.get_textpage()
+                out.append(textpage.get_text_bounded())
+                textpage.close()
+                page.close()
+            return out
+        finally:
+            doc.close()
 
 
 def _direct(obj: Any, depth: int = 0) -> Iterator[Any]:
@@ -185,7 +204,7 @@ def active_content(data: bytes) -> list[str]:
 
 
 class Copier:
-    """Makes the copies of one archive (one warm LibreOffice for masked renderings and stamps)."""
+    """Makes the copies of one archive (LibreOffice only for masked renderings; stamps are drawn)."""
 
     def __init__(self, archive: Archive, converter: Converter) -> None:
         self.archive = archive
@@ -265,7 +284,9 @@ class Copier:
         path = cache / f"{key}.pdf"
         if path.is_file():
             return path.read_bytes()
-        data = self._convert(_stamp_docx(label, note))
+        from docgen.render.stamp import fonts_dir, stamp_pdf
+
+        data = stamp_pdf(label, note, fonts_dir(cache / "fonts"))
         cache.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
         tmp.write_bytes(data)
@@ -325,53 +346,6 @@ class Copier:
             check_masked(data, personal_data(self.archive, version), _("{number} v{version} for {department}").format(
                 number=number, version=version.version, department=dept.key))
         return data, note
-
-
-def _stamp_docx(label: str, note: str) -> bytes:
-    """One A4 page holding only one line in the top margin, above any header: the note,
-    then the label in a red box, at the right."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt, RGBColor
-
-    d = Document()
-    section = d.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(4), Mm(10)
-    section.left_margin, section.right_margin = Mm(20), Mm(10)
-    section.header_distance = section.footer_distance = Mm(0)
-
-    def run(p: Any, text: str, size: float, bold: bool, boxed: bool) -> None:
-        r = p.add_run(text)
-        r.font.size, r.font.bold = Pt(size), bold
-        r.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
-        rpr = r._element.get_or_add_rPr()
-        fonts = OxmlElement("w:rFonts")
-        for attr, font in (("w:ascii", "Liberation Sans"), ("w:hAnsi", "Liberation Sans"),
-                           ("w:eastAsia", "Noto Sans CJK SC")):
-            fonts.set(qn(attr), font)
-        rpr.insert(0, fonts)
-        if boxed:
-            bdr = OxmlElement("w:bdr")
-            for k, v in (("w:val", "single"), ("w:sz", "8"), ("w:space", "1"), ("w:color", "C00000")):
-                bdr.set(qn(k), v)
-            rpr.append(bdr)
-        lang = OxmlElement("w:lang")
-        lang.set(qn("w:val"), "en-US")
-        lang.set(qn("w:eastAsia"), "zh-CN")
-        rpr.append(lang)
-
-    p = d.paragraphs[0] if d.paragraphs else d.add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    p.paragraph_format.space_after = Pt(0)
-    if note:
-        run(p, note + "    ", 8, False, False)
-    run(p, f" {label} ", 11, True, True)
-    buf = io.BytesIO()
-    d.save(buf)
-    return buf.getvalue()
 
 
 # rules --------------------------------------------------------------------

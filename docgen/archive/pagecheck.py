@@ -330,8 +330,14 @@ def references(pdf: bytes, pages: list[int] | None = None) -> list[Reference]:
     import pypdfium2 as pdfium
     from PIL import Image
 
+    from docgen.pdfium import LOCK
+
     np = _np()
-    doc = pdfium.PdfDocument(pdf)
+    with LOCK:
+        return _references(pdfium.PdfDocument(pdf), pages, np, Image)
+
+
+def _references(doc: Any, pages: list[int] | None, np: Any, Image: Any) -> list[Reference]:
     out = []
     try:
         for number in pages or range(1, len(doc) + 1):

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from docgen.pdfium import LOCK
+
 
 def N_(message: str) -> str:  # noqa: N802 - marks a message for the catalog (docgen.i18n.N_)
     return message
@@ -262,11 +264,13 @@ def read_pdf(data: bytes) -> Scan:
                     import pypdfium2 as pdfium
 
                     try:
-                        pdfium_doc = pdfium.PdfDocument(data)
+                        with LOCK:
+                            pdfium_doc = pdfium.PdfDocument(data)
                     except Exception as exc:
                         raise Unreadable(N_("the PDF cannot be rendered ({error})"), {"error": str(exc)}) from None
                 for dpi in (150, 300):
-                    rendered = _render(pdfium_doc, i, dpi)
+                    with LOCK:
+                        rendered = _render(pdfium_doc, i, dpi)
                     found = find(rendered, thorough=dpi == 300)
                     if found or dpi == 150:  # a page without a code is compared by its frame
                         _keep_image(out, rendered, found, across)
@@ -276,7 +280,8 @@ def read_pdf(data: bytes) -> Scan:
             pages.append(out)
     finally:
         if pdfium_doc is not None:
-            pdfium_doc.close()
+            with LOCK:
+                pdfium_doc.close()
     return Scan("pdf", pages)
 
 

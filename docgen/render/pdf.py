@@ -35,6 +35,11 @@ INSTALL_HINT = N_("install it with: sudo apt-get install -y libreoffice-writer-n
 log = logging.getLogger(__name__)
 
 
+def user_cache() -> Path:
+    """The user's cache of docgen (LibreOffice profiles, stamp fonts): ``$XDG_CACHE_HOME/docgen``."""
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "docgen"
+
+
 def env_number(name: str, default: float) -> float:
     """A positive number from the environment (a timeout for slow machines and for tests, a
     converter service's limit), else the default."""
@@ -166,7 +171,7 @@ class WarmConverter:
         # flock is per open file, so two converters of one process, a pool's, never share one).
         if self._profile_path is not None:
             return self._profile_path
-        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "docgen"
+        cache = user_cache()
         try:
             cache.mkdir(parents=True, exist_ok=True)
             for slot in range(4):

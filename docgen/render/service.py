@@ -45,7 +45,7 @@ from typing import Any
 
 from docgen.errors import ConversionError
 from docgen.i18n import gettext
-from docgen.render.pdf import env_number
+from docgen.render.pdf import env_number, user_cache
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def runtime_dir() -> Path:
     elif os.environ.get("XDG_RUNTIME_DIR") and Path(os.environ["XDG_RUNTIME_DIR"]).is_dir():
         folder = Path(os.environ["XDG_RUNTIME_DIR"]) / "docgen"
     else:
-        folder = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "docgen" / "run"
+        folder = user_cache() / "run"
     if len(os.fsencode(folder)) + SOCKET_NAME_ROOM > MAX_SOCKET_PATH:
         import tempfile
 
