@@ -278,14 +278,19 @@ class Copier:
         return buf.getvalue()
 
     def stamp_pdf(self, label: str, note: str) -> bytes:
-        """A transparent A4 page with the label (and note) at its top right, made once per text."""
-        key = sha256_bytes(f"{STAMP_VERSION}\n{label}\n{note}".encode())[:20]
+        """A transparent A4 page with the label (and note) at its top right. A stamp of the
+        department's texts alone is kept in ``cache/stamps/`` (a few labels and notes); one whose
+        note names a document (a signed copy's) is drawn each time, in tens of milliseconds,
+        rather than kept for every signed document of the archive."""
+        from docgen.render.stamp import fonts_dir, stamp_pdf
+
         cache = self.archive.root / "cache" / "stamps"
+        if any(ch.isdigit() for ch in note):
+            return stamp_pdf(label, note, fonts_dir(cache / "fonts"))
+        key = sha256_bytes(f"{STAMP_VERSION}\n{label}\n{note}".encode())[:20]
         path = cache / f"{key}.pdf"
         if path.is_file():
             return path.read_bytes()
-        from docgen.render.stamp import fonts_dir, stamp_pdf
-
         data = stamp_pdf(label, note, fonts_dir(cache / "fonts"))
         cache.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")

@@ -114,3 +114,18 @@ def test_pdfium_is_called_by_one_thread_at_a_time(tmp_path: Path) -> None:
         assert reader.is_alive() and not got  # waiting, not reading
     reader.join(60)
     assert got and "财务" in got[0][0]
+
+
+def test_a_stamp_naming_a_document_is_not_kept(archive_dir: Path) -> None:
+    """The cache holds the departments' few texts, not one stamp per signed document."""
+    from docgen.archive.core import Archive
+    from docgen.distribute import Copier
+
+    copier = Copier(Archive.open(archive_dir), None)  # type: ignore[arg-type]
+    note = "签字原件存档备查（HT-2026-0001 第2版扫描件）"
+    assert copier.stamp_pdf("第三联 工程", note).startswith(b"%PDF-")
+    copier.stamp_pdf("第三联 工程", "个人信息已按公司规定隐去")
+    kept = list((archive_dir / "cache" / "stamps").glob("*.pdf"))
+    assert len(kept) == 1
+    assert "HT-2026-0001" not in subprocess.run(["pdftotext", str(kept[0]), "-"], capture_output=True, text=True,
+                                                check=True).stdout
