@@ -414,18 +414,26 @@ def test_verify_says_clean_only_when_it_exits_0(work: Path, archive_dir: Path) -
     assert "clean" not in r.stdout
 
 
-def test_a_damaged_search_index_says_reindex(work: Path, archive_dir: Path) -> None:
+@pytest.mark.parametrize("engine", ["tantivy", "whoosh"])
+def test_a_damaged_search_index_says_reindex(work: Path, archive_dir: Path, engine: str) -> None:
     new("quote", work / "quote.yaml")
+    if engine != "tantivy":
+        toml = archive_dir / "docgen.toml"
+        toml.write_text(toml.read_text(encoding="utf-8").replace('engine = "tantivy"', f'engine = "{engine}"'),
+                        encoding="utf-8")
     assert run("search", "张江").exit_code == 0
-    for p in (archive_dir / "index" / "whoosh").iterdir():
-        if p.suffix in (".toc", ".seg"):
+    damaged = 0
+    for p in (archive_dir / "index" / engine).iterdir():
+        if p.suffix in (".toc", ".seg") or p.name == "meta.json":  # whoosh's table of contents, tantivy's
             p.write_bytes(b"\x00garbage" * 10)
+            damaged += 1
+    assert damaged
     for args in (("search", "张江"), ("verify",)):
         r = run(*args)
         assert r.exit_code == 1, (args, r)
         line = next(x for x in r.stderr.splitlines() if "search index" in x)
-        assert line.startswith("the search index in index/whoosh is damaged (") or line.startswith(
-            "Error: the search index in index/whoosh is damaged ("), r
+        assert line.startswith(f"the search index in index/{engine} is damaged (") or line.startswith(
+            f"Error: the search index in index/{engine} is damaged ("), r
         assert line.endswith("); run `docgen reindex`"), r
         assert "internal error" not in r.stderr
     assert run("reindex").exit_code == 0

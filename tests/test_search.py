@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -303,8 +304,9 @@ def test_snippet_highlights_the_match() -> None:
 def with_engine(request: pytest.FixtureRequest, archive_dir: Path) -> str:
     run("list")
     toml = archive_dir / "docgen.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace('engine = "whoosh"', f'engine = "{request.param}"'),
-                    encoding="utf-8")
+    text = toml.read_text(encoding="utf-8")
+    assert re.search(r'(?m)^engine = "\w+"$', text)
+    toml.write_text(re.sub(r'(?m)^engine = "\w+"$', f'engine = "{request.param}"', text), encoding="utf-8")
     return str(request.param)
 
 
@@ -427,12 +429,20 @@ def test_schema_change_rebuilds_by_itself(with_engine: str, work: Path, archive_
     assert json.loads(meta.read_text(encoding="utf-8"))["schema"] >= 1
 
 
+def test_a_new_archive_searches_with_tantivy(work: Path, archive_dir: Path) -> None:
+    new("quote", work / "quote.yaml")
+    assert 'engine = "tantivy"' in (archive_dir / "docgen.toml").read_text(encoding="utf-8")
+    assert [h["number"] for h in search("拆除非承重墙")] == ["BJ-2026-0001"]
+    meta = json.loads((archive_dir / "index" / "tantivy" / "docgen-index.json").read_text(encoding="utf-8"))
+    assert meta["engine"] == "tantivy" and not (archive_dir / "index" / "whoosh").exists()
+
+
 def test_reindex_other_engine(work: Path, archive_dir: Path) -> None:
     new("quote", work / "quote.yaml")
-    r = run("reindex", "--engine", "tantivy")
-    assert r.exit_code == 0 and "1 versions indexed with tantivy" in r.stdout
-    assert 'set [search] engine = "tantivy"' in r.stdout
-    assert (archive_dir / "index" / "tantivy").is_dir()
+    r = run("reindex", "--engine", "whoosh")
+    assert r.exit_code == 0 and "1 versions indexed with whoosh" in r.stdout
+    assert 'set [search] engine = "whoosh"' in r.stdout
+    assert (archive_dir / "index" / "whoosh").is_dir()
 
 
 def test_concurrent_filings_while_searching(with_engine: str, work: Path, archive_dir: Path) -> None:
