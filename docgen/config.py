@@ -669,7 +669,6 @@ def load_settings(root: Path) -> Settings:
 
 def _spreadsheet(table: Any) -> dict[str, Any]:
     """[spreadsheet.KIND] tables, checked now (a mistake is told before any sheet is read)."""
-    from docgen import sheets
     from docgen.kinds import registry
 
     if not isinstance(table, dict):
@@ -679,9 +678,12 @@ def _spreadsheet(table: Any) -> dict[str, Any]:
         if key not in readers:
             raise ConfigError(_("docgen.toml: [spreadsheet.{key}]: docgen reads spreadsheets for {kinds}").format(
                 key=key, kinds=", ".join(readers)))
-    holder = type("Spreadsheets", (), {"spreadsheet": table})
-    for key in table:
-        sheets.layout(holder, key)
+    if table:
+        from docgen import sheets  # openpyxl: only for an archive that names sheet layouts
+
+        holder = type("Spreadsheets", (), {"spreadsheet": table})
+        for key in table:
+            sheets.layout(holder, key)
     return dict(table)
 
 

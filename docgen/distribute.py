@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docgen.archive.catalog import VersionRow, effective_version, is_scan
 from docgen.archive.core import Archive
@@ -41,7 +41,9 @@ from docgen.failpoints import hit
 from docgen.i18n import _, status_word
 from docgen.kinds.names import kind_word
 from docgen.privacy import customer_pairs, leaks, loose, mask_text, what
-from docgen.render.pdf import Converter
+
+if TYPE_CHECKING:
+    from docgen.render.pdf import Converter
 
 STAMP_VERSION = "3"  # bump when the look of the label changes, so cached stamps are re-made
 MASKED = "masked-3"  # the rendering variant; a new name when masking changes, so old ones are not reused

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docgen import pagecode
 from docgen.i18n import _, status_word
@@ -26,7 +26,9 @@ from docgen.errors import DocgenError, InputError, NotFound, StateError, Templat
 from docgen.failpoints import hit
 from docgen.kinds import common, registry
 from docgen.kinds.base import Late, Related, links
-from docgen.render.pdf import Converter
+
+if TYPE_CHECKING:
+    from docgen.render.pdf import Converter
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -892,7 +894,7 @@ def step(
         raise StateError(_("{number} is {status}; no step is recorded on it").format(
             number=doc.number, status=status_word(doc.status)))
     data = common.load_file(source) if source is not None else {}
-    given = common.validate(st.model, data, source or Path(doc.number), what=pgettext("step", st.word))
+    given = common.validate(st.input_model(), data, source or Path(doc.number), what=pgettext("step", st.word))
     latest = archive.catalog.versions(doc.number)[-1]
     snap = _snapshot(archive, latest)
     raw = dict(snap["input"])

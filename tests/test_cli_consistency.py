@@ -321,3 +321,35 @@ def test_one_mistake_one_exit_code(args: list[str], code: int, message: str, sig
 def test_help_names_the_shared_types(args: list[str], metavar: str) -> None:
     r = run(*args)
     assert r.exit_code == 0 and metavar in r.stdout, r
+
+
+# what a command that only reads loads: not the libraries of making documents or reading files
+HEAVY = ("pydantic", "yaml", "docxtpl", "docx", "jinja2", "openpyxl", "whoosh", "fpdf", "fontTools", "pikepdf",
+         "pypdfium2", "PIL", "zxingcpp", "cv2", "numpy", "fastapi", "docgen.kinds.inputs", "docgen.kinds.fields",
+         "docgen.intake", "docgen.sheets")
+LOADED = """
+import json, sys
+from docgen.cli import main
+try:
+    main(sys.argv[1:], prog_name="docgen")
+except SystemExit as exc:
+    assert not exc.code, exc.code
+heavy = sys.argv[0].split(",")
+print(json.dumps(sorted({m for m in sys.modules for h in heavy if m == h or m.startswith(h + ".")})))
+"""
+
+
+@pytest.mark.parametrize("args", [("show", "HT-2026-0001"), ("list",), ("list", "--overdue"), ("search", "防水"),
+                                  ("log", "HT-2026-0001"), ("diff", "BJ-2026-0001", "1", "2")])
+def test_a_command_that_reads_imports_only_what_it_uses(signed: dict[str, Any], archive_dir: Path,
+                                                       args: tuple[str, ...]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    assert run("search", "防水").exit_code == 0  # the index up to date: a search only reads
+    env = {**os.environ, "DOCGEN_ARCHIVE": str(archive_dir), "DOCGEN_LANGUAGE": "en"}
+    r = subprocess.run([sys.executable, "-c", LOADED.replace("sys.argv[0]", repr(",".join(HEAVY))), *args],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.splitlines()[-1]) == [], r.stdout[-500:]

@@ -17,12 +17,12 @@ from test_bad_input import archived_counts
 
 from docgen.dates import parse_date
 from docgen.errors import InputError
-from docgen.kinds import common, fullwidth, pydantic_errors
+from docgen.kinds import common, fields, fullwidth, pydantic_errors
 from docgen.kinds import quote as quote_kind
-from docgen.kinds.acceptance import AcceptanceInput
-from docgen.kinds.contract import ContractInput
-from docgen.kinds.quote import QuoteInput
-from docgen.kinds.rectification import RectificationInput
+from docgen.kinds.inputs.acceptance import AcceptanceInput
+from docgen.kinds.inputs.contract import ContractInput
+from docgen.kinds.inputs.quote import QuoteInput
+from docgen.kinds.inputs.rectification import RectificationInput
 from docgen.money import to_decimal
 
 PYDANTIC_WORDING = ("Input should", "String should", "List should", "Field required", "validation error",
@@ -159,7 +159,7 @@ def test_bad_id_numbers_say_which_check_failed(number: str, check: str) -> None:
 def test_samples_id_numbers_pass_the_check_digit() -> None:
     root = Path(__file__).parent.parent / "samples"
     for path in root.glob("*/project.yaml"):
-        common.validate(common.Project, common.load_file(path), path)
+        common.validate(fields.Project, common.load_file(path), path)
 
 
 def test_wrong_id_check_digit_is_refused_by_the_cli(work: Path, archive_dir: Path) -> None:
@@ -338,7 +338,7 @@ CASES: dict[str, tuple[type, str, Any, str, str]] = {
                     "sections[0].items[0].colour: is not a known field (check the spelling)"),
     "pattern": (ContractInput, "contract.yaml", top(quote="BJ2026-1"), "string_pattern_mismatch",
                 'quote: "BJ2026-1" is not a document number like HT-2026-0001'),
-    "project-code-pattern": (common.Project, "project.yaml", top(code="项目一"), "string_pattern_mismatch",
+    "project-code-pattern": (fields.Project, "project.yaml", top(code="项目一"), "string_pattern_mismatch",
                              'code: "项目一" is not a project code: write letters, digits and dashes, as in P-2026-0001'),
     "empty-text": (QuoteInput, "quote.yaml", item(unit=""), "string_too_short", "sections[0].items[0].unit: is empty; write it"),
     "too-long-text": (QuoteInput, "quote.yaml", item(name="墙" * 101), "value_error",
@@ -402,7 +402,7 @@ def test_bad_value_through_the_cli_has_no_pydantic_wording(work: Path, archive_d
 def test_an_id_number_typed_in_groups_is_kept_in_one_piece(work: Path) -> None:
     data = common.load_file(work / "project.yaml")
     data["customer"]["id_number"] = "440308 19900101 123９"
-    project = common.validate(common.Project, data, work / "project.yaml")
+    project = common.validate(fields.Project, data, work / "project.yaml")
     assert project.customer.id_number == "440308199001011239"
 
 

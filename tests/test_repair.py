@@ -23,7 +23,7 @@ from test_documents import check_golden
 from docgen import pagecode
 from docgen.errors import ConfigError, InputError, StateError
 from docgen.generate import _jsonable
-from docgen.kinds import common
+from docgen.kinds import common, fields
 from docgen.kinds import repair as R
 from docgen.kinds.base import Related
 
@@ -68,7 +68,7 @@ class Archive:
     asked: list[tuple[str, str | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.project = common.validate(common.Project, common.load_file(SAMPLES / "project.yaml"),
+        self.project = common.validate(fields.Project, common.load_file(SAMPLES / "project.yaml"),
                                        SAMPLES / "project.yaml").model_dump(mode="json")
 
     def live(self, kind: str, *, project: str | None = None) -> list[Related]:
@@ -101,7 +101,7 @@ def step(data: dict[str, Any], name: str, given: dict[str, Any] | None = None, *
     s = KIND.step(name)
     assert s is not None
     raw = {**(given if given is not None else sample(STEP_FILES[name])), **changes}
-    model = common.validate(s.model, raw, Path(f"{name}.yaml"))
+    model = common.validate(s.input_model(), raw, Path(f"{name}.yaml"))
     return json.loads(json.dumps(_jsonable(s.apply(data, model))))
 
 

@@ -102,11 +102,11 @@ class DocgenGroup(_HelpInLanguage, click.Group):
             raise
         except click.UsageError as exc:
             # one line, as for every other error: the usage text and help hint are for -h
-            from docgen.intake import printable  # a value echoed in a message cannot forge a line
+            from docgen.table import printable  # a value echoed in a message cannot forge a line
 
             raise Failure(printable(_usage_message(exc)), exit_code=2) from None
         except Misused as exc:  # arguments that do not go together: a usage error
-            from docgen.intake import printable
+            from docgen.table import printable
 
             raise Failure(printable(str(exc)), exit_code=2) from None
         except DocgenError as exc:

@@ -109,7 +109,7 @@ def search(
 ) -> None:
     from docgen.archive.search import Filters, QueryError, parse_query
     from docgen.kinds import registry
-    from docgen.intake import printable
+    from docgen.table import printable
 
     query = " ".join(query_words)
     filters = Filters(

@@ -9,29 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import Field, field_validator
+from typing import TYPE_CHECKING, Any
 
 from docgen.config import Limits, Settings
 from docgen.i18n import N_, NP_, _
-from docgen.kinds.base import Kind, Lookup, Related, register
+from docgen.kinds.base import Kind, Lookup, Related, model, register
 from docgen.kinds.common import (
-    MAX_INSPECTORS,
-    Day,
-    Name,
-    Note,
-    Number,
-    OptionalParagraph,
-    Paragraph,
-    Strict,
-    Text,
     check_count,
     chinese_date,
-    lines_of,
     raw_len,
     validate,
 )
+
+if TYPE_CHECKING:
+    from docgen.kinds.inputs.acceptance import AcceptanceInput
 
 KIND = "acceptance"
 TITLE = "竣工验收报告"
@@ -47,37 +38,11 @@ def formally_passed(summary: dict[str, Any]) -> bool:
     return summary.get("stage") == "正式验收" and summary.get("conclusion") == "合格"
 
 
-class Item(Strict):
-    category: Text
-    item: Text
-    standard: Paragraph
-    result: str
-    note: Note = ""
-
-    @field_validator("result")
-    @classmethod
-    def _result(cls, v: str) -> str:
-        if v not in RESULTS:
-            raise ValueError(_("must be 合格 or 不合格 (got {value})").format(value=repr(v)))
-        return v
-
-
-class AcceptanceInput(Strict):
-    project: Text
-    contract: Number
-    stage: Literal["初验", "正式验收"]
-    date: Day
-    inspectors: Annotated[list[Name], Field(min_length=1, max_length=MAX_INSPECTORS)]
-    items: Annotated[list[Item], Field(min_length=1)]
-    previous: Number | None = None
-    basis: lines_of(Paragraph) = []  # type: ignore[valid-type]
-    scope: OptionalParagraph = ""
-    opinion: OptionalParagraph = ""
-
-
 def parse(data: dict[str, Any], source: Path, settings: Any = None) -> AcceptanceInput:
     limits = settings.limits if settings else Limits()
     check_count(source, "items", raw_len(data, "items"), limits.max_items, _("checklist items"), "max_items")
+    from docgen.kinds.inputs.acceptance import AcceptanceInput
+
     return validate(AcceptanceInput, data, source)
 
 
@@ -168,7 +133,7 @@ class Acceptance(Kind):
     names = ("竣工验收报告", "验收报告", "验收")
     word = NP_("kind", "acceptance report")
     a_word = N_("an acceptance report")
-    model = AcceptanceInput
+    model = model("docgen.kinds.inputs.acceptance:AcceptanceInput")
     statuses = ("passed", "failed", "void")
     status_words = {"passed": NP_("status", "passed"), "failed": NP_("status", "failed")}
     rule_statuses = ("passed", "failed", "signed")

@@ -5,7 +5,8 @@ registers one instance of it (``KIND = register(Quote())``). The class states ev
 docgen knows about the kind, and nothing outside ``docgen/kinds/`` names a kind:
 
 - its key, its names (printed and accepted), its number prefix, template and title;
-- its input model, and in :meth:`Kind.prepare` the documents it refers to and the checks
+- its input model (a pydantic model in ``docgen/kinds/inputs/``, named by :func:`model`
+  and imported when a file of the kind is read), and in :meth:`Kind.prepare` the documents it refers to and the checks
   on them, with its derived values; :meth:`Kind.context` for the template and
   :meth:`Kind.summary` for the catalog (what every other part reads);
 - its statuses, which of them a distribution rule may name, the status a filed signed scan
@@ -22,6 +23,7 @@ how everything else reads them.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -79,6 +81,27 @@ class Lookup(Protocol):
         """The documents that refer to ``number`` (void ones too), oldest number first."""
 
 
+class _Model:
+    """A kind's (or a step's) input model named as ``"module:Class"``, imported when first
+    read: the models import pydantic, which a command that only reads the archive never needs."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def load(self) -> Any:
+        module, _, name = self.path.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        return self.load()
+
+
+def model(path: str) -> Any:
+    """``Kind.model`` (``model = model("docgen.kinds.inputs.quote:QuoteInput")``), and a
+    ``Step``'s: the class, imported when first read."""
+    return _Model(path)
+
+
 @dataclass(frozen=True)
 class Step:
     """A step a kind records as a new version of the same document (``docgen step``).
@@ -91,8 +114,11 @@ class Step:
     name: str  # the word on the command line: docgen step WX-2026-0001 visit visit.yaml
     word: str  # its name for people, marked NP_("step", …)
     help: str  # one line: what the step records, marked N_(…)
-    model: Any  # pydantic model of the step's data
+    model: Any  # pydantic model of the step's data (``model("module:Class")``, imported when first read)
     apply: Callable[[dict[str, Any], Any], dict[str, Any]]
+
+    def input_model(self) -> Any:
+        return self.model.load() if isinstance(self.model, _Model) else self.model
 
 
 @dataclass(frozen=True)
@@ -247,4 +273,4 @@ def links(summary: dict[str, Any], refers: Iterable[str]) -> set[str]:
     return {str(summary[k]) for k in refers if summary.get(k)}
 
 
-__all__ = ["Amendment", "Kind", "Late", "Lookup", "Related", "Step", "field", "links", "register"]
+__all__ = ["Amendment", "Kind", "Late", "Lookup", "Related", "Step", "field", "links", "model", "register"]

@@ -17,77 +17,29 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import AfterValidator, Field
+from typing import TYPE_CHECKING, Any
 
 from docgen.errors import InputError, StateError
 from docgen.i18n import N_, NP_, _
-from docgen.kinds.base import Amendment, Kind, Lookup, Related, register
+from docgen.kinds.base import Amendment, Kind, Lookup, Related, model, register
 from docgen.kinds.common import (
-    MAX_PRICE,
-    MAX_QUANTITY,
-    Amount,
-    Day,
-    Line,
-    Note,
-    Number,
-    Paragraph,
-    Strict,
-    Text,
-    _non_negative,
-    _positive,
     at,
-    bounded,
     check_count,
     chinese_date,
-    lines_of,
     raw_len,
     validate,
 )
 from docgen.kinds.quote import item_rows, line_amount, percent_text, quantity_text
 from docgen.money import MAX_AMOUNT, fen, fmt, fmt_yuan, uppercase, uppercase_signed
 
+if TYPE_CHECKING:
+    from docgen.kinds.inputs.change import ChangeInput, Deduction
+
 TITLE = "工程变更单"
 TEMPLATE = "change.docx"
 REASONS = ("设计变更", "客户要求", "现场条件", "其他")
 NEXT_INSTALLMENT, ON_SIGNING = "随下期工程款", "签字后支付"
 MAX_DAYS = 365  # 工期顺延 of one change order
-
-Quantity = Annotated[Amount, AfterValidator(_positive), AfterValidator(bounded(MAX_QUANTITY))]
-Price = Annotated[Amount, AfterValidator(_non_negative), AfterValidator(bounded(MAX_PRICE))]
-
-
-class Addition(Strict):
-    name: Text
-    unit: Text
-    quantity: Quantity
-    unit_price: Price
-    note: Note = ""
-
-
-class Deduction(Strict):
-    item: Line = ""  # an item of the contract's quote annex
-    section: Line = ""  # its section, where the item's name is in more than one
-    name: Line = ""  # default: the item's name
-    unit: Line = ""  # default: the item's unit (the same unit when an item is named)
-    quantity: Quantity
-    unit_price: Price | None = None  # default: the item's unit price
-    note: Note = ""
-
-
-class ChangeInput(Strict):
-    project: Text
-    contract: Number
-    date: Day
-    reason: Literal["设计变更", "客户要求", "现场条件", "其他"]
-    reason_text: Paragraph
-    additions: list[Addition] = []  # bounded with deductions by [limits] max_items (parse)
-    deductions: list[Deduction] = []
-    schedule_days: Annotated[int, Field(ge=0, le=MAX_DAYS)] = 0
-    payment: Literal["随下期工程款", "签字后支付"] = "随下期工程款"
-    payment_days: Annotated[int, Field(gt=0, le=90)] | None = None
-    remarks: lines_of(Paragraph) = []  # type: ignore[valid-type]
 
 
 def parse(data: dict[str, Any], source: Path, settings: Any = None) -> ChangeInput:
@@ -96,6 +48,8 @@ def parse(data: dict[str, Any], source: Path, settings: Any = None) -> ChangeInp
     limits = settings.limits if settings else Limits()
     lines = raw_len(data, "additions") + raw_len(data, "deductions")
     check_count(source, "additions", lines, limits.max_items, _("lines"), "max_items")
+    from docgen.kinds.inputs.change import ChangeInput
+
     c = validate(ChangeInput, data, source)
     if not c.additions and not c.deductions:
         raise InputError(at(source, _("additions, deductions: a change order lists at least one 增项 or 减项 line")))
@@ -455,7 +409,7 @@ class Change(Kind):
     names = ("工程变更单", "变更单", "变更", "增减项单")
     word = NP_("kind", "change order")
     a_word = N_("a change order")
-    model = ChangeInput
+    model = model("docgen.kinds.inputs.change:ChangeInput")
     statuses = ("draft", "signed", "void")
     rule_statuses = ("draft", "signed")
     signed_status = "signed"

@@ -23,16 +23,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-
-from docgen.dates import parse_date
 from docgen.errors import InputError
 from docgen.i18n import _, ngettext
 from docgen.kinds import fullwidth, pydantic_errors
-from docgen.money import MAX_AMOUNT, to_decimal, to_rate
+from docgen.money import to_decimal, to_rate
 
 # Bounds -----------------------------------------------------------------------------------
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a quote of 2,000 items with long notes is about 3 MB
@@ -64,70 +60,10 @@ _BAD_ONE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
 _BAD_LINES = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}]")  # a newline is allowed
 
 
-class _DecimalLoader(yaml.SafeLoader):
-    """SafeLoader that reads floats as Decimal from their exact text."""
-
-
-def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
-    text = loader.construct_scalar(node).replace("_", "")
-    try:
-        return Decimal(text)
-    except Exception:
-        return text  # .inf / .nan: refused where a number is expected, kept as written elsewhere
-
-
-def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        # 2026-02-30: kept as written, so the date field refuses it by name (dates.parse_date)
-        return node.value
-
-
-class _DuplicateKey(yaml.constructor.ConstructorError):
-    """A key given twice in one mapping: the message says it all, without a hint."""
-
-
-def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    """A mapping whose keys are unique: YAML lets the last of two equal keys win silently."""
-    loader.flatten_mapping(node)
-    seen: dict[Any, int] = {}
-    for key_node, _value in node.value:
-        key = loader.construct_object(key_node, deep=False)
-        line = key_node.start_mark.line + 1
-        if not isinstance(key, str | int | Decimal | bool | type(None)):
-            continue  # a list or mapping as a key: the field check names it
-        if key in seen:
-            raise _DuplicateKey(
-                None, None,
-                _("{key} appears twice in one mapping (lines {first} and {second}); keep one").format(
-                    key=key, first=seen[key], second=line),
-                key_node.start_mark,
-            )
-        seen[key] = line
-    return loader.construct_mapping(node)
-
-
 class _DepthError(Exception):
     def __init__(self, line: int) -> None:
         self.line = line
 
-
-def _compose_node(self: yaml.SafeLoader, parent: Any, index: Any) -> Any:
-    # PyYAML composes nested nodes recursively: bound the depth before Python's stack does
-    self._depth = getattr(self, "_depth", 0) + 1  # type: ignore[attr-defined]
-    try:
-        if self._depth > MAX_DEPTH:  # type: ignore[attr-defined]
-            raise _DepthError(self.peek_event().start_mark.line + 1)
-        return yaml.composer.Composer.compose_node(self, parent, index)
-    finally:
-        self._depth -= 1  # type: ignore[attr-defined]
-
-
-_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
-_DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
-_DecimalLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
-_DecimalLoader.compose_node = _compose_node  # type: ignore[method-assign]
 
 
 class _Duplicate(Exception):
@@ -231,8 +167,12 @@ def load_file(path: Path) -> dict[str, Any]:
         full = fullwidth.problem(text)
         if full:
             raise InputError(at(path, full))
+        import yaml
+
+        from docgen.kinds import yamlfile
+
         try:
-            data = yaml.load(text, Loader=_DecimalLoader)
+            data = yaml.load(text, Loader=yamlfile._DecimalLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             full = fullwidth.near_error(text, mark.line + 1) if mark else None
@@ -241,7 +181,7 @@ def load_file(path: Path) -> dict[str, Any]:
             where = _("line {line}, column {column}: ").format(line=mark.line + 1, column=mark.column + 1) if mark else ""
             # PyYAML's own problem text is English ("mapping values are not allowed here"); ours is translated
             problem = str(exc.problem or exc.context)
-            hint = "" if isinstance(exc, _DuplicateKey) else _("; check the indentation and brackets there")
+            hint = "" if isinstance(exc, yamlfile._DuplicateKey) else _("; check the indentation and brackets there")
             raise InputError(at(path, f"{where}{problem}{hint}")) from None
         except yaml.YAMLError as exc:
             raise InputError(_("{path}: not valid YAML ({error})").format(path=path, error=exc)) from None
@@ -277,12 +217,19 @@ def _message(err: dict[str, Any]) -> str:
     return pydantic_errors.message(err)
 
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from docgen.kinds.fields import Project
+
+M = TypeVar("M", bound="BaseModel")
 
 
 def validate(model: type[M], data: dict[str, Any], source: Path, what: str | None = None) -> M:
     """``data`` checked by ``model``; InputError naming the field. ``what`` names what the file
     should hold, for a file that lacks most fields (default: the kind the model is the input of)."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -482,60 +429,6 @@ def _positive(value: Decimal) -> Decimal:
     return value
 
 
-Amount = Annotated[Decimal, BeforeValidator(_money)]
-RateAmount = Annotated[Decimal, BeforeValidator(_rate)]  # 0.08 or "8%"
-Money = Annotated[Amount, AfterValidator(bounded(MAX_AMOUNT, 2))]
-Day = Annotated[dt.date, BeforeValidator(parse_date), AfterValidator(_in_range)]
-
-
-class Strict(BaseModel):
-    # defer_build: a model is built when it first validates, so a command that reads the
-    # archive (show, list) pays nothing for the models of kinds it never parses
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True, defer_build=True)
-
-
-def _required(check: Callable[[str], str]) -> Any:
-    return Annotated[str, Field(min_length=1), AfterValidator(check)]
-
-
-def _optional(check: Callable[[str], str]) -> Any:
-    return Annotated[str, AfterValidator(check)]
-
-
-Text = _required(text(MAX_LINE))  # one line, required
-Line = _optional(text(MAX_LINE))  # one line, may be empty
-Name = _required(text(MAX_NAME))
-Address = _required(text(MAX_ADDRESS))
-Note = _optional(text(MAX_NOTE, lines=True))
-Paragraph = _required(text(MAX_PARAGRAPH, lines=True))
-OptionalParagraph = _optional(text(MAX_PARAGRAPH, lines=True))
-
-
-def lines_of(kind: Any, limit: int = MAX_LINES) -> Any:
-    return Annotated[list[kind], Field(max_length=limit)]
-
-
-class Customer(Strict):
-    name: Name
-    phone: Annotated[str, BeforeValidator(_nfkc), AfterValidator(check_phone)]
-    id_number: Annotated[str, BeforeValidator(_nfkc), AfterValidator(check_id_number)] | None = None
-    address: Address
-
-
-class Site(Strict):
-    address: Address
-    area: Annotated[Amount, AfterValidator(lambda v: _positive(v)), AfterValidator(bounded(MAX_AREA))]
-    layout: Line = ""
-
-
-class Project(Strict):
-    code: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,30}$")] | None = None
-    customer: Customer
-    site: Site
-    mode: Literal["全包", "半包", "清包"]
-    designer: Name
-    project_manager: Name
-
 
 MODE_TERMS = {"全包": "包工包料", "半包": "包工、部分包料", "清包": "包工、发包人包料"}
 
@@ -574,6 +467,8 @@ def load_project(ref: str, base: Path) -> tuple[Project | None, str | None, Path
         if not candidate.is_file():
             raise InputError(_("{base}: project: file {ref} does not exist (looked at {candidate})").format(
                 base=base, ref=ref, candidate=candidate))
+        from docgen.kinds.fields import Project
+
         data = load_file(candidate)
         return validate(Project, data, candidate), None, candidate
     return None, ref, None
@@ -584,4 +479,3 @@ def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-Number = Annotated[str, Field(pattern=r"^[A-Z]{2,4}-\d{4}-\d{3,}$")]

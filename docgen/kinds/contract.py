@@ -10,79 +10,32 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import AfterValidator, Field
-
+from docgen.archive.catalog import EffectivePolicy
 from docgen.config import Settings
 from docgen.errors import InputError
 from docgen.i18n import N_, NP_, _
-from docgen.archive.catalog import EffectivePolicy
-from docgen.kinds.base import Amendment, Kind, Lookup, Related, register
+from docgen.kinds.base import Amendment, Kind, Lookup, Related, model, register
 from docgen.kinds.common import (
-    MAX_DECIMALS,
-    MAX_MATERIALS,
-    MAX_PAYMENTS,
-    MAX_RATE_DECIMALS,
     MODE_TERMS,
-    Amount,
-    Day,
-    Line,
-    Money,
-    OptionalParagraph,
-    Paragraph,
-    RateAmount,
-    Strict,
-    Text,
-    _positive,
-    bounded,
     chinese_date,
-    lines_of,
     validate,
 )
 from docgen.kinds.quote import PARTS, note_text, percent_text, quantity_text
 from docgen.money import fen, fmt, fmt_yuan, uppercase
 
+if TYPE_CHECKING:
+    from docgen.kinds.inputs.contract import ContractInput, Payment
+
 KIND = "contract"
 TITLE = "家庭居室装饰装修工程施工合同"
 TEMPLATE = "contract.docx"
 
-Positive = Annotated[Money, AfterValidator(_positive)]
-Percent = Annotated[Amount, AfterValidator(_positive), AfterValidator(bounded(Decimal(100), MAX_DECIMALS))]
-
-
-class Payment(Strict):
-    stage: Text
-    percent: Percent
-
-
-class Material(Strict):
-    name: Text
-    spec: Line = ""
-    supplied_by: Literal["甲方", "乙方"]
-    quantity: Line = ""  # 数量, for the 甲供材料清单 ("约 40 ㎡")
-    delivery: Line = ""  # 进场时间 of a 甲方 material ("泥瓦工程进场前三日")
-
-
-class ContractInput(Strict):
-    project: Text
-    quote: Annotated[str, Field(pattern=r"^[A-Z]{2,4}-\d{4}-\d{3,}$")] | None = None
-    price: Positive | None = None
-    sign_date: Day
-    start_date: Day
-    duration_days: Annotated[int, Field(gt=0, le=1000)]
-    payments: Annotated[list[Payment], Field(min_length=1, max_length=MAX_PAYMENTS)]
-    penalty_rate_per_day: Annotated[
-        RateAmount, Field(ge=0, le=Decimal("0.05")), AfterValidator(bounded(Decimal("0.05"), MAX_RATE_DECIMALS))
-    ] | None = None
-    dispute: Literal["仲裁", "诉讼"] = "仲裁"
-    scope: OptionalParagraph = ""
-    materials: Annotated[list[Material], Field(max_length=MAX_MATERIALS)] = []
-    drawings: lines_of(Text) = []  # type: ignore[valid-type]  # 设计图纸 of the annex, by name
-    special_terms: lines_of(Paragraph) = []  # type: ignore[valid-type]
-
 
 def parse(data: dict[str, Any], source: Path, settings: Any = None) -> ContractInput:
+    from docgen.kinds.inputs.contract import ContractInput
+
     c = validate(ContractInput, data, source)
     if c.quote is None and c.price is None:
         raise InputError(_("{source}: price: is missing (give price, or quote: with a quote number)").format(source=source))
@@ -344,7 +297,7 @@ class Contract(Kind):
     names = ("施工合同", "合同")
     word = NP_("kind", "contract")
     a_word = N_("a contract")
-    model = ContractInput
+    model = model("docgen.kinds.inputs.contract:ContractInput")
     statuses = ("draft", "in_review", "approved", "rejected", "signed", "void")
     rule_statuses = ("approved", "signed")
     review = True

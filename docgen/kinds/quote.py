@@ -9,67 +9,31 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import AfterValidator, Field
+from typing import TYPE_CHECKING, Any
 
 from docgen.config import Limits, Settings
 from docgen.errors import InputError
 from docgen.i18n import N_, NP_, _
-from docgen.kinds.base import Kind, Lookup, Related, register
+from docgen.kinds.base import Kind, Lookup, Related, model, register
 from docgen.kinds.common import (
-    MAX_PRICE,
-    MAX_QUANTITY,
-    MAX_RATE_DECIMALS,
-    MAX_SECTIONS,
-    Amount,
-    Day,
-    Name,
-    Note,
-    Paragraph,
-    RateAmount,
-    Strict,
-    Text,
-    _non_negative,
-    _positive,
-    bounded,
     check_count,
     chinese_date,
-    lines_of,
     raw_len,
     validate,
 )
 from docgen.money import MAX_AMOUNT, fen, fmt, fmt_yuan, uppercase
+
+if TYPE_CHECKING:
+    from docgen.kinds.inputs.quote import Item, QuoteInput
 
 KIND = "quote"
 TITLE = "装修工程报价单"
 TEMPLATE = "quote.docx"
 CN_NUMERALS = "一二三四五六七八九十"
 
-Quantity = Annotated[Amount, AfterValidator(_positive), AfterValidator(bounded(MAX_QUANTITY))]
-Price = Annotated[Amount, AfterValidator(_non_negative), AfterValidator(bounded(MAX_PRICE))]
-Rate = Annotated[
-    RateAmount, AfterValidator(_non_negative), Field(le=Decimal("0.5")), AfterValidator(bounded(Decimal("0.5"), MAX_RATE_DECIMALS))
-]
 
-
-Loss = Annotated[
-    RateAmount, AfterValidator(_non_negative), Field(le=Decimal("0.5")), AfterValidator(bounded(Decimal("0.5"), MAX_RATE_DECIMALS))
-]
 PARTS = ("materials", "auxiliary", "labour")  # 主材, 辅材, 人工: a unit price split as the trade writes it
 PART_NAMES = {"materials": "主材", "auxiliary": "辅材", "labour": "人工"}
-
-
-class Item(Strict):
-    name: Text
-    unit: Text
-    quantity: Quantity
-    unit_price: Price | None = None  # default: materials + auxiliary + labour
-    materials: Price | None = None
-    auxiliary: Price | None = None
-    labour: Price | None = None
-    loss: Loss | None = None  # 损耗: the quantity is priced as quantity x (1 + loss)
-    note: Note = ""
 
 
 def unit_price(it: Item) -> Decimal:
@@ -84,27 +48,13 @@ def line_amount(quantity: Decimal, price: Decimal, loss: Decimal | None) -> Deci
     return fen(quantity * price * (1 + loss)) if loss else fen(quantity * price)
 
 
-class Section(Strict):
-    name: Text
-    items: Annotated[list[Item], Field(min_length=1)]
-
-
-class QuoteInput(Strict):
-    project: Text
-    date: Day
-    valid_days: Annotated[int, Field(gt=0, le=365)] | None = None
-    management_fee_rate: Rate | None = None
-    tax_rate: Rate | None = None
-    designer: Name | None = None
-    sections: Annotated[list[Section], Field(min_length=1, max_length=MAX_SECTIONS)]
-    remarks: lines_of(Paragraph) = []  # type: ignore[valid-type]
-
-
 def parse(data: dict[str, Any], source: Path, settings: Settings | None = None) -> QuoteInput:
     limits = settings.limits if settings else Limits()
     sections = data.get("sections")
     items = sum(raw_len(s, "items") for s in sections) if isinstance(sections, list) else 0
     check_count(source, "sections", items, limits.max_items, _("line items"), "max_items")
+    from docgen.kinds.inputs.quote import QuoteInput
+
     q = validate(QuoteInput, data, source)
     # every sum must have an uppercase form (money.MAX_AMOUNT): the lines, then the total
     works = Decimal(0)
@@ -350,7 +300,7 @@ class Quote(Kind):
     names = ("报价单", "报价")
     word = NP_("kind", "quote")
     a_word = N_("a quote")
-    model = QuoteInput
+    model = model("docgen.kinds.inputs.quote:QuoteInput")
     statuses = ("draft", "signed", "void")
     rule_statuses = ("draft", "signed")
     pulled_by = ("customer", "finance", "legal", "archive")

@@ -8,23 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
-
+from docgen.archive.catalog import EffectivePolicy
+from docgen.config import Limits
 from docgen.errors import InputError, StateError
 from docgen.i18n import N_, NP_, _
-from docgen.archive.catalog import EffectivePolicy
-from docgen.kinds.base import Kind, Late, Lookup, Related, register
-from docgen.config import Limits
+from docgen.kinds.base import Kind, Late, Lookup, Related, model, register
 from docgen.kinds.common import (
-    Day,
-    Name,
-    Number,
-    OptionalParagraph,
-    Paragraph,
-    Strict,
-    Text,
     check_count,
     chinese_date,
     raw_len,
@@ -32,43 +23,19 @@ from docgen.kinds.common import (
 )
 from docgen.picture import Picture
 
+if TYPE_CHECKING:
+    from docgen.kinds.inputs.rectification import RectificationInput
+
 KIND = "rectification"
 TITLE = "整改通知书"
 TEMPLATE = "rectification.docx"
 
 
-class Issue(Strict):
-    location: Text
-    problem: Paragraph
-    basis: OptionalParagraph = ""
-    requirement: Paragraph
-    photo: Text | None = None
-
-
-class Recheck(Strict):
-    date: Day
-    passed: bool
-    note: Paragraph
-    inspector: Name
-    deadline: Day | None = None
-
-
-class RectificationInput(Strict):
-    project: Text
-    contract: Number
-    acceptance: Number | None = None
-    inspection_date: Day
-    inspector: Name
-    deadline: Day
-    issuer: Name | None = None
-    receiver: Name | None = None
-    issues: Annotated[list[Issue], Field(min_length=1)]
-    rechecks: Annotated[list[Recheck], Field(max_length=100)] = []
-
-
 def parse(data: dict[str, Any], source: Path, settings: Any = None) -> RectificationInput:
     limits = settings.limits if settings else Limits()
     check_count(source, "issues", raw_len(data, "issues"), limits.max_items, _("issues"), "max_items")
+    from docgen.kinds.inputs.rectification import RectificationInput
+
     r = validate(RectificationInput, data, source)
     if r.deadline < r.inspection_date:
         raise InputError(
@@ -152,7 +119,7 @@ class Rectification(Kind):
     names = ("整改通知书", "整改通知", "整改单", "整改")
     word = NP_("kind", "rectification notice")
     a_word = N_("a rectification notice")
-    model = RectificationInput
+    model = model("docgen.kinds.inputs.rectification:RectificationInput")
     statuses = ("issued", "closed", "void")
     status_words = {"issued": NP_("status", "issued"), "closed": NP_("status", "closed")}
     rule_statuses = ("issued", "closed", "signed")

@@ -22,37 +22,21 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
-
+from docgen.archive.catalog import EffectivePolicy
 from docgen.errors import ConfigError, InputError, StateError
 from docgen.i18n import N_, NP_, _
-from docgen.archive.catalog import EffectivePolicy
-from docgen.kinds.base import Kind, Late, Lookup, Related, Step, register
+from docgen.kinds.base import Kind, Late, Lookup, Related, Step, model, register
 from docgen.kinds.common import (
-    MAX_MATERIALS,
-    MAX_PRICE,
-    MAX_QUANTITY,
-    Amount,
-    Day,
-    Line,
-    Name,
-    Note,
-    OptionalParagraph,
-    Paragraph,
-    Strict,
-    Text,
     _in_range,
-    _non_negative,
-    _positive,
-    bounded,
-    check_phone,
     chinese_date,
-    lines_of,
 )
 from docgen.money import fen, fmt, fmt_yuan, uppercase
 from docgen.picture import Picture
+
+if TYPE_CHECKING:
+    from docgen.kinds.inputs.repair import Acceptance, Repair, RepairInput, Visit
 
 TITLE = "保修维修单"
 CHANNELS = ("电话", "微信", "上门", "其他")
@@ -112,77 +96,6 @@ def parse_instant(value: object) -> dt.datetime:
         moment = instant(moment).replace(tzinfo=None)
     _in_range(moment.date())
     return moment.replace(second=0, microsecond=0, tzinfo=None)
-
-
-Instant = Annotated[dt.datetime, BeforeValidator(parse_instant)]
-Quantity = Annotated[Amount, AfterValidator(_positive), AfterValidator(bounded(MAX_QUANTITY))]
-Price = Annotated[Amount, AfterValidator(_non_negative), AfterValidator(bounded(MAX_PRICE))]
-Phone = Annotated[str, BeforeValidator(lambda v: unicodedata.normalize("NFKC", v) if isinstance(v, str) else v),
-                  AfterValidator(check_phone)]
-
-
-class Charge(Strict):
-    name: Text
-    unit: Text
-    quantity: Quantity
-    unit_price: Price
-    note: Note = ""
-
-
-class Material(Strict):
-    name: Text
-    spec: Line = ""
-    quantity: Quantity
-    unit: Text
-
-
-class Visit(Strict):
-    """Step ``visit`` (上门查看): who came when, what they found, why, and what will be done."""
-
-    visited_at: Instant
-    visitors: Name  # 售后 刘工、王师傅
-    findings: Paragraph
-    cause: Literal["施工质量", "材料", "使用不当", "其他"]
-    cause_note: OptionalParagraph = ""
-    category: Text  # the warranty card's category: basic, plumbing_electrical, waterproof (or its name)
-    plan: Paragraph
-    planned_date: Day | None = None
-    charges: Annotated[list[Charge], Field(max_length=MAX_CHARGES)] = []
-
-
-class Repair(Strict):
-    """Step ``repair`` (维修): when, by whom, what was done and with what; the site cleaned up."""
-
-    repaired_at: Instant
-    repairers: Name
-    work: Paragraph
-    materials: lines_of(Material, MAX_MATERIALS) = []  # type: ignore[valid-type]
-    cleaned_up: bool  # 清理现场、恢复原状
-
-
-class Acceptance(Strict):
-    """Step ``accept`` (客户验收): the customer's verdict on the repair, and who signed it."""
-
-    date: Day
-    result: Literal["满意", "不满意"]
-    opinion: OptionalParagraph = ""
-    signed_by: Name
-
-
-class RepairInput(Strict):
-    project: Text
-    reported_at: Instant
-    channel: Literal["电话", "微信", "上门", "其他"]
-    reporter: Name
-    phone: Phone | None = None
-    received_by: Name | None = None
-    location: Text  # where in the home: 主卫淋浴区
-    problem: Paragraph
-    photos: lines_of(Text, MAX_PHOTOS) = []  # type: ignore[valid-type]
-    # written by `docgen step`, never in the report itself
-    visit: Visit | None = None
-    repairs: Annotated[list[Repair], Field(max_length=MAX_REPAIRS)] = []
-    acceptances: Annotated[list[Acceptance], Field(max_length=MAX_REPAIRS)] = []
 
 
 # settings -----------------------------------------------------------------------------------
@@ -288,11 +201,12 @@ def apply_accept(data: dict[str, Any], accepted: Acceptance) -> dict[str, Any]:
 
 STEPS = (
     Step("visit", NP_("step", "visit"), N_("the visit: when and who, the findings, the cause, the warranty category, "
-                                          "the plan and, for a paid repair, the charge"), Visit, apply_visit),
+                                          "the plan and, for a paid repair, the charge"),
+         model("docgen.kinds.inputs.repair:Visit"), apply_visit),
     Step("repair", NP_("step", "repair"), N_("the repair: when and who, the work, the materials, the site cleaned up"),
-         Repair, apply_repair),
+         model("docgen.kinds.inputs.repair:Repair"), apply_repair),
     Step("accept", NP_("step", "accept"), N_("the customer's acceptance: 满意 closes the order, 不满意 reopens it"),
-         Acceptance, apply_accept),
+         model("docgen.kinds.inputs.repair:Acceptance"), apply_accept),
 )
 
 
@@ -616,7 +530,7 @@ class RepairOrder(Kind):
     names = ("保修维修单", "维修单", "报修单", "维修")
     word = NP_("kind", "repair order")
     a_word = N_("a repair order")
-    model = RepairInput
+    model = model("docgen.kinds.inputs.repair:RepairInput")
     statuses = ("reported", "visited", "repaired", "reopened", "closed", "void")
     status_words = {
         "reported": NP_("status", "reported"),

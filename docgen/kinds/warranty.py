@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any
 
 from docgen.config import Settings
 from docgen.errors import InputError, StateError
 from docgen.i18n import N_, NP_, _
-from docgen.kinds.base import Kind, Lookup, Related, register
-from docgen.kinds.common import Day, Number, Paragraph, Strict, Text, chinese_date, lines_of, validate
+from docgen.kinds.base import Kind, Lookup, Related, model, register
+from docgen.kinds.common import (
+    chinese_date,
+    validate,
+)
+
+if TYPE_CHECKING:
+    from docgen.kinds.inputs.warranty import WarrantyInput
 
 KIND = "warranty"
 TITLE = "装饰装修工程保修卡"
@@ -69,15 +73,9 @@ def category_key(text: str) -> str | None:
     return None
 
 
-class WarrantyInput(Strict):
-    project: Text
-    acceptance: Number
-    issue_date: Day
-    categories: Annotated[list[Text], Field(min_length=1, max_length=len(CATEGORIES))] | None = None
-    notes: lines_of(Paragraph) = []  # type: ignore[valid-type]
-
-
 def parse(data: dict[str, Any], source: Path, settings: Any = None) -> WarrantyInput:
+    from docgen.kinds.inputs.warranty import WarrantyInput
+
     w = validate(WarrantyInput, data, source)
     if w.categories is not None:
         keys = []
@@ -202,7 +200,7 @@ class Warranty(Kind):
     names = ("保修卡", "保修")
     word = NP_("kind", "warranty card")
     a_word = N_("a warranty card")
-    model = WarrantyInput
+    model = model("docgen.kinds.inputs.warranty:WarrantyInput")
     statuses = ("issued", "signed", "void")
     status_words = {"issued": NP_("status", "issued")}
     rule_statuses = ("issued", "signed")

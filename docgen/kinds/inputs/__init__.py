@@ -1,0 +1,1 @@
+"""The kinds' input models (pydantic), one module per kind, named by ``Kind.model``."""
