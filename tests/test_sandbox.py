@@ -200,3 +200,22 @@ def test_ordinary_template_logic_still_works(work: Path, archive_dir: Path) -> N
     assert text.exit_code == 0
     d = docx.Document(made["files"]["docx"])
     assert "共17项；123；张三----------00042" in "\n".join(p.text for p in d.paragraphs)
+
+
+def test_a_template_part_is_compiled_once_and_each_render_keeps_its_own_budget(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled code of a part is kept for the process; the limits are each render's own."""
+    import jinja2
+
+    from docgen.render import docx as render_docx
+
+    compiled = []
+    real = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile", lambda self, *a, **k: compiled.append(1) or real(self, *a, **k))
+    source = "{% for i in range(n) %}{% endfor %}{{ n }} <!-- a part of its own -->"
+    for _ in range(3):
+        sandbox = render_docx.Sandbox()
+        assert sandbox.from_string(source).render(n=10) == "10 <!-- a part of its own -->"
+        with pytest.raises(render_docx.Refused, match="counts to"):
+            sandbox.from_string(source).render(n=render_docx.MAX_COUNT + 1)
+    assert len(compiled) == 1
