@@ -219,3 +219,29 @@ def test_a_template_part_is_compiled_once_and_each_render_keeps_its_own_budget(
         with pytest.raises(render_docx.Refused, match="counts to"):
             sandbox.from_string(source).render(n=render_docx.MAX_COUNT + 1)
     assert len(compiled) == 1
+
+
+def test_a_template_that_passed_is_not_parsed_again_and_a_refused_one_always_is(
+        archive_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user's cache records a template's bytes that passed the check; a changed byte, or
+    a template that failed, is checked in full every time."""
+    from docgen.errors import TemplateError
+    from docgen.render import docx as render_docx
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    good = company_template(archive_dir, "一段普通的文字 {{ customer.name }}")
+    render_docx._checked.cache_clear()
+    render_docx.check(good)
+    marks = list((tmp_path / "cache" / "docgen" / "templates").iterdir())
+    assert len(marks) == 1
+    parsed = []
+    monkeypatch.setattr(render_docx, "_checked", lambda *a: parsed.append(a))
+    render_docx.check(good)
+    assert parsed == []  # passed before: not parsed again
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    bad = company_template(archive_dir, "{{ cycler.__init__ }}")
+    for _ in range(2):
+        with pytest.raises(TemplateError, match="__init__"):
+            render_docx.check(bad)
+    assert len(list((tmp_path / "cache" / "docgen" / "templates").iterdir())) == 1

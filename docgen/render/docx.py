@@ -383,18 +383,42 @@ def _checked(digest: str, name: str, data: bytes) -> None:
             raise _refusal(name, source, refused) from None
 
 
+@functools.cache
+def _rules() -> str:
+    """Names the rules a template was checked by: this module's text and jinja's version (a
+    template passed by an older docgen is checked again by a newer one)."""
+    return hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode()).hexdigest()[:16]
+
+
+def _passed_mark(digest: str) -> Path:
+    """The user's record that a template of these bytes passed these rules: a command that
+    makes one document does not parse the whole template twice (about 60 ms a contract)."""
+    from docgen.render.pdf import user_cache
+
+    return user_cache() / "templates" / f"{digest}-{_rules()}.passed"
+
+
 def check(template: Path) -> None:
     """Refuse a template that uses what the sandbox forbids, naming the tag; reads nothing else."""
     if not template.is_file():
         raise TemplateError(gettext("template {template} does not exist").format(template=template))
     data = template.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    mark = _passed_mark(digest)
+    if mark.is_file():
+        return
     try:
-        _checked(hashlib.sha256(data).hexdigest(), template.name, data)
+        _checked(digest, template.name, data)
     except TemplateError:
         raise
     except Exception as exc:
         raise TemplateError(gettext("{template}: not a readable .docx template ({error})").format(
             template=template, error=exc)) from None
+    try:  # best effort: without the record the next command checks again
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        mark.touch()
+    except OSError:
+        pass
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
