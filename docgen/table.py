@@ -247,13 +247,22 @@ def render(
     columns = [columns[i] for i in keep]
     body = [[r[i] for i in keep] for r in body]
     heads = [c.title for c in columns]
-    widths = [max([width(h)] + [width(r[i]) for r in body]) for i, h in enumerate(heads)]
+    table = [heads, *body]
+    measured = [[width(text) for text in r] for r in table]  # each cell measured once
+    widths = [max(column) for column in zip(*measured)]
     if not wide:
         widths = _fit(widths, columns, budget or terminal_width())
+    right = [c.align == ">" for c in columns]
     lines = []
-    for r in [heads, *body]:
-        parts = [pad(text if wide else truncate(text, widths[i]), widths[i], columns[i].align)
-                 for i, text in enumerate(r)]
+    for r, sizes in zip(table, measured):
+        parts = []
+        for i, text in enumerate(r):
+            size = sizes[i]
+            if size > widths[i]:  # only where --wide is not given
+                text = truncate(text, widths[i])
+                size = width(text)
+            fill = " " * (widths[i] - size)
+            parts.append(fill + text if right[i] else text + fill)
         lines.append(GAP.join(parts).rstrip())
     return lines
 

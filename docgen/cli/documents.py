@@ -418,8 +418,7 @@ def list_(obj: Ctx, kind: str | None, status: str | None, overdue: bool, as_json
                table.Column("versions", header=table.HEADERS["version"]), table.Column("project"),
                table.Column("customer", flex=2, min_width=8), table.Column("total", align=">"),
                table.Column("updated", flex=1)]
-    for text in table.render(columns, shown, wide=wide):
-        click.echo(text)
+    click.echo("\n".join(table.render(columns, shown, wide=wide)))  # one write for the whole list
 
 
 @main.command(help=lazy_gettext("""What changed in the text between versions A and B of NUMBER (2 or v2).

@@ -150,6 +150,8 @@ class Kind:
     review: ClassVar[bool] = False  # legal review (submit, approve, reject) before signing
     effective: ClassVar[EffectivePolicy] = EffectivePolicy()
     refers: ClassVar[tuple[str, ...]] = ()  # summary keys that hold other documents' numbers
+    # the summary keys ``total`` and ``amendment`` read: what ``list`` reads of each summary
+    listed: ClassVar[tuple[str, ...]] = ("total",)
     amends: ClassVar[str | None] = None  # the kind whose sum and schedule a counted one changes
     steps: ClassVar[tuple[Step, ...]] = ()
     pulled_by: ClassVar[tuple[str, ...]] = ("customer", "legal", "archive")  # default pull lists

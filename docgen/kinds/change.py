@@ -414,6 +414,7 @@ class Change(Kind):
     rule_statuses = ("draft", "signed")
     signed_status = "signed"
     refers = ("contract",)
+    listed = ("net", "days")
     amends = "contract"
     pulled_by = ("customer", "finance", "engineering", "legal", "archive")
     distribution = {"signed": {"customer": "第一联 客户留存", "finance": "第二联 财务",

@@ -405,13 +405,15 @@ class Service:
         self.require("read", kind)
         cat = self.archive.catalog
         numbers = list(numbers) if numbers is not None else None
+        # of each summary only what the totals and the references read (SQLite picks the keys)
+        only = {key for k in registry.kinds() for key in (*k.listed, *k.refers)}
         if kind is None and status is None and numbers is None and project is None:
-            newest = cat.newest()
+            newest = cat.newest(only=only)
             referring = referrers(newest)
             counts = cat.version_counts()
             customers = cat.customers()
         else:
-            newest = cat.newest(kind, status=status, numbers=numbers, project=project)
+            newest = cat.newest(kind, status=status, numbers=numbers, project=project, only=only)
             chosen = [d.number for d, _summary in newest]
             referring = referring_all(self.archive, chosen)
             counts = cat.version_counts(chosen)
