@@ -186,7 +186,10 @@ def main() -> None:
                 grower = Grower(root, work, env)
             grower.grow(size)
             if kept and not kept.exists():
-                shutil.copytree(root, kept, symlinks=True)
+                # copied by another process: reading catalog.sqlite in this one, which holds it
+                # open, would drop SQLite's POSIX locks on it (closing any descriptor of a file
+                # releases all of a process's locks on it) and let later commits be lost
+                subprocess.run(["cp", "-a", str(root), str(kept)], check=True)
             built = time.perf_counter() - t
             versions = len(grower.archive.catalog.version_keys())
             print(f"\n== {versions:,} versions (grown in {built:.0f} s)", flush=True)
