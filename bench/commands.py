@@ -30,6 +30,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import compiled  # noqa: E402
 SAMPLES = ROOT / "samples" / "zhangjiang"
 
 
@@ -46,6 +49,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=7)
     args = ap.parse_args()
+    compiled()
     work = Path(tempfile.mkdtemp(prefix="docgen-bench-"))
     try:
         shutil.copytree(SAMPLES, work / "w")

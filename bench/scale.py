@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from bench.common import docgen  # noqa: E402
+from bench.common import compiled, docgen  # noqa: E402
 from bench.serve import SAMPLES, CopiedPdf, bulk_files, customer_of  # noqa: E402
 
 DOCGEN = [sys.executable, "-m", "docgen.cli"]
@@ -160,6 +160,7 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="keep the archive of each size in this folder, and reuse it")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    compiled()
     tmp = Path(tempfile.mkdtemp(prefix="docgen-bench-scale-"))
     root = tmp / "archive"
     env = {**os.environ, "DOCGEN_ARCHIVE": str(root), "DOCGEN_CONVERTER_DIR": str(tmp / "run"),
