@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -859,7 +859,7 @@ def overdue(archive: Archive, on: date | None = None) -> list[Late]:
                 continue
             late = kind.overdue(related(d, summary), on, archive.settings)
             if late is not None:
-                out.append(late)
+                out.append(replace(late, kind=kind.key))
     return sorted(out, key=lambda o: (-o.days, o.number))
 
 

@@ -130,6 +130,7 @@ class Late:
     due: dt.date
     days: int  # days past
     what: str  # what is late, in the active language (整改期限, 上门时限 …)
+    kind: str = ""  # the document's kind (set by ``generate.overdue``)
 
 
 class Kind:

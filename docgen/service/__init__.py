@@ -514,18 +514,10 @@ class Service:
         from docgen.generate import overdue
 
         self.require("read")
-        archive = self.archive
-        customers: dict[str, str] = {}
-        late = []
-        for o in overdue(archive):
-            doc = archive.catalog.document(o.number)
-            if doc is not None and not self.allows("read", doc.kind):
-                continue
-            if o.project not in customers:
-                customers[o.project] = (archive.catalog.project(o.project) or {}).get("customer", {}).get("name", "")
-            late.append(LateRow(o.number, o.project, customers[o.project], o.due.isoformat(), o.days,
-                                doc.kind if doc else "", o.what))
-        return late
+        late = [o for o in overdue(self.archive) if self.allows("read", o.kind)]
+        customers = self.archive.catalog.customers({o.project for o in late})  # one query for them all
+        return [LateRow(o.number, o.project, customers.get(o.project) or "", o.due.isoformat(), o.days, o.kind, o.what)
+                for o in late]
 
     def diff(self, number: str, a: int, b: int) -> Diff:
         from docgen.versions import text_diff
