@@ -605,6 +605,9 @@ def read_language(root: Path) -> None:
         i18n.configure(name)
 
 
+OLD_ENGINE = "whoosh"  # the engine of an archive whose docgen.toml names none (its default until 2026-12)
+
+
 def load_settings(root: Path) -> Settings:
     """Read ``<root>/docgen.toml`` (written with defaults first if missing)."""
     path = ensure_settings_file(root)
@@ -644,7 +647,9 @@ def load_settings(root: Path) -> Settings:
         warranty=_warranty(merged["warranty"]),
         rectification_days=int(merged["rectification"]["default_days"]),
         acceptance_basis=tuple(str(x) for x in merged["acceptance"]["basis"]),
-        search_engine=_engine(str(merged["search"]["engine"])),
+        # a docgen.toml written before tantivy was the default, without the key, keeps whoosh:
+        # its index is whoosh's, and a change of engine is the company's (with `docgen reindex`)
+        search_engine=_engine(str(data.get("search", {}).get("engine", OLD_ENGINE))),
         intake_max_mb=_positive(merged["intake"], "max_mb", int),
         intake_settle=_positive(merged["intake"], "settle_seconds", float),
         intake_rescan=_positive(merged["intake"], "rescan_seconds", float),

@@ -101,7 +101,9 @@ def pdf_readable(data: bytes) -> list[tuple[str, str]]:
 
 def page_texts(data: bytes) -> list[str]:
     """The text of each page as PDFium reads it (the engine of Chrome's and Edge's viewers,
-    which reads characters by where they are drawn, however the content stream orders them)."""
+    which reads characters by where they are drawn, however the content stream orders them):
+    every character of the page, also one drawn outside its box, where no viewer shows it but
+    a program copying the text takes it."""
     import pypdfium2
 
     from docgen.pdfium import LOCK
@@ -112,7 +114,7 @@ def page_texts(data: bytes) -> list[str]:
             out = []
             for page in doc:
                 textpage = page.get_textpage()
-                out.append(textpage.get_text_bounded())
+                out.append(textpage.get_text_range())
                 textpage.close()
                 page.close()
             return out

@@ -324,3 +324,21 @@ def test_cleaning_keeps_inherited_page_attributes(scans: Path, tmp_path: Path) -
     before, after = scanmaker.render(tmp_path / "inherited.pdf", 40), scanmaker.render(cleaned, 40)
     assert [im.size for im in after] == [im.size for im in before] and before[0].width > before[0].height
     assert [im.tobytes() for im in after] == [im.tobytes() for im in before]
+
+
+@pytest.mark.parametrize("x", [20.0, -150.0, 400.0])
+def test_the_leak_check_reads_text_drawn_outside_the_page(x: float) -> None:
+    """A number drawn off the page is shown by no viewer but taken by any program that copies
+    the text: a masked copy holding one is refused like one showing it."""
+    from fpdf import FPDF
+
+    from docgen.distribute import check_masked
+    from docgen.errors import DocgenError
+
+    pdf = FPDF(unit="mm", format="A4")
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    pdf.text(20, 20, "138****5678")  # what masking leaves is fine
+    pdf.text(x, 150, "13812345678")
+    with pytest.raises(DocgenError, match="phone number is still readable on page 1"):
+        check_masked(bytes(pdf.output()), [("13812345678", "138****5678")], "HT-2026-0001 v1 for finance")

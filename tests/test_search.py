@@ -718,3 +718,14 @@ def test_an_id_number_of_anyone_is_masked(with_engine: str, work: Path, archive_
     hits = search(other)
     assert [h["number"] for h in hits] == ["HT-2026-0001"] and "【110105********002X】" in hits[0]["snippet"]
     assert f"【{other}】" in search(other.lower(), "--as", "legal")[0]["snippet"]
+
+
+def test_a_docgen_toml_that_names_no_engine_keeps_whoosh(work: Path, archive_dir: Path) -> None:
+    """An archive made before tantivy was the default, its docgen.toml without the key, is
+    searched with the whoosh index it has (no rebuild into another engine behind its back)."""
+    new("quote", work / "quote.yaml")
+    toml = archive_dir / "docgen.toml"
+    toml.write_text(re.sub(r'(?m)^engine = "\w+"\n', "", toml.read_text(encoding="utf-8")), encoding="utf-8")
+    assert "engine =" not in toml.read_text(encoding="utf-8")
+    assert [h["number"] for h in search("拆除非承重墙")] == ["BJ-2026-0001"]
+    assert (archive_dir / "index" / "whoosh" / "docgen-index.json").is_file()

@@ -129,3 +129,12 @@ def test_a_stamp_naming_a_document_is_not_kept(archive_dir: Path) -> None:
     assert len(kept) == 1
     assert "HT-2026-0001" not in subprocess.run(["pdftotext", str(kept[0]), "-"], capture_output=True, text=True,
                                                 check=True).stdout
+
+
+def test_a_damaged_stamp_font_is_cut_again(tmp_path: Path) -> None:
+    fonts = tmp_path / "fonts"
+    first = stamp_pdf("第二联 财务", "", fonts)
+    for path in fonts.iterdir():
+        path.write_bytes(path.read_bytes()[:200])  # cut short, as by a full disk
+    assert stamp_pdf("第二联 财务", "", fonts)[:5] == first[:5] == b"%PDF-"
+    assert all(p.stat().st_size > 1000 for p in fonts.iterdir())

@@ -848,7 +848,8 @@ class Catalog:
             keys = sorted(set(only))
             if not keys or not all(re.fullmatch(r"[a-z][a-z0-9_]*", k) for k in keys):
                 raise ValueError(f"summary keys are lower-case names: {keys!r}")
-            # each key's JSON as SQLite reads it (json_object keeps the types), missing keys left out
+            # each key's JSON as SQLite reads it (json_object keeps the types, but a true or false
+            # comes back as 1 or 0: a boolean key is not one to pick this way), missing keys left out
             summary = "json_object(" + ", ".join(f"'{k}', json_extract(v.summary, '$.{k}')" for k in keys) + ")"
         sql = (
             f"SELECT {columns}, {summary} FROM documents d LEFT JOIN versions v ON v.number = d.number "

@@ -334,16 +334,20 @@ def references(pdf: bytes, pages: list[int] | None = None) -> list[Reference]:
 
     np = _np()
     with LOCK:
-        return _references(pdfium.PdfDocument(pdf), pages, np, Image)
-
-
-def _references(doc: Any, pages: list[int] | None, np: Any, Image: Any) -> list[Reference]:
+        doc = pdfium.PdfDocument(pdf)
     out = []
     try:
         for number in pages or range(1, len(doc) + 1):
-            page = doc[number - 1]
-            w, h = page.get_size()
-            image = page.render(scale=COMPARE_DPI / 72, grayscale=True).to_pil().convert("L")
+            with LOCK:  # PDFium for the page's image and fields; the codes are read without it
+                page = doc[number - 1]
+                w, h = page.get_size()
+                image = page.render(scale=COMPARE_DPI / 72, grayscale=True).to_pil().convert("L")
+                textpage = page.get_textpage()
+                try:
+                    areas = _fields(textpage, w, h)
+                finally:
+                    textpage.close()
+                    page.close()
             found = scans.find(image)
             if not found:  # a small code reads better at twice the size
                 big = image.resize((image.width * 2, image.height * 2), Image.BICUBIC)
@@ -351,13 +355,8 @@ def _references(doc: Any, pages: list[int] | None, np: Any, Image: Any) -> list[
             corners = None
             if found:
                 corners = tuple((x * image.width, y * image.height) for x, y in found[0][1])
-            textpage = page.get_textpage()
-            try:
-                areas = _fields(textpage, w, h)
-            finally:
-                textpage.close()
             out.append(Reference(np.asarray(image), corners, areas))
-            page.close()
     finally:
-        doc.close()
+        with LOCK:
+            doc.close()
     return out

@@ -8,9 +8,9 @@ Any substring of two or more Chinese characters is therefore a phrase of
 consecutive bigrams, which both engines match exactly; no dictionary is needed, so
 names and trade words that a segmenter does not know are found too.
 
-Two engines sit behind the same ``Engine`` interface: whoosh (whoosh-reloaded,
-pure Python, the default) and tantivy (Rust, for large archives), chosen in
-docgen.toml ``[search] engine``. The catalog is the truth: a trigger queues every
+Two engines sit behind the same ``Engine`` interface: tantivy (Rust, a new archive's
+default) and whoosh (whoosh-reloaded, pure Python), chosen in docgen.toml
+``[search] engine``. The catalog is the truth: a trigger queues every
 changed document in ``index_queue`` inside the same transaction, and
 ``SearchIndex.sync()`` indexes the queue afterwards; if that fails (lock held,
 crash) the queue keeps the document for the next command or ``docgen reindex``.

@@ -40,9 +40,7 @@ Day = Annotated[dt.date, BeforeValidator(parse_date), AfterValidator(_in_range)]
 
 
 class Strict(BaseModel):
-    # defer_build: a model is built when it first validates, so a command that reads the
-    # archive (show, list) pays nothing for the models of kinds it never parses
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
 def _required(check: Callable[[str], str]) -> Any:

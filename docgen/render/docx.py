@@ -385,9 +385,13 @@ def _checked(digest: str, name: str, data: bytes) -> None:
 
 @functools.cache
 def _rules() -> str:
-    """Names the rules a template was checked by: this module's text and jinja's version (a
-    template passed by an older docgen is checked again by a newer one)."""
-    return hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode()).hexdigest()[:16]
+    """Names the rules a template was checked by: this module's text and the versions of jinja,
+    docxtpl and python-docx, which read the template's parts (a template passed by another
+    docgen or library is checked again)."""
+    from importlib.metadata import version
+
+    versions = " ".join(version(name) for name in ("Jinja2", "docxtpl", "python-docx"))
+    return hashlib.sha256(Path(__file__).read_bytes() + versions.encode()).hexdigest()[:16]
 
 
 def _passed_mark(digest: str) -> Path:
@@ -404,9 +408,12 @@ def check(template: Path) -> None:
         raise TemplateError(gettext("template {template} does not exist").format(template=template))
     data = template.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    mark = _passed_mark(digest)
-    if mark.is_file():
-        return
+    try:
+        mark: Path | None = _passed_mark(digest)
+        if mark is not None and mark.is_file():
+            return
+    except (OSError, RuntimeError):  # no home folder, an unreadable cache: the template is checked
+        mark = None
     try:
         _checked(digest, template.name, data)
     except TemplateError:
@@ -414,11 +421,12 @@ def check(template: Path) -> None:
     except Exception as exc:
         raise TemplateError(gettext("{template}: not a readable .docx template ({error})").format(
             template=template, error=exc)) from None
-    try:  # best effort: without the record the next command checks again
-        mark.parent.mkdir(parents=True, exist_ok=True)
-        mark.touch()
-    except OSError:
-        pass
+    if mark is not None:
+        try:  # best effort: without the record the next command checks again
+            mark.parent.mkdir(parents=True, exist_ok=True)
+            mark.touch()
+        except OSError:
+            pass
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

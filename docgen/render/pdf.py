@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 def user_cache() -> Path:
     """The user's cache of docgen (LibreOffice profiles, stamp fonts): ``$XDG_CACHE_HOME/docgen``."""
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "docgen"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "docgen"
 
 
 def env_number(name: str, default: float) -> float:

@@ -71,12 +71,12 @@ def fonts_dir(fallback: Path) -> Path:
     """Where stamp fonts are kept: the user's cache, else (not writable) ``fallback``."""
     from docgen.render.pdf import user_cache
 
-    folder = user_cache() / "fonts"
     try:
+        folder = user_cache() / "fonts"
         folder.mkdir(parents=True, exist_ok=True)
         if os.access(folder, os.W_OK | os.X_OK):
             return folder
-    except OSError:
+    except (OSError, RuntimeError):  # no home folder, a cache that cannot be written
         pass
     return fallback
 
@@ -117,6 +117,17 @@ def _font(folder: Path, bold: bool, text: str) -> Path:
 
 def stamp_pdf(label: str, note: str, fonts: Path) -> bytes:
     """The stamp page of ``label`` (and ``note``, which may be empty), its fonts kept in ``fonts``."""
+    try:
+        return _draw(label, note, fonts)
+    except DocgenError:
+        raise
+    except Exception:  # a kept font that was damaged (a full disk, a crash while it was written): cut anew
+        for bold, text in ((False, note), (True, label)):
+            _font(fonts, bold, text).unlink(missing_ok=True)
+        return _draw(label, note, fonts)
+
+
+def _draw(label: str, note: str, fonts: Path) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(unit="mm", format=(PAGE_W, PAGE_H))
