@@ -215,7 +215,7 @@ def main() -> None:
                 rows["sql"].append(timed([sys.executable, "-c", SQL, catalog], env))
                 if n < 3:
                     rows["verify"].append(timed([*DOCGEN, "verify"], env))
-                    rows["hash"].append(timed([sys.executable, "-c", HASH, str(root / "blobs")], env))
+                    rows["hash"].append(timed([sys.executable, "-c", HASH, str(root / "objects")], env))
             med = {k: statistics.median(v) for k, v in rows.items()}
             print(f"{'':<44}{'median ms':>10}{'floor':>16}{'ms':>8}{'ratio':>8}")
             for label, key, floor, floor_key, target in (
