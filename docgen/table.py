@@ -29,8 +29,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import wcwidth
-
 from docgen.i18n import NP_, pgettext
 
 DEFAULT_WIDTH = 100  # when the output is not a terminal (a pipe, a file, the tests)
@@ -122,9 +120,19 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
+@functools.cache
+def _wcwidth() -> Any:
+    """wcwidth, imported when a text needs it: one with marks, emoji, controls or characters
+    of neither width 1 nor 2 plainly (a list of Chinese names and numbers never does)."""
+    import wcwidth
+
+    return wcwidth
+
+
 def _graphemes(text: str) -> Iterator[str]:
     """The user-perceived characters of ``text`` (a letter with its combining marks, an
     emoji with its modifier): a cut never falls inside one."""
+    wcwidth = _wcwidth()
     split = getattr(wcwidth, "iter_graphemes", None)
     if split is not None:
         yield from split(text)
@@ -142,6 +150,7 @@ def _graphemes(text: str) -> Iterator[str]:
 
 
 def _cluster_width(cluster: str) -> int:
+    wcwidth = _wcwidth()
     w = wcwidth.wcswidth(cluster)
     if w < 0:  # a control character that was not escaped: count it as one column
         return sum(max(wcwidth.wcwidth(ch), 0) or 1 for ch in cluster)
@@ -159,7 +168,26 @@ def width(text: str) -> int:
 @functools.lru_cache(maxsize=65_536)
 def _wide_width(text: str) -> int:
     # a list's cells repeat (kinds, statuses, customers), and a table measures each cell more than once
-    return sum(_cluster_width(g) for g in _graphemes(text))
+    plain = _plain_width(text)
+    return plain if plain is not None else sum(_cluster_width(g) for g in _graphemes(text))
+
+
+def _plain_width(text: str) -> int | None:
+    """The width of a text of printable ASCII and Latin, and of East Asian wide and full-width letters,
+    digits, punctuation, symbols and spaces of the Basic Multilingual Plane (汉字, （，。）, ＡＢ,
+    the ideographic space): 1 and 2 columns, as wcwidth counts them. None for anything else
+    (a combining mark, an emoji sequence, a control or format character), which wcwidth measures."""
+    n = 0
+    for ch in text:
+        if " " <= ch <= "~" or (("\u00a0" <= ch < "\u0300" or "\u2010" <= ch < "\u2028")
+                                 and unicodedata.category(ch)[0] in "LNPS"):
+            n += 1  # ASCII, Latin letters and signs such as ¥, ×, é (precomposed), dashes, quotes, …
+        elif ch < "\U00010000" and ch != "\u3164" and unicodedata.east_asian_width(ch) in ("W", "F") \
+                and unicodedata.category(ch)[0] in "LNPSZ":  # U+3164 HANGUL FILLER shows nothing
+            n += 2
+        else:
+            return None
+    return n
 
 
 def truncate(text: str, limit: int) -> str:
@@ -171,8 +199,9 @@ def truncate(text: str, limit: int) -> str:
         return ""
     room = limit - width(ELLIPSIS)
     out, used = [], 0
-    for g in _graphemes(text):
-        w = _cluster_width(g)
+    plain = _plain_width(text) is not None  # every character is one to cut before, 1 or 2 columns
+    for g in text if plain else _graphemes(text):
+        w = _plain_width(g) or 0 if plain else _cluster_width(g)
         if used + w > room:
             break
         out.append(g)

@@ -388,3 +388,20 @@ def test_the_quarantine_folder_is_never_shortened(archived: Path, monkeypatch: p
     monkeypatch.setenv("COLUMNS", "60")  # narrower than the folder's path
     footer = run("quarantine", "list").stdout.splitlines()[-1]
     assert str(archived / "quarantine") in footer and "…" not in footer
+
+
+def test_the_plain_width_is_wcwidth_s() -> None:
+    """Chinese names, numbers and punctuation are measured without wcwidth, to the same columns."""
+    from docgen.table import _plain_width
+
+    texts = ["欧阳明华", "¥51,299.99 ×2 é", "P-2026-0001 张三", "（，。）【】《》", "ＡＢ１２", "上海市浦东新区张江路88弄12号1602室",
+             "\u3000张三", "¥51,299.99", "第二联 财务", "已签署", "①", "㎡"]
+    for text in texts:
+        plain = _plain_width(text)
+        if plain is not None:
+            assert plain == wcwidth.wcswidth(text), text
+    assert _plain_width("欧阳明华") == 8 and _plain_width("e\u0301") is None and _plain_width("😀") is None
+    for ch in map(chr, [*range(0x80, 0xD800), *range(0xE000, 0x10000)]):  # every character it takes, as wcwidth has it
+        plain = _plain_width(ch)
+        if plain is not None:
+            assert plain == wcwidth.wcswidth(ch), hex(ord(ch))
