@@ -6,6 +6,7 @@ its profile and rates in one place. Rates are read as Decimal.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import os
@@ -592,12 +593,24 @@ def _timezone(raw: object) -> str:
     return str(raw).strip()
 
 
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str) -> dict[str, Any]:
+    return tomllib.loads(text)
+
+
+def _toml(text: str) -> dict[str, Any]:
+    """``text`` read as TOML, once a process for each text (docgen.toml is read for its language
+    before the archive opens, then whole; the defaults every time settings are read); a copy of
+    its own for the caller."""
+    return copy.deepcopy(_parsed(text))
+
+
 def read_language(root: Path) -> None:
     """Take ``[company] language`` from ``<root>/docgen.toml`` before the archive is opened, so
     that even a message about a damaged archive is in the company's language. A file that
     cannot be read is left to :func:`load_settings` to report."""
     try:
-        data = tomllib.loads((root / "docgen.toml").read_text(encoding="utf-8"))
+        data = _toml((root / "docgen.toml").read_text(encoding="utf-8"))
         name = data.get("company", {}).get("language")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
         return
@@ -611,12 +624,12 @@ OLD_ENGINE = "whoosh"  # the engine of an archive whose docgen.toml names none (
 def load_settings(root: Path) -> Settings:
     """Read ``<root>/docgen.toml`` (written with defaults first if missing)."""
     path = ensure_settings_file(root)
-    defaults = tomllib.loads(default_toml())
+    defaults = _toml(default_toml())
+    text = path.read_text(encoding="utf-8")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = _toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    text = path.read_text(encoding="utf-8")
     merged = {k: {**v, **data.get(k, {})} for k, v in defaults.items()}
     language = i18n.configure(merged["company"].get("language", i18n.DEFAULT))  # before any other message
     # the company's own departments replace the defaults as a whole, and so do its rules for a kind
@@ -720,7 +733,7 @@ def _kind_settings(merged: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for k in registry.kinds():
         if k.settings_toml.strip():
-            section = next(iter(tomllib.loads(k.settings_toml)))
+            section = next(iter(_toml(k.settings_toml)))
             out[k.key] = k.read_settings(merged.get(section, {}))
     return out
 
