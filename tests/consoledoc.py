@@ -104,7 +104,8 @@ def _localise(text: str, root: Path) -> str:
 
 def normalise(line: str) -> str:
     line = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?", "<instant>", line)
-    line = re.sub(r"\b\d{8}T\d{6}Z\b", "<instant>", line)
+    # a snapshot's name: its second, and -2, -3 … for the next ones made in the same second
+    line = re.sub(r"\b\d{8}T\d{6}Z(?:-\d+)?\b", "<instant>", line)
     line = re.sub(r"\b\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?\b", "<instant>", line)  # a day and its time
     line = re.sub(r"\b\d\d:\d\d(?::\d\d)?\b", "<time>", line)
     line = re.sub(r"\b[0-9a-f]{8,64}(?:\b|(?=…))", "<sha256>", line)
