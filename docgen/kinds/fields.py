@@ -21,9 +21,12 @@ from docgen.kinds.common import (
     MAX_NAME,
     MAX_NOTE,
     MAX_PARAGRAPH,
+    MAX_PRICE,
+    MAX_QUANTITY,
     _in_range,
     _money,
     _nfkc,
+    _non_negative,
     _positive,
     _rate,
     bounded,
@@ -37,6 +40,8 @@ Amount = Annotated[Decimal, BeforeValidator(_money)]
 RateAmount = Annotated[Decimal, BeforeValidator(_rate)]  # 0.08 or "8%"
 Money = Annotated[Amount, AfterValidator(bounded(MAX_AMOUNT, 2))]
 Day = Annotated[dt.date, BeforeValidator(parse_date), AfterValidator(_in_range)]
+Quantity = Annotated[Amount, AfterValidator(_positive), AfterValidator(bounded(MAX_QUANTITY))]  # of an item
+Price = Annotated[Amount, AfterValidator(_non_negative), AfterValidator(bounded(MAX_PRICE))]  # a unit price
 
 
 class Strict(BaseModel):
@@ -84,7 +89,6 @@ class Project(Strict):
     mode: Literal["全包", "半包", "清包"]
     designer: Name
     project_manager: Name
-
 
 
 Number = Annotated[str, Field(pattern=r"^[A-Z]{2,4}-\d{4}-\d{3,}$")]

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from docgen.kinds.change import MAX_DAYS
-from docgen.kinds.common import MAX_PRICE, MAX_QUANTITY, _non_negative, _positive, bounded
-from docgen.kinds.fields import Amount, Day, Line, Note, Number, Paragraph, Strict, Text, lines_of
-
-Quantity = Annotated[Amount, AfterValidator(_positive), AfterValidator(bounded(MAX_QUANTITY))]
-Price = Annotated[Amount, AfterValidator(_non_negative), AfterValidator(bounded(MAX_PRICE))]
+from docgen.kinds.fields import (
+    Day,
+    Line,
+    Note,
+    Number,
+    Paragraph,
+    Price,
+    Quantity,
+    Strict,
+    Text,
+    lines_of,
+)
 
 
 class Addition(Strict):

@@ -9,28 +9,24 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from docgen.kinds.common import (
-    MAX_PRICE,
-    MAX_QUANTITY,
     MAX_RATE_DECIMALS,
     MAX_SECTIONS,
     _non_negative,
-    _positive,
     bounded,
 )
 from docgen.kinds.fields import (
-    Amount,
     Day,
     Name,
     Note,
     Paragraph,
+    Price,
+    Quantity,
     RateAmount,
     Strict,
     Text,
     lines_of,
 )
 
-Quantity = Annotated[Amount, AfterValidator(_positive), AfterValidator(bounded(MAX_QUANTITY))]
-Price = Annotated[Amount, AfterValidator(_non_negative), AfterValidator(bounded(MAX_PRICE))]
 Rate = Annotated[
     RateAmount, AfterValidator(_non_negative), Field(le=Decimal("0.5")), AfterValidator(bounded(Decimal("0.5"), MAX_RATE_DECIMALS))
 ]

@@ -1,5 +1,6 @@
-"""The input model of a repair order (保修维修单) and of its steps: the pydantic models its data file is checked by,
-imported when such a file is read (a command that only reads the archive never imports them)."""
+"""The input model of a repair order (保修维修单) and of its steps: the pydantic models its
+data files are checked by, imported when such a file is read (a command that only reads the
+archive never imports them)."""
 
 from __future__ import annotations
 
@@ -11,21 +12,17 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from docgen.kinds.common import (
     MAX_MATERIALS,
-    MAX_PRICE,
-    MAX_QUANTITY,
-    _non_negative,
-    _positive,
-    bounded,
     check_phone,
 )
 from docgen.kinds.fields import (
-    Amount,
     Day,
     Line,
     Name,
     Note,
     OptionalParagraph,
     Paragraph,
+    Price,
+    Quantity,
     Strict,
     Text,
     lines_of,
@@ -33,8 +30,6 @@ from docgen.kinds.fields import (
 from docgen.kinds.repair import MAX_CHARGES, MAX_PHOTOS, MAX_REPAIRS, parse_instant
 
 Instant = Annotated[dt.datetime, BeforeValidator(parse_instant)]
-Quantity = Annotated[Amount, AfterValidator(_positive), AfterValidator(bounded(MAX_QUANTITY))]
-Price = Annotated[Amount, AfterValidator(_non_negative), AfterValidator(bounded(MAX_PRICE))]
 Phone = Annotated[str, BeforeValidator(lambda v: unicodedata.normalize("NFKC", v) if isinstance(v, str) else v),
                   AfterValidator(check_phone)]
 
