@@ -209,9 +209,10 @@ def truncate(text: str, limit: int) -> str:
     return "".join(out) + ELLIPSIS
 
 
-def pad(text: str, size: int, align: str = "<") -> str:
-    """``text`` filled with spaces to ``size`` columns, to the left or (``>``) the right."""
-    fill = " " * max(size - width(text), 0)
+def pad(text: str, size: int, align: str = "<", used: int | None = None) -> str:
+    """``text`` filled with spaces to ``size`` columns, to the left or (``>``) the right;
+    ``used``: its width, where the caller measured it already."""
+    fill = " " * max(size - (width(text) if used is None else used), 0)
     return fill + text if align == ">" else text + fill
 
 
@@ -281,7 +282,6 @@ def render(
     widths = [max(column) for column in zip(*measured)]
     if not wide:
         widths = _fit(widths, columns, budget or terminal_width())
-    right = [c.align == ">" for c in columns]
     lines = []
     for r, sizes in zip(table, measured):
         parts = []
@@ -290,8 +290,7 @@ def render(
             if size > widths[i]:  # only where --wide is not given
                 text = truncate(text, widths[i])
                 size = width(text)
-            fill = " " * (widths[i] - size)
-            parts.append(fill + text if right[i] else text + fill)
+            parts.append(pad(text, widths[i], columns[i].align, size))
         lines.append(GAP.join(parts).rstrip())
     return lines
 
