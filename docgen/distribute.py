@@ -289,17 +289,17 @@ class Copier:
         from docgen.render.stamp import fonts_dir, stamp_pdf
 
         cache = self.archive.root / "cache" / "stamps"
-        if any(ch.isdigit() for ch in note):
-            return stamp_pdf(label, note, fonts_dir(cache / "fonts"))
+        kept = not any(ch.isdigit() for ch in note)
         key = sha256_bytes(f"{STAMP_VERSION}\n{label}\n{note}".encode())[:20]
         path = cache / f"{key}.pdf"
-        if path.is_file():
+        if kept and path.is_file():
             return path.read_bytes()
         data = stamp_pdf(label, note, fonts_dir(cache / "fonts"))
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        if kept:
+            cache.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
         return data
 
     def copy(self, number: str, version: VersionRow, dept: Department, label: str) -> tuple[bytes, str]:
