@@ -104,15 +104,12 @@ class Grower:
     """Grows one archive by docgen's own `new`, in this process."""
 
     def __init__(self, root: Path, work: Path, env: dict[str, str]) -> None:
-        from docgen.archive.core import Archive
-        from docgen.service import Actor, Service
-
         self.root, self.work = root, work
         if not (root / "catalog.sqlite").is_file():
             docgen("new", "quote", str(SAMPLES / "quote.yaml"), env=env)
-        self.archive = Archive.open(root)
         real = next((root / "documents" / "BJ-2026-0001").glob("*.pdf"))
-        self.service = Service(self.archive, Actor("bench", "admin", console=True), CopiedPdf(real.read_bytes(), 2))
+        self.converter = CopiedPdf(real.read_bytes(), 2)
+        self._open()
         self.made = len(self.archive.catalog.version_keys())
         self.files: list[Path] = []
 
@@ -133,15 +130,17 @@ class Grower:
             print(f"  {self.made:,}/{size:,} versions ({(self.made - start) / (time.perf_counter() - t):.0f}/s)",
                   file=sys.stderr, flush=True)
 
-    def reopen(self) -> None:
-        """The archive opened again (its settings read again: the search engine)."""
+    def _open(self) -> None:
         from docgen.archive.core import Archive
         from docgen.service import Actor, Service
 
-        converter = self.service.converter
-        self.archive.close()
         self.archive = Archive.open(self.root)
-        self.service = Service(self.archive, Actor("bench", "admin", console=True), converter)
+        self.service = Service(self.archive, Actor("bench", "admin", console=True), self.converter)
+
+    def reopen(self) -> None:
+        """The archive opened again (its settings read again: the search engine)."""
+        self.archive.close()
+        self._open()
 
     def singles(self, n: int) -> float:
         """``n`` single-document `new`s, each its own transaction and index commit."""

@@ -6,8 +6,8 @@ docgen knows about the kind, and nothing outside ``docgen/kinds/`` names a kind:
 
 - its key, its names (printed and accepted), its number prefix, template and title;
 - its input model (a pydantic model in ``docgen/kinds/inputs/``, named by :func:`model`
-  and imported when a file of the kind is read), and in :meth:`Kind.prepare` the documents it refers to and the checks
-  on them, with its derived values; :meth:`Kind.context` for the template and
+  and imported when a file of the kind is read), and in :meth:`Kind.prepare` the
+  documents it refers to and the checks on them, with its derived values; :meth:`Kind.context` for the template and
   :meth:`Kind.summary` for the catalog (what every other part reads);
 - its statuses, which of them a distribution rule may name, the status a filed signed scan
   gives it, whether legal review comes before signing, which version is effective

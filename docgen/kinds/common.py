@@ -65,7 +65,6 @@ class _DepthError(Exception):
         self.line = line
 
 
-
 class _Duplicate(Exception):
     def __init__(self, key: str) -> None:
         self.key = key
@@ -429,7 +428,6 @@ def _positive(value: Decimal) -> Decimal:
     return value
 
 
-
 MODE_TERMS = {"全包": "包工包料", "半包": "包工、部分包料", "清包": "包工、发包人包料"}
 
 
@@ -477,5 +475,3 @@ def load_project(ref: str, base: Path) -> tuple[Project | None, str | None, Path
 def chinese_date(day: dt.date) -> str:
     """2026-11-20 -> '2026年11月20日'."""
     return f"{day.year}年{day.month}月{day.day}日"
-
-

@@ -408,9 +408,10 @@ def check(template: Path) -> None:
         raise TemplateError(gettext("template {template} does not exist").format(template=template))
     data = template.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
+    mark: Path | None
     try:
-        mark: Path | None = _passed_mark(digest)
-        if mark is not None and mark.is_file():
+        mark = _passed_mark(digest)
+        if mark.is_file():
             return
     except (OSError, RuntimeError):  # no home folder, an unreadable cache: the template is checked
         mark = None

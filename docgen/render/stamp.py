@@ -10,8 +10,9 @@ Reading the whole Noto collection (about 20 MB a weight) costs about a second, s
 keeps a small font of its own in the user's cache (``~/.cache/docgen/fonts/``, else the
 archive's ``cache/stamps/fonts/``): the SC face cut down to the characters stamps use
 (ASCII, the digits and words of labels and notes), made once for every archive of the
-user; a text with other characters gets a font of those characters too. A stamp then costs a few tens of
-milliseconds; the copier keeps each stamp it made, by its text.
+user; a text with other characters gets a font of those characters too. A stamp then costs
+a few tens of milliseconds (``distribute.Copier.stamp_pdf`` keeps those of the departments'
+own texts).
 """
 
 from __future__ import annotations
